@@ -1,0 +1,29 @@
+// Condition types and reasons: the stable vocabulary of status the controller and `switchyard validate` report.
+export const ConditionType = {
+  Accepted: 'Accepted',
+  ResolvedRefs: 'ResolvedRefs',
+  Programmed: 'Programmed',
+  Healthy: 'Healthy',
+  Exceeded: 'Exceeded',
+} as const;
+export type ConditionTypeName = (typeof ConditionType)[keyof typeof ConditionType];
+
+export const Reason = {
+  // Accepted
+  Accepted: 'Accepted',
+  Invalid: 'Invalid',
+  Conflicted: 'Conflicted',
+  UnsupportedValue: 'UnsupportedValue',
+  UnsafeBaseURL: 'UnsafeBaseURL',
+  NoUsableTargets: 'NoUsableTargets',
+  // ResolvedRefs
+  ResolvedRefs: 'ResolvedRefs',
+  ProviderNotFound: 'ProviderNotFound',
+  ProviderNotAccepted: 'ProviderNotAccepted',
+  SecretNotFound: 'SecretNotFound',
+  SecretKeyNotFound: 'SecretKeyNotFound',
+  ModelNotListed: 'ModelNotListed',
+  // API keys
+  Expired: 'Expired',
+} as const;
+export type ReasonName = (typeof Reason)[keyof typeof Reason];

@@ -1,0 +1,93 @@
+// Provider: one upstream account (an API endpoint plus its credentials, models and limits).
+import { z } from 'zod';
+import { API_VERSION, ObjectMeta, SecretKeyRef, Status, Timeouts, Duration } from './common.ts';
+
+export const PROVIDER_TYPES = [
+  'openai', 'azure-openai', 'anthropic', 'gemini', 'vertex-ai', 'bedrock', 'cohere', 'openai-compatible', 'fake',
+] as const;
+export const ProviderType = z.enum(PROVIDER_TYPES).describe('Which wire protocol and defaults to use. Only openai, openai-compatible and fake are served in this release; the others are accepted by the schema and reported as unsupported by the controller.');
+
+export const OPENAI_COMPATIBLE_PRESETS = ['generic', 'vllm', 'ollama', 'groq', 'mistral', 'together', 'deepseek', 'fireworks', 'openrouter'] as const;
+export const Preset = z.enum(OPENAI_COMPATIBLE_PRESETS).describe('For type openai-compatible: a known server whose quirks (default base URL, stream usage support) Switchyard should apply.');
+
+export const Pricing = z
+  .object({
+    input: z.number().min(0).optional().describe('USD per 1M input (prompt) tokens.'),
+    output: z.number().min(0).optional().describe('USD per 1M output (completion) tokens.'),
+    cachedInput: z.number().min(0).optional().describe('USD per 1M cached input tokens.'),
+  })
+  .strict()
+  .describe('Prices used for cost accounting, in USD per one million tokens.');
+
+export const CAPABILITIES = ['chat', 'embeddings', 'completions', 'tools', 'vision', 'json'] as const;
+
+export const ProviderModel = z
+  .object({
+    name: z.string().min(1).max(256).describe('Model name as the provider knows it.'),
+    pricing: Pricing.optional(),
+    contextWindow: z.number().int().min(1).optional().describe('Context window in tokens.'),
+    capabilities: z.array(z.enum(CAPABILITIES)).max(16).optional().describe('What the model can do. Default: chat.'),
+  })
+  .strict()
+  .describe('A model this provider serves.');
+
+export const ProviderAuth = z
+  .object({
+    secretRef: SecretKeyRef.describe('The Secret key holding the provider API key.'),
+    header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).optional().describe('Header that carries the key. Default: Authorization (as "Bearer <key>").'),
+  })
+  .strict()
+  .describe('Credentials sent to the provider.');
+
+export const ProviderLimits = z
+  .object({
+    rpm: z.number().int().min(1).optional().describe('Requests per minute the account allows.'),
+    tpm: z.number().int().min(1).optional().describe('Tokens per minute the account allows.'),
+    maxConcurrent: z.number().int().min(1).optional().describe('Most requests in flight at once, per proxy.'),
+  })
+  .strict()
+  .describe('Limits of the upstream account.');
+
+export const FakeSettings = z
+  .object({
+    latency: Duration.optional().describe('Delay before the first byte. Default 0ms.'),
+    interChunkDelay: Duration.optional().describe('Delay between stream chunks. Default 0ms.'),
+    outputTokens: z.number().int().min(0).max(100000).optional().describe('Number of completion tokens to produce. Default 16.'),
+    chunkTokens: z.number().int().min(1).max(1000).optional().describe('Tokens per stream chunk. Default 1.'),
+    failureRate: z.number().min(0).max(1).optional().describe('Fraction of requests answered with a 503 error. Default 0.'),
+    embeddingDimensions: z.number().int().min(1).max(8192).optional().describe('Length of embedding vectors. Default 8.'),
+  })
+  .strict()
+  .describe('Behaviour of the built-in fake upstream (type fake).');
+
+export const ProviderSpec = z
+  .object({
+    type: ProviderType,
+    preset: Preset.optional(),
+    baseURL: z.string().max(2048).optional().describe('Base URL of the API, e.g. https://api.openai.com/v1. Defaulted per type and preset. Must be http(s) and must not point at link-local or metadata addresses.'),
+    auth: ProviderAuth.optional(),
+    region: z.string().max(64).regex(/^[a-z0-9-]*$/).optional().describe('Provider region (Bedrock, Vertex AI).'),
+    apiVersion: z.string().max(64).optional().describe('API version query parameter (Azure OpenAI).'),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), z.string().max(1024)).optional().describe('Extra headers sent with every upstream request.'),
+    models: z.array(ProviderModel).max(1000).optional().describe('Models this provider serves. When set, routes may only target these models.'),
+    limits: ProviderLimits.optional(),
+    timeouts: Timeouts.optional(),
+    fake: FakeSettings.optional(),
+  })
+  .strict()
+  .describe('Desired state of a Provider.');
+
+export const Provider = z
+  .object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('Provider'),
+    metadata: ObjectMeta,
+    spec: ProviderSpec,
+    status: Status.optional(),
+  })
+  .describe('A Provider is one upstream LLM account: endpoint, credentials, models, limits and timeouts.');
+
+export type Provider = z.infer<typeof Provider>;
+export type ProviderSpec = z.infer<typeof ProviderSpec>;
+export type ProviderTypeName = z.infer<typeof ProviderType>;
+export type FakeSettings = z.infer<typeof FakeSettings>;

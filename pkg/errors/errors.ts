@@ -1,0 +1,87 @@
+// Typed gateway errors with stable codes. Only these reach clients; anything unexpected becomes `internal_error`.
+export type OpenAIErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'upstream_error'
+  | 'overloaded_error'
+  | 'timeout_error'
+  | 'server_error';
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly type: OpenAIErrorType;
+  readonly message: string;
+}
+
+/** The allow-list of client-visible errors: stable code → status, type, default message. */
+export const ERRORS = {
+  invalid_json: { status: 400, type: 'invalid_request_error', message: 'The request body is not valid JSON.' },
+  invalid_utf8: { status: 400, type: 'invalid_request_error', message: 'The request body is not valid UTF-8.' },
+  json_too_deep: { status: 400, type: 'invalid_request_error', message: 'The request body is nested too deeply.' },
+  invalid_request: { status: 400, type: 'invalid_request_error', message: 'The request is invalid.' },
+  banned_param: { status: 400, type: 'invalid_request_error', message: 'The request contains a parameter that is not allowed.' },
+  conflicting_credentials: { status: 400, type: 'invalid_request_error', message: 'The request carries different API keys in different headers.' },
+  bad_request: { status: 400, type: 'invalid_request_error', message: 'The request is malformed.' },
+  missing_api_key: { status: 401, type: 'authentication_error', message: 'No API key was provided. Send it as "Authorization: Bearer <key>".' },
+  invalid_api_key: { status: 401, type: 'authentication_error', message: 'The API key is not valid.' },
+  model_not_allowed: { status: 403, type: 'permission_error', message: 'This API key may not use this model.' },
+  model_not_found: { status: 404, type: 'not_found_error', message: 'The model does not exist or you do not have access to it.' },
+  not_found: { status: 404, type: 'not_found_error', message: 'Unknown endpoint.' },
+  method_not_allowed: { status: 405, type: 'invalid_request_error', message: 'Method not allowed on this endpoint.' },
+  request_timeout: { status: 408, type: 'timeout_error', message: 'The request took too long to arrive.' },
+  request_too_large: { status: 413, type: 'invalid_request_error', message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error', message: 'Content-Type must be application/json.' },
+  headers_too_large: { status: 431, type: 'invalid_request_error', message: 'The request headers are too large.' },
+  rate_limited: { status: 429, type: 'rate_limit_error', message: 'Rate limit exceeded. Retry after the time in the Retry-After header.' },
+  upstream_rate_limited: { status: 429, type: 'rate_limit_error', message: 'The upstream provider is rate limiting. Retry after the time in the Retry-After header.' },
+  internal_error: { status: 500, type: 'server_error', message: 'Internal error.' },
+  upstream_error: { status: 502, type: 'upstream_error', message: 'The upstream provider returned an error.' },
+  upstream_auth_error: { status: 502, type: 'upstream_error', message: 'The upstream provider rejected the gateway\'s credentials.' },
+  upstream_invalid_response: { status: 502, type: 'upstream_error', message: 'The upstream provider sent an invalid response.' },
+  upstream_tls_error: { status: 502, type: 'upstream_error', message: 'Could not establish a secure connection to the upstream provider.' },
+  no_healthy_upstream: { status: 502, type: 'upstream_error', message: 'No upstream provider could serve the request.' },
+  upstream_stream_interrupted: { status: 502, type: 'upstream_error', message: 'The upstream stream was interrupted.' },
+  upstream_stream_truncated: { status: 502, type: 'upstream_error', message: 'The upstream stream ended before it was complete.' },
+  not_ready: { status: 503, type: 'overloaded_error', message: 'The gateway has no routing table loaded yet.' },
+  overloaded: { status: 503, type: 'overloaded_error', message: 'The gateway is overloaded. Retry later.' },
+  upstream_timeout: { status: 504, type: 'timeout_error', message: 'The upstream provider did not answer in time.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly type: OpenAIErrorType;
+  readonly param: string | null;
+  /** Seconds, for 429/503. */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, opts: { message?: string; param?: string | null; retryAfter?: number; cause?: unknown } = {}) {
+    const spec: ErrorSpec = ERRORS[code];
+    super(opts.message ?? spec.message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = spec.status;
+    this.type = spec.type;
+    this.param = opts.param ?? null;
+    this.retryAfter = opts.retryAfter;
+  }
+}
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: OpenAIErrorType; param: string | null; code: string };
+}
+
+export function toOpenAIError(err: GatewayError): OpenAIErrorBody {
+  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
+}
+
+/** Anything thrown that is not a GatewayError becomes a generic internal error (no message or stack leaks). */
+export function asGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError('internal_error', { cause: err });
+}

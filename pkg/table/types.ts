@@ -1,0 +1,171 @@
+// The compiled RoutingTable: the contract between the control plane and the data plane.
+// Plain JSON data (so it can be hashed, golden-tested, pushed over the sync protocol and saved as a snapshot);
+// knows nothing of Kubernetes. The proxy builds its runtime structures (maps, pools, adapters) from it at load.
+
+/** Milliseconds. */
+export type Millis = number;
+
+export interface TableTimeouts {
+  readonly connectMs: Millis;
+  readonly firstByteMs: Millis;
+  readonly idleMs: Millis;
+  /** 0 = no cap. */
+  readonly totalMs: Millis;
+}
+
+export interface TablePricing {
+  /** USD per 1M tokens. */
+  readonly input?: number;
+  readonly output?: number;
+  readonly cachedInput?: number;
+}
+
+export interface TableModel {
+  readonly pricing?: TablePricing;
+  readonly contextWindow?: number;
+  readonly capabilities: readonly string[];
+}
+
+export interface TableFake {
+  readonly latencyMs: Millis;
+  readonly interChunkDelayMs: Millis;
+  readonly outputTokens: number;
+  readonly chunkTokens: number;
+  readonly failureRate: number;
+  readonly embeddingDimensions: number;
+}
+
+export interface TableCredential {
+  /** Header name, lower case (e.g. "authorization", "api-key"). */
+  readonly header: string;
+  /** Full header value (e.g. "Bearer sk-..."). A secret: never log or expose. */
+  readonly value: string;
+}
+
+export interface TableProvider {
+  /** "namespace/name". */
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: string;
+  readonly preset?: string;
+  /** Normalised base URL without trailing slash, e.g. "https://api.openai.com/v1". Empty for type fake. */
+  readonly baseURL: string;
+  /** Extra headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly credential: TableCredential | null;
+  /** Whether the provider asks for / returns usage in streams (stream_options.include_usage). */
+  readonly streamUsage: boolean;
+  /** Listed models; empty object with modelsListed=false means "any model". */
+  readonly models: Readonly<Record<string, TableModel>>;
+  readonly modelsListed: boolean;
+  readonly limits: { readonly rpm?: number; readonly tpm?: number; readonly maxConcurrent?: number };
+  readonly timeouts: TableTimeouts;
+  readonly apiVersion?: string;
+  readonly region?: string;
+  readonly fake?: TableFake;
+}
+
+export interface TableTarget {
+  /** Provider id ("namespace/name"). */
+  readonly provider: string;
+  /** Model name sent upstream. */
+  readonly model: string;
+  readonly weight: number;
+  readonly priority: number;
+}
+
+export interface TableRetry {
+  readonly attempts: number;
+  readonly baseBackoffMs: Millis;
+  readonly maxBackoffMs: Millis;
+  readonly on429: boolean;
+  readonly on5xx: boolean;
+  readonly onTimeout: boolean;
+  readonly onConnect: boolean;
+}
+
+export interface TableAccessRule {
+  readonly teams?: readonly string[];
+  readonly users?: readonly string[];
+  /** Principal ids ("namespace/name" of the API-key Secret). */
+  readonly keys?: readonly string[];
+}
+
+export interface TableRoute {
+  /** "namespace/name" of the ModelRoute. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly model: string;
+  readonly aliases: readonly string[];
+  readonly strategy: 'weighted' | 'priority';
+  /** Usable targets only (weight>0 for weighted, resolved provider). */
+  readonly targets: readonly TableTarget[];
+  readonly fallback: readonly TableTarget[];
+  readonly retry: TableRetry;
+  /** Route-level overrides (merged over the provider's at load). */
+  readonly timeouts: Partial<TableTimeouts>;
+  /** null = any authenticated caller. */
+  readonly access: readonly TableAccessRule[] | null;
+}
+
+export interface TablePrincipal {
+  /** "namespace/name" of the API-key Secret (a non-secret key id, safe to log). */
+  readonly id: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly team?: string;
+  readonly user?: string;
+  /** Allowed model names; null = all. */
+  readonly models: readonly string[] | null;
+  /** Epoch ms; null = never. */
+  readonly expiresAt: number | null;
+}
+
+export interface TableQuotaLimit {
+  readonly window: '1m' | '1h' | '1d' | 'calendar-month';
+  readonly requests?: number;
+  readonly tokens?: number;
+  readonly costUSD?: number;
+}
+
+export interface TableQuota {
+  readonly id: string;
+  readonly subject: { readonly kind: string; readonly name?: string; readonly claim?: string };
+  readonly models: readonly string[] | null;
+  readonly limits: readonly TableQuotaLimit[];
+  readonly action: { readonly type: 'reject' | 'downgrade'; readonly route?: string };
+}
+
+export interface RoutingTableContent {
+  readonly providers: Readonly<Record<string, TableProvider>>;
+  /** Sorted by id. */
+  readonly routes: readonly TableRoute[];
+  /** Client-facing model name (route model or alias) → route id. */
+  readonly models: Readonly<Record<string, string>>;
+  /** SHA-256 hex of an API key → principal. */
+  readonly keys: Readonly<Record<string, TablePrincipal>>;
+  readonly quotas: readonly TableQuota[];
+}
+
+export interface RoutingTable extends RoutingTableContent {
+  /** Monotonic version assigned by the publisher (serve: reload count; operator: fenced counter). */
+  readonly version: number;
+  /** SHA-256 hex of the canonical JSON of the content (version excluded). */
+  readonly hash: string;
+}
+
+/** Status of one object after compilation. */
+export interface ObjectStatus {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation?: number;
+  readonly conditions: readonly {
+    readonly type: string;
+    readonly status: 'True' | 'False' | 'Unknown';
+    readonly reason: string;
+    readonly message: string;
+  }[];
+}

@@ -1,0 +1,45 @@
+// What the proxy reports. Implemented with prom-client / pino / OpenTelemetry in pkg/telemetry; label values
+// come only from the routing table (route, provider, model) or fixed sets (status, code), never from raw input.
+export interface RequestObservation {
+  readonly endpoint: 'chat' | 'embeddings' | 'models';
+  /** Route id or '_none' when the request never matched a route. */
+  readonly route: string;
+  /** Provider id that finally served (or '_none'). */
+  readonly provider: string;
+  /** Client-facing model from the table, or '_unknown'. */
+  readonly model: string;
+  readonly status: number;
+  /** Stable error code, or '' on success. */
+  readonly code: string;
+  readonly stream: boolean;
+  readonly durationMs: number;
+}
+
+export interface UpstreamObservation {
+  readonly provider: string;
+  readonly model: string;
+  /** 'ok' | FailureKind */
+  readonly outcome: string;
+  readonly status: number;
+  readonly durationMs: number;
+}
+
+export interface TokenObservation {
+  readonly route: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUSD: number;
+}
+
+export interface GatewayMetrics {
+  observeRequest(o: RequestObservation): void;
+  observeUpstream(o: UpstreamObservation): void;
+  observeTimeToFirstToken(route: string, provider: string, ms: number): void;
+  observeTokens(o: TokenObservation): void;
+  /** In-flight gauge. */
+  inflight(delta: 1 | -1): void;
+  setTableInfo(version: number, hash: string, routes: number): void;
+  tableLoadFailed(): void;
+}

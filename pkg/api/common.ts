@@ -1,5 +1,6 @@
 // Shared building blocks of the switchyard.dev/v1alpha1 API: object metadata, references, durations, conditions.
 import { z } from 'zod';
+import { mapList } from './kube.ts';
 
 export const GROUP = 'switchyard.dev';
 export const VERSION = 'v1alpha1';
@@ -13,11 +14,12 @@ export const ObjectName = z
   .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/)
   .describe('Name of an object in the same namespace (DNS-1123 subdomain).');
 
-/** A Go-style duration of one unit, e.g. "250ms", "30s", "5m", "1h". */
+/** A Go-style duration of one unit, e.g. "250ms", "30s", "5m", "1h" (at most 6 digits, so CEL's duration() can parse it). */
 export const Duration = z
   .string()
-  .regex(/^[0-9]{1,9}(ms|s|m|h)$/)
-  .describe('A duration such as "250ms", "30s", "5m" or "1h".');
+  .max(8)
+  .regex(/^[0-9]{1,6}(ms|s|m|h)$/)
+  .describe('A duration: a whole number followed by ms, s, m or h, such as "250ms", "30s", "5m" or "1h".');
 
 export const SecretKeyRef = z
   .object({
@@ -54,19 +56,19 @@ export const ConditionStatus = z.enum(['True', 'False', 'Unknown']);
 
 export const Condition = z
   .object({
-    type: z.string().describe('Type of condition: Accepted, ResolvedRefs, Programmed, Healthy or Exceeded.'),
+    type: z.string().min(1).max(316).describe('Type of condition: Accepted, ResolvedRefs, Programmed, Healthy or Exceeded.'),
     status: ConditionStatus.describe('True, False or Unknown.'),
-    reason: z.string().describe('One-word CamelCase reason for the condition\'s last transition.'),
-    message: z.string().describe('Human-readable explanation, written so that a person can act on it.'),
-    observedGeneration: z.number().int().optional().describe('The metadata.generation this condition was computed from.'),
-    lastTransitionTime: z.string().optional().describe('Last time the status changed (RFC 3339).'),
+    reason: z.string().max(1024).describe('One-word CamelCase reason for the condition\'s last transition.'),
+    message: z.string().max(32768).describe('Human-readable explanation, written so that a person can act on it.'),
+    observedGeneration: z.number().int().min(0).optional().describe('The metadata.generation this condition was computed from.'),
+    lastTransitionTime: z.string().max(64).optional().describe('Last time the status changed (RFC 3339).'),
   })
   .describe('A standard Kubernetes status condition.');
 
 export const Status = z
   .object({
-    observedGeneration: z.number().int().optional().describe('The metadata.generation the controller last processed.'),
-    conditions: z.array(Condition).optional().describe('Current state of the object.'),
+    observedGeneration: z.number().int().min(0).optional().describe('The metadata.generation the controller last processed.'),
+    conditions: mapList(z.array(Condition).max(16), 'type').optional().describe('Current state of the object, one condition per type.'),
   })
   .loose()
   .describe('Observed state, written by the controller.');

@@ -1,6 +1,9 @@
 // ModelRoute: a model name clients may call, and how requests for it reach providers.
 import { z } from 'zod';
 import { API_VERSION, Duration, ObjectMeta, ObjectName, Status, Timeouts } from './common.ts';
+import { withRules } from './cel.ts';
+import { durationMs } from './duration.ts';
+import { setList } from './kube.ts';
 
 export const STRATEGIES = ['weighted', 'priority'] as const;
 export const Strategy = z.enum(STRATEGIES).describe('How a target is chosen: weighted (random in proportion to weight) or priority (lowest priority number first, weighted within a level).');
@@ -32,30 +35,52 @@ export const FallbackTarget = z
 
 export const RETRY_ON = ['429', '5xx', 'timeout', 'connect'] as const;
 
+export const RetryOn = z.enum(RETRY_ON).describe('A failure class: 429 (rate limited), 5xx (server error), timeout or connect (connection failure).');
+
+export const Backoff = withRules(
+  z
+    .object({
+      base: Duration.default('100ms').describe('Backoff before the first retry; doubles each retry, with full jitter.'),
+      max: Duration.default('2s').describe('Longest backoff between two attempts.'),
+    })
+    .strict()
+    .describe('Exponential backoff with jitter between attempts.'),
+  [
+    {
+      rule: '!has(self.base) || !has(self.max) || duration(self.base) <= duration(self.max)',
+      message: 'backoff.base must not be longer than backoff.max',
+      fieldPath: '.base',
+      holds: (b) => durationMs(b.base) <= durationMs(b.max),
+    },
+  ],
+);
+
 export const Retry = z
   .object({
     attempts: z.number().int().min(1).max(10).default(2).describe('Attempts per target, counting the first one.'),
-    backoff: z
-      .object({
-        base: Duration.default('100ms').describe('Backoff before the first retry; doubles each retry, with full jitter.'),
-        max: Duration.default('2s').describe('Longest backoff between two attempts.'),
-      })
-      .strict()
-      .optional()
-      .describe('Exponential backoff with jitter between attempts.'),
-    on: z.array(z.enum(RETRY_ON)).max(4).default(['429', '5xx', 'timeout', 'connect']).describe('Failures that are retried. Retries only happen before the first byte reaches the client.'),
+    backoff: Backoff.optional(),
+    on: setList(z.array(RetryOn).max(4)).default(['429', '5xx', 'timeout', 'connect']).describe('Failures that are retried. Retries only happen before the first byte reaches the client.'),
   })
   .strict()
   .describe('Retry policy for upstream failures.');
 
-export const AccessRule = z
-  .object({
-    teams: z.array(z.string().min(1).max(128)).max(256).optional().describe('API keys whose team is one of these.'),
-    users: z.array(z.string().min(1).max(256)).max(256).optional().describe('API keys whose user is one of these.'),
-    keys: z.array(ObjectName).max(256).optional().describe('API-key Secrets (by name, same namespace).'),
-  })
-  .strict()
-  .describe('Callers matching any listed field are allowed.');
+export const AccessRule = withRules(
+  z
+    .object({
+      teams: setList(z.array(z.string().min(1).max(128).describe('A team name.')).max(256)).optional().describe('API keys whose team is one of these.'),
+      users: setList(z.array(z.string().min(1).max(256).describe('A user name.')).max(256)).optional().describe('API keys whose user is one of these.'),
+      keys: setList(z.array(ObjectName.describe('Name of an API-key Secret in the same namespace.')).max(256)).optional().describe('API-key Secrets (by name, same namespace).'),
+    })
+    .strict()
+    .describe('Callers matching any listed field are allowed.'),
+  [
+    {
+      rule: 'has(self.teams) || has(self.users) || has(self.keys)',
+      message: 'an access rule must list at least one of teams, users or keys',
+      holds: (r) => r.teams !== undefined || r.users !== undefined || r.keys !== undefined,
+    },
+  ],
+);
 
 export const Access = z
   .object({
@@ -64,10 +89,10 @@ export const Access = z
   .strict()
   .describe('Who may call this route.');
 
-export const ModelRouteSpec = z
+const ModelRouteSpecFields = z
   .object({
     model: ModelName,
-    aliases: z.array(ModelName).max(32).optional().describe('Other names that resolve to this route.'),
+    aliases: setList(z.array(ModelName).max(32)).optional().describe('Other names that resolve to this route.'),
     strategy: Strategy.default('weighted'),
     targets: z.array(Target).min(1).max(64).describe('Upstreams serving this route.'),
     fallback: z.array(FallbackTarget).max(16).optional().describe('Upstreams tried in order once every target has failed.'),
@@ -77,6 +102,30 @@ export const ModelRouteSpec = z
   })
   .strict()
   .describe('Desired state of a ModelRoute.');
+
+/** The upstream model a target or fallback entry calls: its own model, else the route's. */
+const upstreamModel = (entry: { model?: string | undefined }, routeModel: string): string => entry.model ?? routeModel;
+
+export const ModelRouteSpec = withRules(ModelRouteSpecFields, [
+  {
+    rule: '!has(self.aliases) || !(self.model in self.aliases)',
+    message: 'aliases must not contain the route\'s own model name',
+    fieldPath: '.aliases',
+    holds: (s) => !(s.aliases ?? []).includes(s.model),
+  },
+  {
+    rule:
+      'self.targets.all(t, self.targets.exists_one(u, u.provider == t.provider && ' +
+      '(has(u.model) ? u.model : self.model) == (has(t.model) ? t.model : self.model)))',
+    message: 'targets must be unique by provider and model',
+    fieldPath: '.targets',
+    reason: 'FieldValueDuplicate',
+    holds: (s) => {
+      const keys = s.targets.map((t) => `${t.provider}\n${upstreamModel(t, s.model)}`);
+      return new Set(keys).size === keys.length;
+    },
+  },
+]);
 
 export const ModelRoute = z
   .object({

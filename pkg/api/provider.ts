@@ -1,6 +1,9 @@
 // Provider: one upstream account (an API endpoint plus its credentials, models and limits).
 import { z } from 'zod';
 import { API_VERSION, ObjectMeta, SecretKeyRef, Status, Timeouts, Duration } from './common.ts';
+import { BaseURL } from './baseurl.ts';
+import { withRules } from './cel.ts';
+import { mapList, maxProperties, setList } from './kube.ts';
 
 export const PROVIDER_TYPES = [
   'openai', 'azure-openai', 'anthropic', 'gemini', 'vertex-ai', 'bedrock', 'cohere', 'openai-compatible', 'fake',
@@ -20,13 +23,14 @@ export const Pricing = z
   .describe('Prices used for cost accounting, in USD per one million tokens.');
 
 export const CAPABILITIES = ['chat', 'embeddings', 'completions', 'tools', 'vision', 'json'] as const;
+export const Capability = z.enum(CAPABILITIES).describe('A capability: chat, embeddings, completions, tools, vision or json.');
 
 export const ProviderModel = z
   .object({
     name: z.string().min(1).max(256).describe('Model name as the provider knows it.'),
     pricing: Pricing.optional(),
     contextWindow: z.number().int().min(1).optional().describe('Context window in tokens.'),
-    capabilities: z.array(z.enum(CAPABILITIES)).max(16).optional().describe('What the model can do. Default: chat.'),
+    capabilities: setList(z.array(Capability).max(16)).optional().describe('What the model can do. Default: chat.'),
   })
   .strict()
   .describe('A model this provider serves.');
@@ -34,7 +38,7 @@ export const ProviderModel = z
 export const ProviderAuth = z
   .object({
     secretRef: SecretKeyRef.describe('The Secret key holding the provider API key.'),
-    header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).optional().describe('Header that carries the key. Default: Authorization (as "Bearer <key>").'),
+    header: z.string().max(64).regex(/^[A-Za-z0-9-]{1,64}$/).optional().describe('Header that carries the key. Default: Authorization (as "Bearer <key>").'),
   })
   .strict()
   .describe('Credentials sent to the provider.');
@@ -60,22 +64,48 @@ export const FakeSettings = z
   .strict()
   .describe('Behaviour of the built-in fake upstream (type fake).');
 
-export const ProviderSpec = z
+export const HeaderName = z.string().max(64).regex(/^[A-Za-z0-9-]{1,64}$/).describe('An HTTP header name.');
+
+const ProviderSpecFields = z
   .object({
     type: ProviderType,
     preset: Preset.optional(),
-    baseURL: z.string().max(2048).optional().describe('Base URL of the API, e.g. https://api.openai.com/v1. Defaulted per type and preset. Must be http(s) and must not point at link-local or metadata addresses.'),
+    baseURL: BaseURL.optional().describe('Base URL of the API, e.g. https://api.openai.com/v1. Defaulted per type and preset. Must be http(s) and must not point at link-local or metadata addresses.'),
     auth: ProviderAuth.optional(),
     region: z.string().max(64).regex(/^[a-z0-9-]*$/).optional().describe('Provider region (Bedrock, Vertex AI).'),
     apiVersion: z.string().max(64).optional().describe('API version query parameter (Azure OpenAI).'),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), z.string().max(1024)).optional().describe('Extra headers sent with every upstream request.'),
-    models: z.array(ProviderModel).max(1000).optional().describe('Models this provider serves. When set, routes may only target these models.'),
+    headers: maxProperties(z.record(HeaderName, z.string().max(1024).describe('The header value.')), 64).optional().describe('Extra headers sent with every upstream request, by header name.'),
+    models: mapList(z.array(ProviderModel).max(1000), 'name').optional().describe('Models this provider serves, unique by name. When set, routes may only target these models.'),
     limits: ProviderLimits.optional(),
     timeouts: Timeouts.optional(),
     fake: FakeSettings.optional(),
   })
   .strict()
   .describe('Desired state of a Provider.');
+
+export const ProviderSpec = withRules(ProviderSpecFields, [
+  {
+    rule: "!has(self.preset) || self.type == 'openai-compatible'",
+    message: 'preset is only allowed with type openai-compatible',
+    fieldPath: '.preset',
+    reason: 'FieldValueForbidden',
+    holds: (s) => s.preset === undefined || s.type === 'openai-compatible',
+  },
+  {
+    rule: "!has(self.fake) || self.type == 'fake'",
+    message: 'fake settings are only allowed with type fake',
+    fieldPath: '.fake',
+    reason: 'FieldValueForbidden',
+    holds: (s) => s.fake === undefined || s.type === 'fake',
+  },
+  {
+    rule: "self.type != 'openai-compatible' || (has(self.preset) && self.preset != 'generic') || has(self.baseURL)",
+    message: 'baseURL is required for type openai-compatible without a preset (or with preset generic)',
+    fieldPath: '.baseURL',
+    reason: 'FieldValueRequired',
+    holds: (s) => s.type !== 'openai-compatible' || (s.preset !== undefined && s.preset !== 'generic') || s.baseURL !== undefined,
+  },
+]);
 
 export const Provider = z
   .object({

@@ -1,38 +1,99 @@
 // Quota: limits on requests, tokens or cost for a subject (enforced by a later release; compiled and validated now).
 import { z } from 'zod';
 import { API_VERSION, ObjectMeta, Status } from './common.ts';
+import { withRules } from './cel.ts';
+import { setList } from './kube.ts';
 
-export const QuotaSubject = z
-  .object({
-    kind: z.enum(['key', 'team', 'user', 'each-user', 'claim']).describe('What the limits apply to.'),
-    name: z.string().min(1).max(256).optional().describe('The key Secret name, team, user or claim value. Not used with each-user.'),
-    claim: z.string().min(1).max(128).optional().describe('For kind claim: the JWT claim to read.'),
-  })
-  .strict()
-  .describe('Who the quota applies to.');
+export const QuotaSubject = withRules(
+  z
+    .object({
+      kind: z.enum(['key', 'team', 'user', 'each-user', 'claim']).describe('What the limits apply to: one API key, a team, a user, every user separately, or callers with a given JWT claim value.'),
+      name: z.string().min(1).max(256).optional().describe('The key Secret name, team, user or claim value. Required, except with each-user where it must be unset.'),
+      claim: z.string().min(1).max(128).optional().describe('For kind claim (and only then): the JWT claim to read.'),
+    })
+    .strict()
+    .describe('Who the quota applies to.'),
+  [
+    {
+      rule: "self.kind == 'each-user' || has(self.name)",
+      message: 'subject.name is required unless kind is each-user',
+      fieldPath: '.name',
+      reason: 'FieldValueRequired',
+      holds: (s) => s.kind === 'each-user' || s.name !== undefined,
+    },
+    {
+      rule: "self.kind != 'each-user' || !has(self.name)",
+      message: 'subject.name must not be set with kind each-user',
+      fieldPath: '.name',
+      reason: 'FieldValueForbidden',
+      holds: (s) => s.kind !== 'each-user' || s.name === undefined,
+    },
+    {
+      rule: "self.kind != 'claim' || has(self.claim)",
+      message: 'subject.claim is required for kind claim',
+      fieldPath: '.claim',
+      reason: 'FieldValueRequired',
+      holds: (s) => s.kind !== 'claim' || s.claim !== undefined,
+    },
+    {
+      rule: "self.kind == 'claim' || !has(self.claim)",
+      message: 'subject.claim is only allowed with kind claim',
+      fieldPath: '.claim',
+      reason: 'FieldValueForbidden',
+      holds: (s) => s.kind === 'claim' || s.claim === undefined,
+    },
+  ],
+);
 
-export const QuotaLimit = z
-  .object({
-    window: z.enum(['1m', '1h', '1d', 'calendar-month']).describe('The accounting window.'),
-    requests: z.number().int().min(0).optional().describe('Most requests in the window.'),
-    tokens: z.number().int().min(0).optional().describe('Most tokens (input + output) in the window.'),
-    costUSD: z.number().min(0).optional().describe('Most spend in USD in the window.'),
-  })
-  .strict()
-  .describe('One limit; set exactly one of requests, tokens or costUSD.');
+export const QuotaLimit = withRules(
+  z
+    .object({
+      window: z.enum(['1m', '1h', '1d', 'calendar-month']).describe('The accounting window: 1m, 1h, 1d or calendar-month.'),
+      requests: z.number().int().min(0).optional().describe('Most requests in the window.'),
+      tokens: z.number().int().min(0).optional().describe('Most tokens (input + output) in the window.'),
+      costUSD: z.number().min(0).optional().describe('Most spend in USD in the window.'),
+    })
+    .strict()
+    .describe('One limit; set exactly one of requests, tokens or costUSD.'),
+  [
+    {
+      rule: '(has(self.requests) ? 1 : 0) + (has(self.tokens) ? 1 : 0) + (has(self.costUSD) ? 1 : 0) == 1',
+      message: 'set exactly one of requests, tokens or costUSD',
+      holds: (l) => [l.requests, l.tokens, l.costUSD].filter((v) => v !== undefined).length === 1,
+    },
+  ],
+);
 
-export const QuotaAction = z
-  .object({
-    type: z.enum(['reject', 'downgrade']).default('reject').describe('reject answers 429; downgrade sends the request to another route.'),
-    route: z.string().min(1).max(256).optional().describe('For downgrade: the model name of the route to use instead.'),
-  })
-  .strict()
-  .describe('What happens when a limit is reached.');
+export const QuotaAction = withRules(
+  z
+    .object({
+      type: z.enum(['reject', 'downgrade']).default('reject').describe('reject answers 429; downgrade sends the request to another route.'),
+      route: z.string().min(1).max(256).optional().describe('For downgrade (and only then): the model name of the route to use instead.'),
+    })
+    .strict()
+    .describe('What happens when a limit is reached.'),
+  [
+    {
+      rule: "!has(self.type) || self.type != 'downgrade' || has(self.route)",
+      message: 'action.route is required for type downgrade',
+      fieldPath: '.route',
+      reason: 'FieldValueRequired',
+      holds: (a) => a.type !== 'downgrade' || a.route !== undefined,
+    },
+    {
+      rule: "!has(self.route) || (has(self.type) && self.type == 'downgrade')",
+      message: 'action.route is only allowed with type downgrade',
+      fieldPath: '.route',
+      reason: 'FieldValueForbidden',
+      holds: (a) => a.route === undefined || a.type === 'downgrade',
+    },
+  ],
+);
 
 export const QuotaSpec = z
   .object({
     subject: QuotaSubject,
-    models: z.array(z.string().min(1).max(256)).max(256).optional().describe('Only count requests for these models. Unset: all models.'),
+    models: setList(z.array(z.string().min(1).max(256).describe('A model name as clients call it.')).max(256)).optional().describe('Only count requests for these models. Unset: all models.'),
     limits: z.array(QuotaLimit).min(1).max(16).describe('Limits; each is enforced independently.'),
     action: QuotaAction.optional(),
   })

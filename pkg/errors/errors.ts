@@ -25,6 +25,7 @@ export const ERRORS = {
   banned_param: { status: 400, type: 'invalid_request_error', message: 'The request contains a parameter that is not allowed.' },
   conflicting_credentials: { status: 400, type: 'invalid_request_error', message: 'The request carries different API keys in different headers.' },
   bad_request: { status: 400, type: 'invalid_request_error', message: 'The request is malformed.' },
+  upstream_bad_request: { status: 400, type: 'invalid_request_error', message: 'The upstream provider rejected the request.' },
   missing_api_key: { status: 401, type: 'authentication_error', message: 'No API key was provided. Send it as "Authorization: Bearer <key>".' },
   invalid_api_key: { status: 401, type: 'authentication_error', message: 'The API key is not valid.' },
   model_not_allowed: { status: 403, type: 'permission_error', message: 'This API key may not use this model.' },

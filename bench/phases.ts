@@ -1,0 +1,154 @@
+// The benchmark phases: one open-loop load run in its own process with the gateway's CPU time measured around it,
+// the latency comparison (direct vs via gateway at the same rate) and the throughput staircase.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LoadResult } from './loadgen.ts';
+import { allStdout, cpuMicros } from './procs.ts';
+import type { ProcessGroup } from './procs.ts';
+
+export interface BenchEnv {
+  readonly group: ProcessGroup;
+  readonly ticksPerSecond: number;
+  readonly mockUrl: string;
+  readonly gatewayUrl: string;
+  readonly gatewayPid: number;
+  readonly mockPid: number;
+  readonly apiKey: string;
+  readonly connections: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  /** CPU list for the generator (same core as the mock). */
+  readonly generatorCpu: string;
+}
+
+export interface RunResult {
+  readonly load: LoadResult;
+  /** Gateway CPU time (user + system) ÷ requests completed, warm-up included; null for direct runs. */
+  readonly gateway_cpu_us_per_request: number | null;
+  /** Gateway CPU time ÷ wall time of the run: 100 means one core fully busy. */
+  readonly gateway_cpu_pct: number | null;
+  readonly mock_cpu_pct: number;
+  /** Mock + generator CPU (they share one core when pinned): near 100 means the harness, not the gateway, is busy. */
+  readonly harness_cpu_pct: number;
+}
+
+export interface StepResult extends RunResult {
+  readonly rate: number;
+  readonly pass: boolean;
+  readonly reasons: readonly string[];
+}
+
+export interface Criteria {
+  readonly maxErrorRate: number;
+  readonly maxP99Ms: number;
+  /** Achieved / target below this means the system (or the generator) did not keep up. */
+  readonly minAchievedRatio: number;
+}
+
+const round1 = (v: number): number => Math.round(v * 10) / 10;
+
+async function spawnLoadgen(env: BenchEnv, url: string, rate: number): Promise<LoadResult> {
+  const m = env.group.spawnNode({
+    name: `loadgen@${rate}`,
+    cpu: env.generatorCpu,
+    stdout: 'pipe',
+    env: { ...process.env, SWITCHYARD_BENCH_API_KEY: env.apiKey },
+    args: [
+      new URL('./loadgen.ts', import.meta.url).pathname,
+      '--url', url, '--rate', String(rate), '--duration', String(env.durationS), '--warmup', String(env.warmupS),
+      '--connections', String(env.connections),
+    ],
+  });
+  const out = await allStdout(m);
+  return JSON.parse(out) as LoadResult;
+}
+
+/** One load run against `target`, with gateway and mock CPU measured over exactly that run. */
+export async function measuredRun(env: BenchEnv, target: 'direct' | 'gateway', rate: number): Promise<RunResult> {
+  const url = target === 'direct' ? env.mockUrl : env.gatewayUrl;
+  const g0 = cpuMicros(env.gatewayPid, env.ticksPerSecond);
+  const m0 = cpuMicros(env.mockPid, env.ticksPerSecond);
+  const t0 = performance.now();
+  const load = await spawnLoadgen(env, url, rate);
+  const wallUs = (performance.now() - t0) * 1000;
+  const gUs = cpuMicros(env.gatewayPid, env.ticksPerSecond) - g0;
+  const mUs = cpuMicros(env.mockPid, env.ticksPerSecond) - m0;
+  const viaGateway = target === 'gateway';
+  return {
+    load,
+    gateway_cpu_us_per_request: viaGateway && load.total_completed > 0 ? round1(gUs / load.total_completed) : null,
+    gateway_cpu_pct: viaGateway ? round1((gUs / wallUs) * 100) : null,
+    mock_cpu_pct: round1((mUs / wallUs) * 100),
+    harness_cpu_pct: round1((mUs / wallUs) * 100 + load.generator_cpu_pct),
+  };
+}
+
+export interface LatencyPhase {
+  readonly rate: number;
+  readonly direct: RunResult;
+  readonly gateway: RunResult;
+  readonly added_p50_ms: number;
+  readonly added_p90_ms: number;
+  readonly added_p99_ms: number;
+}
+
+/** Direct baseline and via-gateway runs at the same rate, back to back in the same run. */
+export async function latencyPhase(env: BenchEnv, rate: number, log: (s: string) => void): Promise<LatencyPhase> {
+  log(`latency: direct at ${rate} RPS…`);
+  const direct = await measuredRun(env, 'direct', rate);
+  await sleep(500);
+  log(`latency: via gateway at ${rate} RPS…`);
+  const gateway = await measuredRun(env, 'gateway', rate);
+  const diff = (k: 'p50_ms' | 'p90_ms' | 'p99_ms'): number =>
+    Math.round((gateway.load.latency[k] - direct.load.latency[k]) * 1000) / 1000;
+  return { rate, direct, gateway, added_p50_ms: diff('p50_ms'), added_p90_ms: diff('p90_ms'), added_p99_ms: diff('p99_ms') };
+}
+
+export function judgeStep(load: LoadResult, c: Criteria): string[] {
+  const reasons: string[] = [];
+  if (load.error_rate > c.maxErrorRate) reasons.push(`error rate ${(load.error_rate * 100).toFixed(2)}% > ${c.maxErrorRate * 100}%`);
+  if (!(load.latency.p99_ms <= c.maxP99Ms)) reasons.push(`p99 ${load.latency.p99_ms} ms > ${c.maxP99Ms} ms`);
+  if (load.achieved_rps < load.target_rps * c.minAchievedRatio) {
+    reasons.push(`achieved ${load.achieved_rps} RPS < ${Math.round(c.minAchievedRatio * 100)}% of target`);
+  }
+  return reasons;
+}
+
+export interface ThroughputPhase {
+  readonly criteria: Criteria;
+  readonly steps: readonly StepResult[];
+  /** Highest step rate that met every criterion (0 when none did). */
+  readonly max_sustained_rps: number;
+  /**
+   * The first failing rate re-run directly against the mock: when it fails too, the harness (generator + mock on
+   * one core) was the limit, not the gateway, and max_sustained_rps is a lower bound.
+   */
+  readonly direct_check: { readonly rate: number; readonly pass: boolean; readonly reasons: readonly string[]; readonly run: RunResult } | null;
+}
+
+/** Step the rate up via the gateway until a step fails the criteria. */
+export async function throughputPhase(
+  env: BenchEnv, rates: readonly number[], criteria: Criteria, log: (s: string) => void,
+): Promise<ThroughputPhase> {
+  const steps: StepResult[] = [];
+  let best = 0;
+  for (const rate of rates) {
+    log(`throughput: via gateway at ${rate} RPS…`);
+    const run = await measuredRun(env, 'gateway', rate);
+    const reasons = judgeStep(run.load, criteria);
+    const step: StepResult = { ...run, rate, pass: reasons.length === 0, reasons };
+    steps.push(step);
+    log(`  p99 ${run.load.latency.p99_ms} ms, achieved ${run.load.achieved_rps} RPS, errors ${(run.load.error_rate * 100).toFixed(3)}%, ` +
+      `gateway CPU ${run.gateway_cpu_pct}%, generator+mock CPU ${run.harness_cpu_pct}% → ${step.pass ? 'ok' : `stop (${reasons.join('; ')})`}`);
+    if (!step.pass) {
+      await sleep(1000);
+      log(`throughput: direct at ${rate} RPS (is the harness the limit?)…`);
+      const direct = await measuredRun(env, 'direct', rate);
+      const why = judgeStep(direct.load, criteria);
+      log(`  direct: ${why.length === 0 ? 'ok, so the gateway is the limit' : `also fails (${why.join('; ')}): harness-limited`}`);
+      return { criteria, steps, max_sustained_rps: best, direct_check: { rate, pass: why.length === 0, reasons: why, run: direct } };
+    }
+    best = rate;
+    await sleep(1000);
+  }
+  return { criteria, steps, max_sustained_rps: best, direct_check: null };
+}

@@ -1,0 +1,154 @@
+// The benchmark's results: the JSON written to bench/results/, the human summary, and PASS/FAIL against targets.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LatencySummary } from './histogram.ts';
+import type { LatencyPhase, RunResult, ThroughputPhase } from './phases.ts';
+
+export interface Environment {
+  readonly node_version: string;
+  readonly cpu_model: string;
+  readonly cpus: number;
+  readonly pinned: boolean;
+  /** Which CPU each process ran on, or why it ran unpinned. */
+  readonly pinning: string;
+  readonly loadavg_at_start: readonly number[];
+  readonly duration_s: number;
+  readonly warmup_s: number;
+  readonly connections: number;
+  readonly quick: boolean;
+}
+
+export interface TargetCheck {
+  readonly name: string;
+  readonly target: string;
+  readonly actual: number | null;
+  readonly pass: boolean;
+}
+
+export interface Targets {
+  readonly minSustainedRps: number;
+  readonly maxAddedP50Ms: number;
+  readonly maxIdleRssMb: number;
+}
+
+export const DEFAULT_TARGETS: Targets = { minSustainedRps: 8000, maxAddedP50Ms: 0.5, maxIdleRssMb: 80 };
+
+export interface Memory {
+  readonly rss_idle_mb: number;
+  readonly rss_after_mb: number;
+  readonly rss_peak_mb: number;
+}
+
+export interface BenchResults {
+  readonly schema: 1;
+  readonly timestamp: string;
+  readonly rate: number;
+  readonly direct: LatencySummary;
+  readonly gateway: LatencySummary;
+  readonly added_p50_ms: number;
+  readonly added_p90_ms: number;
+  readonly added_p99_ms: number;
+  /** Gateway CPU per request at the highest sustained step (at the latency rate when no step passed). */
+  readonly cpu_us_per_request: number | null;
+  readonly cpu_us_per_request_at_latency_rate: number | null;
+  readonly rss_idle_mb: number;
+  readonly rss_after_mb: number;
+  readonly rss_peak_mb: number;
+  readonly max_sustained_rps: number;
+  readonly node_version: string;
+  readonly cpu_model: string;
+  readonly pinned: boolean;
+  readonly environment: Environment;
+  readonly targets: readonly TargetCheck[];
+  readonly latency_runs: { readonly direct: RunResult; readonly gateway: RunResult };
+  readonly throughput: ThroughputPhase;
+}
+
+export function buildResults(
+  env: Environment, lat: LatencyPhase, tp: ThroughputPhase, mem: Memory, targets: Targets = DEFAULT_TARGETS,
+): BenchResults {
+  const best = tp.steps.find((s) => s.pass && s.rate === tp.max_sustained_rps);
+  const cpuAtRate = lat.gateway.gateway_cpu_us_per_request;
+  const checks: TargetCheck[] = [
+    { name: 'sustained throughput on one core (RPS)', target: `>= ${targets.minSustainedRps}`, actual: tp.max_sustained_rps,
+      pass: tp.max_sustained_rps >= targets.minSustainedRps },
+    { name: `p50 added latency at ${lat.rate} RPS (ms)`, target: `<= ${targets.maxAddedP50Ms}`, actual: lat.added_p50_ms,
+      pass: lat.added_p50_ms <= targets.maxAddedP50Ms },
+    { name: 'idle RSS after startup (MB)', target: `<= ${targets.maxIdleRssMb}`, actual: mem.rss_idle_mb,
+      pass: mem.rss_idle_mb <= targets.maxIdleRssMb },
+  ];
+  return {
+    schema: 1, timestamp: new Date().toISOString(), rate: lat.rate,
+    direct: lat.direct.load.latency, gateway: lat.gateway.load.latency,
+    added_p50_ms: lat.added_p50_ms, added_p90_ms: lat.added_p90_ms, added_p99_ms: lat.added_p99_ms,
+    cpu_us_per_request: best?.gateway_cpu_us_per_request ?? cpuAtRate, cpu_us_per_request_at_latency_rate: cpuAtRate,
+    ...mem, max_sustained_rps: tp.max_sustained_rps,
+    node_version: env.node_version, cpu_model: env.cpu_model, pinned: env.pinned, environment: env,
+    targets: checks, latency_runs: { direct: lat.direct, gateway: lat.gateway }, throughput: tp,
+  };
+}
+
+const ms = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(3)} ms` : 'n/a');
+
+function latencyLine(label: string, r: RunResult): string {
+  const l = r.load.latency;
+  return `  ${label.padEnd(8)} p50 ${ms(l.p50_ms)}  p90 ${ms(l.p90_ms)}  p99 ${ms(l.p99_ms)}  max ${ms(l.max_ms)}  ` +
+    `(achieved ${r.load.achieved_rps} RPS, errors ${r.load.errors + r.load.timeouts}, non-2xx ${r.load.non2xx})`;
+}
+
+function busyWarning(e: Environment): string[] {
+  const load = e.loadavg_at_start[0] ?? 0;
+  if (load < e.cpus * 0.5) return [];
+  return [`WARNING: load average ${load.toFixed(2)} on ${e.cpus} CPUs before the run: other processes share the cores, so treat the figures as rough.`];
+}
+
+function directCheckLines(tp: ThroughputPhase): string[] {
+  const d = tp.direct_check;
+  if (d === null) return ['  (no step failed: the real limit is above the last step)'];
+  const l = d.run.load;
+  const verdict = d.pass ? 'passes, so the gateway was the limit' : `fails too (${d.reasons.join('; ')}): harness-limited, the figure is a lower bound`;
+  return [`  direct at ${d.rate} RPS: p99 ${ms(l.latency.p99_ms)}, achieved ${l.achieved_rps}, generator+mock CPU ${d.run.harness_cpu_pct}% → ${verdict}`];
+}
+
+/** The readable summary printed at the end of a run. */
+export function formatSummary(r: BenchResults): string {
+  const e = r.environment;
+  const lines = [
+    '',
+    `Switchyard benchmark — node ${e.node_version}, ${e.cpu_model} (${e.cpus} CPUs), ${e.pinning}`,
+    `load average at start: ${e.loadavg_at_start.map((v) => v.toFixed(2)).join(' ')}; ` +
+      `${e.duration_s} s per run after ${e.warmup_s} s warm-up, ${e.connections} connections${e.quick ? ' (quick)' : ''}`,
+    ...busyWarning(e),
+    '',
+    `Latency at ${r.rate} RPS (open loop, from scheduled send time):`,
+    latencyLine('direct', r.latency_runs.direct),
+    latencyLine('gateway', r.latency_runs.gateway),
+    `  added    p50 ${ms(r.added_p50_ms)}  p90 ${ms(r.added_p90_ms)}  p99 ${ms(r.added_p99_ms)}`,
+    '',
+    'Throughput via gateway (step: p99, achieved, errors, gateway CPU (generator+mock CPU), gateway µs/request):',
+    ...r.throughput.steps.map((s) => `  ${String(s.rate).padStart(6)} RPS: p99 ${ms(s.load.latency.p99_ms)}, ` +
+      `achieved ${s.load.achieved_rps}, errors ${(s.load.error_rate * 100).toFixed(3)}%, CPU ${s.gateway_cpu_pct}% ` +
+      `(harness ${s.harness_cpu_pct}%), ` +
+      `${s.gateway_cpu_us_per_request} µs/req${s.pass ? '' : `  ✗ ${s.reasons.join('; ')}`}`),
+    `  max sustained: ${r.max_sustained_rps} RPS (error rate < ${r.throughput.criteria.maxErrorRate * 100}%, ` +
+      `p99 < ${r.throughput.criteria.maxP99Ms} ms)`,
+    ...directCheckLines(r.throughput),
+    '',
+    `CPU per request: ${r.cpu_us_per_request ?? 'n/a'} µs (at ${r.rate} RPS: ${r.cpu_us_per_request_at_latency_rate ?? 'n/a'} µs)`,
+    `RSS: idle ${r.rss_idle_mb} MB, after load ${r.rss_after_mb} MB, peak ${r.rss_peak_mb} MB`,
+    '',
+    ...r.targets.map((t) => `${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.actual ?? 'n/a'} (target ${t.target})`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Write latest.json and a timestamped copy; returns the paths written. */
+export async function writeResults(dir: string, r: BenchResults): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const text = `${JSON.stringify(r, null, 2)}\n`;
+  const stamp = r.timestamp.replace(/[:.]/g, '-');
+  const paths = [join(dir, 'latest.json'), join(dir, `bench-${stamp}.json`)];
+  await Promise.all(paths.map((p) => writeFile(p, text)));
+  return paths;
+}

@@ -1,0 +1,180 @@
+// `npm run bench`: the macro benchmark. Spawns the mock upstream and the load generator (pinned to CPU 0) and the
+// gateway (pinned to CPU 1), then measures latency against a direct baseline, the highest sustained rate, CPU time
+// per request and memory; prints a summary and writes bench/results/latest.json. See docs/benchmarking.md.
+import { existsSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { formatProfile, summariseProfile } from './cpu-profile.ts';
+import { writeBenchConfig } from './gateway-config.ts';
+import { latencyPhase, measuredRun, throughputPhase } from './phases.ts';
+import type { BenchEnv, Criteria, LatencyPhase, ThroughputPhase } from './phases.ts';
+import { clockTicksPerSecond, commandExists, createProcessGroup, statusMb } from './procs.ts';
+import type { ProcessGroup } from './procs.ts';
+import { buildResults, formatSummary, writeResults } from './report.ts';
+import type { Environment, Memory } from './report.ts';
+import { checkGateway, startGateway, startMock, waitReady } from './services.ts';
+import type { Gateway } from './services.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const DEFAULT_GATEWAY_ENTRY = join(ROOT, 'cmd/switchyard.ts');
+const RESULTS_DIR = join(ROOT, 'bench/results');
+const FULL_STEPS = [4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000];
+const QUICK_STEPS = [2000, 4000, 8000];
+
+interface Flags {
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly quick: boolean;
+  readonly rate: number;
+  readonly steps: readonly number[];
+  readonly connections: number;
+  readonly maxP99Ms: number;
+  /** Profile mode: one gateway run at --rate with --cpu-prof, then a self-time summary. */
+  readonly profile: boolean;
+  /** The gateway's entry script (default cmd/switchyard.ts; another checkout's to compare builds). */
+  readonly gatewayEntry: string;
+}
+
+function parseFlags(argv: string[]): Flags {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' }, warmup: { type: 'string' }, quick: { type: 'boolean', default: false },
+      rate: { type: 'string' }, steps: { type: 'string' }, connections: { type: 'string', default: '128' },
+      'max-p99': { type: 'string', default: '50' }, profile: { type: 'boolean', default: false },
+      gateway: { type: 'string', default: DEFAULT_GATEWAY_ENTRY },
+    },
+  });
+  const quick = values.quick;
+  const num = (v: string | undefined, dflt: number, name: string): number => {
+    const n = v === undefined ? dflt : Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+    return n;
+  };
+  const steps = values.steps === undefined ? (quick ? QUICK_STEPS : FULL_STEPS)
+    : values.steps.split(',').map((s) => num(s.trim(), 0, 'steps'));
+  return {
+    durationS: Math.min(120, num(values.duration, quick ? 2 : 10, 'duration')),
+    warmupS: Math.min(30, num(values.warmup, quick ? 1 : 3, 'warmup')),
+    quick, steps, rate: num(values.rate, values.profile ? 4000 : 1000, 'rate'),
+    connections: num(values.connections, 128, 'connections'), maxP99Ms: num(values['max-p99'], 50, 'max-p99'),
+    profile: values.profile, gatewayEntry: values.gateway,
+  };
+}
+
+function environment(flags: Flags, pinned: boolean, pinning: string): Environment {
+  return {
+    node_version: process.version, cpu_model: os.cpus()[0]?.model.trim() ?? 'unknown', cpus: os.cpus().length,
+    pinned, pinning, loadavg_at_start: os.loadavg().map((v) => Math.round(v * 100) / 100),
+    duration_s: flags.durationS, warmup_s: flags.warmupS, connections: flags.connections, quick: flags.quick,
+  };
+}
+
+interface Stack {
+  readonly env: BenchEnv;
+  readonly gateway: Gateway;
+  readonly configDir: string;
+}
+
+async function startStack(group: ProcessGroup, flags: Flags, nodeFlags: string[], log: (s: string) => void): Promise<Stack> {
+  const mock = await startMock(group, '0');
+  const cfg = await writeBenchConfig(mock.port);
+  log(`mock upstream on 127.0.0.1:${mock.port}; starting gateway with config ${cfg.dir}`);
+  const gateway = await startGateway(group, { entry: flags.gatewayEntry, configDir: cfg.dir, cpu: '1', nodeFlags });
+  try {
+    await waitReady(gateway, 30_000);
+    await checkGateway(gateway, cfg.apiKey);
+  } catch (err) {
+    await rm(cfg.dir, { recursive: true, force: true });
+    throw err;
+  }
+  const env: BenchEnv = {
+    group, ticksPerSecond: clockTicksPerSecond(), apiKey: cfg.apiKey, generatorCpu: '0',
+    mockUrl: `http://127.0.0.1:${mock.port}/v1/chat/completions`,
+    gatewayUrl: `http://127.0.0.1:${gateway.port}/v1/chat/completions`,
+    gatewayPid: gateway.proc.pid, mockPid: mock.proc.pid,
+    connections: flags.connections, durationS: flags.durationS, warmupS: flags.warmupS,
+  };
+  return { env, gateway, configDir: cfg.dir };
+}
+
+async function benchmark(group: ProcessGroup, flags: Flags, environ: Environment, log: (s: string) => void): Promise<void> {
+  const stack = await startStack(group, flags, [], log);
+  const gw = stack.env.gatewayPid;
+  const measure = async (): Promise<[LatencyPhase, ThroughputPhase, Memory]> => {
+    await sleep(1000);
+    const rssIdle = statusMb(gw, 'VmRSS');
+    log(`gateway ready (pid ${gw}), idle RSS ${rssIdle} MB`);
+    const lat = await latencyPhase(stack.env, flags.rate, log);
+    const criteria: Criteria = { maxErrorRate: 0.001, maxP99Ms: flags.maxP99Ms, minAchievedRatio: 0.97 };
+    const tp = await throughputPhase(stack.env, flags.steps, criteria, log);
+    return [lat, tp, { rss_idle_mb: rssIdle, rss_after_mb: statusMb(gw, 'VmRSS'), rss_peak_mb: statusMb(gw, 'VmHWM') }];
+  };
+  const [lat, tp, mem] = await measure().finally(() => rm(stack.configDir, { recursive: true, force: true }));
+  const results = buildResults(environ, lat, tp, mem);
+  process.stdout.write(formatSummary(results));
+  const paths = await writeResults(RESULTS_DIR, results);
+  log(`wrote ${paths.join(', ')}`);
+}
+
+async function profile(group: ProcessGroup, flags: Flags, log: (s: string) => void): Promise<void> {
+  const dir = join(RESULTS_DIR, `profile-${Date.now()}`);
+  const stack = await startStack(group, flags, ['--cpu-prof', `--cpu-prof-dir=${dir}`], log);
+  log(`profiling the gateway at ${flags.rate} RPS for ${flags.durationS} s (after ${flags.warmupS} s warm-up, not profiled)…`);
+  // Profile timestamps are CLOCK_MONOTONIC µs like hrtime: count samples from the end of the warm-up only.
+  const fromUs = Number(process.hrtime.bigint() / 1000n) + (flags.warmupS + 0.3) * 1e6;
+  const run = await measuredRun(stack.env, 'gateway', flags.rate).finally(() => rm(stack.configDir, { recursive: true, force: true }));
+  log(`p50 ${run.load.latency.p50_ms} ms, p99 ${run.load.latency.p99_ms} ms, achieved ${run.load.achieved_rps} RPS, ` +
+    `gateway CPU ${run.gateway_cpu_pct}%, ${run.gateway_cpu_us_per_request} µs/request`);
+  stack.gateway.proc.child.kill('SIGTERM');
+  const exited = await Promise.race([stack.gateway.proc.exited.then(() => true), sleep(10_000).then(() => false)]);
+  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')) : [];
+  const file = files[0];
+  if (!exited || file === undefined) throw new Error('the gateway wrote no .cpuprofile (it must exit cleanly on SIGTERM)');
+  const summary = summariseProfile(JSON.parse(await readFile(join(dir, file), 'utf8')), 30, fromUs);
+  process.stdout.write(`${formatProfile(summary)}\nprofile: ${join(dir, file)}\n`);
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  if (!existsSync(flags.gatewayEntry)) throw new Error(`${flags.gatewayEntry} does not exist`);
+  const pinned = commandExists('taskset') && os.cpus().length >= 2;
+  const pinning = pinned ? 'pinned: gateway on CPU 1, generator + mock on CPU 0'
+    : `unpinned (${commandExists('taskset') ? 'fewer than 2 CPUs' : 'taskset not found'})`;
+  const group = createProcessGroup(pinned, commandExists('setpriv'));
+  const log = (s: string): void => {
+    process.stderr.write(`[bench] ${s}\n`);
+  };
+  process.once('exit', () => group.killAllSync());
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: stopping`);
+      void group.stopAll(1000).finally(() => process.exit(130));
+    });
+  }
+  const phases = flags.profile ? 1 : 2 + flags.steps.length;
+  const budgetMs = (phases * (flags.durationS + flags.warmupS + 10) + 90) * 1000;
+  const watchdog = setTimeout(() => {
+    log(`run exceeded its ${Math.round(budgetMs / 1000)} s budget: stopping`);
+    void group.stopAll(1000).finally(() => process.exit(2));
+  }, budgetMs);
+  watchdog.unref();
+  log(pinning);
+  try {
+    if (flags.profile) await profile(group, flags, log);
+    else await benchmark(group, flags, environment(flags, pinned, pinning), log);
+  } finally {
+    await group.stopAll();
+    clearTimeout(watchdog);
+  }
+}
+
+if (import.meta.main) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,88 @@
+// `switchyard serve --config DIR [flags]`: parses flags, builds the logger, starts the standalone gateway and
+// installs the shutdown handlers. Everything else lives in pkg/serve.
+import { parseArgs } from 'node:util';
+import { handleShutdownSignals } from '../pkg/serve/signals.ts';
+import { StartupError, startStandalone } from '../pkg/serve/standalone.ts';
+import { createLogger, LOG_LEVELS } from '../pkg/telemetry/logger.ts';
+import type { LogLevel } from '../pkg/telemetry/logger.ts';
+import { SERVE_HELP } from './help.ts';
+import type { CliIO } from './io.ts';
+import { usageError } from './io.ts';
+
+class FlagError extends Error {}
+
+function port(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d{1,5}$/.test(raw) || n > 65535) throw new FlagError(`${name} must be a port number (0-65535), not ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function positiveInt(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,12}$/.test(raw) || Number(raw) < 1) throw new FlagError(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+function level(raw: string): LogLevel {
+  const found = LOG_LEVELS.find((l) => l === raw);
+  if (found === undefined) throw new FlagError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(raw)}`);
+  return found;
+}
+
+function parse(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    allowPositionals: false,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      'admin-port': { type: 'string' },
+      host: { type: 'string' },
+      'admin-host': { type: 'string' },
+      'log-level': { type: 'string' },
+      'otlp-endpoint': { type: 'string' },
+      'max-body-bytes': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+}
+
+/** Starts serving; resolves with an exit status only when startup fails (otherwise the process runs until a signal). */
+export async function runServe(args: readonly string[], io: CliIO, version: string): Promise<number | 'running'> {
+  const values = parse(args);
+  if (values.help === true) {
+    io.stdout(SERVE_HELP);
+    return 0;
+  }
+  let settings;
+  try {
+    if (values.config === undefined || values.config === '') throw new FlagError('serve needs --config DIR');
+    const maxBodyBytes = positiveInt('--max-body-bytes', values['max-body-bytes']);
+    const host = values.host ?? io.env['SWITCHYARD_HOST'] ?? '0.0.0.0';
+    settings = {
+      configDir: values.config,
+      dataPort: port('--port', values.port ?? io.env['SWITCHYARD_PORT'], 8080),
+      adminPort: port('--admin-port', values['admin-port'] ?? io.env['SWITCHYARD_ADMIN_PORT'], 9090),
+      host,
+      adminHost: values['admin-host'] ?? io.env['SWITCHYARD_ADMIN_HOST'] ?? host,
+      level: level(values['log-level'] ?? io.env['SWITCHYARD_LOG_LEVEL'] ?? 'info'),
+      otlpEndpoint: values['otlp-endpoint'],
+      proxyOptions: maxBodyBytes === undefined ? undefined : { maxBodyBytes },
+    };
+  } catch (err) {
+    if (err instanceof FlagError) return usageError(io, err.message, SERVE_HELP);
+    throw err;
+  }
+  const logger = createLogger({ level: settings.level });
+  try {
+    const gw = await startStandalone({ ...settings, logger, env: io.env, version, banner: (text) => io.stderr(`${text}\n`) });
+    handleShutdownSignals({ close: () => gw.close(), logger, exit: (code) => process.exit(code) });
+    return 'running';
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    logger.fatal({ reason: err.message }, 'switchyard could not start');
+    io.stderr(`switchyard: ${err.message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,65 @@
+// A view of the RoutingTable that is safe to show on /debug/table: no credential values, no API-key hashes, no
+// secret-looking header values, no userinfo or query values in URLs (E11: a canary must not appear in any sink).
+import type { RoutingTable, TablePrincipal, TableProvider } from '../table/types.ts';
+
+export const REDACTED = '<redacted>';
+
+/** Header names whose values may carry credentials even when configured as plain `headers`. */
+const SENSITIVE_HEADER = /auth|key|token|secret|cookie|session|signature|password|credential/i;
+
+/** A URL with userinfo and query values replaced (Gemini-style `?key=…`, `https://user:pass@host`). */
+export function redactUrl(raw: string): string {
+  if (raw === '') return raw;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return REDACTED;
+  }
+  if (u.username !== '' || u.password !== '') {
+    u.username = 'redacted';
+    u.password = '';
+  }
+  for (const name of [...new Set(u.searchParams.keys())]) u.searchParams.set(name, REDACTED);
+  return u.toString().replace(/\/$/, raw.endsWith('/') ? '/' : '');
+}
+
+export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = SENSITIVE_HEADER.test(name) ? REDACTED : value;
+  return out;
+}
+
+export interface RedactedProvider extends Omit<TableProvider, 'credential'> {
+  readonly credential: { readonly header: string; readonly value: typeof REDACTED } | null;
+}
+
+export function redactProvider(p: TableProvider): RedactedProvider {
+  return {
+    ...p,
+    baseURL: redactUrl(p.baseURL),
+    headers: redactHeaders(p.headers),
+    credential: p.credential === null ? null : { header: p.credential.header, value: REDACTED },
+  };
+}
+
+export interface RedactedTable extends Omit<RoutingTable, 'providers' | 'keys'> {
+  readonly providers: Readonly<Record<string, RedactedProvider>>;
+  /** API-key principals by id; the key hashes are left out. */
+  readonly keys: readonly TablePrincipal[];
+}
+
+export function redactTable(table: RoutingTable): RedactedTable {
+  const providers: Record<string, RedactedProvider> = {};
+  for (const [id, p] of Object.entries(table.providers)) providers[id] = redactProvider(p);
+  const keys = Object.values(table.keys).map((k) => ({ ...k })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    version: table.version,
+    hash: table.hash,
+    providers,
+    routes: table.routes,
+    models: table.models,
+    keys,
+    quotas: table.quotas,
+  };
+}

@@ -1,0 +1,91 @@
+// The admin listener (its own port, never the data port — E10): /metrics, /healthz, /readyz, /debug/table,
+// /debug/explain. GET only; everything else is a JSON 404. Secrets are redacted from every response (E11).
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { RoutingTable } from '../table/types.ts';
+import { explainModel } from './explain.ts';
+import { redactTable } from './redact.ts';
+
+/** What the admin server needs from the table holder: the table in use, if any. */
+export interface TableSource {
+  readonly table: RoutingTable | null | undefined;
+}
+
+export interface AdminServerOptions {
+  readonly registry: Registry;
+  readonly holder: TableSource;
+  readonly logger: Logger;
+  /** True once the gateway can serve traffic (a table is loaded and it is not shutting down). */
+  readonly ready: () => boolean;
+}
+
+const MAX_MODEL_CHARS = 256;
+
+function notFound(reply: FastifyReply, message = 'Unknown admin endpoint.'): FastifyReply {
+  return reply.code(404).send({ error: { message, type: 'not_found_error', param: null, code: 'not_found' } });
+}
+
+function badRequest(reply: FastifyReply, message: string, param: string): FastifyReply {
+  return reply.code(400).send({ error: { message, type: 'invalid_request_error', param, code: 'invalid_request' } });
+}
+
+function notReady(reply: FastifyReply): FastifyReply {
+  return reply.code(503).send({ error: { message: 'The gateway has no routing table loaded yet.', type: 'overloaded_error', param: null, code: 'not_ready' } });
+}
+
+function registerProbes(app: FastifyInstance, opts: AdminServerOptions): void {
+  app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const table = opts.holder.table;
+    if (opts.ready() && table) return reply.send({ status: 'ready', version: table.version, hash: table.hash });
+    const reason = table ? 'the gateway is shutting down' : 'no routing table loaded yet';
+    return reply.code(503).send({ status: 'not ready', reason });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const text = await opts.registry.metrics();
+    return reply.header('content-type', opts.registry.contentType).send(text);
+  });
+}
+
+function registerDebug(app: FastifyInstance, opts: AdminServerOptions): void {
+  app.get('/debug/table', async (_req, reply) => {
+    const table = opts.holder.table;
+    if (!table) return notReady(reply);
+    return reply.header('cache-control', 'no-store').send(redactTable(table));
+  });
+  app.get('/debug/explain', async (req, reply) => {
+    const query = req.query as Record<string, unknown>;
+    const model = query['model'];
+    if (typeof model !== 'string' || model === '') return badRequest(reply, 'Pass the model name: /debug/explain?model=<name>.', 'model');
+    if (model.length > MAX_MODEL_CHARS) return badRequest(reply, `The model name is longer than ${MAX_MODEL_CHARS} characters.`, 'model');
+    const table = opts.holder.table;
+    if (!table) return notReady(reply);
+    const explained = explainModel(table, model);
+    if (explained === null) {
+      const known = Object.keys(table.models).sort().slice(0, 100);
+      return reply.code(404).send({
+        error: { message: 'No route serves this model name.', type: 'not_found_error', param: 'model', code: 'model_not_found' },
+        models: known,
+      });
+    }
+    return reply.header('cache-control', 'no-store').send(explained);
+  });
+}
+
+export function createAdminServer(opts: AdminServerOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 1024, exposeHeadRoutes: false, return503OnClosing: false });
+  const log = opts.logger.child({ component: 'admin' });
+  registerProbes(app, opts);
+  registerDebug(app, opts);
+  app.setNotFoundHandler(async (_req, reply) => notFound(reply));
+  app.setErrorHandler(async (err, _req, reply) => {
+    const status = typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+    if (status >= 500) log.error({ err: err instanceof Error ? err.message : 'unknown error' }, 'admin request failed');
+    if (status === 404) return notFound(reply);
+    return reply.code(status >= 400 && status < 600 ? status : 500)
+      .send({ error: { message: status >= 500 ? 'Internal error.' : 'Bad request.', type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: status >= 500 ? 'internal_error' : 'bad_request' } });
+  });
+  return app;
+}

@@ -1,0 +1,69 @@
+// Provider.spec.baseURL: the admission-time part of the SSRF defence (catalogue A17). CEL can only look at the
+// text, so these rules reject literal link-local / metadata addresses and the spellings that hide them; names
+// that resolve to such addresses are caught by the compiler and by the connect-time guard.
+import { z } from 'zod';
+import { celQuote, withRules } from './cel.ts';
+
+/** Lower-cases A-Z only, exactly like CEL's lowerAscii(). */
+export function lowerAscii(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+const END_OF_HOST = '([:/?#]|$)';
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+
+/** The URL is http(s)://host[:port] followed by a path, query, fragment or nothing; host is ASCII or [IPv6]. */
+export const URL_SHAPE = '^https?://(\\[[0-9a-f:.]+\\]|[a-z0-9._-]+)(:[0-9]{1,5})?([/?#]|$)';
+
+/** The host's last label is a number (decimal, octal or hex): WHATWG URL parsing then reads it as IPv4. */
+export const NUMERIC_HOST = `^https?://([^/?#:\\[\\]]*[.])?(0x[0-9a-f]*|[0-9]+)[.]?${END_OF_HOST}`;
+
+/** A canonical dotted-quad IPv4 address. */
+export const CANONICAL_IPV4 = `^https?://${OCTET}([.]${OCTET}){3}${END_OF_HOST}`;
+
+/** Link-local, unspecified, NAT64-wrapped or cloud metadata hosts (matched against the lower-cased URL). */
+export const FORBIDDEN_HOST = '^https?://(' + [
+  '169[.]254[.]', // IPv4 link-local, including 169.254.169.254 (AWS, Azure, GCP, OpenStack metadata)
+  `0[.][0-9]+[.][0-9]+[.][0-9]+[.]?${END_OF_HOST}`, // 0.0.0.0/8 ("this host")
+  `100[.]100[.]100[.]200${END_OF_HOST}`, // Alibaba Cloud metadata
+  `metadata[.]google[.]internal[.]?${END_OF_HOST}`, // GCP metadata name
+  '\\[fe[89ab][0-9a-f]:', // IPv6 link-local fe80::/10
+  '\\[[0:]*:ffff:', // IPv4-mapped IPv6 (::ffff:a.b.c.d, ::ffff:a9fe:a9fe)
+  '\\[[0:]*:(a9fe:|[0-9]+[.])', // IPv4-compatible IPv6 (::169.254.169.254, ::a9fe:a9fe)
+  '\\[[0:]*\\]', // IPv6 unspecified [::]
+  '\\[64:ff9b:', // NAT64 prefix, which can reach any IPv4 address
+  '\\[fd00:ec2::254\\]', // AWS metadata over IPv6
+].join('|') + ')';
+
+function matcher(pattern: string): (url: string) => boolean {
+  const re = new RegExp(pattern);
+  return (url) => re.test(lowerAscii(url));
+}
+const isShaped = matcher(URL_SHAPE);
+const isNumericHost = matcher(NUMERIC_HOST);
+const isCanonicalIPv4 = matcher(CANONICAL_IPV4);
+const isForbiddenHost = matcher(FORBIDDEN_HOST);
+const celMatches = (pattern: string) => `self.lowerAscii().matches(${celQuote(pattern)})`;
+
+export const BaseURL = withRules(z.string().max(2048), [
+  {
+    rule: "self.startsWith('http://') || self.startsWith('https://')",
+    message: 'baseURL must start with http:// or https://',
+    holds: (url) => url.startsWith('http://') || url.startsWith('https://'),
+  },
+  {
+    rule: celMatches(URL_SHAPE),
+    message: 'baseURL must be http(s)://host[:port][/path] with an ASCII host name or [IPv6] literal, and no user info or percent-encoding in the host',
+    holds: isShaped,
+  },
+  {
+    rule: `!${celMatches(NUMERIC_HOST)} || ${celMatches(CANONICAL_IPV4)}`,
+    message: 'an IPv4 host in baseURL must be four decimal numbers without leading zeros (no hex, octal or single-integer forms)',
+    holds: (url) => !isNumericHost(url) || isCanonicalIPv4(url),
+  },
+  {
+    rule: `!${celMatches(FORBIDDEN_HOST)}`,
+    message: 'baseURL must not point at a link-local, unspecified, NAT64 or cloud metadata address',
+    holds: (url) => !isForbiddenHost(url),
+  },
+]);

@@ -1,0 +1,62 @@
+// The compiler: raw manifests → RoutingTable + per-object status. Pure and deterministic: no I/O, clock,
+// logging, randomness or environment; the same set of objects in any order gives the same table and hash.
+import type { ObjectStatus, RoutingTable, RoutingTableContent } from '../table/types.ts';
+import { resolveConflicts } from './conflicts.ts';
+import { canonicalJSON, sha256Hex, sortedRecord } from './hash.ts';
+import { compileKeys } from './keys.ts';
+import { gather } from './objects.ts';
+import { compileProviders } from './providers.ts';
+import { compileQuotas } from './quotas.ts';
+import { compileRoutes } from './routes.ts';
+import { readSecrets } from './secrets.ts';
+import { sortStatuses } from './status.ts';
+
+export interface CompileOptions {
+  /** Version stamped on the table (not part of the hash). Default 0. */
+  readonly version?: number;
+}
+
+export interface CompileResult {
+  readonly table: RoutingTable;
+  readonly statuses: ObjectStatus[];
+}
+
+export function compile(objects: readonly unknown[], opts: CompileOptions = {}): CompileResult {
+  const gathered = gather(objects);
+  const secrets = readSecrets(gathered.secrets);
+  const keys = compileKeys(secrets);
+  const providers = compileProviders(gathered.providers, secrets);
+  const routes = compileRoutes(gathered.routes, providers.states, keys.principals);
+  const resolved = resolveConflicts(routes.candidates);
+  const quotas = compileQuotas(gathered.quotas, keys.principals, resolved.models);
+
+  const ready = [...providers.states].flatMap(([id, s]) => (s.ready ? [[id, s.provider] as const] : []));
+  const content: RoutingTableContent = {
+    providers: sortedRecord(ready),
+    routes: resolved.routes,
+    models: resolved.models,
+    keys: sortedRecord(keys.keys),
+    quotas: quotas.quotas,
+  };
+  const hash = tableHash(content);
+  const statuses = sortStatuses([
+    ...gathered.statuses,
+    ...keys.statuses,
+    ...providers.statuses,
+    ...routes.statuses,
+    ...resolved.statuses,
+    ...quotas.statuses,
+  ]);
+  return { table: { version: opts.version ?? 0, hash, ...content }, statuses };
+}
+
+/** SHA-256 hex of the canonical JSON of a table's content (version and hash excluded). */
+export function tableHash(content: RoutingTableContent): string {
+  const { providers, routes, models, keys, quotas } = content;
+  return sha256Hex(canonicalJSON({ providers, routes, models, keys, quotas }));
+}
+
+export { canonicalJSON } from './hash.ts';
+export { allAccepted, formatStatuses } from './report.ts';
+export type { StatusFormat } from './report.ts';
+export { checkBaseURL, unsafeHost } from './url-safety.ts';

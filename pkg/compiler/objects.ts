@@ -1,0 +1,97 @@
+// Gathering: sort raw objects into Providers, ModelRoutes, Quotas and Secrets, reject unknown switchyard.dev
+// kinds, and settle duplicates (same kind/namespace/name) with a survivor that does not depend on input order.
+import { API_VERSION, GROUP } from '../api/common.ts';
+import type { ObjectStatus } from '../table/types.ts';
+import { canonicalJSON, compareStrings } from './hash.ts';
+import { cond, makeStatus, refId, rejected } from './status.ts';
+import type { ObjectRef } from './status.ts';
+
+export interface InputObject extends ObjectRef {
+  /** Epoch ms of metadata.creationTimestamp; +Infinity when absent or unparsable (newest). */
+  readonly createdAt: number;
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export interface Gathered {
+  readonly providers: InputObject[];
+  readonly routes: InputObject[];
+  readonly quotas: InputObject[];
+  readonly secrets: InputObject[];
+  /** Unknown switchyard.dev kinds and duplicate losers. */
+  readonly statuses: ObjectStatus[];
+}
+
+const KINDS = ['Provider', 'ModelRoute', 'Quota'] as const;
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function gather(objects: readonly unknown[]): Gathered {
+  const out: Gathered = { providers: [], routes: [], quotas: [], secrets: [], statuses: [] };
+  const buckets = new Map<string, InputObject[]>();
+  for (const raw of objects) {
+    if (!isRecord(raw) || typeof raw.apiVersion !== 'string') continue;
+    const isSwitchyard = raw.apiVersion === GROUP || raw.apiVersion.startsWith(`${GROUP}/`);
+    const isSecret = raw.apiVersion === 'v1' && raw.kind === 'Secret';
+    if (!isSwitchyard && !isSecret) continue;
+    const obj = identify(raw);
+    if (isSwitchyard && (raw.apiVersion !== API_VERSION || !(KINDS as readonly string[]).includes(obj.kind))) {
+      out.statuses.push(rejected(obj, 'Invalid', unknownKindMessage(raw.apiVersion, obj.kind)));
+      continue;
+    }
+    if (obj.name === '') {
+      place(out, obj); // no usable identity: schema validation reports it
+      continue;
+    }
+    const key = `${obj.kind}\u0000${refId(obj)}`;
+    const bucket = buckets.get(key);
+    if (bucket === undefined) buckets.set(key, [obj]);
+    else bucket.push(obj);
+  }
+  for (const bucket of buckets.values()) {
+    const [survivor, ...losers] = bucket.length === 1 ? bucket : orderDuplicates(bucket);
+    if (survivor !== undefined) place(out, survivor);
+    for (const loser of losers) out.statuses.push(duplicateStatus(loser, bucket.length));
+  }
+  return out;
+}
+
+function identify(raw: Readonly<Record<string, unknown>>): InputObject {
+  const meta = isRecord(raw.metadata) ? raw.metadata : {};
+  const kind = typeof raw.kind === 'string' ? raw.kind : '';
+  const name = typeof meta.name === 'string' ? meta.name : '';
+  const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
+  const generation = Number.isSafeInteger(meta.generation) ? (meta.generation as number) : undefined;
+  const parsed = typeof meta.creationTimestamp === 'string' ? Date.parse(meta.creationTimestamp) : Number.NaN;
+  const createdAt = Number.isNaN(parsed) ? Number.POSITIVE_INFINITY : parsed;
+  return generation === undefined ? { kind, namespace, name, createdAt, raw } : { kind, namespace, name, generation, createdAt, raw };
+}
+
+function place(out: Gathered, obj: InputObject): void {
+  if (obj.kind === 'Provider') out.providers.push(obj);
+  else if (obj.kind === 'ModelRoute') out.routes.push(obj);
+  else if (obj.kind === 'Quota') out.quotas.push(obj);
+  else out.secrets.push(obj);
+}
+
+function unknownKindMessage(apiVersion: string, kind: string): string {
+  if (apiVersion !== API_VERSION) return `apiVersion ${apiVersion} is not served by this release; use ${API_VERSION}`;
+  const shown = kind === '' ? 'a missing kind' : `kind ${kind}`;
+  return `${shown} is not part of ${API_VERSION}; expected one of ${KINDS.join(', ')}`;
+}
+
+/** Oldest creationTimestamp first, then the smallest canonical content: independent of input order. */
+function orderDuplicates(bucket: readonly InputObject[]): InputObject[] {
+  const keyed = bucket.map((obj) => ({ obj, text: canonicalJSON(obj.raw) }));
+  keyed.sort((a, b) => a.obj.createdAt - b.obj.createdAt || compareStrings(a.text, b.text));
+  return keyed.map((k) => k.obj);
+}
+
+function duplicateStatus(obj: InputObject, count: number): ObjectStatus {
+  const message =
+    `${count} objects are named ${obj.kind} ${refId(obj)}; this copy was ignored ` +
+    '(the one with the oldest creationTimestamp, then the smallest content, is kept). Remove or rename the duplicates';
+  if (obj.kind === 'Secret') return makeStatus(obj, [cond('Accepted', 'False', 'Conflicted', message)]);
+  return rejected(obj, 'Conflicted', message);
+}

@@ -1,0 +1,185 @@
+// Provider → TableProvider: type support, default and safe base URL, headers, models, credentials.
+// A Provider whose credentials do not resolve is accepted but left out of the table (no half-configured provider).
+import { Provider } from '../api/provider.ts';
+import type { ProviderSpec } from '../api/provider.ts';
+import type { ObjectStatus, TableCredential, TableFake, TableModel, TableProvider } from '../table/types.ts';
+import { durationMs } from '../api/duration.ts';
+import { fullTimeouts } from './durations.ts';
+import { sortedRecord } from './hash.ts';
+import type { InputObject } from './objects.ts';
+import { isRecord } from './objects.ts';
+import { lookupSecretKey } from './secrets.ts';
+import type { SecretIndex } from './secrets.ts';
+import { cond, formatIssues, makeStatus, refId, rejected } from './status.ts';
+import { hasHeaderUnsafeChars } from './text.ts';
+import { checkBaseURL } from './url-safety.ts';
+
+export type ProviderState =
+  | { readonly ready: true; readonly provider: TableProvider }
+  | { readonly ready: false; readonly reason: string };
+
+export interface ProvidersResult {
+  /** Every Provider that has an identity, by id, ready or not (routes distinguish "not found" from "not ready"). */
+  readonly states: ReadonlyMap<string, ProviderState>;
+  readonly statuses: ObjectStatus[];
+}
+
+export const SERVED_TYPES: readonly string[] = ['openai', 'openai-compatible', 'fake'];
+
+export const PRESET_BASE_URLS: Readonly<Record<string, string>> = {
+  vllm: 'http://localhost:8000/v1',
+  ollama: 'http://localhost:11434/v1',
+  groq: 'https://api.groq.com/openai/v1',
+  mistral: 'https://api.mistral.ai/v1',
+  together: 'https://api.together.xyz/v1',
+  deepseek: 'https://api.deepseek.com/v1',
+  fireworks: 'https://api.fireworks.ai/inference/v1',
+  openrouter: 'https://openrouter.ai/api/v1',
+};
+
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection']);
+
+export function compileProviders(objs: readonly InputObject[], secrets: SecretIndex): ProvidersResult {
+  const states = new Map<string, ProviderState>();
+  const statuses: ObjectStatus[] = [];
+  for (const obj of objs) {
+    const { state, status } = compileProvider(obj, secrets);
+    statuses.push(status);
+    if (obj.name !== '') states.set(refId(obj), state);
+  }
+  return { states, statuses };
+}
+
+function compileProvider(obj: InputObject, secrets: SecretIndex): { state: ProviderState; status: ObjectStatus } {
+  const notReady = (reason: string, message: string): { state: ProviderState; status: ObjectStatus } => ({
+    state: { ready: false, reason },
+    status: rejected(obj, reason, message),
+  });
+  const parsed = Provider.safeParse(obj.raw);
+  const unsafe = unsafeRawBaseURL(obj.raw);
+  if (unsafe !== null) {
+    // Reported as UnsafeBaseURL even when the schema's own URL rules also caught it; other problems are appended.
+    const others = parsed.success ? [] : parsed.error.issues.filter((i) => !(i.path[0] === 'spec' && i.path[1] === 'baseURL'));
+    return notReady('UnsafeBaseURL', others.length === 0 ? unsafe : `${unsafe}; ${formatIssues(others)}`);
+  }
+  if (!parsed.success) return notReady('Invalid', formatIssues(parsed.error.issues));
+  const spec = parsed.data.spec;
+  if (!SERVED_TYPES.includes(spec.type)) {
+    return notReady('UnsupportedValue', `type ${spec.type} is not served by this release; use one of ${SERVED_TYPES.join(', ')}`);
+  }
+  const problem = specProblem(spec);
+  if (problem !== null) return notReady('Invalid', problem);
+  const base = resolveBaseURL(spec);
+  if (!base.ok) return notReady(base.reason, base.problem);
+
+  let credential: TableCredential | null = null;
+  let refsMessage = 'no references to resolve';
+  if (spec.auth !== undefined) {
+    const { name, key } = spec.auth.secretRef;
+    const found = lookupSecretKey(secrets, obj.namespace, name, key);
+    const accepted = cond('Accepted', 'True', 'Accepted', `${acceptedMessage(spec, base.url)}; not served until its Secret resolves`);
+    if (!found.ok) {
+      return {
+        state: { ready: false, reason: found.reason },
+        status: makeStatus(obj, [accepted, cond('ResolvedRefs', 'False', found.reason, found.message)]),
+      };
+    }
+    const header = (spec.auth.header ?? 'authorization').toLowerCase();
+    credential = { header, value: header === 'authorization' ? `Bearer ${found.value}` : found.value };
+    refsMessage = `key ${key} of Secret ${obj.namespace}/${name} resolved`;
+  }
+  const provider = buildProvider(obj, spec, base.url, credential);
+  return {
+    state: { ready: true, provider },
+    status: makeStatus(obj, [
+      cond('Accepted', 'True', 'Accepted', acceptedMessage(spec, base.url)),
+      cond('ResolvedRefs', 'True', 'ResolvedRefs', refsMessage),
+    ]),
+  };
+}
+
+/** The problem with spec.baseURL when it is a string that is unsafe (not merely malformed), else null. */
+function unsafeRawBaseURL(raw: Readonly<Record<string, unknown>>): string | null {
+  const spec = raw.spec;
+  if (!isRecord(spec) || typeof spec.baseURL !== 'string') return null;
+  const check = checkBaseURL(spec.baseURL);
+  return !check.ok && check.reason === 'UnsafeBaseURL' ? check.problem : null;
+}
+
+function acceptedMessage(spec: ProviderSpec, baseURL: string): string {
+  return spec.type === 'fake' ? 'fake provider accepted (built-in upstream)' : `${spec.type} provider accepted at ${baseURL}`;
+}
+
+/** Cross-field rules the schema does not express (preset, fake and baseURL presence are schema rules). */
+function specProblem(spec: ProviderSpec): string | null {
+  if (spec.type === 'openai' && spec.auth === undefined) {
+    return 'type openai needs spec.auth.secretRef naming the Secret key that holds the API key';
+  }
+  return headersProblem(spec);
+}
+
+function headersProblem(spec: ProviderSpec): string | null {
+  const credentialHeader = (spec.auth?.header ?? 'authorization').toLowerCase();
+  const seen = new Map<string, string>();
+  for (const [name, value] of Object.entries(spec.headers ?? {})) {
+    const lower = name.toLowerCase();
+    const earlier = seen.get(lower);
+    if (earlier !== undefined) return `spec.headers: ${earlier} and ${name} are the same header (names are case-insensitive); keep one`;
+    seen.set(lower, name);
+    if (FORBIDDEN_HEADERS.has(lower)) return `spec.headers.${name}: this header is managed by the gateway and cannot be set`;
+    if (lower === credentialHeader) return `spec.headers.${name}: credentials belong in a Secret referenced by spec.auth.secretRef, not in headers`;
+    if (hasHeaderUnsafeChars(value)) return `spec.headers.${name}: the value contains control characters (line breaks are not allowed in headers)`;
+  }
+  return null;
+}
+
+function resolveBaseURL(spec: ProviderSpec): ReturnType<typeof checkBaseURL> {
+  if (spec.type === 'fake') return { ok: true, url: '' };
+  const preset = spec.preset ?? 'generic';
+  const fallback = spec.type === 'openai' ? OPENAI_BASE_URL : PRESET_BASE_URLS[preset];
+  return checkBaseURL(spec.baseURL ?? fallback ?? '');
+}
+
+function buildProvider(obj: InputObject, spec: ProviderSpec, baseURL: string, credential: TableCredential | null): TableProvider {
+  const models = sortedRecord((spec.models ?? []).map((m) => [m.name, tableModel(m)] as const));
+  const limits = { ...spec.limits };
+  return {
+    id: refId(obj),
+    namespace: obj.namespace,
+    name: obj.name,
+    type: spec.type,
+    ...(spec.type === 'openai-compatible' ? { preset: spec.preset ?? 'generic' } : {}),
+    baseURL,
+    headers: sortedRecord(Object.entries(spec.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v] as const)),
+    credential,
+    streamUsage: true,
+    models,
+    modelsListed: (spec.models ?? []).length > 0,
+    limits,
+    timeouts: fullTimeouts(spec.timeouts),
+    ...(spec.apiVersion === undefined ? {} : { apiVersion: spec.apiVersion }),
+    ...(spec.region === undefined ? {} : { region: spec.region }),
+    ...(spec.type === 'fake' ? { fake: fakeSettings(spec) } : {}),
+  };
+}
+
+function tableModel(m: NonNullable<ProviderSpec['models']>[number]): TableModel {
+  return {
+    ...(m.pricing === undefined ? {} : { pricing: { ...m.pricing } }),
+    ...(m.contextWindow === undefined ? {} : { contextWindow: m.contextWindow }),
+    capabilities: [...new Set(m.capabilities ?? ['chat'])],
+  };
+}
+
+function fakeSettings(spec: ProviderSpec): TableFake {
+  const f = spec.fake ?? {};
+  return {
+    latencyMs: f.latency === undefined ? 0 : durationMs(f.latency),
+    interChunkDelayMs: f.interChunkDelay === undefined ? 0 : durationMs(f.interChunkDelay),
+    outputTokens: f.outputTokens ?? 16,
+    chunkTokens: f.chunkTokens ?? 1,
+    failureRate: f.failureRate ?? 0,
+    embeddingDimensions: f.embeddingDimensions ?? 8,
+  };
+}

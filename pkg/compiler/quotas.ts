@@ -1,0 +1,81 @@
+// Quota → TableQuota: validated by the schema (including its cross-field rules); key subjects and downgrade
+// routes are resolved here.
+// An unresolved downgrade falls back to reject, so a quota never stops limiting because of a bad reference.
+import { Quota } from '../api/quota.ts';
+import type { QuotaSpec } from '../api/quota.ts';
+import type { ObjectStatus, TableQuota } from '../table/types.ts';
+import { compareStrings } from './hash.ts';
+import type { InputObject } from './objects.ts';
+import { cond, formatIssues, makeStatus, refId, rejected } from './status.ts';
+
+export interface QuotasResult {
+  /** Sorted by id. */
+  readonly quotas: TableQuota[];
+  readonly statuses: ObjectStatus[];
+}
+
+export function compileQuotas(
+  objs: readonly InputObject[],
+  principals: ReadonlySet<string>,
+  models: Readonly<Record<string, string>>,
+): QuotasResult {
+  const quotas: TableQuota[] = [];
+  const statuses: ObjectStatus[] = [];
+  for (const obj of objs) {
+    const parsed = Quota.safeParse(obj.raw);
+    if (!parsed.success) {
+      statuses.push(rejected(obj, 'Invalid', formatIssues(parsed.error.issues)));
+      continue;
+    }
+    const spec = parsed.data.spec;
+    const { quota, issues } = buildQuota(obj, spec, principals, models);
+    quotas.push(quota);
+    const first = issues[0];
+    const refs = first === undefined
+      ? cond('ResolvedRefs', 'True', 'ResolvedRefs', 'all references resolved')
+      : cond('ResolvedRefs', 'False', first.reason, issues.map((i) => i.message).join('; '));
+    statuses.push(makeStatus(obj, [cond('Accepted', 'True', 'Accepted', summary(quota)), refs]));
+  }
+  return { quotas: quotas.sort((a, b) => compareStrings(a.id, b.id)), statuses };
+}
+
+function buildQuota(
+  obj: InputObject,
+  spec: QuotaSpec,
+  principals: ReadonlySet<string>,
+  models: Readonly<Record<string, string>>,
+): { quota: TableQuota; issues: { reason: string; message: string }[] } {
+  const issues: { reason: string; message: string }[] = [];
+  const s = spec.subject;
+  let subjectName = s.name;
+  if (s.kind === 'key') {
+    subjectName = `${obj.namespace}/${s.name ?? ''}`;
+    if (!principals.has(subjectName)) {
+      issues.push({ reason: 'SecretNotFound', message: `spec.subject.name: API-key Secret ${subjectName} not found or not accepted; the quota applies to no one until it is` });
+    }
+  }
+  let action: TableQuota['action'] = { type: 'reject' };
+  const route = spec.action?.route;
+  if (spec.action?.type === 'downgrade' && route !== undefined) {
+    if (Object.hasOwn(models, route)) action = { type: 'downgrade', route };
+    else issues.push({ reason: 'RouteNotFound', message: `spec.action.route: no accepted ModelRoute serves model ${route}; requests over the limit are rejected instead` });
+  }
+  const quota: TableQuota = {
+    id: refId(obj),
+    subject: {
+      kind: s.kind,
+      ...(subjectName === undefined ? {} : { name: subjectName }),
+      ...(s.claim === undefined ? {} : { claim: s.claim }),
+    },
+    models: spec.models === undefined ? null : [...new Set(spec.models)],
+    limits: spec.limits.map((l) => ({ ...l })),
+    action,
+  };
+  return { quota, issues };
+}
+
+function summary(q: TableQuota): string {
+  const who = q.subject.kind === 'each-user' ? 'each user' : `${q.subject.kind} ${q.subject.claim === undefined ? '' : `${q.subject.claim}=`}${q.subject.name ?? ''}`;
+  const action = q.action.type === 'downgrade' ? `downgrades to ${q.action.route ?? ''}` : 'rejects';
+  return `${q.limits.length} limit(s) on ${who}; over the limit it ${action}`;
+}

@@ -1,0 +1,75 @@
+// Upstream connection pools: one undici Pool per (origin, connect timeout), shared by every adapter and kept across
+// routing-table swaps (the composition root owns the instance). Redirects are never followed (E12): no redirect
+// interceptor is composed, so a 30x reaches the adapter as a plain response.
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { AdapterDeps } from '../types.ts';
+import type { TableProvider } from '../../table/types.ts';
+
+export interface UpstreamPoolOptions {
+  /** Idle keep-alive sockets are closed after this long: shorter than typical upstream idle timeouts (B15). Default 4000. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Most sockets per origin. Default 128. */
+  readonly connectionsPerOrigin?: number;
+  /** Used when a provider carries no connect timeout (0). Default 10000. */
+  readonly defaultConnectTimeoutMs?: number;
+  /** Extra TLS/socket options for the connector (e.g. ca for private CAs). */
+  readonly connect?: Readonly<Record<string, unknown>>;
+}
+
+export interface UpstreamPools extends AdapterDeps {
+  /** Number of live pools (for tests and /debug). */
+  readonly size: number;
+  /** Close every pool, waiting for in-flight requests to finish. */
+  close(): Promise<void>;
+  /** Destroy every pool now, aborting in-flight requests. */
+  destroy(): Promise<void>;
+}
+
+export function createUpstreamPools(opts: UpstreamPoolOptions = {}): UpstreamPools {
+  const keepAlive = opts.keepAliveTimeoutMs ?? 4000;
+  const connections = opts.connectionsPerOrigin ?? 128;
+  const defaultConnect = opts.defaultConnectTimeoutMs ?? 10_000;
+  const pools = new Map<string, Pool>();
+  let closed = false;
+
+  function dispatcherFor(provider: TableProvider): Dispatcher {
+    if (closed) throw new Error('upstream pools are closed');
+    const origin = new URL(provider.baseURL).origin;
+    const connectMs = provider.timeouts.connectMs > 0 ? provider.timeouts.connectMs : defaultConnect;
+    const key = `${origin}|${connectMs}`;
+    let pool = pools.get(key);
+    if (pool === undefined) {
+      pool = new Pool(origin, {
+        connections,
+        pipelining: 1,
+        keepAliveTimeout: keepAlive,
+        // Servers may hint a longer keep-alive; never trust a socket longer than our own limit.
+        keepAliveMaxTimeout: keepAlive,
+        keepAliveTimeoutThreshold: Math.min(1000, Math.floor(keepAlive / 4)),
+        connect: { ...opts.connect, timeout: connectMs },
+      });
+      pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  return {
+    dispatcherFor,
+    get size() {
+      return pools.size;
+    },
+    async close() {
+      closed = true;
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((p) => p.close()));
+    },
+    async destroy() {
+      closed = true;
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((p) => p.destroy()));
+    },
+  };
+}

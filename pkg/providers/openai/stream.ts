@@ -1,0 +1,142 @@
+// Stream translation for OpenAI-dialect upstreams: a passthrough at the event level. Each upstream event is
+// re-encoded as-is; a chunk is JSON-parsed only when a cheap string check says it may carry usage or an error.
+import { UpstreamFailureError } from '../types.ts';
+import type { AttemptContext, StreamEndResult, StreamTranslator, UpstreamFailure, Usage } from '../types.ts';
+import { createSseParser, encodeSseData, encodeSseEvent, SseEventTooLargeError } from '../../stream/sse.ts';
+import type { SseEvent } from '../../stream/sse.ts';
+import { inBandFailure } from './errors.ts';
+import { usageFromOpenAI } from './usage.ts';
+
+export interface StreamTranslatorOptions {
+  /** Cap on one upstream event. Default 1 MiB. */
+  readonly maxEventBytes?: number;
+}
+
+export const DONE_EVENT = 'data: [DONE]\n\n';
+
+/** True when `"usage"` is followed by an object (OpenAI sends `"usage":null` on every chunk once usage is requested). */
+function hasUsageObject(data: string): boolean {
+  const at = data.lastIndexOf('"usage"');
+  if (at === -1) return false;
+  let i = at + 7;
+  while (data.charCodeAt(i) === 32) i++;
+  if (data.charCodeAt(i) !== 58) return false;
+  i++;
+  while (data.charCodeAt(i) === 32) i++;
+  return data.charCodeAt(i) === 123;
+}
+
+function looksLikeObject(data: string): boolean {
+  if (data.charCodeAt(0) === 123 && data.charCodeAt(data.length - 1) === 125) return true;
+  const t = data.trim();
+  return t.startsWith('{') && t.endsWith('}');
+}
+
+function parseObject(data: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(data);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function isErrorObject(obj: Record<string, unknown> | null): boolean {
+  return obj !== null && ((typeof obj.error === 'object' && obj.error !== null) || obj.object === 'error');
+}
+
+const invalidEvent = (message: string, cause?: unknown): UpstreamFailureError => new UpstreamFailureError({ kind: 'invalid', message }, cause);
+
+/**
+ * push() throws UpstreamFailureError(kind 'invalid') for an event over the cap or one that is not a JSON object
+ * (events already translated from the same chunk are returned first; the next push() throws).
+ * An in-band `{"error":…}` event stops the translation and is returned by end() as `error`.
+ */
+export function createOpenAIStreamTranslator(ctx: AttemptContext, opts: StreamTranslatorOptions = {}): StreamTranslator {
+  const provider = ctx.target.provider;
+  let out = '';
+  let started = false;
+  let done = false;
+  let events = 0;
+  let bytes = 0;
+  let usage: Usage | null = null;
+  let inBand: UpstreamFailure | undefined;
+  let fatal: UpstreamFailureError | undefined;
+
+  function onEvent(ev: SseEvent): void {
+    events++;
+    if (done || inBand !== undefined) return;
+    const data = ev.data;
+    if (data === '[DONE]') {
+      done = true;
+      return;
+    }
+    // Slow path (parse) only for events that may be errors: no "choices", or an "error" key somewhere (some servers
+    // send an error object next to choices with finish_reason "error").
+    if (ev.event === 'error' || data.indexOf('"choices"') === -1 || data.includes('"error"')) {
+      const obj = parseObject(data);
+      if (ev.event === 'error' || isErrorObject(obj)) {
+        inBand = inBandFailure(obj ?? {}, provider);
+        return;
+      }
+      if (obj === null) throw invalidEvent('The upstream provider sent an invalid stream event.');
+    }
+    if (!looksLikeObject(data)) throw invalidEvent('The upstream provider sent an invalid stream event.');
+    if (hasUsageObject(data)) {
+      const obj = parseObject(data);
+      if (obj === null) throw invalidEvent('The upstream provider sent an invalid stream event.');
+      usage = usageFromOpenAI(obj.usage) ?? usage;
+      if (!ctx.clientWantsUsage && Array.isArray(obj.choices) && obj.choices.length === 0) return;
+    }
+    out += ev.event === '' && ev.id === null ? encodeSseData(data) : encodeSseEvent(ev);
+  }
+
+  const parser = createSseParser(onEvent, opts.maxEventBytes === undefined ? {} : { maxEventBytes: opts.maxEventBytes });
+
+  function fail(err: unknown): UpstreamFailureError {
+    if (err instanceof UpstreamFailureError) return err;
+    if (err instanceof SseEventTooLargeError) return invalidEvent(`The upstream provider sent a stream event larger than ${err.limit} bytes.`, err);
+    return invalidEvent('The upstream provider sent an invalid stream.', err);
+  }
+
+  function take(): string {
+    const s = out;
+    out = '';
+    if (s !== '') started = true;
+    return s;
+  }
+
+  return {
+    push(chunk: Uint8Array): string {
+      if (fatal !== undefined) throw fatal;
+      bytes += chunk.length;
+      try {
+        parser.push(chunk);
+      } catch (err) {
+        fatal = fail(err);
+        if (out === '') throw fatal;
+      }
+      return take();
+    },
+    end(): StreamEndResult {
+      if (fatal === undefined) {
+        try {
+          parser.end();
+        } catch (err) {
+          fatal = fail(err);
+        }
+      }
+      if (fatal !== undefined) return { tail: '', outcome: 'truncated', usage, error: fatal.failure };
+      const tail = take();
+      if (inBand !== undefined) return { tail, outcome: 'truncated', usage, error: inBand };
+      if (done) return { tail: tail + DONE_EVENT, outcome: 'complete', usage };
+      if (events === 0 && bytes > 0) {
+        return { tail, outcome: 'truncated', usage, error: { kind: 'invalid', message: 'The upstream provider sent no stream events.' } };
+      }
+      return { tail, outcome: 'truncated', usage };
+    },
+    get started() {
+      return started;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// Adapter dispatch on provider.type. Types the schema accepts but this release does not serve throw, and the
+// compiler reports them as unsupported before they reach a table.
+import type { AdapterDeps, AdapterFactory, ProviderAdapter } from './types.ts';
+import type { TableProvider } from '../table/types.ts';
+import { createFakeAdapter } from './fake/index.ts';
+import { createOpenAIAdapter } from './openai/index.ts';
+import { createOpenAICompatibleAdapter } from './openai-compatible/index.ts';
+
+export const SUPPORTED_PROVIDER_TYPES = ['openai', 'openai-compatible', 'fake'] as const;
+
+export class UnsupportedProviderError extends Error {
+  readonly providerType: string;
+  constructor(type: string) {
+    super(`provider type "${type}" is not supported in this release`);
+    this.name = 'UnsupportedProviderError';
+    this.providerType = type;
+  }
+}
+
+export const createAdapter: AdapterFactory = (provider: TableProvider, deps: AdapterDeps): ProviderAdapter => {
+  switch (provider.type) {
+    case 'openai':
+      return createOpenAIAdapter(provider, deps);
+    case 'openai-compatible':
+      return createOpenAICompatibleAdapter(provider, deps);
+    case 'fake':
+      return createFakeAdapter(provider, deps);
+    default:
+      throw new UnsupportedProviderError(provider.type);
+  }
+};

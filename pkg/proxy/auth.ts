@@ -1,0 +1,65 @@
+// Client authentication (E1, E3, E6) and model access (E5).
+//
+// Credential precedence — the one place it is defined:
+//   1. `Authorization: Bearer <key>` (scheme case-insensitive);
+//   2. `x-api-key: <key>` (Anthropic-style clients).
+//   Both present with different keys → 400 conflicting_credentials. Both equal → that key.
+//   `api-key` (Azure-style) and `?key=` are NOT credentials here: they are ignored, so such a request has no key.
+// Lookup is SHA-256(key) → Map; unknown, malformed, revoked and expired keys all get the same 401 body.
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { GatewayError } from '../errors/errors.ts';
+import type { RuntimePrincipal, RuntimeRoute, RuntimeTable } from './runtime-table.ts';
+
+/** Longest key we hash; longer values are refused with the same 401 as any unknown key. */
+const MAX_KEY_CHARS = 4096;
+
+function bearer(value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value.length > 7 && value.charCodeAt(6) === 32 && value.slice(0, 6).toLowerCase() === 'bearer') return value.slice(7).trim();
+  return null; // present but not a Bearer credential
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** The presented key, undefined when none, or a GatewayError. */
+export function presentedKey(headers: IncomingHttpHeaders): string | undefined | GatewayError {
+  const fromAuth = bearer(headers.authorization);
+  const fromHeader = single(headers['x-api-key'])?.trim();
+  if (fromAuth === null) return new GatewayError('invalid_api_key');
+  if (fromAuth !== undefined && fromHeader !== undefined && fromHeader !== fromAuth) return new GatewayError('conflicting_credentials');
+  const key = fromAuth ?? fromHeader;
+  return key === '' ? undefined : key;
+}
+
+/** Resolves the principal for a request; null when the table has no keys (open gateway). */
+export function authenticate(rt: RuntimeTable, headers: IncomingHttpHeaders, nowMs: number): RuntimePrincipal | null | GatewayError {
+  if (rt.open) return null;
+  const key = presentedKey(headers);
+  if (key instanceof GatewayError) return key;
+  if (key === undefined) return new GatewayError('missing_api_key');
+  if (key.length > MAX_KEY_CHARS) return new GatewayError('invalid_api_key');
+  const hash = createHash('sha256').update(key, 'utf8').digest('hex');
+  const p = rt.principals.get(hash);
+  if (p === undefined) return new GatewayError('invalid_api_key');
+  const exp = p.principal.expiresAt;
+  if (exp !== null && exp < nowMs) return new GatewayError('invalid_api_key');
+  return p;
+}
+
+/**
+ * May `principal` call `route` under the name `requested`? The key's model list is checked against both the
+ * requested name and the route's canonical model (so an alias cannot reach a model the key may not use), then the
+ * route's access rules (any matching team, user or key id).
+ */
+export function mayUse(principal: RuntimePrincipal | null, requested: string, route: RuntimeRoute): boolean {
+  if (principal === null) return true;
+  const models = principal.models;
+  if (models !== null && !(models.has(requested) && (requested === route.model || models.has(route.model)))) return false;
+  const access = route.access;
+  if (access === null) return true;
+  const p = principal.principal;
+  return access.keys.has(p.id) || (p.team !== undefined && access.teams.has(p.team)) || (p.user !== undefined && access.users.has(p.user));
+}

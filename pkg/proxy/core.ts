@@ -1,0 +1,60 @@
+// What every request-path function receives: the injected dependencies and the resolved options, built once per
+// server (no module-level state).
+import type { Tracer } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../telemetry/types.ts';
+import type { TableHolder } from './table-holder.ts';
+
+export interface ProxyOptions {
+  /** Largest request body. Default 4 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Deepest JSON nesting accepted (A4). Default 64. */
+  readonly maxJsonDepth?: number;
+  /** Node's requestTimeout: the whole request must arrive within this. Default 60000. */
+  readonly requestTimeoutMs?: number;
+  /** Node's headersTimeout (slowloris). Default 10000. */
+  readonly headersTimeoutMs?: number;
+  /** Idle keep-alive socket timeout. Default 65000. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Fastify trustProxy. Default false (E8). */
+  readonly trustProxy?: boolean | string | string[];
+  /** Attempts across all targets and fallbacks of one request. Default 10. */
+  readonly maxAttempts?: number;
+  /** Longest upstream Retry-After waited for within one request before moving on. Default 2000. */
+  readonly maxRetryAfterWaitMs?: number;
+  /** Cap on a non-stream upstream body. Default 32 MiB. */
+  readonly maxUpstreamBodyBytes?: number;
+  /** Cap on an upstream error body read for classification. Default 64 KiB. */
+  readonly maxUpstreamErrorBytes?: number;
+}
+
+export type ResolvedOptions = Required<Omit<ProxyOptions, 'trustProxy'>> & { readonly trustProxy: boolean | string | string[] };
+
+export function resolveOptions(o: ProxyOptions = {}): ResolvedOptions {
+  return {
+    maxBodyBytes: o.maxBodyBytes ?? 4 * 1024 * 1024,
+    maxJsonDepth: o.maxJsonDepth ?? 64,
+    requestTimeoutMs: o.requestTimeoutMs ?? 60_000,
+    headersTimeoutMs: o.headersTimeoutMs ?? 10_000,
+    keepAliveTimeoutMs: o.keepAliveTimeoutMs ?? 65_000,
+    trustProxy: o.trustProxy ?? false,
+    maxAttempts: o.maxAttempts ?? 10,
+    maxRetryAfterWaitMs: o.maxRetryAfterWaitMs ?? 2000,
+    maxUpstreamBodyBytes: o.maxUpstreamBodyBytes ?? 32 * 1024 * 1024,
+    maxUpstreamErrorBytes: o.maxUpstreamErrorBytes ?? 64 * 1024,
+  };
+}
+
+export interface ProxyCore {
+  readonly holder: TableHolder;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  /** null = tracing off (one null check per request). */
+  readonly tracer: Tracer | null;
+  readonly options: ResolvedOptions;
+  /** [0, 1). */
+  readonly random: () => number;
+  /** Wall clock, epoch ms (key expiry, Retry-After cooldowns). */
+  readonly now: () => number;
+  readonly decoder: TextDecoder;
+}

@@ -1,0 +1,48 @@
+// Runs one inference request after validation and access checks: attempts, then the answer or the mapped failure.
+// The response is written on the raw (hijacked) response; the request state closes once this settles.
+import type { Operation } from '../../providers/types.ts';
+import type { InferenceRequest } from '../body/validate.ts';
+import { errorEvent, errorOut, writeErrorResponse } from '../error-reply.ts';
+import type { RequestState } from '../request-state.ts';
+import type { RuntimeRoute } from '../runtime-table.ts';
+import { failureToError } from './failure-map.ts';
+import { sendJson, sendStream } from './respond.ts';
+import { runAttempts } from './run.ts';
+
+async function run(st: RequestState, op: Operation, req: InferenceRequest, route: RuntimeRoute): Promise<void> {
+  const result = await runAttempts(st, op, req, route);
+  if (result.kind === 'aborted') return;
+  if (result.kind === 'failed') {
+    const e = failureToError(result.failure, result.provider);
+    st.code = e.code;
+    writeErrorResponse(st.res, e, { 'x-switchyard-route': route.routeHeader, 'x-switchyard-attempts': String(st.attempts) });
+    return;
+  }
+  const target = st.target;
+  if (target === null) throw new Error('dispatch succeeded without a target');
+  if (result.translated !== null) sendJson(st, target, result.translated);
+  else await sendStream(st, target, result.response, target.adapter.createStreamTranslator(result.ctx));
+}
+
+function internalError(st: RequestState, err: unknown): void {
+  st.core.logger.error(
+    { requestId: st.id, err: err instanceof Error ? { name: err.name, message: err.message.slice(0, 500), stack: err.stack?.slice(0, 4000) } : typeof err },
+    'internal error while dispatching',
+  );
+  const e = errorOut('internal_error');
+  st.code = e.code;
+  const res = st.res;
+  if (!writeErrorResponse(res, e) && !res.destroyed && !res.writableEnded) res.end(errorEvent(e));
+}
+
+/** Fire-and-forget from the route handler: never rejects. */
+export function dispatchInference(st: RequestState, op: Operation, req: InferenceRequest, route: RuntimeRoute): void {
+  st.beginDispatch();
+  run(st, op, req, route).then(
+    () => st.endDispatch(),
+    (err: unknown) => {
+      internalError(st, err);
+      st.endDispatch();
+    },
+  );
+}

@@ -1,0 +1,119 @@
+// The data-plane hooks and handlers. Order per request: initRequest (every request, also 404s) → authenticate
+// (every data route) → readJsonBody (POST routes, via the content-type parser) → handler (validation, model lookup,
+// access, dispatch). Hooks are callback-style so the common path allocates no promises.
+import type { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { GatewayError } from '../errors/errors.ts';
+import type { Operation } from '../providers/types.ts';
+import { authenticate, mayUse } from './auth.ts';
+import { isJsonContentType } from './body/content-type.ts';
+import { parseJsonBody } from './body/json-guard.ts';
+import { readBody } from './body/read-body.ts';
+import { validateInference } from './body/validate.ts';
+import type { ProxyCore } from './core.ts';
+import { dispatchInference } from './dispatch/dispatch.ts';
+import { modelBody, modelListBody } from './models.ts';
+import { RequestState } from './request-state.ts';
+import type { Endpoint } from './request-state.ts';
+import { startRequestSpan } from './tracing.ts';
+
+/** Request state lives on the Fastify request under this decorator. */
+export const STATE_KEY = 'switchyard';
+
+export function stateOf(request: FastifyRequest): RequestState {
+  const st = (request as unknown as Record<typeof STATE_KEY, RequestState | null>)[STATE_KEY];
+  if (st === null) throw new Error('request state missing');
+  return st;
+}
+
+export function createInitHook(core: ProxyCore) {
+  return function initRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const res = reply.raw;
+    res.setHeader('x-request-id', request.id);
+    (request as unknown as Record<typeof STATE_KEY, RequestState>)[STATE_KEY] = new RequestState(core, request, res);
+    done();
+  };
+}
+
+/** One per data route: records the canonical path and endpoint, then authenticates (fail closed without a table). */
+export function createAuthHook(core: ProxyCore, path: string, endpoint: Endpoint) {
+  return function authenticateRequest(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const st = stateOf(request);
+    st.path = path;
+    st.endpoint = endpoint;
+    const rt = st.rt;
+    if (rt === null) {
+      done(new GatewayError('not_ready'));
+      return;
+    }
+    const principal = authenticate(rt, request.headers, core.now());
+    if (principal instanceof GatewayError) {
+      done(principal);
+      return;
+    }
+    st.principal = principal;
+    done();
+  };
+}
+
+/** The only body parser: JSON by our rules (content type, size, UTF-8, depth, forbidden keys). */
+export function createBodyParser(core: ProxyCore) {
+  const { maxBodyBytes, maxJsonDepth } = core.options;
+  return function readJsonBody(request: FastifyRequest, payload: NodeJS.ReadableStream, done: (err: Error | null, body?: unknown) => void): void {
+    if (!isJsonContentType(request.headers['content-type'])) {
+      done(new GatewayError('unsupported_media_type'));
+      return;
+    }
+    readBody(payload as Readable, request.headers['content-length'], maxBodyBytes, (err, buf) => {
+      if (err !== null || buf === null) {
+        done(err ?? new GatewayError('bad_request'));
+        return;
+      }
+      try {
+        done(null, parseJsonBody(buf, core.decoder, maxJsonDepth));
+      } catch (e) {
+        done(e instanceof Error ? e : new GatewayError('invalid_json'));
+      }
+    });
+  };
+}
+
+export function createInferenceHandler(core: ProxyCore, op: Operation) {
+  return function inferenceHandler(request: FastifyRequest, reply: FastifyReply): void {
+    const st = stateOf(request);
+    if (request.body === undefined) {
+      throw new GatewayError(isJsonContentType(request.headers['content-type']) ? 'invalid_json' : 'unsupported_media_type');
+    }
+    const req = validateInference(op, request.body);
+    const rt = st.rt;
+    if (rt === null) throw new GatewayError('not_ready');
+    st.stream = req.stream;
+    if (core.tracer !== null) st.span = startRequestSpan(core.tracer, op, req.model);
+    const route = rt.routes.get(req.model);
+    if (route === undefined) throw new GatewayError('model_not_found', { param: 'model' });
+    st.route = route;
+    if (!mayUse(st.principal, req.model, route)) throw new GatewayError('model_not_allowed', { param: 'model' });
+    reply.hijack();
+    dispatchInference(st, op, req, route);
+  };
+}
+
+export function createModelsHandler() {
+  return function listModels(request: FastifyRequest, reply: FastifyReply): void {
+    const st = stateOf(request);
+    const rt = st.rt;
+    if (rt === null) throw new GatewayError('not_ready');
+    reply.header('content-type', 'application/json').send(modelListBody(rt, st.principal));
+  };
+}
+
+export function createModelHandler() {
+  return function getModel(request: FastifyRequest<{ Params: { model: string } }>, reply: FastifyReply): void {
+    const st = stateOf(request);
+    const rt = st.rt;
+    if (rt === null) throw new GatewayError('not_ready');
+    const body = modelBody(rt, st.principal, request.params.model);
+    if (body === null) throw new GatewayError('model_not_found', { param: 'model' });
+    reply.header('content-type', 'application/json').send(body);
+  };
+}

@@ -1,0 +1,153 @@
+// Per-request state: created by the global onRequest hook, carried on the Fastify request and the raw response, and
+// closed exactly once when the response closes (after the dispatch, if any, has settled). Closing writes the access
+// line, reports the request metric, ends the span and releases the in-flight slot.
+import type { ServerResponse } from 'node:http';
+import type { Span } from '@opentelemetry/api';
+import type { FastifyRequest } from 'fastify';
+import type { ProxyCore } from './core.ts';
+import { writeAccessLog } from './access-log.ts';
+import type { RuntimePrincipal, RuntimeRoute, RuntimeTable, RuntimeTarget } from './runtime-table.ts';
+import { endRequestSpan } from './tracing.ts';
+
+export type Endpoint = 'chat' | 'embeddings' | 'models';
+
+/** Logged (never sent) when the client went away before the response finished. */
+export const CLIENT_CLOSED_STATUS = 499;
+export const CLIENT_CLOSED_CODE = 'client_closed';
+
+/** The abort reason used when the client disconnects: the upstream call is cancelled with it. */
+export class ClientClosedError extends Error {
+  constructor() {
+    super('client closed the connection');
+    this.name = 'ClientClosedError';
+  }
+}
+
+const STATE = Symbol('switchyard.state');
+
+interface StatefulResponse extends ServerResponse {
+  [STATE]?: RequestState;
+}
+
+export class RequestState {
+  readonly core: ProxyCore;
+  readonly id: string;
+  readonly method: string;
+  /** performance.now() at arrival. */
+  readonly start: number;
+  /** The runtime table captured at arrival (null before the first load). */
+  readonly rt: RuntimeTable | null;
+  readonly res: ServerResponse;
+  /** Canonical route path, set by the route's own hook; '(unmatched)' otherwise. */
+  path = '(unmatched)';
+  endpoint: Endpoint | null = null;
+  principal: RuntimePrincipal | null = null;
+  route: RuntimeRoute | null = null;
+  /** The target that served (or last tried). */
+  target: RuntimeTarget | null = null;
+  attempts = 0;
+  stream = false;
+  code = '';
+  ttftMs: number | null = null;
+  tokensIn: number | null = null;
+  tokensOut: number | null = null;
+  costUSD: number | null = null;
+  span: Span | null = null;
+  controller: AbortController | null = null;
+  #dispatching = false;
+  #closed = false;
+  #finished = false;
+
+  constructor(core: ProxyCore, request: FastifyRequest, res: ServerResponse) {
+    this.core = core;
+    this.id = request.id;
+    this.method = request.method;
+    this.start = performance.now();
+    this.rt = core.holder.current;
+    this.res = res;
+    (res as StatefulResponse)[STATE] = this;
+    res.once('close', onResponseClose);
+    core.metrics.inflight(1);
+  }
+
+  /** The controller whose signal cancels upstream work; created on first use. */
+  abortController(): AbortController {
+    this.controller ??= new AbortController();
+    return this.controller;
+  }
+
+  /** Marks the start of an asynchronous dispatch: closing waits for endDispatch(). */
+  beginDispatch(): void {
+    this.#dispatching = true;
+  }
+
+  endDispatch(): void {
+    this.#dispatching = false;
+    if (this.#closed) this.#finish();
+  }
+
+  get clientGone(): boolean {
+    return this.#closed && !this.res.writableFinished;
+  }
+
+  onClose(): void {
+    this.#closed = true;
+    if (!this.res.writableFinished) this.controller?.abort(new ClientClosedError());
+    if (!this.#dispatching) this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const core = this.core;
+    const durationMs = performance.now() - this.start;
+    const completed = this.res.writableFinished;
+    const status = completed ? this.res.statusCode : CLIENT_CLOSED_STATUS;
+    if (!completed) this.code = CLIENT_CLOSED_CODE;
+    const route = this.route;
+    const target = this.target;
+    if (this.endpoint !== null) {
+      core.metrics.observeRequest({
+        endpoint: this.endpoint,
+        route: route?.id ?? '_none',
+        provider: target?.providerId ?? '_none',
+        model: route?.model ?? '_unknown',
+        status,
+        code: this.code,
+        stream: this.stream,
+        durationMs,
+      });
+    }
+    core.metrics.inflight(-1);
+    const p = this.principal?.principal;
+    writeAccessLog(core.logger, {
+      requestId: this.id,
+      method: this.method,
+      path: this.path,
+      status,
+      code: this.code,
+      durationMs,
+      ttftMs: this.ttftMs,
+      route: route?.id ?? null,
+      provider: target?.providerId ?? null,
+      upstreamModel: target?.bound.model ?? null,
+      attempts: this.attempts,
+      stream: this.stream,
+      tokensIn: this.tokensIn,
+      tokensOut: this.tokensOut,
+      costUSD: this.costUSD,
+      keyId: p?.id ?? null,
+      team: p?.team ?? null,
+      user: p?.user ?? null,
+    });
+    if (this.span !== null) endRequestSpan(this.span, this, status);
+  }
+}
+
+function onResponseClose(this: ServerResponse): void {
+  (this as StatefulResponse)[STATE]?.onClose();
+}
+
+export function stateOfResponse(res: ServerResponse): RequestState | undefined {
+  return (res as StatefulResponse)[STATE];
+}

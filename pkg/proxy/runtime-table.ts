@@ -1,0 +1,239 @@
+// The runtime form of a RoutingTable: everything a request needs, precomputed once at load (design §3, style 4/8).
+// Targets are pre-bound to an adapter instance, merged timeouts, per-token prices and header values; principals are
+// keyed by key hash with their allowed models as a Set; access rules are compiled into Sets.
+import type { AdapterDeps, AdapterFactory, BoundTarget, ProviderAdapter } from '../providers/types.ts';
+import type {
+  RoutingTable, TableAccessRule, TablePrincipal, TableProvider, TableRetry, TableRoute, TableTarget, TableTimeouts,
+} from '../table/types.ts';
+import type { TargetHealth, TargetHealthStore } from './target-health.ts';
+
+/** USD per token (the table's prices are per 1M tokens). */
+export interface TargetPrice {
+  readonly input: number;
+  readonly output: number;
+  readonly cachedInput: number;
+}
+
+export interface RuntimeTarget {
+  readonly bound: BoundTarget;
+  readonly adapter: ProviderAdapter;
+  readonly providerId: string;
+  readonly weight: number;
+  readonly priority: number;
+  readonly price: TargetPrice | null;
+  /** Cooldown state shared across table loads (keyed by provider id + upstream model). */
+  readonly health: TargetHealth;
+  /** Header-safe values for x-switchyard-provider / x-switchyard-model. */
+  readonly providerHeader: string;
+  readonly modelHeader: string;
+  /** Upstream host for tracing (server.address); never sent to clients. */
+  readonly serverAddress: string;
+}
+
+/** Targets of one priority level (weighted strategy: one level holding every target), sorted by weight desc. */
+export interface TargetLevel {
+  readonly targets: readonly RuntimeTarget[];
+  /** cumulative[i] = sum of weights of targets[0..i]. */
+  readonly cumulative: readonly number[];
+  readonly totalWeight: number;
+}
+
+export interface CompiledAccess {
+  readonly teams: ReadonlySet<string>;
+  readonly users: ReadonlySet<string>;
+  readonly keys: ReadonlySet<string>;
+}
+
+export interface RuntimeRoute {
+  readonly id: string;
+  readonly name: string;
+  /** Canonical client-facing model of the route. */
+  readonly model: string;
+  readonly levels: readonly TargetLevel[];
+  readonly fallback: readonly RuntimeTarget[];
+  /** The whole attempt order when it involves no random choice (one target per level), else null. */
+  readonly staticPlan: readonly RuntimeTarget[] | null;
+  /** Number of entries of a plan that are primary targets (the rest are fallbacks). */
+  readonly primaryCount: number;
+  readonly retry: TableRetry;
+  /** null = any authenticated caller. */
+  readonly access: CompiledAccess | null;
+  readonly routeHeader: string;
+}
+
+export interface RuntimePrincipal {
+  readonly principal: TablePrincipal;
+  /** null = all models. */
+  readonly models: ReadonlySet<string> | null;
+}
+
+export interface RuntimeTable {
+  readonly version: number;
+  readonly hash: string;
+  readonly table: RoutingTable;
+  /** Client-facing model name (route model or alias) → route. */
+  readonly routes: ReadonlyMap<string, RuntimeRoute>;
+  /** SHA-256 hex of an API key → principal. */
+  readonly principals: ReadonlyMap<string, RuntimePrincipal>;
+  /** No keys configured: the gateway runs open (principal null, everything allowed). */
+  readonly open: boolean;
+  /** Epoch seconds of the load, reported as `created` by /v1/models. */
+  readonly createdSec: number;
+  /** /v1/models bodies per principal id ('' = open), filled lazily; valid for the life of this table. */
+  readonly modelListCache: Map<string, string>;
+}
+
+export interface BuildDeps {
+  readonly adapterFactory: AdapterFactory;
+  readonly adapterDeps: AdapterDeps;
+  readonly health: TargetHealthStore;
+  readonly nowMs: number;
+}
+
+/** Printable ASCII passes; anything else is percent-encoded so a header value can never be rejected or split. */
+export function headerSafe(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+}
+
+function mergeTimeouts(provider: TableTimeouts, route: Partial<TableTimeouts>): TableTimeouts {
+  return {
+    connectMs: route.connectMs ?? provider.connectMs,
+    firstByteMs: route.firstByteMs ?? provider.firstByteMs,
+    idleMs: route.idleMs ?? provider.idleMs,
+    totalMs: route.totalMs ?? provider.totalMs,
+  };
+}
+
+function priceOf(provider: TableProvider, model: string): TargetPrice | null {
+  const p = provider.models[model]?.pricing;
+  if (p === undefined || (p.input === undefined && p.output === undefined && p.cachedInput === undefined)) return null;
+  const input = (p.input ?? 0) / 1e6;
+  return { input, output: (p.output ?? 0) / 1e6, cachedInput: p.cachedInput === undefined ? input : p.cachedInput / 1e6 };
+}
+
+function hostOf(baseURL: string): string {
+  if (baseURL === '') return '';
+  try {
+    return new URL(baseURL).hostname;
+  } catch {
+    return '';
+  }
+}
+
+class TargetBinder {
+  readonly #adapters = new Map<string, ProviderAdapter>();
+  readonly #table: RoutingTable;
+  readonly #deps: BuildDeps;
+
+  constructor(table: RoutingTable, deps: BuildDeps) {
+    this.#table = table;
+    this.#deps = deps;
+  }
+
+  bind(route: TableRoute, t: TableTarget): RuntimeTarget {
+    const provider = this.#table.providers[t.provider];
+    if (provider === undefined) throw new Error(`route ${route.id}: unknown provider ${t.provider}`);
+    let adapter = this.#adapters.get(provider.id);
+    if (adapter === undefined) {
+      adapter = this.#deps.adapterFactory(provider, this.#deps.adapterDeps);
+      this.#adapters.set(provider.id, adapter);
+    }
+    return {
+      bound: { provider, model: t.model, timeouts: mergeTimeouts(provider.timeouts, route.timeouts) },
+      adapter,
+      providerId: provider.id,
+      weight: t.weight > 0 && Number.isFinite(t.weight) ? t.weight : 0,
+      priority: t.priority,
+      price: priceOf(provider, t.model),
+      health: this.#deps.health.get(provider.id, t.model),
+      providerHeader: headerSafe(provider.name),
+      modelHeader: headerSafe(t.model),
+      serverAddress: hostOf(provider.baseURL),
+    };
+  }
+}
+
+function levelOf(targets: RuntimeTarget[]): TargetLevel {
+  const sorted = [...targets].sort((a, b) => b.weight - a.weight);
+  const cumulative: number[] = [];
+  let sum = 0;
+  for (const t of sorted) {
+    sum += t.weight;
+    cumulative.push(sum);
+  }
+  return { targets: sorted, cumulative, totalWeight: sum };
+}
+
+function levelsOf(route: TableRoute, targets: RuntimeTarget[]): TargetLevel[] {
+  if (targets.length === 0) return [];
+  if (route.strategy === 'weighted') return [levelOf(targets)];
+  const byPriority = new Map<number, RuntimeTarget[]>();
+  for (const t of targets) {
+    const list = byPriority.get(t.priority);
+    if (list === undefined) byPriority.set(t.priority, [t]);
+    else list.push(t);
+  }
+  return [...byPriority.keys()].sort((a, b) => a - b).map((p) => levelOf(byPriority.get(p) ?? []));
+}
+
+function compileAccess(rules: readonly TableAccessRule[] | null): CompiledAccess | null {
+  if (rules === null) return null;
+  const teams = new Set<string>();
+  const users = new Set<string>();
+  const keys = new Set<string>();
+  // "Callers matching any listed field are allowed" (pkg/api AccessRule): a union over every rule and field.
+  for (const r of rules) {
+    for (const t of r.teams ?? []) teams.add(t);
+    for (const u of r.users ?? []) users.add(u);
+    for (const k of r.keys ?? []) keys.add(k);
+  }
+  return { teams, users, keys };
+}
+
+function buildRoute(route: TableRoute, binder: TargetBinder): RuntimeRoute {
+  const targets = route.targets.map((t) => binder.bind(route, t));
+  const fallback = route.fallback.map((t) => binder.bind(route, t));
+  const levels = levelsOf(route, targets);
+  const deterministic = levels.every((l) => l.targets.length === 1);
+  return {
+    id: route.id,
+    name: route.name,
+    model: route.model,
+    levels,
+    fallback,
+    staticPlan: deterministic ? [...levels.map((l) => l.targets[0] as RuntimeTarget), ...fallback] : null,
+    primaryCount: targets.length,
+    retry: route.retry,
+    access: compileAccess(route.access),
+    routeHeader: headerSafe(route.name),
+  };
+}
+
+/** Builds the runtime table; throws on an inconsistent table (the holder keeps the last good one). */
+export function buildRuntimeTable(table: RoutingTable, deps: BuildDeps): RuntimeTable {
+  if (!Number.isSafeInteger(table.version) || table.version < 0) throw new Error('table version must be a non-negative integer');
+  const binder = new TargetBinder(table, deps);
+  const byId = new Map<string, RuntimeRoute>();
+  for (const route of table.routes) byId.set(route.id, buildRoute(route, binder));
+  const routes = new Map<string, RuntimeRoute>();
+  for (const [name, routeId] of Object.entries(table.models)) {
+    const rr = byId.get(routeId);
+    if (rr === undefined) throw new Error(`model ${name}: unknown route ${routeId}`);
+    routes.set(name, rr);
+  }
+  const principals = new Map<string, RuntimePrincipal>();
+  for (const [hash, principal] of Object.entries(table.keys)) {
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`principal ${principal.id}: key hash is not SHA-256 hex`);
+    principals.set(hash, { principal, models: principal.models === null ? null : new Set(principal.models) });
+  }
+  return {
+    version: table.version,
+    hash: table.hash,
+    table,
+    routes,
+    principals,
+    open: principals.size === 0,
+    createdSec: Math.floor(deps.nowMs / 1000),
+    modelListCache: new Map(),
+  };
+}

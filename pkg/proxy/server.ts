@@ -1,0 +1,116 @@
+// The data-plane server factory. The data port exposes exactly the documented OpenAI-compatible routes (E9):
+// POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, GET /v1/models/:model. No HEAD twins, no health or
+// admin routes (those live on the admin port), case-sensitive paths without slash or dot normalisation (E7), no
+// method-override headers, no trusted proxies by default (E8). Every response carries x-request-id and every error
+// is the OpenAI envelope. The caller listens.
+import type { Tracer } from '@opentelemetry/api';
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../telemetry/types.ts';
+import { createClientErrorHandler } from './client-error.ts';
+import { resolveOptions } from './core.ts';
+import type { ProxyCore, ProxyOptions } from './core.ts';
+import { errorJson, errorOut, toErrorOut } from './error-reply.ts';
+import type { ErrorOut } from './error-reply.ts';
+import {
+  STATE_KEY, createAuthHook, createBodyParser, createInferenceHandler, createInitHook, createModelHandler, createModelsHandler,
+} from './handlers.ts';
+import type { RequestState } from './request-state.ts';
+import { requestIdFor } from './request-id.ts';
+import type { TableHolder } from './table-holder.ts';
+
+export interface ProxyServerDeps {
+  readonly holder: TableHolder;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly tracer?: Tracer | null;
+  readonly options?: ProxyOptions;
+  /** [0, 1); default Math.random. */
+  readonly random?: () => number;
+  /** Wall clock, epoch ms; default Date.now. */
+  readonly now?: () => number;
+}
+
+/** Canonical data routes: path → method. Used for 405 answers; the route inventory test pins it (E9). */
+export const DATA_ROUTES: ReadonlyMap<string, string> = new Map([
+  ['/v1/chat/completions', 'POST'],
+  ['/v1/embeddings', 'POST'],
+  ['/v1/models', 'GET'],
+]);
+
+function sendError(request: FastifyRequest, reply: FastifyReply, e: ErrorOut): void {
+  const st = (request as unknown as Record<typeof STATE_KEY, RequestState | null>)[STATE_KEY];
+  if (st !== null) st.code = e.code;
+  reply.code(e.status).header('content-type', 'application/json; charset=utf-8');
+  if (e.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(e.retryAfter))));
+  reply.send(errorJson(e));
+}
+
+function registerRoutes(app: FastifyInstance, core: ProxyCore): void {
+  app.post('/v1/chat/completions', { onRequest: createAuthHook(core, '/v1/chat/completions', 'chat') }, createInferenceHandler(core, 'chat'));
+  app.post('/v1/embeddings', { onRequest: createAuthHook(core, '/v1/embeddings', 'embeddings') }, createInferenceHandler(core, 'embeddings'));
+  app.get('/v1/models', { onRequest: createAuthHook(core, '/v1/models', 'models') }, createModelsHandler());
+  app.get('/v1/models/:model', { onRequest: createAuthHook(core, '/v1/models/:model', 'models') }, createModelHandler());
+}
+
+function registerErrorHandlers(app: FastifyInstance, core: ProxyCore): void {
+  app.setNotFoundHandler(function notFound(request, reply) {
+    const path = request.url.split('?', 1)[0] ?? '';
+    const allowed = DATA_ROUTES.get(path);
+    if (allowed !== undefined) {
+      reply.header('allow', allowed);
+      sendError(request, reply, errorOut('method_not_allowed'));
+      return;
+    }
+    sendError(request, reply, errorOut('not_found'));
+  });
+  app.setErrorHandler(function onError(err: FastifyError, request, reply) {
+    const { out, internal } = toErrorOut(err);
+    if (internal) {
+      core.logger.error({ requestId: request.id, err: { name: err.name, code: err.code, message: String(err.message).slice(0, 500), stack: err.stack?.slice(0, 4000) } }, 'internal error');
+    }
+    sendError(request, reply, out);
+  });
+}
+
+export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
+  const options = resolveOptions(deps.options);
+  const core: ProxyCore = {
+    holder: deps.holder,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    tracer: deps.tracer ?? null,
+    options,
+    random: deps.random ?? Math.random,
+    now: deps.now ?? Date.now,
+    decoder: new TextDecoder('utf-8', { fatal: true }),
+  };
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.maxBodyBytes,
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    trustProxy: options.trustProxy,
+    exposeHeadRoutes: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    return503OnClosing: true,
+    clientErrorHandler: createClientErrorHandler(deps.logger),
+    routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 256 },
+    frameworkErrors(err, request, reply) {
+      reply.raw.setHeader('x-request-id', request.id);
+      sendError(request, reply, toErrorOut(err).out.status >= 500 ? errorOut('bad_request') : toErrorOut(err).out);
+    },
+  });
+  app.server.headersTimeout = options.headersTimeoutMs;
+  app.decorateRequest(STATE_KEY, null);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', createBodyParser(core));
+  app.addHook('onRequest', createInitHook(core));
+  registerRoutes(app, core);
+  registerErrorHandlers(app, core);
+  return app;
+}

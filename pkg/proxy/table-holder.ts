@@ -1,0 +1,94 @@
+// Holds the routing table in use. load() builds the runtime form and swaps it in whole; a table that fails to build,
+// or carries a lower version than the one in use (C4), is refused and the last good table stays. Requests capture
+// `current` once at their start, so a swap never changes a request midway.
+import type { Logger } from 'pino';
+import type { AdapterDeps, AdapterFactory } from '../providers/types.ts';
+import type { RoutingTable } from '../table/types.ts';
+import { buildRuntimeTable } from './runtime-table.ts';
+import type { RuntimeTable } from './runtime-table.ts';
+import { TargetHealthStore } from './target-health.ts';
+import type { TargetHealth } from './target-health.ts';
+
+export interface TableHolderOptions {
+  readonly adapterFactory: AdapterFactory;
+  readonly adapterDeps: AdapterDeps;
+  readonly logger: Logger;
+  /** Wall clock (epoch ms). Default Date.now. */
+  readonly now?: () => number;
+}
+
+export type SwapListener = (next: RuntimeTable, previous: RuntimeTable | null) => void;
+
+export class TableHolder {
+  readonly #adapterFactory: AdapterFactory;
+  readonly #adapterDeps: AdapterDeps;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #health = new TargetHealthStore();
+  readonly #listeners = new Set<SwapListener>();
+  #current: RuntimeTable | null = null;
+
+  constructor(opts: TableHolderOptions) {
+    this.#adapterFactory = opts.adapterFactory;
+    this.#adapterDeps = opts.adapterDeps;
+    this.#logger = opts.logger;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** The runtime table in use, or null before the first successful load. */
+  get current(): RuntimeTable | null {
+    return this.#current;
+  }
+
+  /** The RoutingTable data in use, or null. */
+  get table(): RoutingTable | null {
+    return this.#current?.table ?? null;
+  }
+
+  /** Builds and swaps in `table`. Throws (keeping the table in use) when it cannot be built or is older. */
+  load(table: RoutingTable): void {
+    const previous = this.#current;
+    if (previous !== null && table.version < previous.version) {
+      throw new Error(`refusing routing table version ${table.version}: version ${previous.version} is in use`);
+    }
+    let next: RuntimeTable;
+    try {
+      next = buildRuntimeTable(table, {
+        adapterFactory: this.#adapterFactory,
+        adapterDeps: this.#adapterDeps,
+        health: this.#health,
+        nowMs: this.#now(),
+      });
+    } catch (err) {
+      this.#logger.error({ version: table.version, reason: err instanceof Error ? err.message : 'unknown' }, 'routing table rejected; keeping the previous one');
+      throw err;
+    }
+    this.#current = next;
+    this.#health.retain(healthIn(next));
+    this.#logger.info({ version: next.version, hash: next.hash, routes: table.routes.length, keys: next.principals.size }, 'routing table loaded');
+    for (const cb of this.#listeners) {
+      try {
+        cb(next, previous);
+      } catch (err) {
+        this.#logger.error({ reason: err instanceof Error ? err.message : 'unknown' }, 'table swap listener failed');
+      }
+    }
+  }
+
+  /** Calls `cb` after every successful swap. Returns an unsubscribe function. */
+  onSwap(cb: SwapListener): () => void {
+    this.#listeners.add(cb);
+    return () => {
+      this.#listeners.delete(cb);
+    };
+  }
+}
+
+function healthIn(rt: RuntimeTable): Set<TargetHealth> {
+  const out = new Set<TargetHealth>();
+  for (const route of rt.routes.values()) {
+    for (const level of route.levels) for (const t of level.targets) out.add(t.health);
+    for (const t of route.fallback) out.add(t.health);
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+// GatewayMetrics implemented with prom-client on an injected Registry (no global registry, nothing at import time).
+// Label values are clamped to bounded sets (labels.ts) and children are cached per combination for the hot path.
+import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { GatewayMetrics, RequestObservation, TokenObservation, UpstreamObservation } from './types.ts';
+import {
+  BoundedValues, ChildCache, codeValues, endpointLabel, nonNegative, outcomeLabel, statusLabel,
+} from './labels.ts';
+
+export interface MetricsOptions {
+  /** Also export the default Node.js process metrics (CPU, memory, event loop, GC) on the registry. */
+  readonly processMetrics?: boolean;
+  /** Distinct values per table-derived label (route, provider, model) before '_other'. Default 1000. */
+  readonly maxLabelValues?: number;
+  /** Cached label combinations per metric. Default 10000. */
+  readonly maxCombinations?: number;
+}
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
+
+interface Dimensions {
+  readonly route: BoundedValues;
+  readonly provider: BoundedValues;
+  readonly model: BoundedValues;
+  readonly code: BoundedValues;
+}
+
+function instruments(registry: Registry) {
+  const registers = [registry];
+  return {
+    requests: new Counter({
+      name: 'switchyard_requests_total', help: 'Client requests by endpoint, route, serving provider, client model, HTTP status and error code.',
+      labelNames: ['endpoint', 'route', 'provider', 'model', 'status', 'code'] as const, registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'switchyard_request_duration_seconds', help: 'Client request duration, from arrival to the last byte sent.',
+      labelNames: ['endpoint', 'route', 'stream'] as const, buckets: DURATION_BUCKETS, registers,
+    }),
+    upstreamRequests: new Counter({
+      name: 'switchyard_upstream_requests_total', help: 'Upstream attempts by provider, upstream model, outcome (ok or failure kind) and status.',
+      labelNames: ['provider', 'model', 'outcome', 'status'] as const, registers,
+    }),
+    upstreamDuration: new Histogram({
+      name: 'switchyard_upstream_duration_seconds', help: 'Upstream attempt duration.',
+      labelNames: ['provider'] as const, buckets: DURATION_BUCKETS, registers,
+    }),
+    ttft: new Histogram({
+      name: 'switchyard_time_to_first_token_seconds', help: 'Time from request arrival to the first streamed token sent to the client.',
+      labelNames: ['route', 'provider'] as const, buckets: TTFT_BUCKETS, registers,
+    }),
+    tokens: new Counter({
+      name: 'switchyard_tokens_total', help: 'Tokens processed, by direction (input = prompt, output = completion).',
+      labelNames: ['route', 'provider', 'model', 'direction'] as const, registers,
+    }),
+    cost: new Counter({
+      name: 'switchyard_cost_usd_total', help: 'Estimated spend in USD from the routing table\'s prices.',
+      labelNames: ['route', 'provider', 'model'] as const, registers,
+    }),
+    inflight: new Gauge({ name: 'switchyard_inflight_requests', help: 'Client requests in progress.', registers }),
+    tableVersion: new Gauge({ name: 'switchyard_table_version', help: 'Version of the routing table in use.', registers }),
+    tableInfo: new Gauge({
+      name: 'switchyard_table_info', help: 'Always 1; the hash label identifies the routing table in use.', labelNames: ['hash'] as const, registers,
+    }),
+    tableRoutes: new Gauge({ name: 'switchyard_table_routes', help: 'Routes in the routing table in use.', registers }),
+    tableLoadFailures: new Counter({ name: 'switchyard_table_load_failures_total', help: 'Routing tables (or config reloads) that failed to load; the previous table stays in use.', registers }),
+  };
+}
+
+export function createMetrics(registry: Registry, opts: MetricsOptions = {}): GatewayMetrics {
+  const m = instruments(registry);
+  if (opts.processMetrics === true) collectDefaultMetrics({ register: registry });
+  const maxValues = opts.maxLabelValues ?? 1000;
+  const maxCombos = opts.maxCombinations ?? 10_000;
+  const d: Dimensions = {
+    route: new BoundedValues(maxValues, ['_none']),
+    provider: new BoundedValues(maxValues, ['_none']),
+    model: new BoundedValues(maxValues, ['_unknown']),
+    code: codeValues(64),
+  };
+
+  const requests = new ChildCache(maxCombos, (v) => m.requests.labels(...v));
+  const requestDuration = new ChildCache(maxCombos, (v) => m.requestDuration.labels(...v));
+  const upstreamRequests = new ChildCache(maxCombos, (v) => m.upstreamRequests.labels(...v));
+  const upstreamDuration = new ChildCache(maxCombos, (v) => m.upstreamDuration.labels(...v));
+  const ttft = new ChildCache(maxCombos, (v) => m.ttft.labels(...v));
+  const tokens = new ChildCache(maxCombos, (v) => m.tokens.labels(...v));
+  const cost = new ChildCache(maxCombos, (v) => m.cost.labels(...v));
+  const clampRPM = (r: readonly string[]): string[] => [d.route.clamp(r[0] ?? ''), d.provider.clamp(r[1] ?? ''), d.model.clamp(r[2] ?? '')];
+
+  return {
+    observeRequest(o: RequestObservation): void {
+      const status = statusLabel(o.status);
+      requests.get([o.endpoint, o.route, o.provider, o.model, status, o.code], (r) => [
+        endpointLabel(r[0] ?? ''), d.route.clamp(r[1] ?? ''), d.provider.clamp(r[2] ?? ''), d.model.clamp(r[3] ?? ''), r[4] ?? '0', d.code.clamp(r[5] ?? ''),
+      ]).inc();
+      const stream = o.stream ? 'true' : 'false';
+      requestDuration.get([o.endpoint, o.route, stream], (r) => [endpointLabel(r[0] ?? ''), d.route.clamp(r[1] ?? ''), r[2] ?? 'false'])
+        .observe(nonNegative(o.durationMs) / 1000);
+    },
+    observeUpstream(o: UpstreamObservation): void {
+      const status = statusLabel(o.status);
+      upstreamRequests.get([o.provider, o.model, o.outcome, status], (r) => [
+        d.provider.clamp(r[0] ?? ''), d.model.clamp(r[1] ?? ''), outcomeLabel(r[2] ?? ''), r[3] ?? '0',
+      ]).inc();
+      upstreamDuration.get([o.provider], (r) => [d.provider.clamp(r[0] ?? '')]).observe(nonNegative(o.durationMs) / 1000);
+    },
+    observeTimeToFirstToken(route: string, provider: string, ms: number): void {
+      ttft.get([route, provider], (r) => [d.route.clamp(r[0] ?? ''), d.provider.clamp(r[1] ?? '')]).observe(nonNegative(ms) / 1000);
+    },
+    observeTokens(o: TokenObservation): void {
+      const input = nonNegative(o.inputTokens);
+      const output = nonNegative(o.outputTokens);
+      const usd = nonNegative(o.costUSD);
+      if (input > 0) tokens.get([o.route, o.provider, o.model, 'input'], (r) => [...clampRPM(r), 'input']).inc(input);
+      if (output > 0) tokens.get([o.route, o.provider, o.model, 'output'], (r) => [...clampRPM(r), 'output']).inc(output);
+      if (usd > 0) cost.get([o.route, o.provider, o.model], clampRPM).inc(usd);
+    },
+    inflight(delta: 1 | -1): void {
+      if (delta === 1) m.inflight.inc();
+      else m.inflight.dec();
+    },
+    setTableInfo(version: number, hash: string, routes: number): void {
+      m.tableVersion.set(nonNegative(version));
+      m.tableInfo.reset();
+      m.tableInfo.labels(/^[0-9a-f]{1,64}$/.test(hash) ? hash : '_invalid').set(1);
+      m.tableRoutes.set(nonNegative(routes));
+    },
+    tableLoadFailed(): void {
+      m.tableLoadFailures.inc();
+    },
+  };
+}

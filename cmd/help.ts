@@ -34,7 +34,7 @@ Flags:
                              env SWITCHYARD_LOG_LEVEL); logs are JSON lines on stdout
       --otlp-endpoint URL    Export traces over OTLP/HTTP (e.g. http://localhost:4318); also read from
                              OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT. Off by default.
-      --max-body-bytes N     Largest request body accepted (default set by the proxy)
+      --max-body-bytes N     Largest request body accepted, in bytes (default 4 MiB)
   -h, --help                 Show this help
 
 Examples:

@@ -2,7 +2,6 @@
 // installs the shutdown handlers. Everything else lives in pkg/serve.
 import { parseArgs } from 'node:util';
 import { handleShutdownSignals } from '../pkg/serve/signals.ts';
-import { StartupError, startStandalone } from '../pkg/serve/standalone.ts';
 import { createLogger, LOG_LEVELS } from '../pkg/telemetry/logger.ts';
 import type { LogLevel } from '../pkg/telemetry/logger.ts';
 import { SERVE_HELP } from './help.ts';
@@ -75,6 +74,7 @@ export async function runServe(args: readonly string[], io: CliIO, version: stri
     throw err;
   }
   const logger = createLogger({ level: settings.level });
+  const { StartupError, startStandalone } = await import('../pkg/serve/standalone.ts');
   try {
     const gw = await startStandalone({ ...settings, logger, env: io.env, version, banner: (text) => io.stderr(`${text}\n`) });
     handleShutdownSignals({ close: () => gw.close(), logger, exit: (code) => process.exit(code) });

@@ -164,7 +164,7 @@ describe('k8s smoke: real kube-apiserver + etcd', () => {
       name: 'Provider whose baseURL is the metadata address',
       obj: provider('metadata-url', { type: 'openai-compatible', baseURL: 'http://169.254.169.254/v1' }),
       field: 'spec',
-      celRule: { kind: 'Provider', needle: /baseURL|169\.254/ },
+      celRule: { kind: 'Provider', needle: /169\.254|metadata|link-local/i },
     },
     {
       name: 'Quota limit setting both requests and tokens',

@@ -2,7 +2,7 @@
 // text, so these rules reject literal link-local / metadata addresses and the spellings that hide them; names
 // that resolve to such addresses are caught by the compiler and by the connect-time guard.
 import { z } from 'zod';
-import { celQuote, withRules } from './cel.ts';
+import { celQuote, withRules, type CelRule } from './cel.ts';
 
 /** Lower-cases A-Z only, exactly like CEL's lowerAscii(). */
 export function lowerAscii(s: string): string {
@@ -35,35 +35,49 @@ export const FORBIDDEN_HOST = '^https?://(' + [
   '\\[fd00:ec2::254\\]', // AWS metadata over IPv6
 ].join('|') + ')';
 
-function matcher(pattern: string): (url: string) => boolean {
-  const re = new RegExp(pattern);
-  return (url) => re.test(lowerAscii(url));
+/** A boolean test on the URL, written in CEL (over `self`) and in TypeScript. */
+interface Predicate {
+  readonly cel: string;
+  readonly test: (url: string) => boolean;
 }
-const isShaped = matcher(URL_SHAPE);
-const isNumericHost = matcher(NUMERIC_HOST);
-const isCanonicalIPv4 = matcher(CANONICAL_IPV4);
-const isForbiddenHost = matcher(FORBIDDEN_HOST);
-const celMatches = (pattern: string) => `self.lowerAscii().matches(${celQuote(pattern)})`;
 
-export const BaseURL = withRules(z.string().max(2048), [
+function matching(pattern: string): Predicate {
+  const re = new RegExp(pattern);
+  return { cel: `self.lowerAscii().matches(${celQuote(pattern)})`, test: (url) => re.test(lowerAscii(url)) };
+}
+
+function not(p: Predicate): Predicate {
+  return { cel: `!${p.cel}`, test: (url) => !p.test(url) };
+}
+
+function either(a: Predicate, b: Predicate): Predicate {
+  return { cel: `(${a.cel} || ${b.cel})`, test: (url) => a.test(url) || b.test(url) };
+}
+
+const HTTP_SCHEME: Predicate = {
+  cel: "(self.startsWith('http://') || self.startsWith('https://'))",
+  test: (url) => url.startsWith('http://') || url.startsWith('https://'),
+};
+
+/** The checks in order; each is reported only when every earlier one passed, so a bad URL gets one message. */
+const CHECKS: readonly { readonly must: Predicate; readonly message: string }[] = [
+  { must: HTTP_SCHEME, message: 'baseURL must start with http:// or https://' },
   {
-    rule: "self.startsWith('http://') || self.startsWith('https://')",
-    message: 'baseURL must start with http:// or https://',
-    holds: (url) => url.startsWith('http://') || url.startsWith('https://'),
-  },
-  {
-    rule: celMatches(URL_SHAPE),
+    must: matching(URL_SHAPE),
     message: 'baseURL must be http(s)://host[:port][/path] with an ASCII host name or [IPv6] literal, and no user info or percent-encoding in the host',
-    holds: isShaped,
   },
   {
-    rule: `!${celMatches(NUMERIC_HOST)} || ${celMatches(CANONICAL_IPV4)}`,
+    must: either(not(matching(NUMERIC_HOST)), matching(CANONICAL_IPV4)),
     message: 'an IPv4 host in baseURL must be four decimal numbers without leading zeros (no hex, octal or single-integer forms)',
-    holds: (url) => !isNumericHost(url) || isCanonicalIPv4(url),
   },
-  {
-    rule: `!${celMatches(FORBIDDEN_HOST)}`,
-    message: 'baseURL must not point at a link-local, unspecified, NAT64 or cloud metadata address',
-    holds: (url) => !isForbiddenHost(url),
-  },
-]);
+  { must: not(matching(FORBIDDEN_HOST)), message: 'baseURL must not point at a link-local, unspecified, NAT64 or cloud metadata address' },
+];
+
+function ruleAt(i: number): CelRule<string> {
+  const earlier = CHECKS.slice(0, i).map((c) => c.must);
+  const { must, message } = CHECKS[i] as (typeof CHECKS)[number];
+  const guard = earlier.length === 0 ? '' : `!(${earlier.map((p) => p.cel).join(' && ')}) || `;
+  return { rule: guard + must.cel, message, holds: (url) => !earlier.every((p) => p.test(url)) || must.test(url) };
+}
+
+export const BaseURL = withRules(z.string().max(2048), CHECKS.map((_, i) => ruleAt(i)));

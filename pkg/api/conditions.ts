@@ -23,7 +23,7 @@ export const Reason = {
   SecretNotFound: 'SecretNotFound',
   SecretKeyNotFound: 'SecretKeyNotFound',
   ModelNotListed: 'ModelNotListed',
-  // API keys
-  Expired: 'Expired',
+  InvalidSecretValue: 'InvalidSecretValue',
+  RouteNotFound: 'RouteNotFound',
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];

@@ -122,9 +122,9 @@ export function crdFor(def: KindDefinition): Record<string, unknown> {
   };
 }
 
-/** YAML text of a CRD: the generated-file header, then the document (no anchors, no line folding). */
+/** YAML text of a CRD: the header, then the document; YAML 1.1 quoting ("on", "y") as kubectl reads 1.1. */
 export function renderCrd(crd: Record<string, unknown>): string {
-  return GENERATED_HEADER + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false });
+  return GENERATED_HEADER + stringify(crd, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 export interface GeneratedFile {

@@ -115,11 +115,10 @@ export const ModelRouteSpec = withRules(ModelRouteSpecFields, [
   },
   {
     rule:
-      'self.targets.all(t, self.targets.exists_one(u, u.provider == t.provider && ' +
+      '!has(self.targets) || self.targets.all(t, self.targets.exists_one(u, u.provider == t.provider && ' +
       '(has(u.model) ? u.model : self.model) == (has(t.model) ? t.model : self.model)))',
     message: 'targets must be unique by provider and model',
     fieldPath: '.targets',
-    reason: 'FieldValueDuplicate',
     holds: (s) => {
       const keys = s.targets.map((t) => `${t.provider}\n${upstreamModel(t, s.model)}`);
       return new Set(keys).size === keys.length;

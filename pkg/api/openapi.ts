@@ -2,7 +2,6 @@
 // walk; this module translates its JSON Schema into the Kubernetes dialect and refuses anything non-structural,
 // undescribed or unbounded, naming the path, so a bad schema fails `npm run gen:crds` instead of `kubectl apply`.
 import { z } from 'zod';
-import { celQuote } from './cel.ts';
 
 /** One node of a CRD's openAPIV3Schema. */
 export type SchemaNode = { readonly [key: string]: unknown };
@@ -43,28 +42,6 @@ function translateExclusive(node: Json, out: Json, key: 'exclusiveMinimum' | 'ex
   out[key] = true;
 }
 
-/** A map's key constraints (propertyNames) become one CEL rule over its keys. */
-function keyRule(names: unknown, path: string): { rule: string; message: string } {
-  if (!isObject(names) || names['type'] !== 'string') fail(path, 'propertyNames must be a string schema');
-  const conds: string[] = [];
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(names)) {
-    if (k === 'type' || k === 'description') continue;
-    if (k === 'pattern' && typeof v === 'string') {
-      conds.push(`k.matches(${celQuote(v)})`);
-      parts.push(`match ${v}`);
-    } else if (k === 'maxLength' && typeof v === 'number') {
-      conds.push(`k.size() <= ${v}`);
-      parts.push(`be at most ${v} characters`);
-    } else if (k === 'minLength' && typeof v === 'number') {
-      conds.push(`k.size() >= ${v}`);
-      parts.push(`be at least ${v} characters`);
-    } else fail(path, `unsupported propertyNames keyword ${k}`);
-  }
-  if (conds.length === 0) fail(path, 'propertyNames without constraints');
-  return { rule: `self.all(k, ${conds.join(' && ')})`, message: `keys must ${parts.join(' and ')}` };
-}
-
 function translateObjectKeywords(node: Json, out: Json, path: string): void {
   const props = node['properties'];
   if (props !== undefined) {
@@ -80,10 +57,9 @@ function translateObjectKeywords(node: Json, out: Json, path: string): void {
   } else if (extra !== undefined && extra !== false) {
     fail(path, 'additionalProperties must be false, {} or a schema');
   }
-  if (node['propertyNames'] !== undefined) {
-    if (!isObject(extra)) fail(path, 'propertyNames on an object that is not a map');
-    const prior = Array.isArray(out['x-kubernetes-validations']) ? out['x-kubernetes-validations'] : [];
-    out['x-kubernetes-validations'] = [keyRule(node['propertyNames'], path), ...prior];
+  const names = node['propertyNames'];
+  if (names !== undefined && !(isObject(names) && names['type'] === 'string' && Object.keys(names).length === 1)) {
+    fail(path, 'map keys cannot be constrained by the key schema; use withRules with self.all(k, ...)');
   }
 }
 

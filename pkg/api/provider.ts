@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { API_VERSION, ObjectMeta, SecretKeyRef, Status, Timeouts, Duration } from './common.ts';
 import { BaseURL } from './baseurl.ts';
-import { withRules } from './cel.ts';
+import { celQuote, withRules } from './cel.ts';
 import { mapList, maxProperties, setList } from './kube.ts';
 
 export const PROVIDER_TYPES = [
@@ -64,7 +64,15 @@ export const FakeSettings = z
   .strict()
   .describe('Behaviour of the built-in fake upstream (type fake).');
 
-export const HeaderName = z.string().max(64).regex(/^[A-Za-z0-9-]{1,64}$/).describe('An HTTP header name.');
+const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
+
+export const ExtraHeaders = withRules(maxProperties(z.record(z.string(), z.string().max(1024).describe('The header value.')), 64), [
+  {
+    rule: `self.all(k, k.matches(${celQuote(HEADER_NAME.source)}))`,
+    message: 'header names must be 1 to 64 letters, digits or dashes',
+    holds: (headers) => Object.keys(headers).every((k) => HEADER_NAME.test(k)),
+  },
+]);
 
 const ProviderSpecFields = z
   .object({
@@ -74,7 +82,7 @@ const ProviderSpecFields = z
     auth: ProviderAuth.optional(),
     region: z.string().max(64).regex(/^[a-z0-9-]*$/).optional().describe('Provider region (Bedrock, Vertex AI).'),
     apiVersion: z.string().max(64).optional().describe('API version query parameter (Azure OpenAI).'),
-    headers: maxProperties(z.record(HeaderName, z.string().max(1024).describe('The header value.')), 64).optional().describe('Extra headers sent with every upstream request, by header name.'),
+    headers: ExtraHeaders.optional().describe('Extra headers sent with every upstream request, by header name.'),
     models: mapList(z.array(ProviderModel).max(1000), 'name').optional().describe('Models this provider serves, unique by name. When set, routes may only target these models.'),
     limits: ProviderLimits.optional(),
     timeouts: Timeouts.optional(),

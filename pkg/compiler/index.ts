@@ -58,5 +58,5 @@ export function tableHash(content: RoutingTableContent): string {
 
 export { canonicalJSON } from './hash.ts';
 export { allAccepted, formatStatuses } from './report.ts';
-export type { StatusFormat } from './report.ts';
+export type { FormatOptions, StatusFormat } from './report.ts';
 export { checkBaseURL, unsafeHost } from './url-safety.ts';

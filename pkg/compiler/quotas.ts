@@ -2,6 +2,7 @@
 // routes are resolved here.
 // An unresolved downgrade falls back to reject, so a quota never stops limiting because of a bad reference.
 import { Quota } from '../api/quota.ts';
+import { Reason } from '../api/conditions.ts';
 import type { QuotaSpec } from '../api/quota.ts';
 import type { ObjectStatus, TableQuota } from '../table/types.ts';
 import { compareStrings } from './hash.ts';
@@ -58,7 +59,7 @@ function buildQuota(
   const route = spec.action?.route;
   if (spec.action?.type === 'downgrade' && route !== undefined) {
     if (Object.hasOwn(models, route)) action = { type: 'downgrade', route };
-    else issues.push({ reason: 'RouteNotFound', message: `spec.action.route: no accepted ModelRoute serves model ${route}; requests over the limit are rejected instead` });
+    else issues.push({ reason: Reason.RouteNotFound, message: `spec.action.route: no accepted ModelRoute serves model ${route}; requests over the limit are rejected instead` });
   }
   const quota: TableQuota = {
     id: refId(obj),

@@ -1,5 +1,6 @@
 // Secrets as the compiler reads them: decoded values per namespace/name, and whether they hold an API key.
 import { API_KEY_LABEL, Secret, secretValues } from '../api/secret.ts';
+import { Reason } from '../api/conditions.ts';
 import type { InputObject } from './objects.ts';
 import { isRecord } from './objects.ts';
 import { formatIssues, refId } from './status.ts';
@@ -53,7 +54,7 @@ export function lookupSecretKey(index: SecretIndex, namespace: string, name: str
     return { ok: false, reason: 'SecretKeyNotFound', message: `Secret ${id} ${what}` };
   }
   if (hasHeaderUnsafeChars(value)) {
-    return { ok: false, reason: 'InvalidSecretValue', message: `key ${key} of Secret ${id} contains control characters (a line break inside the value?) and cannot be sent as a header` };
+    return { ok: false, reason: Reason.InvalidSecretValue, message: `key ${key} of Secret ${id} contains control characters (a line break inside the value?) and cannot be sent as a header` };
   }
   return { ok: true, value };
 }

@@ -24,83 +24,99 @@ export interface ConfigWatcher {
   close(): void;
 }
 
-export function watchConfigDir(opts: WatchOptions): ConfigWatcher {
-  const debounceMs = opts.debounceMs ?? 200;
-  const pollMs = opts.pollMs ?? 5000;
-  const log = opts.logger.child({ component: 'config-watch' });
-  let lastHash = opts.initialHash;
-  let timer: NodeJS.Timeout | undefined;
-  let running = false;
-  let again = false;
-  let closed = false;
-  let fsw: FSWatcher | undefined;
+class DirWatcher implements ConfigWatcher {
+  readonly #opts: WatchOptions;
+  readonly #log: Logger;
+  #lastHash: string;
+  #timer: NodeJS.Timeout | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #fsw: FSWatcher | undefined;
+  #running = false;
+  #again = false;
+  #closed = false;
 
-  const check = async (): Promise<void> => {
-    if (closed) return;
-    if (running) {
-      again = true;
-      return;
+  constructor(opts: WatchOptions) {
+    this.#opts = opts;
+    this.#log = opts.logger.child({ component: 'config-watch' });
+    this.#lastHash = opts.initialHash;
+    this.#startFsWatch();
+    const pollMs = opts.pollMs ?? 5000;
+    if (pollMs > 0) {
+      this.#poll = setInterval(() => {
+        if (!this.#fsw) this.#startFsWatch();
+        void this.#check();
+      }, pollMs);
+      this.#poll.unref();
     }
-    running = true;
-    try {
-      do {
-        again = false;
-        let hash: string;
-        try {
-          hash = await hashConfigDir(opts.dir);
-        } catch (err) {
-          log.warn({ dir: opts.dir, err: err instanceof Error ? err.message : String(err) }, 'config directory unreadable; keeping the current configuration');
-          break;
-        }
-        if (hash === lastHash || closed) continue;
-        lastHash = hash;
-        try {
-          await opts.onChange(hash);
-        } catch (err) {
-          log.error({ err: err instanceof Error ? err.message : String(err) }, 'config reload handler failed');
-        }
-      } while (again && !closed);
-    } finally {
-      running = false;
-    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#poll) clearInterval(this.#poll);
+    this.#fsw?.close();
+    this.#fsw = undefined;
+  }
+
+  #schedule = (): void => {
+    if (this.#closed) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#check();
+    }, this.#opts.debounceMs ?? 200);
   };
 
-  const schedule = (): void => {
-    if (closed) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      void check();
-    }, debounceMs);
-  };
-
-  const startFsWatch = (): void => {
+  #startFsWatch(): void {
+    const dir = this.#opts.dir;
     try {
-      fsw = watch(opts.dir, { persistent: false }, schedule);
-      fsw.on('error', (err) => {
-        log.warn({ dir: opts.dir, err: err.message }, 'config directory watch failed; relying on polling');
-        fsw?.close();
-        fsw = undefined;
+      this.#fsw = watch(dir, { persistent: false }, this.#schedule);
+      this.#fsw.on('error', (err) => {
+        this.#log.warn({ dir, err: err.message }, 'config directory watch failed; relying on polling');
+        this.#fsw?.close();
+        this.#fsw = undefined;
       });
     } catch (err) {
-      log.warn({ dir: opts.dir, err: err instanceof Error ? err.message : String(err) }, 'cannot watch config directory; relying on polling');
+      this.#log.warn({ dir, err: err instanceof Error ? err.message : String(err) }, 'cannot watch config directory; relying on polling');
     }
-  };
+  }
 
-  startFsWatch();
-  const poll = pollMs > 0 ? setInterval(() => {
-    if (!fsw) startFsWatch();
-    void check();
-  }, pollMs) : undefined;
-  poll?.unref();
+  /** Hash the directory; call onChange when it differs. Serialised: a check during a check runs once more after it. */
+  async #check(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = true;
+    try {
+      do {
+        this.#again = false;
+        await this.#checkOnce();
+      } while (this.#again && !this.#closed);
+    } finally {
+      this.#running = false;
+    }
+  }
 
-  return {
-    close(): void {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      if (poll) clearInterval(poll);
-      fsw?.close();
-      fsw = undefined;
-    },
-  };
+  async #checkOnce(): Promise<void> {
+    let hash: string;
+    try {
+      hash = await hashConfigDir(this.#opts.dir);
+    } catch (err) {
+      this.#log.warn({ dir: this.#opts.dir, err: err instanceof Error ? err.message : String(err) }, 'config directory unreadable; keeping the current configuration');
+      return;
+    }
+    if (hash === this.#lastHash || this.#closed) return;
+    this.#lastHash = hash;
+    try {
+      await this.#opts.onChange(hash);
+    } catch (err) {
+      this.#log.error({ err: err instanceof Error ? err.message : String(err) }, 'config reload handler failed');
+    }
+  }
+}
+
+export function watchConfigDir(opts: WatchOptions): ConfigWatcher {
+  return new DirWatcher(opts);
 }

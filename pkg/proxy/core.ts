@@ -1,5 +1,6 @@
 // What every request-path function receives: the injected dependencies and the resolved options, built once per
 // server (no module-level state).
+import type { TextDecoder } from 'node:util';
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../telemetry/types.ts';

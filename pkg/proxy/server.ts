@@ -3,6 +3,7 @@
 // admin routes (those live on the admin port), case-sensitive paths without slash or dot normalisation (E7), no
 // method-override headers, no trusted proxies by default (E8). Every response carries x-request-id and every error
 // is the OpenAI envelope. The caller listens.
+import { TextDecoder } from 'node:util';
 import type { Tracer } from '@opentelemetry/api';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -51,7 +52,7 @@ function registerRoutes(app: FastifyInstance, core: ProxyCore): void {
   app.post('/v1/chat/completions', { onRequest: createAuthHook(core, '/v1/chat/completions', 'chat') }, createInferenceHandler(core, 'chat'));
   app.post('/v1/embeddings', { onRequest: createAuthHook(core, '/v1/embeddings', 'embeddings') }, createInferenceHandler(core, 'embeddings'));
   app.get('/v1/models', { onRequest: createAuthHook(core, '/v1/models', 'models') }, createModelsHandler());
-  app.get('/v1/models/:model', { onRequest: createAuthHook(core, '/v1/models/:model', 'models') }, createModelHandler());
+  app.get<{ Params: { model: string } }>('/v1/models/:model', { onRequest: createAuthHook(core, '/v1/models/:model', 'models') }, createModelHandler());
 }
 
 function registerErrorHandlers(app: FastifyInstance, core: ProxyCore): void {

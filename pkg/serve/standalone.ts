@@ -10,6 +10,7 @@ import { watchConfigDir } from '../config/watch.ts';
 import type { ConfigWatcher } from '../config/watch.ts';
 import { createUpstreamPools } from '../providers/http/pools.ts';
 import { createAdapter } from '../providers/registry.ts';
+import type { ProxyOptions } from '../proxy/core.ts';
 import { createProxyServer } from '../proxy/server.ts';
 import { TableHolder } from '../proxy/table-holder.ts';
 import { createMetrics } from '../telemetry/metrics.ts';
@@ -17,8 +18,8 @@ import { startTracing } from '../telemetry/tracing.ts';
 import { createReloader } from './reloader.ts';
 import type { ReloadResult } from './reloader.ts';
 import { formatBanner } from './summary.ts';
+import type { ObjectStatus, RoutingTable } from '../table/types.ts';
 
-export type ProxyOptions = Parameters<typeof createProxyServer>[0]['options'];
 
 export interface StandaloneOptions {
   readonly configDir: string;
@@ -72,7 +73,11 @@ async function drain(app: FastifyInstance, deadlineMs: number, log: Logger): Pro
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), deadlineMs);
   });
+  // Keep-alive sockets become idle as their last response ends; close them as they do, or close() would wait for
+  // the clients' keep-alive timeout.
+  const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
   const result = await Promise.race([app.close().then(() => 'closed' as const), timedOut]);
+  clearInterval(reaper);
   if (timer) clearTimeout(timer);
   if (result === 'timeout') {
     log.warn({ deadlineMs }, 'in-flight requests did not finish before the drain deadline; closing their connections');
@@ -80,10 +85,38 @@ async function drain(app: FastifyInstance, deadlineMs: number, log: Logger): Pro
   }
 }
 
+interface Listening {
+  readonly data: { url: string; listen: string };
+  readonly admin: { url: string; listen: string };
+}
+
+async function listenBoth(proxy: FastifyInstance, admin: FastifyInstance, opts: StandaloneOptions): Promise<Listening> {
+  const host = opts.host ?? '0.0.0.0';
+  const adminHost = opts.adminHost ?? host;
+  try {
+    await proxy.listen({ port: opts.dataPort ?? 8080, host });
+    await admin.listen({ port: opts.adminPort ?? 9090, host: adminHost });
+  } catch (err) {
+    throw new StartupError(`cannot listen: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { data: urlFor(proxy, host), admin: urlFor(admin, adminHost) };
+}
+
+function announce(opts: StandaloneOptions, table: RoutingTable | null, statuses: readonly ObjectStatus[], at: Listening): void {
+  opts.logger.info({ dataAddress: at.data.listen, adminAddress: at.admin.listen, configDir: opts.configDir }, 'switchyard standalone gateway listening');
+  if (table === null) return;
+  opts.banner?.(formatBanner({
+    version: opts.version ?? '', configDir: opts.configDir, table, statuses,
+    dataListen: at.data.listen, dataUrl: at.data.url, adminUrl: at.admin.url,
+  }));
+  if (Object.keys(table.keys).length === 0) {
+    opts.logger.warn('no API keys are configured: the gateway is OPEN and anyone who can reach it can use your providers');
+  }
+}
+
 export async function startStandalone(opts: StandaloneOptions): Promise<StandaloneGateway> {
   const log = opts.logger;
   const env = opts.env ?? process.env;
-  const host = opts.host ?? '0.0.0.0';
   const registry = new Registry();
   const metrics = createMetrics(registry, { processMetrics: true });
   const pools = createUpstreamPools();
@@ -97,56 +130,38 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   }
   const tracing = await startTracing({ endpoint: opts.otlpEndpoint, serviceName: 'switchyard', serviceVersion: opts.version, logger: log, env });
   let closing = false;
-  const proxy = createProxyServer({ holder, logger: log, metrics, tracer: tracing.tracer ?? undefined, options: opts.proxyOptions });
+  const proxy = createProxyServer({ holder, logger: log, metrics, tracer: tracing.tracer, options: opts.proxyOptions });
   const admin = createAdminServer({ registry, holder, logger: log, ready: () => !closing && holder.table !== null });
+  let at: Listening;
   try {
-    await proxy.listen({ port: opts.dataPort ?? 8080, host });
-    await admin.listen({ port: opts.adminPort ?? 9090, host: opts.adminHost ?? host });
+    at = await listenBoth(proxy, admin, opts);
   } catch (err) {
     await Promise.allSettled([proxy.close(), admin.close(), pools.destroy(), tracing.shutdown()]);
-    throw new StartupError(`cannot listen: ${err instanceof Error ? err.message : String(err)}`);
+    throw err;
   }
-  const data = urlFor(proxy, host);
-  const adminAddr = urlFor(admin, opts.adminHost ?? host);
-  log.info({ data: data.listen, admin: adminAddr.listen, configDir: opts.configDir }, 'switchyard standalone gateway listening');
-
-  let watcher: ConfigWatcher | undefined;
-  if (opts.watch !== false) {
-    watcher = watchConfigDir({
-      dir: opts.configDir, initialHash: reloader.lastFilesHash, logger: log,
-      onChange: async () => { await reloader.reload(); },
-      ...opts.watch,
-    });
-  }
-  const table = holder.table;
-  if (table && opts.banner) {
-    opts.banner(formatBanner({
-      version: opts.version ?? '', configDir: opts.configDir, table, statuses: reloader.lastStatuses,
-      dataListen: data.listen, dataUrl: data.url, adminUrl: adminAddr.url,
-    }));
-  }
-  if (table && Object.keys(table.keys).length === 0) {
-    log.warn('no API keys are configured: the gateway is OPEN and anyone who can reach it can use your providers');
-  }
+  const watcher: ConfigWatcher | undefined = opts.watch === false ? undefined : watchConfigDir({
+    dir: opts.configDir, initialHash: reloader.lastFilesHash, logger: log,
+    onChange: async () => { await reloader.reload(); },
+    ...opts.watch,
+  });
+  announce(opts, holder.table, reloader.lastStatuses, at);
 
   let closed: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    closing = true;
+    watcher?.close();
+    log.info('shutting down: draining in-flight requests');
+    await drain(proxy, opts.drainTimeoutMs ?? 10_000, log);
+    await admin.close();
+    await pools.close().catch(() => pools.destroy());
+    await tracing.shutdown();
+    log.info('shutdown complete');
+  };
   return {
-    dataUrl: data.url,
-    adminUrl: adminAddr.url,
+    dataUrl: at.data.url,
+    adminUrl: at.admin.url,
     holder,
     reload: () => reloader.reload(),
-    close(): Promise<void> {
-      closed ??= (async () => {
-        closing = true;
-        watcher?.close();
-        log.info('shutting down: draining in-flight requests');
-        await drain(proxy, opts.drainTimeoutMs ?? 10_000, log);
-        await admin.close();
-        await pools.close().catch(() => pools.destroy());
-        await tracing.shutdown();
-        log.info('shutdown complete');
-      })();
-      return closed;
-    },
+    close: () => (closed ??= close()),
   };
 }

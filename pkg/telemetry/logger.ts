@@ -19,8 +19,11 @@ const SECRET_FIELDS = [
   'authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie', 'set-cookie',
   'password', 'passwd', 'token', 'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'idToken',
   'secret', 'clientSecret', 'client_secret', 'apiKey', 'api_key', 'key', 'credential', 'credentials', 'privateKey',
-  'private_key', 'stringData', 'data',
+  'private_key', 'stringData',
 ] as const;
+
+/** Too generic to redact at the top level, but a Secret's base64 `data` when an object is logged whole. */
+const NESTED_ONLY_FIELDS = ['data'] as const;
 
 /** Header-like fields that also appear two levels down (req.headers.authorization, err.request.headers…). */
 const HEADER_FIELDS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie', 'set-cookie'] as const;
@@ -41,6 +44,7 @@ export function redactPaths(): string[] {
     paths.add(prop(f));
     paths.add(join('*', f));
   }
+  for (const f of NESTED_ONLY_FIELDS) paths.add(join('*', f));
   for (const f of HEADER_FIELDS) paths.add(join('*.*', f));
   return [...paths];
 }

@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cmd/main.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'cmd', 'switchyard.ts');
@@ -17,6 +18,15 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** In process (fast): the same dispatch the binary runs, with captured output. */
+async function call(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, env }, '9.9.9');
+  if (code === 'running') throw new Error('unexpected serve');
+  return { code, stdout, stderr };
 }
 
 let bad: string;
@@ -50,32 +60,32 @@ describe('switchyard CLI', () => {
   });
 
   it('validate --output json prints a machine-readable report', async () => {
-    const r = await run(['validate', bad, '--output', 'json']);
+    const r = await call(['validate', bad, '--output', 'json']);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as { ok: boolean; errors: { file: string }[]; statuses: { name: string }[] };
     expect(report.ok).toBe(false);
     expect(report.errors.map((e) => e.file)).toEqual(['broken.yaml']);
     expect(report.statuses.map((s) => s.name)).toEqual(['orphan']);
-    const good = JSON.parse((await run(['validate', 'examples/quickstart', '-o', 'json'])).stdout) as { ok: boolean };
+    const good = JSON.parse((await call(['validate', 'examples/quickstart', '-o', 'json'])).stdout) as { ok: boolean };
     expect(good.ok).toBe(true);
   });
 
   it('validate resolves ${env:…} from the environment (quickstart-secured needs two variables)', async () => {
-    const without = await run(['validate', 'examples/quickstart-secured']);
+    const without = await call(['validate', 'examples/quickstart-secured']);
     expect(without.code).toBe(1);
     expect(without.stdout).toContain('environment variable OPENAI_API_KEY is not set');
     const secret = 'sk-canary-cli-9f8e7d6c5b4a3210';
-    const withVars = await run(['validate', 'examples/quickstart-secured'], { OPENAI_API_KEY: secret, SWITCHYARD_DEMO_KEY: 'sk-demo-key-for-tests-01' });
+    const withVars = await call(['validate', 'examples/quickstart-secured'], { OPENAI_API_KEY: secret, SWITCHYARD_DEMO_KEY: 'sk-demo-key-for-tests-01' });
     expect(withVars.code).toBe(0);
     expect(withVars.stdout + withVars.stderr).not.toContain(secret.slice(4, 12));
   });
 
   it('validate of a missing or empty directory exits 1 with a reason', async () => {
-    const missing = await run(['validate', join(bad, 'nope')]);
+    const missing = await call(['validate', join(bad, 'nope')]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain('cannot read config directory');
     const empty = await mkdtemp(join(tmpdir(), 'swy-empty-'));
-    const r = await run(['validate', empty]);
+    const r = await call(['validate', empty]);
     await rm(empty, { recursive: true });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('no manifest files');
@@ -87,22 +97,55 @@ describe('switchyard CLI', () => {
     expect(help.stdout).toContain('switchyard serve --config DIR');
     expect(help.stdout).toContain('switchyard validate DIR');
     expect(help.stdout).not.toMatch(/\boperator\b|\bproxy --/);
-    const serve = await run(['serve', '--help']);
+    const serve = await call(['serve', '--help']);
     expect(serve.code).toBe(0);
     expect(serve.stdout).toContain('--admin-port');
     expect(serve.stdout).toContain('SWITCHYARD_PORT');
-    const validate = await run(['validate', '-h']);
+    const validate = await call(['validate', '-h']);
     expect(validate.code).toBe(0);
     expect(validate.stdout).toContain('Exit status');
+    expect((await call(['--version'])).stdout).toBe('switchyard 9.9.9\n');
     const version = await run(['--version']);
-    expect(version.stdout).toMatch(/^switchyard \d+\.\d+\.\d+/);
+    expect(version.stdout).toMatch(/^switchyard \d+\.\d+\.\d+\n$/);
   });
 
   it('usage errors exit 2 with the usage on stderr', async () => {
+    const spawned = await run(['bogus']);
+    expect(spawned.code).toBe(2);
+    expect(spawned.stderr).toContain('unknown command "bogus"');
     for (const args of [[], ['bogus'], ['validate'], ['validate', '--output', 'xml', 'x'], ['validate', '--nope', 'x'], ['serve'], ['serve', '--config', 'x', '--port', 'http']]) {
-      const r = await run(args);
+      const r = await call(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^switchyard: .+\n\n(switchyard —|Usage:)/);
+    }
+  });
+
+  it('serve starts the quickstart on chosen ports, answers, and exits 0 on SIGTERM after draining', async () => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', 'examples/quickstart', '--port', '0', '--admin-port', '0', '--host', '127.0.0.1', '--log-level', 'warn'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const dataUrl = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no banner: ${stderr}`)), 10_000);
+        child.stderr.on('data', (c: Buffer) => {
+          stderr += c.toString();
+          const m = /data\s+(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stderr);
+          if (m?.[1]) { clearTimeout(t); resolve(m[1]); }
+        });
+      });
+      expect(stderr).toContain('the gateway is OPEN');
+      const r = await fetch(`${dataUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(r.status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // Only warnings and above were logged (--log-level warn): the OPEN warning, as one JSON line.
+      const logged = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string });
+      expect(logged.length).toBeGreaterThan(0);
+      expect(logged.every((l) => l.level === 'warn' || l.level === 'error')).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
 });

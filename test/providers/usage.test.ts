@@ -79,3 +79,21 @@ describe('B14 usage through a real upstream', () => {
     expect(end.usage).toEqual(want);
   });
 });
+
+describe('usage quirks of OpenAI-compatible servers', () => {
+  it('DeepSeek prompt_cache_hit_tokens counts as cached input', () => {
+    const provider = makeProvider({ type: 'openai-compatible', preset: 'deepseek' });
+    const adapter = createOpenAIAdapter(provider, noNetwork);
+    const body = Buffer.from(JSON.stringify({ choices: [], usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, prompt_cache_hit_tokens: 64, prompt_cache_miss_tokens: 36 } }));
+    expect(adapter.translateResponse(makeCtx(provider), body).usage).toEqual({ inputTokens: 100, outputTokens: 10, totalTokens: 110, cachedInputTokens: 64 });
+  });
+
+  it('a pretty-printed usage chunk is still found', () => {
+    const provider = makeProvider();
+    const adapter = createOpenAIAdapter(provider, noNetwork);
+    const text = 'data: {"choices": [], "usage":\t{"prompt_tokens": 3, "completion_tokens": 4}}\n\ndata: [DONE]\n\n';
+    const { out, end } = translateChunks(adapter, makeCtx(provider, { stream: true }), [Buffer.from(text)]);
+    expect(end.usage).toEqual({ inputTokens: 3, outputTokens: 4, totalTokens: 7 });
+    expect(out).toBe('data: [DONE]\n\n');
+  });
+});

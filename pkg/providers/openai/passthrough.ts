@@ -1,5 +1,6 @@
 // The OpenAI-dialect passthrough adapter shared by type openai and type openai-compatible: the client body is
 // patched (model, stream_options) and forwarded; responses and stream events pass through unchanged.
+import type { Dispatcher } from 'undici';
 import type { AdapterDeps, AttemptContext, ProviderAdapter } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
 import { resolveEndpoint, sendUpstream } from '../http/send.ts';
@@ -26,12 +27,14 @@ export function createPassthroughAdapter(provider: TableProvider, deps: AdapterD
   } as const;
   const now = opts.now ?? Date.now;
   const streamOpts = opts.maxEventBytes === undefined ? {} : { maxEventBytes: opts.maxEventBytes };
+  // Looked up on first use (not at table load), then kept: the pool outlives this adapter across table swaps.
+  let dispatcher: Dispatcher | undefined;
 
   return {
     type: opts.type,
-    send(ctx: AttemptContext) {
-      return sendUpstream({
-        dispatcher: deps.dispatcherFor(provider),
+    async send(ctx: AttemptContext) {
+      return await sendUpstream({
+        dispatcher: (dispatcher ??= deps.dispatcherFor(provider)),
         endpoint: endpoints[ctx.op],
         headers: buildHeaders(provider, ctx),
         body: JSON.stringify(patchBody(ctx, opts.quirks)),

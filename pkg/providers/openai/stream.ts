@@ -18,12 +18,16 @@ export const DONE_EVENT = 'data: [DONE]\n\n';
 function hasUsageObject(data: string): boolean {
   const at = data.lastIndexOf('"usage"');
   if (at === -1) return false;
-  let i = at + 7;
-  while (data.charCodeAt(i) === 32) i++;
+  let i = skipSpace(data, at + 7);
   if (data.charCodeAt(i) !== 58) return false;
-  i++;
-  while (data.charCodeAt(i) === 32) i++;
+  i = skipSpace(data, i + 1);
   return data.charCodeAt(i) === 123;
+}
+
+function skipSpace(s: string, i: number): number {
+  let c = s.charCodeAt(i);
+  while (c === 32 || c === 9 || c === 10 || c === 13) c = s.charCodeAt(++i);
+  return i;
 }
 
 function looksLikeObject(data: string): boolean {

@@ -15,7 +15,8 @@ export function usageFromOpenAI(usage: unknown): Usage | null {
   if (input === undefined) return null;
   const output = num(field(usage, 'completion_tokens')) ?? 0;
   const total = num(field(usage, 'total_tokens')) ?? input + output;
-  const cached = num(field(field(usage, 'prompt_tokens_details'), 'cached_tokens'));
+  // DeepSeek reports cache hits as prompt_cache_hit_tokens instead of prompt_tokens_details.cached_tokens.
+  const cached = num(field(field(usage, 'prompt_tokens_details'), 'cached_tokens')) ?? num(field(usage, 'prompt_cache_hit_tokens'));
   const reasoning = num(field(field(usage, 'completion_tokens_details'), 'reasoning_tokens'));
   const out: { -readonly [K in keyof Usage]: Usage[K] } = { inputTokens: input, outputTokens: output, totalTokens: total };
   if (cached !== undefined) out.cachedInputTokens = cached;

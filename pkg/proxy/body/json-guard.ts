@@ -7,6 +7,7 @@
 //    spellings) are refused at any depth, with `param` set to the path.
 // Duplicate keys: JSON.parse keeps the last value ("last wins"); we do not reject them. Everything downstream
 // (validation, routing, the adapter) reads the same parsed object, so no component can see a different value.
+import type { TextDecoder } from 'node:util';
 import { GatewayError } from '../../errors/errors.ts';
 
 const QUOTE = 0x22;

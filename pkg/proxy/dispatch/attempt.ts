@@ -15,7 +15,7 @@ export type AttemptResult =
   | { readonly kind: 'failed'; readonly failure: UpstreamFailure }
   | { readonly kind: 'aborted' };
 
-export const ABORTED: AttemptResult = { kind: 'aborted' };
+export const ABORTED: Extract<AttemptResult, { kind: 'aborted' }> = { kind: 'aborted' };
 
 /** Reads at most `cap` bytes. Over the cap: `truncate` returns what was read, otherwise throws 'invalid'. */
 export async function readCapped(body: AsyncIterable<Uint8Array>, cap: number, truncate: boolean): Promise<Uint8Array> {

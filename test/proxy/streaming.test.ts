@@ -1,0 +1,150 @@
+// Streaming: byte-split SSE reaches the SDK intact; mid-stream failures end with one terminal error event and no
+// [DONE] (B5, B6, B9, B11); client disconnects abort the upstream (B16).
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from '../support/fake-openai-server.ts';
+import type { Behavior, FakeOpenAI } from '../support/fake-openai-server.ts';
+import { CHAT, eventually, postJson, provider, route, startGateway } from './harness.ts';
+import type { Gateway } from './harness.ts';
+
+let up: FakeOpenAI;
+let gw: Gateway;
+
+beforeAll(async () => {
+  up = await startFakeOpenAI();
+  gw = await startGateway([
+    ...provider('up', up.url, { key: 'sk-up-00000000000000001' }),
+    route('m', { model: 'm', retry: { attempts: 1 }, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }),
+  ]);
+});
+
+afterAll(async () => {
+  let t = Date.now();
+  console.log('conns', await new Promise((r) => gw.app.server.getConnections((_e, n) => r(n))));
+  await gw.app.close();
+  console.log('app.close', Date.now() - t); t = Date.now();
+  await gw.pools.destroy();
+  console.log('pools', Date.now() - t); t = Date.now();
+  await up.close();
+  console.log('up', Date.now() - t);
+});
+
+afterEach(() => up.setBehavior(undefined));
+
+const sdk = (): OpenAI => new OpenAI({ baseURL: gw.baseURL, apiKey: 'unused', maxRetries: 0 });
+
+async function sdkText(): Promise<{ text: string; finish: string | null }> {
+  const stream = await sdk().chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true });
+  let text = '';
+  let finish: string | null = null;
+  for await (const c of stream) {
+    text += c.choices[0]?.delta.content ?? '';
+    finish = c.choices[0]?.finish_reason ?? finish;
+  }
+  return { text, finish };
+}
+
+async function rawStream(behavior: Behavior): Promise<{ status: number; text: string }> {
+  up.setBehavior(() => behavior);
+  const res = await postJson(`${gw.baseURL}/chat/completions`, { ...CHAT, model: 'm', stream: true });
+  return { status: res.status, text: await res.text() };
+}
+
+function terminalError(text: string): { code: string; type: string } | null {
+  const events = text.split('\n\n').filter((e) => e !== '');
+  const last = events.at(-1) ?? '';
+  if (!last.startsWith('data: {"error"')) return null;
+  return (JSON.parse(last.slice(6)) as { error: { code: string; type: string } }).error;
+}
+
+describe('SSE passthrough', () => {
+  const content = ['Hél', 'lo 🌍', ' wo', 'rld', '\n\ndata: [DONE]\n\n'];
+  it.each([
+    ['every byte', 1],
+    ['7-byte pieces', 7],
+    ['odd offsets', [3, 4, 50, 51, 52, 200, 333, 334, 335, 336, 600]],
+  ] as const)('upstream SSE split at %s reaches the SDK intact', async (_name, split) => {
+    up.setBehavior(() => ({ content, split: typeof split === 'number' ? split : [...split] }));
+    const { text, finish } = await sdkText();
+    expect(text).toBe(content.join(''));
+    expect(finish).toBe('stop');
+  });
+
+  it('success ends with a finish_reason chunk then [DONE]', async () => {
+    const { status, text } = await rawStream({});
+    expect(status).toBe(200);
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(text).toContain('"finish_reason":"stop"');
+  });
+});
+
+describe('mid-stream failures', () => {
+  it('B5 reset mid-stream → terminal upstream_stream_interrupted, no [DONE]', async () => {
+    const { status, text } = await rawStream({ resetAfter: 2 });
+    expect(status).toBe(200);
+    expect(text).toContain('Hello');
+    expect(text).not.toContain('[DONE]');
+    expect(terminalError(text)).toMatchObject({ code: 'upstream_stream_interrupted', type: 'upstream_error' });
+    await eventually(() => gw.accessLines().at(-1)?.code === 'upstream_stream_interrupted');
+  });
+
+  it('B11 clean close without [DONE] → terminal upstream_stream_truncated', async () => {
+    const { text } = await rawStream({ truncateAfter: 3 });
+    expect(text).not.toContain('[DONE]');
+    expect(terminalError(text)?.code).toBe('upstream_stream_truncated');
+  });
+
+  it('B6 in-band error event → translated terminal error, never dropped', async () => {
+    const { text } = await rawStream({ inject: { after: 1, text: 'data: {"error":{"message":"You exceeded your quota.","type":"insufficient_quota","code":"insufficient_quota"}}\n\n' } });
+    expect(text).not.toContain('[DONE]');
+    expect(terminalError(text)).toMatchObject({ code: 'upstream_rate_limited', type: 'rate_limit_error' });
+  });
+
+  it('B9 garbage event mid-stream → terminal upstream_invalid_response', async () => {
+    const { text } = await rawStream({ inject: { after: 1, text: 'data: <html>oops</html>\n\n' } });
+    expect(text).not.toContain('[DONE]');
+    expect(terminalError(text)?.code).toBe('upstream_invalid_response');
+  });
+
+  it('the SDK surfaces the terminal error as an exception', async () => {
+    up.setBehavior(() => ({ resetAfter: 2 }));
+    await expect(sdkText()).rejects.toThrow(/interrupted/);
+  });
+});
+
+describe('B16 client disconnect aborts the upstream', () => {
+  async function abortCase(behavior: Behavior, body: Record<string, unknown>, waitFirstChunk: boolean): Promise<void> {
+    up.setBehavior(() => behavior);
+    const before = up.requests.length;
+    const ac = new AbortController();
+    const abortSeen = up.onAbort();
+    const pending = fetch(`${gw.baseURL}/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...CHAT, ...body, model: 'm' }), signal: ac.signal,
+    });
+    await eventually(() => up.requests.length > before);
+    if (waitFirstChunk) {
+      const res = await pending;
+      const first = await res.body?.getReader().read();
+      expect(first?.done).toBe(false);
+    }
+    const abortedAt = Date.now();
+    ac.abort();
+    await pending.catch(() => undefined);
+    await abortSeen;
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    await eventually(() => gw.accessLines().at(-1)?.status === 499);
+    expect(gw.accessLines().at(-1)).toMatchObject({ status: 499, code: 'client_closed', route: 'default/m' });
+  }
+
+  it('B16 stream, during the TTFT wait', async () => {
+    await abortCase({ headersDelayMs: 5000 }, { stream: true }, false);
+  });
+
+  it('B16 stream, mid-stream', async () => {
+    await abortCase({ chunkDelayMs: 400 }, { stream: true }, true);
+  });
+
+  it('B16 non-stream', async () => {
+    await abortCase({ hang: true }, {}, false);
+  });
+});

@@ -1,0 +1,208 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StartupError, startStandalone } from '../../pkg/serve/standalone.ts';
+import type { StandaloneGateway } from '../../pkg/serve/standalone.ts';
+import { createLogger } from '../../pkg/telemetry/logger.ts';
+
+const CANARY = 'sk-Q7w9Zx3vT2pL8mN4kR6j';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const PROVIDERS = `apiVersion: v1
+kind: Secret
+metadata: { name: upstream-creds }
+stringData:
+  apiKey: \${env:UPSTREAM_KEY}
+---
+apiVersion: switchyard.dev/v1alpha1
+kind: Provider
+metadata: { name: fake }
+spec: { type: fake, fake: { latency: 5ms } }
+---
+apiVersion: switchyard.dev/v1alpha1
+kind: Provider
+metadata: { name: slow }
+spec: { type: fake, fake: { latency: 400ms } }
+---
+apiVersion: switchyard.dev/v1alpha1
+kind: Provider
+metadata: { name: remote }
+spec:
+  type: openai-compatible
+  baseURL: https://llm.example.com/v1
+  auth: { secretRef: { name: upstream-creds, key: apiKey } }
+`;
+const route = (model: string, provider = 'fake') => `apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: ${model} }
+spec: { model: ${model}, targets: [{ provider: ${provider} }] }
+`;
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({ write(c, _e, cb) { lines.push(...String(c).split('\n').filter(Boolean)); cb(); } });
+  return { lines, logger: createLogger({ level: 'debug', destination }) };
+}
+
+async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+let dir: string;
+let gw: StandaloneGateway;
+let client: OpenAI;
+let banner = '';
+const { lines, logger } = capture();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'swy-serve-'));
+  await writeFile(join(dir, 'providers.yaml'), PROVIDERS);
+  await writeFile(join(dir, 'route-a.yaml'), `${route('model-a')}---\n${route('slow-model', 'slow')}`);
+  gw = await startStandalone({
+    configDir: dir, dataPort: 0, adminPort: 0, host: '127.0.0.1', logger, env: { UPSTREAM_KEY: CANARY },
+    version: 'test', banner: (t) => { banner += t; }, watch: { debounceMs: 50, pollMs: 0 }, drainTimeoutMs: 3000,
+  });
+  client = new OpenAI({ baseURL: `${gw.dataUrl}/v1`, apiKey: 'unused-open-gateway', maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const served = async (model: string): Promise<boolean> => {
+  const r = await fetch(`${gw.dataUrl}/v1/models`);
+  const body = (await r.json()) as { data: { id: string }[] };
+  return body.data.some((m) => m.id === model);
+};
+
+describe('standalone gateway', () => {
+  it('serves the config directory: ports are real, the banner lists models and warns that the gateway is open', async () => {
+    expect(gw.dataUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(gw.adminUrl).not.toBe(gw.dataUrl);
+    const res = await client.chat.completions.create({ model: 'model-a', messages: [{ role: 'user', content: 'hello' }] });
+    expect(res.choices[0]?.message.content).toBeTruthy();
+    expect(banner).toContain(`${gw.dataUrl}/v1`);
+    expect(banner).toContain(`${gw.adminUrl}/metrics`);
+    expect(banner).toMatch(/model-a\s+→ weighted: default\/fake \(model-a\) 100%/);
+    expect(banner).toContain('the gateway is OPEN: anyone who can reach it can use your providers');
+    expect((await fetch(`${gw.adminUrl}/readyz`)).status).toBe(200);
+    expect(gw.holder.table?.version).toBe(1);
+  });
+
+  it('hot reload: a new route file is served without a restart', async () => {
+    await writeFile(join(dir, 'route-b.yaml'), route('model-b'));
+    await until(async () => ((await served('model-b')) ? true : undefined), 'model-b served');
+    const res = await client.chat.completions.create({ model: 'model-b', messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.model).toBe('model-b');
+    expect(gw.holder.table?.version).toBe(2);
+  });
+
+  it('an invalid YAML edit keeps the last good table and logs the file and reason; the fix loads a new table', async () => {
+    await writeFile(join(dir, 'route-b.yaml'), `${route('model-c')}  oops: [unclosed\n`);
+    const warn = await until(() => lines.find((l) => l.includes('config file not loaded') && l.includes('route-b.yaml')), 'parse warning');
+    expect(JSON.parse(warn)).toMatchObject({ level: 'warn', file: 'route-b.yaml', error: expect.stringMatching(/YAML syntax error/) });
+    await until(() => lines.find((l) => l.includes('keeping the last good routing table')), 'keep log');
+    expect(gw.holder.table?.version).toBe(2);
+    expect(await served('model-b')).toBe(true);
+    expect(await served('model-c')).toBe(false);
+    const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/switchyard_table_load_failures_total 1\b/);
+
+    await writeFile(join(dir, 'route-b.yaml'), route('model-c'));
+    await until(async () => ((await served('model-c')) ? true : undefined), 'model-c served');
+    expect(await served('model-b')).toBe(false);
+    expect(gw.holder.table?.version).toBe(3);
+  });
+
+  it('a change that compiles to the same table is not reloaded', async () => {
+    const before = lines.length;
+    await writeFile(join(dir, 'route-b.yaml'), `# only a comment changed\n${route('model-c')}`);
+    await until(() => lines.slice(before).find((l) => l.includes('routing table did not')), 'unchanged log');
+    expect(gw.holder.table?.version).toBe(3);
+  });
+
+  it('an invalid object is left out with its reason while its neighbours are served', async () => {
+    await writeFile(join(dir, 'route-d.yaml'), `${route('model-d', 'no-such-provider')}---\n${route('model-e')}`);
+    await until(async () => ((await served('model-e')) ? true : undefined), 'model-e served');
+    expect(await served('model-d')).toBe(false);
+    const summary = lines.filter((l) => l.includes('routing table in use')).at(-1) ?? '';
+    expect(JSON.parse(summary).notAccepted).toEqual([expect.objectContaining({ object: 'ModelRoute default/model-d' })]);
+  });
+
+  it('API keys: all-invalid key Secrets are refused (never open by accident); a valid key closes the gateway', async () => {
+    const version = gw.holder.table?.version;
+    await writeFile(join(dir, 'keys.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata: { name: k1, labels: { switchyard.dev/api-key: "true" } }\nstringData: { team: a }\n');
+    await until(() => lines.find((l) => l.includes('refusing to serve the gateway open')), 'fail-closed log');
+    expect(gw.holder.table?.version).toBe(version);
+    await writeFile(join(dir, 'keys.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata: { name: k1, labels: { switchyard.dev/api-key: "true" } }\nstringData: { key: sk-test-client-key-0001, team: a }\n');
+    await until(async () => ((await fetch(`${gw.dataUrl}/v1/models`)).status === 401 ? true : undefined), 'auth required');
+    const authed = new OpenAI({ baseURL: `${gw.dataUrl}/v1`, apiKey: 'sk-test-client-key-0001', maxRetries: 0 });
+    const res = await authed.chat.completions.create({ model: 'model-a', messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.choices).toHaveLength(1);
+  });
+
+  it('E10 admin paths are 404 on the data port and data paths are 404 on the admin port', async () => {
+    for (const path of ['/metrics', '/healthz', '/readyz', '/debug/table', '/debug/explain?model=model-a', '/debug/pprof', '/admin', '/stats', '/config_dump']) {
+      const r = await fetch(`${gw.dataUrl}${path}`);
+      expect(r.status, `data ${path}`).toBe(404);
+    }
+    for (const [method, path] of [['POST', '/v1/chat/completions'], ['GET', '/v1/models'], ['POST', '/v1/embeddings']] as const) {
+      const r = await fetch(`${gw.adminUrl}${path}`, { method, ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
+      expect(r.status, `admin ${path}`).toBe(404);
+    }
+  });
+
+  it('E11 the provider credential never reaches logs, metrics, /debug/table or /debug/explain', async () => {
+    await writeFile(join(dir, 'route-remote.yaml'), route('remote-model', 'remote'));
+    await until(() => (gw.holder.table?.providers['default/remote'] && gw.holder.table.routes.some((r) => r.model === 'remote-model') ? true : undefined), 'remote route');
+    expect(gw.holder.table?.providers['default/remote']?.credential?.value).toBe(`Bearer ${CANARY}`);
+    const sinks = [
+      lines.join('\n'),
+      await (await fetch(`${gw.adminUrl}/metrics`)).text(),
+      await (await fetch(`${gw.adminUrl}/debug/table`)).text(),
+      await (await fetch(`${gw.adminUrl}/debug/explain?model=remote-model`)).text(),
+      banner,
+    ].join('\n');
+    expect(sinks).toContain('remote-model');
+    for (let i = 0; i + 8 <= CANARY.length; i++) expect(sinks).not.toContain(CANARY.slice(i, i + 8));
+  });
+
+  it('close() drains an in-flight request before stopping, then readiness and listeners are gone', async () => {
+    const authed = new OpenAI({ baseURL: `${gw.dataUrl}/v1`, apiKey: 'sk-test-client-key-0001', maxRetries: 0 });
+    const inflight = authed.chat.completions.create({ model: 'slow-model', messages: [{ role: 'user', content: 'take your time' }] });
+    await sleep(100);
+    const closing = gw.close();
+    const res = await inflight;
+    expect(res.choices[0]?.finish_reason).toBe('stop');
+    await closing;
+    await expect(fetch(`${gw.dataUrl}/v1/models`)).rejects.toThrow();
+    await expect(fetch(`${gw.adminUrl}/healthz`)).rejects.toThrow();
+    expect(lines.some((l) => l.includes('shutdown complete'))).toBe(true);
+    expect(lines.some((l) => l.includes('did not finish before the drain deadline'))).toBe(false);
+  });
+});
+
+describe('standalone startup failures', () => {
+  it('a file that does not parse stops startup with the reason', async () => {
+    const bad = await mkdtemp(join(tmpdir(), 'swy-serve-bad-'));
+    try {
+      await writeFile(join(bad, 'x.yaml'), 'kind: [\n');
+      const { logger: l } = capture();
+      await expect(startStandalone({ configDir: bad, dataPort: 0, adminPort: 0, host: '127.0.0.1', logger: l, env: {}, watch: false }))
+        .rejects.toThrow(StartupError);
+      await expect(startStandalone({ configDir: join(bad, 'missing'), dataPort: 0, adminPort: 0, host: '127.0.0.1', logger: l, env: {}, watch: false }))
+        .rejects.toThrow(/cannot read config directory/);
+    } finally {
+      await rm(bad, { recursive: true, force: true });
+    }
+  });
+});

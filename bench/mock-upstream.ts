@@ -36,7 +36,7 @@ const NOT_FOUND = Buffer.from('{"error":{"message":"not found","type":"invalid_r
 /** Cheap stream detection without parsing: the fixed responses do not depend on the request. */
 function wantsStream(chunks: Buffer[]): boolean {
   const body = chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)) : Buffer.concat(chunks);
-  return /"stream"\s*:\s*true/.test(body.toString('latin1'));
+  return body.indexOf('"stream"') !== -1 && /"stream"\s*:\s*true/.test(body.toString('latin1'));
 }
 
 function handle(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -37,6 +37,8 @@ export interface Memory {
   readonly rss_idle_mb: number;
   readonly rss_after_mb: number;
   readonly rss_peak_mb: number;
+  /** Gateway CPU while idle after startup (timers, file watching), over 2 s. */
+  readonly idle_cpu_pct: number;
 }
 
 export interface BenchResults {
@@ -51,9 +53,12 @@ export interface BenchResults {
   /** Gateway CPU per request at the highest sustained step (at the latency rate when no step passed). */
   readonly cpu_us_per_request: number | null;
   readonly cpu_us_per_request_at_latency_rate: number | null;
+  /** 1e6 ÷ cpu_us_per_request: the rate one fully busy core could serve if CPU were the only limit. */
+  readonly cpu_bound_rps_estimate: number | null;
   readonly rss_idle_mb: number;
   readonly rss_after_mb: number;
   readonly rss_peak_mb: number;
+  readonly idle_cpu_pct: number;
   readonly max_sustained_rps: number;
   readonly node_version: string;
   readonly cpu_model: string;
@@ -69,6 +74,7 @@ export function buildResults(
 ): BenchResults {
   const best = tp.steps.find((s) => s.pass && s.rate === tp.max_sustained_rps);
   const cpuAtRate = lat.gateway.gateway_cpu_us_per_request;
+  const cpuPerReq = best?.gateway_cpu_us_per_request ?? cpuAtRate;
   const checks: TargetCheck[] = [
     { name: 'sustained throughput on one core (RPS)', target: `>= ${targets.minSustainedRps}`, actual: tp.max_sustained_rps,
       pass: tp.max_sustained_rps >= targets.minSustainedRps },
@@ -81,7 +87,8 @@ export function buildResults(
     schema: 1, timestamp: new Date().toISOString(), rate: lat.rate,
     direct: lat.direct.load.latency, gateway: lat.gateway.load.latency,
     added_p50_ms: lat.added_p50_ms, added_p90_ms: lat.added_p90_ms, added_p99_ms: lat.added_p99_ms,
-    cpu_us_per_request: best?.gateway_cpu_us_per_request ?? cpuAtRate, cpu_us_per_request_at_latency_rate: cpuAtRate,
+    cpu_us_per_request: cpuPerReq, cpu_us_per_request_at_latency_rate: cpuAtRate,
+    cpu_bound_rps_estimate: cpuPerReq === null || cpuPerReq <= 0 ? null : Math.round(1e6 / cpuPerReq),
     ...mem, max_sustained_rps: tp.max_sustained_rps,
     node_version: env.node_version, cpu_model: env.cpu_model, pinned: env.pinned, environment: env,
     targets: checks, latency_runs: { direct: lat.direct, gateway: lat.gateway }, throughput: tp,
@@ -134,8 +141,9 @@ export function formatSummary(r: BenchResults): string {
       `p99 < ${r.throughput.criteria.maxP99Ms} ms)`,
     ...directCheckLines(r.throughput),
     '',
-    `CPU per request: ${r.cpu_us_per_request ?? 'n/a'} µs (at ${r.rate} RPS: ${r.cpu_us_per_request_at_latency_rate ?? 'n/a'} µs)`,
-    `RSS: idle ${r.rss_idle_mb} MB, after load ${r.rss_after_mb} MB, peak ${r.rss_peak_mb} MB`,
+    `CPU per request: ${r.cpu_us_per_request ?? 'n/a'} µs (at ${r.rate} RPS: ${r.cpu_us_per_request_at_latency_rate ?? 'n/a'} µs); ` +
+      `one busy core ≈ ${r.cpu_bound_rps_estimate ?? 'n/a'} RPS if CPU were the only limit`,
+    `RSS: idle ${r.rss_idle_mb} MB, after load ${r.rss_after_mb} MB, peak ${r.rss_peak_mb} MB; idle CPU ${r.idle_cpu_pct}%`,
     '',
     ...r.targets.map((t) => `${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.actual ?? 'n/a'} (target ${t.target})`),
     '',

@@ -11,7 +11,7 @@ import { formatProfile, summariseProfile } from './cpu-profile.ts';
 import { writeBenchConfig } from './gateway-config.ts';
 import { latencyPhase, measuredRun, throughputPhase } from './phases.ts';
 import type { BenchEnv, Criteria, LatencyPhase, ThroughputPhase } from './phases.ts';
-import { clockTicksPerSecond, commandExists, createProcessGroup, statusMb } from './procs.ts';
+import { clockTicksPerSecond, commandExists, cpuMicros, createProcessGroup, statusMb } from './procs.ts';
 import type { ProcessGroup } from './procs.ts';
 import { buildResults, formatSummary, writeResults } from './report.ts';
 import type { Environment, Memory } from './report.ts';
@@ -105,13 +105,17 @@ async function benchmark(group: ProcessGroup, flags: Flags, environ: Environment
   const stack = await startStack(group, flags, [], log);
   const gw = stack.env.gatewayPid;
   const measure = async (): Promise<[LatencyPhase, ThroughputPhase, Memory]> => {
-    await sleep(1000);
+    const c0 = cpuMicros(gw, stack.env.ticksPerSecond);
+    await sleep(2000);
+    const idleCpuPct = Math.round(((cpuMicros(gw, stack.env.ticksPerSecond) - c0) / 2e6) * 1000) / 10;
     const rssIdle = statusMb(gw, 'VmRSS');
-    log(`gateway ready (pid ${gw}), idle RSS ${rssIdle} MB`);
+    log(`gateway ready (pid ${gw}), idle RSS ${rssIdle} MB, idle CPU ${idleCpuPct}%`);
     const lat = await latencyPhase(stack.env, flags.rate, log);
     const criteria: Criteria = { maxErrorRate: 0.001, maxP99Ms: flags.maxP99Ms, minAchievedRatio: 0.97 };
     const tp = await throughputPhase(stack.env, flags.steps, criteria, log);
-    return [lat, tp, { rss_idle_mb: rssIdle, rss_after_mb: statusMb(gw, 'VmRSS'), rss_peak_mb: statusMb(gw, 'VmHWM') }];
+    return [lat, tp, {
+      rss_idle_mb: rssIdle, rss_after_mb: statusMb(gw, 'VmRSS'), rss_peak_mb: statusMb(gw, 'VmHWM'), idle_cpu_pct: idleCpuPct,
+    }];
   };
   const [lat, tp, mem] = await measure().finally(() => rm(stack.configDir, { recursive: true, force: true }));
   const results = buildResults(environ, lat, tp, mem);

@@ -12,8 +12,8 @@ export function lowerAscii(s: string): string {
 const END_OF_HOST = '([:/?#]|$)';
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 
-/** The URL is http(s)://host[:port] followed by a path, query, fragment or nothing; host is ASCII or [IPv6]. */
-export const URL_SHAPE = '^https?://(\\[[0-9a-f:.]+\\]|[a-z0-9._-]+)(:[0-9]{1,5})?([/?#]|$)';
+/** The URL is http(s)://host[:port] and an optional path (no query, no fragment); host is ASCII or [IPv6]. */
+export const URL_SHAPE = '^https?://(\\[[0-9a-f:.]+\\]|[a-z0-9._-]+)(:[0-9]{1,5})?(/[^?#]*)?$';
 
 /** The host's last label is a number (decimal, octal or hex): WHATWG URL parsing then reads it as IPv4. */
 export const NUMERIC_HOST = `^https?://([^/?#:\\[\\]]*[.])?(0x[0-9a-f]*|[0-9]+)[.]?${END_OF_HOST}`;
@@ -26,7 +26,7 @@ export const FORBIDDEN_HOST = '^https?://(' + [
   '169[.]254[.]', // IPv4 link-local, including 169.254.169.254 (AWS, Azure, GCP, OpenStack metadata)
   `0[.][0-9]+[.][0-9]+[.][0-9]+[.]?${END_OF_HOST}`, // 0.0.0.0/8 ("this host")
   `100[.]100[.]100[.]200${END_OF_HOST}`, // Alibaba Cloud metadata
-  `metadata[.]google[.]internal[.]?${END_OF_HOST}`, // GCP metadata name
+  `metadata([.]google[.]internal)?[.]?${END_OF_HOST}`, // GCP metadata names (the short one via search domains)
   '\\[fe[89ab][0-9a-f]:', // IPv6 link-local fe80::/10
   '\\[[0:]*:ffff:', // IPv4-mapped IPv6 (::ffff:a.b.c.d, ::ffff:a9fe:a9fe)
   '\\[[0:]*:(a9fe:|[0-9]+[.])', // IPv4-compatible IPv6 (::169.254.169.254, ::a9fe:a9fe)
@@ -55,8 +55,8 @@ function either(a: Predicate, b: Predicate): Predicate {
 }
 
 const HTTP_SCHEME: Predicate = {
-  cel: "(self.startsWith('http://') || self.startsWith('https://'))",
-  test: (url) => url.startsWith('http://') || url.startsWith('https://'),
+  cel: "(self.lowerAscii().startsWith('http://') || self.lowerAscii().startsWith('https://'))",
+  test: (url) => lowerAscii(url).startsWith('http://') || lowerAscii(url).startsWith('https://'),
 };
 
 /** The checks in order; each is reported only when every earlier one passed, so a bad URL gets one message. */
@@ -64,7 +64,7 @@ const CHECKS: readonly { readonly must: Predicate; readonly message: string }[] 
   { must: HTTP_SCHEME, message: 'baseURL must start with http:// or https://' },
   {
     must: matching(URL_SHAPE),
-    message: 'baseURL must be http(s)://host[:port][/path] with an ASCII host name or [IPv6] literal, and no user info or percent-encoding in the host',
+    message: 'baseURL must be http(s)://host[:port][/path] with an ASCII host name or [IPv6] literal: no user info, percent-encoded host, query or fragment',
   },
   {
     must: either(not(matching(NUMERIC_HOST)), matching(CANONICAL_IPV4)),

@@ -12,7 +12,7 @@ export const ModelName = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:\/@+-]*$/)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/)
   .describe('A model name as clients send it in the request body.');
 
 export const Target = z

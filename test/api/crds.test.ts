@@ -92,7 +92,7 @@ describe('crds/*.yaml', () => {
   for (const file of FILES) {
     describe(file.path, () => {
       it('matches the committed file byte for byte', () => {
-        let committed = '';
+        let committed: string;
         try {
           committed = readFileSync(join(ROOT, file.path), 'utf8');
         } catch {
@@ -153,7 +153,10 @@ describe('crds/*.yaml', () => {
   });
 
   it('short names are distinct and avoid built-in ones', () => {
-    const shortNames = FILES.flatMap((f) => asNode(asNode(parse(f.content), 'crd')['spec'], 'spec')['names'] as Node).flatMap((n) => n['shortNames'] as string[]);
+    const shortNames = FILES.flatMap((f) => {
+      const names = asNode(asNode(asNode(parse(f.content), 'crd')['spec'], 'spec')['names'], 'names');
+      return names['shortNames'] as string[];
+    });
     expect(new Set(shortNames).size).toBe(shortNames.length);
     for (const builtIn of ['quota', 'po', 'svc', 'cm', 'ns', 'rs', 'deploy', 'ing', 'sa', 'pv', 'pvc', 'ep', 'no', 'ev', 'cs', 'ds', 'sts', 'hpa', 'pdb', 'netpol', 'sc', 'crd', 'limits']) {
       expect(shortNames).not.toContain(builtIn);

@@ -33,9 +33,9 @@ export const FallbackTarget = z
   .strict()
   .describe('An upstream tried, in order, after every target has failed.');
 
-export const RETRY_ON = ['429', '5xx', 'timeout', 'connect'] as const;
+export const RETRY_ON = ['rate-limited', '5xx', 'timeout', 'connect'] as const;
 
-export const RetryOn = z.enum(RETRY_ON).describe('A failure class: 429 (rate limited), 5xx (server error), timeout or connect (connection failure).');
+export const RetryOn = z.enum(RETRY_ON).describe('A failure class: rate-limited (HTTP 429), 5xx (server error), timeout or connect (connection failure).');
 
 export const Backoff = withRules(
   z
@@ -59,7 +59,7 @@ export const Retry = z
   .object({
     attempts: z.number().int().min(1).max(10).default(2).describe('Attempts per target, counting the first one.'),
     backoff: Backoff.optional(),
-    on: setList(z.array(RetryOn).max(4)).default(['429', '5xx', 'timeout', 'connect']).describe('Failures that are retried. Retries only happen before the first byte reaches the client.'),
+    retryOn: setList(z.array(RetryOn).max(4)).default(['rate-limited', '5xx', 'timeout', 'connect']).describe('Failures that are retried. Retries only happen before the first byte reaches the client.'),
   })
   .strict()
   .describe('Retry policy for upstream failures.');

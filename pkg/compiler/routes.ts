@@ -133,12 +133,12 @@ function bindOne(
 /** Retry policy with defaults (the schema guarantees base <= max). */
 function tableRetry(spec: ModelRouteSpec): TableRetry {
   const r = spec.retry;
-  const on = new Set<string>(r?.on ?? ['429', '5xx', 'timeout', 'connect']);
+  const on = new Set<string>(r?.retryOn ?? ['rate-limited', '5xx', 'timeout', 'connect']);
   return {
     attempts: r?.attempts ?? 2,
     baseBackoffMs: durationMs(r?.backoff?.base ?? '100ms'),
     maxBackoffMs: durationMs(r?.backoff?.max ?? '2s'),
-    on429: on.has('429'),
+    on429: on.has('rate-limited'),
     on5xx: on.has('5xx'),
     onTimeout: on.has('timeout'),
     onConnect: on.has('connect'),

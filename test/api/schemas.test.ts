@@ -99,7 +99,7 @@ describe('defaults', () => {
     });
     expect(route.spec.strategy).toBe('weighted');
     expect(route.spec.targets[0]).toEqual({ provider: 'p', weight: 1, priority: 0 });
-    expect(route.spec.retry).toEqual({ attempts: 2, backoff: { base: '100ms', max: '2s' }, on: ['429', '5xx', 'timeout', 'connect'] });
+    expect(route.spec.retry).toEqual({ attempts: 2, backoff: { base: '100ms', max: '2s' }, retryOn: ['rate-limited', '5xx', 'timeout', 'connect'] });
   });
 
   it('fills Quota action type reject', () => {

@@ -59,6 +59,11 @@ all_built() {
 
 go_env() {
   command -v go >/dev/null || die "go is not on PATH (need Go >= 1.26)"
+  local gv; gv=$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null || true)
+  gv=${gv#go}
+  if [[ ! $gv =~ ^([0-9]+)\.([0-9]+) ]] || ((BASH_REMATCH[1] == 1 && BASH_REMATCH[2] < 26)); then
+    die "need Go >= 1.26 on PATH (found '${gv:-none}'); GOTOOLCHAIN=local is used, so Go will not download a toolchain"
+  fi
   export GOTOOLCHAIN=local CGO_ENABLED=0
   # Keep whatever the caller set (e.g. -buildvcs=false) but force -mod=mod.
   local extra=""

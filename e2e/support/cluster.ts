@@ -179,7 +179,9 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
   const pki = join(dir, 'pki');
   mkdirSync(pki, { recursive: true });
 
-  const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const ports = new Set<number>();
+  while (ports.size < 3) ports.add(await freePort());
+  const [etcdPort, peerPort, apiPort] = [...ports] as [number, number, number];
   const server = `https://127.0.0.1:${apiPort}`;
   const caFile = join(pki, 'apiserver.crt');
 

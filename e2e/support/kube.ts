@@ -21,6 +21,8 @@ export interface KubeObject {
 export interface KubeResponse {
   status: number;
   body: unknown;
+  /** The API server's `Warning` headers (deprecations, unknown fields under Warn, CEL cost notes). */
+  warnings: string[];
 }
 
 /** The `details.causes` of a Kubernetes Status (422 Invalid carries one per field). */
@@ -88,6 +90,15 @@ export async function yamlFiles(dir: string): Promise<string[]> {
   return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => join(dir, n));
 }
 
+/** `299 - "text", 299 - "text"` → ["text", "text"]. */
+function splitWarnings(header: string | null): string[] {
+  if (!header) return [];
+  const out: string[] = [];
+  const re = /\d{3} \S+ "((?:[^"\\]|\\.)*)"/g;
+  for (let m = re.exec(header); m !== null; m = re.exec(header)) out.push((m[1] ?? '').replace(/\\(.)/g, '$1'));
+  return out;
+}
+
 export class KubeClient {
   private readonly conn: KubeConnection;
   private readonly discovery = new Map<string, ApiResource[]>();
@@ -117,7 +128,8 @@ export class KubeClient {
     } catch {
       // not JSON; keep the text
     }
-    return { status: res.status, body: parsed };
+    const warnings = splitWarnings(res.headers.get('warning'));
+    return { status: res.status, body: parsed, warnings };
   }
 
   async get(path: string): Promise<KubeResponse> {

@@ -40,9 +40,11 @@ export const DATA_ROUTES: ReadonlyMap<string, string> = new Map([
   ['/v1/models', 'GET'],
 ]);
 
+function noop(): void {}
+
 function sendError(request: FastifyRequest, reply: FastifyReply, e: ErrorOut): void {
   const st = (request as unknown as Record<typeof STATE_KEY, RequestState | null>)[STATE_KEY];
-  if (st !== null) st.code = e.code;
+  if (st !== null && st !== undefined) st.code = e.code;
   reply.code(e.status).header('content-type', 'application/json; charset=utf-8');
   if (e.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(e.retryAfter))));
   reply.send(errorJson(e));
@@ -87,6 +89,7 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
     now: deps.now ?? Date.now,
     decoder: new TextDecoder('utf-8', { fatal: true }),
   };
+  const initHook = createInitHook(core);
   const app = Fastify({
     logger: false,
     bodyLimit: options.maxBodyBytes,
@@ -101,16 +104,17 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
     return503OnClosing: true,
     clientErrorHandler: createClientErrorHandler(deps.logger),
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 256 },
+    // Router-level errors (malformed percent-encoding, over-long :model) skip the hooks: set up the request here.
     frameworkErrors(err, request, reply) {
-      reply.raw.setHeader('x-request-id', request.id);
-      sendError(request, reply, toErrorOut(err).out.status >= 500 ? errorOut('bad_request') : toErrorOut(err).out);
+      initHook(request, reply, noop);
+      sendError(request, reply, errorOut(err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'model_not_found' : 'bad_request'));
     },
   });
   app.server.headersTimeout = options.headersTimeoutMs;
   app.decorateRequest(STATE_KEY, null);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', createBodyParser(core));
-  app.addHook('onRequest', createInitHook(core));
+  app.addHook('onRequest', initHook);
   registerRoutes(app, core);
   registerErrorHandlers(app, core);
   return app;

@@ -106,7 +106,10 @@ export async function startGateway(objects: readonly unknown[], o: GatewayOption
     app, holder, origin, baseURL: `${origin}/v1`, logs, registry, pools,
     accessLines: () => logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request'),
     async close() {
-      await app.close();
+      // Client pools may hold sockets that never sent a request; Node counts those as active until headersTimeout.
+      const closing = app.close();
+      app.server.closeAllConnections();
+      await closing;
       await pools.destroy();
     },
   };

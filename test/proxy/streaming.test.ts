@@ -16,20 +16,11 @@ beforeAll(async () => {
     ...provider('up', up.url, { key: 'sk-up-00000000000000001' }),
     route('m', { model: 'm', retry: { attempts: 1 }, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }),
   ]);
-  gw.app.server.on('connection', (so) => { socks.add(so); so.on('close', () => socks.delete(so)); });
 });
 
-const socks = new Set<import('node:net').Socket>();
 afterAll(async () => {
-  for (const so of socks) { const m = (so as unknown as { _httpMessage?: { req?: { url?: string; method?: string; complete?: boolean }; headersSent?: boolean; writableFinished?: boolean; statusCode?: number } })._httpMessage; console.log('sock', so.destroyed, m?.req?.method, m?.req?.url, m?.req?.complete, m?.headersSent, m?.writableFinished, m?.statusCode); }
-  let t = Date.now();
-  console.log('conns', await new Promise((r) => gw.app.server.getConnections((_e, n) => r(n))));
-  await gw.app.close();
-  console.log('app.close', Date.now() - t); t = Date.now();
-  await gw.pools.destroy();
-  console.log('pools', Date.now() - t); t = Date.now();
+  await gw.close();
   await up.close();
-  console.log('up', Date.now() - t);
 });
 
 afterEach(() => up.setBehavior(undefined));

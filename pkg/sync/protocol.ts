@@ -1,0 +1,186 @@
+// The sync protocol between the operator and its proxies (design §5): message schemas and the snapshot codec.
+//
+//   GET  /sync/v1/snapshots?proxy=<id>&have=<version>[&hash=<sha256>]  → application/x-ndjson, one message a line:
+//        {type:'snapshot', version, hash, encoding:'gzip+base64', bytes, data} and {type:'heartbeat', version}
+//   POST /sync/v1/acks     {proxy, version, hash, ok, error?}
+//   POST /sync/v1/reports  {proxy, version, intervalMs, targets:[{provider, model, requests, errors, latencyMsSum}], usage:[]}
+//
+// Every call carries `Authorization: Bearer <token>`. A snapshot's data is base64 of gzip of the canonical JSON of
+// the table content; the receiver checks its length and sha256 against `bytes` and `hash` before parsing it.
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { canonicalJSON } from '../compiler/hash.ts';
+import type { RoutingTable } from '../table/types.ts';
+import { RoutingTableContentSchema } from './table-schema.ts';
+
+export const SYNC_PATHS = {
+  snapshots: '/sync/v1/snapshots',
+  acks: '/sync/v1/acks',
+  reports: '/sync/v1/reports',
+} as const;
+
+export const NDJSON = 'application/x-ndjson';
+
+/** Largest uncompressed table accepted (a 10,000-route table is ~10 MiB). */
+export const MAX_TABLE_BYTES = 256 * 1024 * 1024;
+/** gzip level: 1 is ~4x faster than the default 6 for ~15% more bytes on tables (measured in test/sync/protocol.test.ts). */
+export const GZIP_LEVEL = 1;
+
+const Version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case sha256 hex digest');
+/** Proxy ids: pod names, "hostname-pid" and the like; never free text (they end up in logs and status). */
+export const ProxyId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/, 'expected 1-253 characters of [A-Za-z0-9._:-]');
+
+export const SnapshotMessage = z.strictObject({
+  type: z.literal('snapshot'),
+  version: Version,
+  hash: Hash,
+  encoding: z.literal('gzip+base64'),
+  /** Length in bytes of the uncompressed canonical JSON. */
+  bytes: z.number().int().min(2).max(MAX_TABLE_BYTES),
+  data: z.string().min(1),
+});
+export type SnapshotMessage = z.infer<typeof SnapshotMessage>;
+
+export const HeartbeatMessage = z.strictObject({ type: z.literal('heartbeat'), version: Version });
+export type HeartbeatMessage = z.infer<typeof HeartbeatMessage>;
+
+export const StreamMessage = z.discriminatedUnion('type', [SnapshotMessage, HeartbeatMessage]);
+export type StreamMessage = z.infer<typeof StreamMessage>;
+
+export const SnapshotQuery = z.strictObject({
+  proxy: ProxyId,
+  have: z.string().regex(/^\d{1,15}$/).transform(Number).optional(),
+  hash: Hash.optional(),
+});
+export type SnapshotQuery = z.infer<typeof SnapshotQuery>;
+
+export const MAX_ERROR_CHARS = 1024;
+
+export const AckMessage = z.strictObject({
+  proxy: ProxyId,
+  version: Version,
+  hash: z.string().max(64),
+  ok: z.boolean(),
+  error: z.string().max(MAX_ERROR_CHARS).optional(),
+});
+export type AckMessage = z.infer<typeof AckMessage>;
+
+const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const TargetReport = z.strictObject({
+  /** Provider id ("namespace/name"). */
+  provider: z.string().min(1).max(512),
+  /** Upstream model name. */
+  model: z.string().max(512),
+  /** Upstream attempts, whatever their outcome. */
+  requests: Count,
+  /** Attempts that failed for a reason that is the target's fault: 5xx, timeout, connect, TLS, invalid answer. */
+  errors: Count,
+  latencyMsSum: z.number().min(0).max(Number.MAX_SAFE_INTEGER),
+}).refine((t) => t.errors <= t.requests, { message: 'errors cannot exceed requests', path: ['errors'] });
+export type TargetReport = z.infer<typeof TargetReport>;
+
+export const MAX_REPORT_TARGETS = 20_000;
+
+export const ReportMessage = z.strictObject({
+  proxy: ProxyId,
+  /** Table version the proxy serves (0 before its first table). */
+  version: Version,
+  /** Span the counts cover, in ms. */
+  intervalMs: z.number().int().min(0).max(86_400_000),
+  targets: z.array(TargetReport).max(MAX_REPORT_TARGETS),
+  /** Per-quota-subject usage deltas: defined by the quota issue; proxies send [] until then. */
+  usage: z.array(z.unknown()).max(MAX_REPORT_TARGETS),
+});
+export type ReportMessage = z.infer<typeof ReportMessage>;
+
+export type SnapshotErrorCode = 'message' | 'encoding' | 'size' | 'checksum' | 'json' | 'table';
+
+/** A snapshot that cannot be used; the message is safe to log and to send back in a NACK (never holds table data). */
+export class SnapshotError extends Error {
+  readonly code: SnapshotErrorCode;
+  constructor(code: SnapshotErrorCode, message: string) {
+    super(message);
+    this.name = 'SnapshotError';
+    this.code = code;
+  }
+}
+
+function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Canonical JSON of a table's content: what the hash covers and what a snapshot carries. */
+export function contentJSON(table: RoutingTable): string {
+  const { providers, routes, models, keys, quotas } = table;
+  return canonicalJSON({ providers, routes, models, keys, quotas });
+}
+
+/** Encodes a table for the stream. Throws when the table's hash does not match its content (a publisher bug). */
+export function encodeSnapshot(table: RoutingTable): SnapshotMessage {
+  const raw = Buffer.from(contentJSON(table), 'utf8');
+  if (sha256Hex(raw) !== table.hash) throw new Error(`table version ${table.version}: hash does not match its content`);
+  const data = gzipSync(raw, { level: GZIP_LEVEL }).toString('base64');
+  return { type: 'snapshot', version: table.version, hash: table.hash, encoding: 'gzip+base64', bytes: raw.length, data };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function inflate(msg: SnapshotMessage): Buffer {
+  const packed = Buffer.from(msg.data, 'base64');
+  let raw: Buffer;
+  try {
+    raw = gunzipSync(packed, { maxOutputLength: msg.bytes + 1 });
+  } catch (err) {
+    const e = err as { code?: unknown };
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new SnapshotError('size', `snapshot v${msg.version} inflates to more than the announced ${msg.bytes} bytes`);
+    throw new SnapshotError('encoding', `snapshot v${msg.version} is not valid gzip+base64 (truncated or garbled): ${message(err)}`);
+  }
+  if (raw.length !== msg.bytes) {
+    throw new SnapshotError('size', `snapshot v${msg.version} inflates to ${raw.length} bytes, not the announced ${msg.bytes}`);
+  }
+  return raw;
+}
+
+/**
+ * Decodes and verifies a snapshot message (already parsed JSON or a SnapshotMessage). Throws SnapshotError when the
+ * message does not match the schema, the data is truncated or garbled, the checksum differs, or the table content
+ * does not match the RoutingTable schema.
+ */
+export function decodeSnapshot(input: unknown): RoutingTable {
+  const parsed = SnapshotMessage.safeParse(input);
+  if (!parsed.success) throw new SnapshotError('message', `not a snapshot message: ${issues(parsed.error)}`);
+  const msg = parsed.data;
+  const raw = inflate(msg);
+  if (sha256Hex(raw) !== msg.hash) throw new SnapshotError('checksum', `snapshot v${msg.version}: sha256 of the content does not match hash ${msg.hash.slice(0, 12)}`);
+  return parseTableContent(raw.toString('utf8'), msg.version, msg.hash, `snapshot v${msg.version}`);
+}
+
+/** Parses verified canonical JSON into a table with the given version and hash (schema-checked). */
+export function parseTableContent(text: string, version: number, hash: string, what: string): RoutingTable {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new SnapshotError('json', `${what}: content is not JSON: ${message(err)}`);
+  }
+  const content = RoutingTableContentSchema.safeParse(json);
+  if (!content.success) throw new SnapshotError('table', `${what}: not a routing table this proxy understands: ${issues(content.error)}`);
+  return { version, hash, ...content.data };
+}
+
+/** Issue paths and messages only: zod messages never quote the offending value, so no secret leaks through them. */
+function issues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+  if (error.issues.length > 5) shown.push(`and ${error.issues.length - 5} more`);
+  return shown.join('; ').slice(0, 600);
+}
+
+/** Serialises a stream message as one NDJSON line. */
+export function ndjsonLine(msg: StreamMessage): string {
+  return `${JSON.stringify(msg)}\n`;
+}

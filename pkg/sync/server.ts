@@ -1,0 +1,239 @@
+// The operator's side of the sync protocol (design §5): snapshot streams to proxies, ACK/NACK and reports.
+// register(app) adds the /sync/v1/* routes to the operator's Fastify app. Only the leader streams: a follower answers
+// 503 {reason:'not leader'} and, on losing leadership, ends open streams so proxies reconnect (to the new leader).
+// Every route authenticates before the body is read. Table data and tokens never reach the logs.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { RoutingTable } from '../table/types.ts';
+import type { SyncAuth } from './auth.ts';
+import {
+  AckMessage, NDJSON, ReportMessage, SYNC_PATHS, SnapshotQuery, encodeSnapshot, ndjsonLine,
+} from './protocol.ts';
+import { ProxyRegistry } from './proxy-registry.ts';
+import type { ProxyState } from './proxy-registry.ts';
+import { SnapshotStream } from './stream.ts';
+
+export type { ProxyState } from './proxy-registry.ts';
+
+export interface SyncServerOptions {
+  readonly auth: SyncAuth;
+  readonly logger: Logger;
+  /** Epoch ms. Default Date.now. */
+  readonly clock?: () => number;
+  /** Start as the leader. Default false: setLeader(true) once the lease is held. */
+  readonly leader?: boolean;
+  /** Heartbeat period on every stream. Default 5 s. */
+  readonly heartbeatMs?: number;
+  /** A stream whose socket has not drained for this long is cut. Default 60 s. */
+  readonly stalledStreamMs?: number;
+  /** Disconnected proxies stay in proxies() this long. Default 10 min. */
+  readonly forgetAfterMs?: number;
+  /** Body limits. Defaults: ACK 16 KiB, report 4 MiB. */
+  readonly maxAckBytes?: number;
+  readonly maxReportBytes?: number;
+}
+
+export type AckListener = (ack: AckMessage, state: ProxyState) => void;
+export type ReportListener = (report: ReportMessage, identity: string) => void;
+
+export interface SyncServer {
+  /** Adds GET /sync/v1/snapshots, POST /sync/v1/acks and POST /sync/v1/reports to `app`. */
+  register(app: FastifyInstance): void;
+  /** Sends `table` to every connected proxy (leader only). Throws on a version lower than the last one published. */
+  publish(table: RoutingTable): void;
+  setLeader(leader: boolean): void;
+  readonly leader: boolean;
+  /** Version and hash last published, or null. */
+  readonly latest: { readonly version: number; readonly hash: string } | null;
+  proxies(): ProxyState[];
+  /** Returns an unsubscribe function. */
+  onAck(cb: AckListener): () => void;
+  onReport(cb: ReportListener): () => void;
+  /** Ends every stream and stops the timers; later calls are answered 503. */
+  close(): void;
+}
+
+interface Latest {
+  readonly version: number;
+  readonly hash: string;
+  readonly line: string;
+}
+
+function bearer(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const m = /^Bearer\s+(\S{1,8192})\s*$/i.exec(header);
+  return m?.[1] ?? null;
+}
+
+function emit<A extends unknown[]>(log: Logger, listeners: Set<(...args: A) => void>, ...args: A): void {
+  for (const cb of listeners) {
+    try {
+      cb(...args);
+    } catch (err) {
+      log.error({ reason: err instanceof Error ? err.message : 'unknown' }, 'sync listener failed');
+    }
+  }
+}
+
+function badRequest(reply: FastifyReply, issues: readonly { path: readonly PropertyKey[]; message: string }[]): FastifyReply {
+  const detail = issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+  return reply.code(400).send({ error: 'invalid body', detail });
+}
+
+export function createSyncServer(opts: SyncServerOptions): SyncServer {
+  const log = opts.logger.child({ component: 'sync' });
+  const clock = opts.clock ?? Date.now;
+  const registry = new ProxyRegistry(clock);
+  const ackListeners = new Set<AckListener>();
+  const reportListeners = new Set<ReportListener>();
+  let leader = opts.leader ?? false;
+  let closed = false;
+  let latest: Latest | null = null;
+  const identities = new WeakMap<FastifyRequest, string>();
+
+  const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const token = bearer(req.headers.authorization);
+    let identity: string | null = null;
+    try {
+      identity = token === null ? null : await opts.auth.verify(token);
+    } catch (err) {
+      log.warn({ reason: err instanceof Error ? err.message : 'unknown', remote: req.ip }, 'sync authentication unavailable');
+      return reply.code(503).send({ error: 'authentication unavailable' });
+    }
+    if (identity === null) {
+      log.warn({ remote: req.ip, path: req.routeOptions.url, tokenPresent: token !== null }, 'sync call refused: bad or missing token');
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
+    }
+    identities.set(req, identity);
+    return undefined;
+  };
+
+  const unavailable = (reply: FastifyReply): FastifyReply =>
+    reply.code(503).header('retry-after', '1').send({ reason: closed ? 'shutting down' : 'not leader' });
+
+  const openStream = (req: FastifyRequest, reply: FastifyReply): void => {
+    const q = SnapshotQuery.safeParse(req.query);
+    if (!q.success) {
+      badRequest(reply, q.error.issues);
+      return;
+    }
+    if (!leader || closed) {
+      unavailable(reply);
+      return;
+    }
+    const identity = identities.get(req) ?? 'unknown';
+    reply.hijack();
+    const res = reply.raw;
+    req.raw.socket.setNoDelay(true);
+    req.raw.socket.setKeepAlive(true, 30_000);
+    res.writeHead(200, { 'content-type': NDJSON, 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    res.flushHeaders();
+    const stream = new SnapshotStream(q.data.proxy, res, clock);
+    const previous = registry.connect(q.data, identity, stream, latest);
+    previous?.end();
+    res.once('close', () => {
+      if (registry.disconnect(stream)) log.info({ proxy: stream.proxy }, 'proxy disconnected');
+    });
+    log.info({ proxy: q.data.proxy, identity, have: q.data.have ?? 0, latest: latest?.version ?? 0 }, 'proxy connected');
+    if (latest !== null && (q.data.have !== latest.version || (q.data.hash !== undefined && q.data.hash !== latest.hash))) {
+      stream.sendSnapshot(latest.line);
+    } else {
+      stream.sendHeartbeat(ndjsonLine({ type: 'heartbeat', version: latest?.version ?? 0 }));
+    }
+  };
+
+  const receiveAck = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (!leader || closed) return unavailable(reply);
+    const parsed = AckMessage.safeParse(req.body);
+    if (!parsed.success) return badRequest(reply, parsed.error.issues);
+    const ack = parsed.data;
+    const state = registry.ack(ack, identities.get(req) ?? 'unknown');
+    if (ack.ok) log.debug({ proxy: ack.proxy, version: ack.version }, 'proxy acknowledged');
+    else log.warn({ proxy: ack.proxy, version: ack.version, error: ack.error }, 'proxy refused a snapshot (NACK)');
+    emit(log, ackListeners, ack, state);
+    return reply.code(204).send();
+  };
+
+  const receiveReport = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (!leader || closed) return unavailable(reply);
+    const parsed = ReportMessage.safeParse(req.body);
+    if (!parsed.success) return badRequest(reply, parsed.error.issues);
+    const identity = identities.get(req) ?? 'unknown';
+    registry.seen(parsed.data.proxy, identity);
+    emit(log, reportListeners, parsed.data, identity);
+    return reply.code(204).send();
+  };
+
+  const tick = (): void => {
+    const stalledAfter = opts.stalledStreamMs ?? 60_000;
+    const heartbeat = ndjsonLine({ type: 'heartbeat', version: latest?.version ?? 0 });
+    for (const s of registry.streams()) {
+      if (s.stalledMs() > stalledAfter) {
+        log.warn({ proxy: s.proxy, stalledMs: s.stalledMs() }, 'proxy is not reading its snapshot stream; closing it');
+        s.destroy();
+      } else {
+        s.sendHeartbeat(heartbeat);
+      }
+    }
+    registry.forget(opts.forgetAfterMs ?? 600_000);
+  };
+  const timer = setInterval(tick, opts.heartbeatMs ?? 5_000);
+  timer.unref();
+
+  const endStreams = (): void => {
+    for (const s of registry.streams()) s.end();
+  };
+
+  return {
+    register(app: FastifyInstance): void {
+      app.get(SYNC_PATHS.snapshots, { onRequest: authenticate }, openStream);
+      app.post(SYNC_PATHS.acks, { onRequest: authenticate, bodyLimit: opts.maxAckBytes ?? 16 * 1024 }, receiveAck);
+      app.post(SYNC_PATHS.reports, { onRequest: authenticate, bodyLimit: opts.maxReportBytes ?? 4 * 1024 * 1024 }, receiveReport);
+    },
+    publish(table: RoutingTable): void {
+      if (closed) return;
+      if (!leader) {
+        log.warn({ version: table.version }, 'not the leader: table not published');
+        return;
+      }
+      if (latest !== null && table.version < latest.version) {
+        throw new Error(`refusing to publish version ${table.version}: version ${latest.version} was already published`);
+      }
+      if (latest !== null && table.version === latest.version && table.hash === latest.hash) return;
+      latest = { version: table.version, hash: table.hash, line: ndjsonLine(encodeSnapshot(table)) };
+      const streams = registry.streams();
+      for (const s of streams) s.sendSnapshot(latest.line);
+      log.info({ version: table.version, hash: table.hash.slice(0, 12), bytes: latest.line.length, proxies: streams.length }, 'routing table published');
+    },
+    setLeader(next: boolean): void {
+      if (next === leader) return;
+      leader = next;
+      log.info({ leader }, next ? 'sync server is the leader: streaming' : 'sync server lost leadership: closing streams');
+      if (!next) {
+        latest = null;
+        endStreams();
+      }
+    },
+    get leader() {
+      return leader;
+    },
+    get latest() {
+      return latest === null ? null : { version: latest.version, hash: latest.hash };
+    },
+    proxies: () => registry.list(),
+    onAck(cb: AckListener): () => void {
+      ackListeners.add(cb);
+      return () => ackListeners.delete(cb);
+    },
+    onReport(cb: ReportListener): () => void {
+      reportListeners.add(cb);
+      return () => reportListeners.delete(cb);
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      endStreams();
+    },
+  };
+}

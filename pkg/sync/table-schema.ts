@@ -1,0 +1,137 @@
+// zod schema of the RoutingTable content (pkg/table/types.ts), for tables that arrive from outside the process:
+// sync snapshots and bootstrap files. Objects are strict: a field this proxy does not know (a newer operator) is
+// refused and NACKed rather than silently dropped. The `satisfies` checks below fail type-checking when the schema
+// and the TypeScript contract drift apart.
+import { z } from 'zod';
+import type {
+  RoutingTableContent, TableAccessRule, TableFake, TableModel, TablePrincipal, TableProvider, TableQuota, TableQuotaLimit,
+  TableRetry, TableRoute, TableTarget, TableTimeouts,
+} from '../table/types.ts';
+
+const Id = z.string().min(1).max(512);
+const Name = z.string().max(512);
+const Millis = z.number().int().min(0);
+const NonNegative = z.number().min(0);
+const Strings = z.array(z.string().max(4096));
+
+const Timeouts = z.strictObject({ connectMs: Millis, firstByteMs: Millis, idleMs: Millis, totalMs: Millis });
+
+const Model = z.strictObject({
+  pricing: z.strictObject({ input: NonNegative.optional(), output: NonNegative.optional(), cachedInput: NonNegative.optional() }).optional(),
+  contextWindow: z.number().int().min(0).optional(),
+  capabilities: Strings,
+});
+
+const Fake = z.strictObject({
+  latencyMs: Millis,
+  interChunkDelayMs: Millis,
+  outputTokens: z.number().int().min(0),
+  chunkTokens: z.number().int().min(0),
+  failureRate: z.number().min(0).max(1),
+  embeddingDimensions: z.number().int().min(0),
+});
+
+const Provider = z.strictObject({
+  id: Id,
+  namespace: Name,
+  name: Name,
+  type: Name,
+  preset: Name.optional(),
+  baseURL: z.string().max(4096),
+  headers: z.record(z.string(), z.string()),
+  credential: z.strictObject({ header: z.string().min(1).max(256), value: z.string() }).nullable(),
+  streamUsage: z.boolean(),
+  models: z.record(z.string(), Model),
+  modelsListed: z.boolean(),
+  limits: z.strictObject({ rpm: NonNegative.optional(), tpm: NonNegative.optional(), maxConcurrent: NonNegative.optional() }),
+  timeouts: Timeouts,
+  apiVersion: Name.optional(),
+  region: Name.optional(),
+  fake: Fake.optional(),
+});
+
+const Target = z.strictObject({ provider: Id, model: z.string().max(512), weight: NonNegative, priority: z.number().int() });
+
+const Retry = z.strictObject({
+  attempts: z.number().int().min(0),
+  baseBackoffMs: Millis,
+  maxBackoffMs: Millis,
+  on429: z.boolean(),
+  on5xx: z.boolean(),
+  onTimeout: z.boolean(),
+  onConnect: z.boolean(),
+});
+
+const AccessRule = z.strictObject({ teams: Strings.optional(), users: Strings.optional(), keys: Strings.optional() });
+
+const Route = z.strictObject({
+  id: Id,
+  namespace: Name,
+  name: Name,
+  model: z.string().max(512),
+  aliases: Strings,
+  strategy: z.enum(['weighted', 'priority']),
+  targets: z.array(Target),
+  fallback: z.array(Target),
+  retry: Retry,
+  timeouts: Timeouts.partial(),
+  access: z.array(AccessRule).nullable(),
+});
+
+const Principal = z.strictObject({
+  id: Id,
+  name: Name,
+  namespace: Name,
+  team: Name.optional(),
+  user: Name.optional(),
+  models: Strings.nullable(),
+  expiresAt: z.number().int().nullable(),
+});
+
+const QuotaLimit = z.strictObject({
+  window: z.enum(['1m', '1h', '1d', 'calendar-month']),
+  requests: NonNegative.optional(),
+  tokens: NonNegative.optional(),
+  costUSD: NonNegative.optional(),
+});
+
+const Quota = z.strictObject({
+  id: Id,
+  subject: z.strictObject({ kind: Name, name: Name.optional(), claim: Name.optional() }),
+  models: Strings.nullable(),
+  limits: z.array(QuotaLimit),
+  action: z.strictObject({ type: z.enum(['reject', 'downgrade']), route: Name.optional() }),
+});
+
+export const RoutingTableContentSchema = z.strictObject({
+  providers: z.record(z.string(), Provider),
+  routes: z.array(Route),
+  models: z.record(z.string(), z.string()),
+  keys: z.record(z.string(), Principal),
+  quotas: z.array(Quota),
+});
+
+/** A whole table as saved in a snapshot file (content plus version and hash). */
+export const RoutingTableSchema = RoutingTableContentSchema.extend({
+  version: z.number().int().min(0),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+// Drift checks against the contract in pkg/table/types.ts: what the schema produces must be a valid contract value,
+// and every field of the contract must appear in the schema (a field added to types.ts alone fails type-checking).
+type Fits<S extends z.ZodType, C> = [z.output<S>] extends [C] ? ([keyof C] extends [keyof z.output<S>] ? true : false) : false;
+type Assert<T extends true> = T;
+type _Drift = [
+  Assert<Fits<typeof Timeouts, TableTimeouts>>,
+  Assert<Fits<typeof Target, TableTarget>>,
+  Assert<Fits<typeof AccessRule, TableAccessRule>>,
+  Assert<Fits<typeof Provider, TableProvider>>,
+  Assert<Fits<typeof Model, TableModel>>,
+  Assert<Fits<typeof Fake, TableFake>>,
+  Assert<Fits<typeof Retry, TableRetry>>,
+  Assert<Fits<typeof Route, TableRoute>>,
+  Assert<Fits<typeof Principal, TablePrincipal>>,
+  Assert<Fits<typeof QuotaLimit, TableQuotaLimit>>,
+  Assert<Fits<typeof Quota, TableQuota>>,
+  Assert<Fits<typeof RoutingTableContentSchema, RoutingTableContent>>,
+];

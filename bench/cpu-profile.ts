@@ -1,10 +1,11 @@
-// Summarise a V8 .cpuprofile (from `node --cpu-prof`): self time per function and per package, so a benchmark run
-// can say where the gateway's CPU goes. Run alone: `node bench/cpu-profile.ts FILE.cpuprofile [--top 30]`.
+// Summarise a V8 .cpuprofile (from `node --cpu-prof`): self time per function and per package, and inclusive time
+// of the project's own functions (to rank pipeline stages), so a benchmark run can say where the gateway's CPU goes.
+// Run alone: `node bench/cpu-profile.ts FILE.cpuprofile [--top 30]`.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 interface CallFrame { functionName: string; url: string; lineNumber: number; columnNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame }
+interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
 interface CpuProfile { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] }
 
 export interface SelfTimeRow {
@@ -20,6 +21,8 @@ export interface ProfileSummary {
   readonly busy_ms: number;
   readonly functions: readonly SelfTimeRow[];
   readonly packages: readonly SelfTimeRow[];
+  /** Project (non-node_modules) functions by inclusive time; `self_*` fields then hold inclusive time. */
+  readonly own_inclusive: readonly SelfTimeRow[];
 }
 
 function isProfile(v: unknown): v is CpuProfile {
@@ -61,15 +64,51 @@ function topRows(map: Map<string, { name: string; where: string; us: number }>, 
   }));
 }
 
+type Tally = Map<string, { name: string; where: string; us: number }>;
+
+function add(map: Tally, key: string, name: string, where: string, us: number): void {
+  const row = map.get(key) ?? { name, where, us: 0 };
+  row.us += us;
+  map.set(key, row);
+}
+
+function frameKey(frame: CallFrame): [key: string, name: string, where: string] {
+  const where = frame.url === '' ? '' : `${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+  const name = frame.functionName === '' ? '(anonymous)' : frame.functionName;
+  return [`${name}@${where}`, name, where];
+}
+
+/** Frames of the project itself (not node_modules, not node: builtins), for the inclusive-time table. */
+function isOwnCode(frame: CallFrame): boolean {
+  return frame.url.startsWith(`file://${process.cwd()}/`) && !frame.url.includes('/node_modules/');
+}
+
+/** Add `us` to every distinct project function on the stack of `nodeId` (inclusive time). */
+function addInclusive(inclusive: Tally, nodeId: number, us: number, byId: Map<number, CallFrame>, parent: Map<number, number>): void {
+  const seen = new Set<string>();
+  for (let id: number | undefined = nodeId; id !== undefined; id = parent.get(id)) {
+    const frame = byId.get(id);
+    if (frame === undefined || !isOwnCode(frame)) continue;
+    const [key, name, where] = frameKey(frame);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    add(inclusive, key, name, where, us);
+  }
+}
+
 /**
- * Self time per function and per package (percentages of non-idle time). `fromUs` (CLOCK_MONOTONIC µs, the clock of
- * the profile's timestamps and of process.hrtime) skips earlier samples, e.g. startup and warm-up.
+ * Self time per function and per package, and inclusive time per project function (percentages of non-idle time).
+ * `fromUs` (CLOCK_MONOTONIC µs, the clock of the profile's timestamps and of process.hrtime) skips earlier samples,
+ * e.g. startup and warm-up.
  */
 export function summariseProfile(profile: unknown, top = 30, fromUs = 0): ProfileSummary {
   if (!isProfile(profile)) throw new Error('not a V8 .cpuprofile');
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const fns = new Map<string, { name: string; where: string; us: number }>();
-  const pkgs = new Map<string, { name: string; where: string; us: number }>();
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const fns: Tally = new Map();
+  const pkgs: Tally = new Map();
+  const inclusive: Tally = new Map();
   let total = 0;
   let idle = 0;
   let t = typeof profile.startTime === 'number' ? profile.startTime : 0;
@@ -77,28 +116,24 @@ export function summariseProfile(profile: unknown, top = 30, fromUs = 0): Profil
     const dt = profile.timeDeltas[i] ?? 0;
     t += dt;
     if (t < fromUs) continue;
-    const frame = byId.get(profile.samples[i] ?? -1);
+    const id = profile.samples[i] ?? -1;
+    const frame = byId.get(id);
     total += dt;
     if (frame === undefined) continue;
     if (frame.functionName === '(idle)') {
       idle += dt;
       continue;
     }
-    const where = frame.url === '' ? '' : `${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
-    const name = frame.functionName === '' ? '(anonymous)' : frame.functionName;
-    const key = `${name}@${where}`;
-    const f = fns.get(key) ?? { name, where, us: 0 };
-    f.us += dt;
-    fns.set(key, f);
+    const [key, name, where] = frameKey(frame);
+    add(fns, key, name, where, dt);
     const pk = packageOf(frame);
-    const p = pkgs.get(pk) ?? { name: pk, where: '', us: 0 };
-    p.us += dt;
-    pkgs.set(pk, p);
+    add(pkgs, pk, pk, '', dt);
+    addInclusive(inclusive, id, dt, byId, parent);
   }
   const busy = Math.max(1, total - idle);
   return {
     total_ms: Math.round(total / 1000), busy_ms: Math.round(busy / 1000),
-    functions: topRows(fns, busy, top), packages: topRows(pkgs, busy, top),
+    functions: topRows(fns, busy, top), packages: topRows(pkgs, busy, top), own_inclusive: topRows(inclusive, busy, top),
   };
 }
 
@@ -108,6 +143,7 @@ export function formatProfile(s: ProfileSummary): string {
     `CPU profile: ${s.busy_ms} ms busy of ${s.total_ms} ms sampled`,
     'Self time by package/folder:', ...s.packages.map(row),
     'Top functions by self time:', ...s.functions.map(row),
+    'Project functions by inclusive time (self + callees):', ...s.own_inclusive.map(row),
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@
 // the latency comparison (direct vs via gateway at the same rate) and the throughput staircase.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadResult } from './loadgen.ts';
-import { allStdout, cpuMicros } from './procs.ts';
+import { allStdout, cpuSample } from './procs.ts';
 import type { ProcessGroup } from './procs.ts';
 
 export interface BenchEnv {
@@ -26,6 +26,11 @@ export interface RunResult {
   readonly gateway_cpu_us_per_request: number | null;
   /** Gateway CPU time ÷ wall time of the run: 100 means one core fully busy. */
   readonly gateway_cpu_pct: number | null;
+  /**
+   * Time the gateway's threads were runnable but waited for a CPU, ÷ wall time (from schedstat; null without it).
+   * Well above a few percent means other processes competed for the gateway's core and the figures are pessimistic.
+   */
+  readonly gateway_runqueue_wait_pct: number | null;
   readonly mock_cpu_pct: number;
   /** Mock + generator CPU (they share one core when pinned): near 100 means the harness, not the gateway, is busy. */
   readonly harness_cpu_pct: number;
@@ -65,18 +70,21 @@ async function spawnLoadgen(env: BenchEnv, url: string, rate: number): Promise<L
 /** One load run against `target`, with gateway and mock CPU measured over exactly that run. */
 export async function measuredRun(env: BenchEnv, target: 'direct' | 'gateway', rate: number): Promise<RunResult> {
   const url = target === 'direct' ? env.mockUrl : env.gatewayUrl;
-  const g0 = cpuMicros(env.gatewayPid, env.ticksPerSecond);
-  const m0 = cpuMicros(env.mockPid, env.ticksPerSecond);
+  const g0 = cpuSample(env.gatewayPid, env.ticksPerSecond);
+  const m0 = cpuSample(env.mockPid, env.ticksPerSecond);
   const t0 = performance.now();
   const load = await spawnLoadgen(env, url, rate);
   const wallUs = (performance.now() - t0) * 1000;
-  const gUs = cpuMicros(env.gatewayPid, env.ticksPerSecond) - g0;
-  const mUs = cpuMicros(env.mockPid, env.ticksPerSecond) - m0;
+  const g1 = cpuSample(env.gatewayPid, env.ticksPerSecond);
+  const gUs = g1.cpuUs - g0.cpuUs;
+  const mUs = cpuSample(env.mockPid, env.ticksPerSecond).cpuUs - m0.cpuUs;
   const viaGateway = target === 'gateway';
+  const waitPct = round1(((g1.waitUs - g0.waitUs) / wallUs) * 100);
   return {
     load,
     gateway_cpu_us_per_request: viaGateway && load.total_completed > 0 ? round1(gUs / load.total_completed) : null,
     gateway_cpu_pct: viaGateway ? round1((gUs / wallUs) * 100) : null,
+    gateway_runqueue_wait_pct: viaGateway && Number.isFinite(waitPct) ? waitPct : null,
     mock_cpu_pct: round1((mUs / wallUs) * 100),
     harness_cpu_pct: round1((mUs / wallUs) * 100 + load.generator_cpu_pct),
   };
@@ -138,7 +146,8 @@ export async function throughputPhase(
     const step: StepResult = { ...run, rate, pass: reasons.length === 0, reasons };
     steps.push(step);
     log(`  p99 ${run.load.latency.p99_ms} ms, achieved ${run.load.achieved_rps} RPS, errors ${(run.load.error_rate * 100).toFixed(3)}%, ` +
-      `gateway CPU ${run.gateway_cpu_pct}%, generator+mock CPU ${run.harness_cpu_pct}% → ${step.pass ? 'ok' : `stop (${reasons.join('; ')})`}`);
+      `gateway CPU ${run.gateway_cpu_pct}% (waited ${run.gateway_runqueue_wait_pct ?? 'n/a'}%), generator+mock CPU ${run.harness_cpu_pct}% ` +
+      `→ ${step.pass ? 'ok' : `stop (${reasons.join('; ')})`}`);
     if (!step.pass) {
       await sleep(1000);
       log(`throughput: direct at ${rate} RPS (is the harness the limit?)…`);

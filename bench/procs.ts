@@ -2,7 +2,7 @@
 // and read their CPU time and memory from /proc.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 export interface Managed {
@@ -144,13 +144,35 @@ export function clockTicksPerSecond(): number {
   return Number.isFinite(n) && n > 0 ? n : 100;
 }
 
-/** User + system CPU time of a process in microseconds, from /proc/<pid>/stat. */
-export function cpuMicros(pid: number, ticksPerSecond: number): number {
+export interface CpuSample {
+  /** Time on a CPU, all threads, µs. */
+  readonly cpuUs: number;
+  /** Time runnable but waiting for a CPU (other processes had it), all threads, µs; NaN without schedstat. */
+  readonly waitUs: number;
+}
+
+/**
+ * CPU time of a process, summed over its threads: from /proc/<pid>/task/<tid>/schedstat (nanoseconds, exact) when
+ * the kernel has it, otherwise utime + stime from /proc/<pid>/stat (clock ticks).
+ */
+export function cpuSample(pid: number, ticksPerSecond: number): CpuSample {
+  try {
+    let cpuNs = 0;
+    let waitNs = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+      cpuNs += Number(run);
+      waitNs += Number(wait);
+    }
+    if (Number.isFinite(cpuNs) && Number.isFinite(waitNs)) return { cpuUs: cpuNs / 1000, waitUs: waitNs / 1000 };
+  } catch {
+    // a thread ended between readdir and read, or no schedstat: fall back to ticks
+  }
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After "pid (comm) ", field 3 (state) is index 0, so utime (14) is index 11 and stime (15) index 12.
   const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks / ticksPerSecond) * 1e6;
+  return { cpuUs: (ticks / ticksPerSecond) * 1e6, waitUs: Number.NaN };
 }
 
 /** A field of /proc/<pid>/status in MB (VmRSS, VmHWM). */

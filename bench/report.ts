@@ -99,8 +99,9 @@ const ms = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(3)} ms` : '
 
 function latencyLine(label: string, r: RunResult): string {
   const l = r.load.latency;
+  const cpu = r.gateway_cpu_pct === null ? '' : `, gateway CPU ${r.gateway_cpu_pct}%, waited ${r.gateway_runqueue_wait_pct ?? 'n/a'}%`;
   return `  ${label.padEnd(8)} p50 ${ms(l.p50_ms)}  p90 ${ms(l.p90_ms)}  p99 ${ms(l.p99_ms)}  max ${ms(l.max_ms)}  ` +
-    `(achieved ${r.load.achieved_rps} RPS, errors ${r.load.errors + r.load.timeouts}, non-2xx ${r.load.non2xx})`;
+    `(achieved ${r.load.achieved_rps} RPS, errors ${r.load.errors + r.load.timeouts}, non-2xx ${r.load.non2xx}${cpu})`;
 }
 
 function busyWarning(e: Environment): string[] {
@@ -132,10 +133,10 @@ export function formatSummary(r: BenchResults): string {
     latencyLine('gateway', r.latency_runs.gateway),
     `  added    p50 ${ms(r.added_p50_ms)}  p90 ${ms(r.added_p90_ms)}  p99 ${ms(r.added_p99_ms)}`,
     '',
-    'Throughput via gateway (step: p99, achieved, errors, gateway CPU (generator+mock CPU), gateway µs/request):',
+    'Throughput via gateway (step: p99, achieved, errors, gateway CPU (run-queue wait, generator+mock CPU), gateway µs/request):',
     ...r.throughput.steps.map((s) => `  ${String(s.rate).padStart(6)} RPS: p99 ${ms(s.load.latency.p99_ms)}, ` +
       `achieved ${s.load.achieved_rps}, errors ${(s.load.error_rate * 100).toFixed(3)}%, CPU ${s.gateway_cpu_pct}% ` +
-      `(harness ${s.harness_cpu_pct}%), ` +
+      `(waited ${s.gateway_runqueue_wait_pct ?? 'n/a'}%, harness ${s.harness_cpu_pct}%), ` +
       `${s.gateway_cpu_us_per_request} µs/req${s.pass ? '' : `  ✗ ${s.reasons.join('; ')}`}`),
     `  max sustained: ${r.max_sustained_rps} RPS (error rate < ${r.throughput.criteria.maxErrorRate * 100}%, ` +
       `p99 < ${r.throughput.criteria.maxP99Ms} ms)`,

@@ -1,8 +1,8 @@
 // `npm run bench`: the macro benchmark. Spawns the mock upstream and the load generator (pinned to CPU 0) and the
 // gateway (pinned to CPU 1), then measures latency against a direct baseline, the highest sustained rate, CPU time
 // per request and memory; prints a summary and writes bench/results/latest.json. See docs/benchmarking.md.
-import { existsSync } from 'node:fs';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util';
 import { formatProfile, summariseProfile } from './cpu-profile.ts';
 import { writeBenchConfig } from './gateway-config.ts';
 import { latencyPhase, measuredRun, throughputPhase } from './phases.ts';
-import type { BenchEnv, Criteria, LatencyPhase, ThroughputPhase } from './phases.ts';
-import { clockTicksPerSecond, commandExists, cpuMicros, createProcessGroup, statusMb } from './procs.ts';
+import type { BenchEnv, Criteria } from './phases.ts';
+import { clockTicksPerSecond, commandExists, cpuSample, createProcessGroup, statusMb } from './procs.ts';
 import type { ProcessGroup } from './procs.ts';
 import { buildResults, formatSummary, writeResults } from './report.ts';
 import type { Environment, Memory } from './report.ts';
@@ -76,21 +76,25 @@ function environment(flags: Flags, pinned: boolean, pinning: string): Environmen
 interface Stack {
   readonly env: BenchEnv;
   readonly gateway: Gateway;
-  readonly configDir: string;
 }
 
-async function startStack(group: ProcessGroup, flags: Flags, nodeFlags: string[], log: (s: string) => void): Promise<Stack> {
+interface Ctx {
+  readonly group: ProcessGroup;
+  readonly flags: Flags;
+  readonly log: (s: string) => void;
+  /** Temporary directories removed when the process exits, however it exits (short of SIGKILL). */
+  readonly tempDirs: Set<string>;
+}
+
+async function startStack(ctx: Ctx, nodeFlags: string[]): Promise<Stack> {
+  const { group, flags, log } = ctx;
   const mock = await startMock(group, '0');
   const cfg = await writeBenchConfig(mock.port);
+  ctx.tempDirs.add(cfg.dir);
   log(`mock upstream on 127.0.0.1:${mock.port}; starting gateway with config ${cfg.dir}`);
   const gateway = await startGateway(group, { entry: flags.gatewayEntry, configDir: cfg.dir, cpu: '1', nodeFlags });
-  try {
-    await waitReady(gateway, 30_000);
-    await checkGateway(gateway, cfg.apiKey);
-  } catch (err) {
-    await rm(cfg.dir, { recursive: true, force: true });
-    throw err;
-  }
+  await waitReady(gateway, 30_000);
+  await checkGateway(gateway, cfg.apiKey);
   const env: BenchEnv = {
     group, ticksPerSecond: clockTicksPerSecond(), apiKey: cfg.apiKey, generatorCpu: '0',
     mockUrl: `http://127.0.0.1:${mock.port}/v1/chat/completions`,
@@ -98,39 +102,38 @@ async function startStack(group: ProcessGroup, flags: Flags, nodeFlags: string[]
     gatewayPid: gateway.proc.pid, mockPid: mock.proc.pid,
     connections: flags.connections, durationS: flags.durationS, warmupS: flags.warmupS,
   };
-  return { env, gateway, configDir: cfg.dir };
+  return { env, gateway };
 }
 
-async function benchmark(group: ProcessGroup, flags: Flags, environ: Environment, log: (s: string) => void): Promise<void> {
-  const stack = await startStack(group, flags, [], log);
-  const gw = stack.env.gatewayPid;
-  const measure = async (): Promise<[LatencyPhase, ThroughputPhase, Memory]> => {
-    const c0 = cpuMicros(gw, stack.env.ticksPerSecond);
-    await sleep(2000);
-    const idleCpuPct = Math.round(((cpuMicros(gw, stack.env.ticksPerSecond) - c0) / 2e6) * 1000) / 10;
-    const rssIdle = statusMb(gw, 'VmRSS');
-    log(`gateway ready (pid ${gw}), idle RSS ${rssIdle} MB, idle CPU ${idleCpuPct}%`);
-    const lat = await latencyPhase(stack.env, flags.rate, log);
-    const criteria: Criteria = { maxErrorRate: 0.001, maxP99Ms: flags.maxP99Ms, minAchievedRatio: 0.97 };
-    const tp = await throughputPhase(stack.env, flags.steps, criteria, log);
-    return [lat, tp, {
-      rss_idle_mb: rssIdle, rss_after_mb: statusMb(gw, 'VmRSS'), rss_peak_mb: statusMb(gw, 'VmHWM'), idle_cpu_pct: idleCpuPct,
-    }];
+async function benchmark(ctx: Ctx, environ: Environment): Promise<void> {
+  const { flags, log } = ctx;
+  const { env } = await startStack(ctx, []);
+  const gw = env.gatewayPid;
+  const c0 = cpuSample(gw, env.ticksPerSecond).cpuUs;
+  await sleep(2000);
+  const idleCpuPct = Math.round(((cpuSample(gw, env.ticksPerSecond).cpuUs - c0) / 2e6) * 1000) / 10;
+  const rssIdle = statusMb(gw, 'VmRSS');
+  log(`gateway ready (pid ${gw}), idle RSS ${rssIdle} MB, idle CPU ${idleCpuPct}%`);
+  const lat = await latencyPhase(env, flags.rate, log);
+  const criteria: Criteria = { maxErrorRate: 0.001, maxP99Ms: flags.maxP99Ms, minAchievedRatio: 0.97 };
+  const tp = await throughputPhase(env, flags.steps, criteria, log);
+  const mem: Memory = {
+    rss_idle_mb: rssIdle, rss_after_mb: statusMb(gw, 'VmRSS'), rss_peak_mb: statusMb(gw, 'VmHWM'), idle_cpu_pct: idleCpuPct,
   };
-  const [lat, tp, mem] = await measure().finally(() => rm(stack.configDir, { recursive: true, force: true }));
   const results = buildResults(environ, lat, tp, mem);
   process.stdout.write(formatSummary(results));
   const paths = await writeResults(RESULTS_DIR, results);
   log(`wrote ${paths.join(', ')}`);
 }
 
-async function profile(group: ProcessGroup, flags: Flags, log: (s: string) => void): Promise<void> {
+async function profile(ctx: Ctx): Promise<void> {
+  const { flags, log } = ctx;
   const dir = join(RESULTS_DIR, `profile-${Date.now()}`);
-  const stack = await startStack(group, flags, ['--cpu-prof', `--cpu-prof-dir=${dir}`], log);
+  const stack = await startStack(ctx, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   log(`profiling the gateway at ${flags.rate} RPS for ${flags.durationS} s (after ${flags.warmupS} s warm-up, not profiled)…`);
   // Profile timestamps are CLOCK_MONOTONIC µs like hrtime: count samples from the end of the warm-up only.
   const fromUs = Number(process.hrtime.bigint() / 1000n) + (flags.warmupS + 0.3) * 1e6;
-  const run = await measuredRun(stack.env, 'gateway', flags.rate).finally(() => rm(stack.configDir, { recursive: true, force: true }));
+  const run = await measuredRun(stack.env, 'gateway', flags.rate);
   log(`p50 ${run.load.latency.p50_ms} ms, p99 ${run.load.latency.p99_ms} ms, achieved ${run.load.achieved_rps} RPS, ` +
     `gateway CPU ${run.gateway_cpu_pct}%, ${run.gateway_cpu_us_per_request} µs/request`);
   stack.gateway.proc.child.kill('SIGTERM');
@@ -152,7 +155,11 @@ async function main(): Promise<void> {
   const log = (s: string): void => {
     process.stderr.write(`[bench] ${s}\n`);
   };
-  process.once('exit', () => group.killAllSync());
+  const tempDirs = new Set<string>();
+  process.once('exit', () => {
+    group.killAllSync();
+    for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+  });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
       log(`${sig}: stopping`);
@@ -168,8 +175,9 @@ async function main(): Promise<void> {
   watchdog.unref();
   log(pinning);
   try {
-    if (flags.profile) await profile(group, flags, log);
-    else await benchmark(group, flags, environment(flags, pinned, pinning), log);
+    const ctx: Ctx = { group, flags, log, tempDirs };
+    if (flags.profile) await profile(ctx);
+    else await benchmark(ctx, environment(flags, pinned, pinning));
   } finally {
     await group.stopAll();
     clearTimeout(watchdog);

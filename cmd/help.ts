@@ -5,6 +5,8 @@ export const MAIN_HELP = `switchyard — one OpenAI-compatible endpoint in front
 Usage:
   switchyard serve --config DIR [flags]          Serve the manifests in DIR and reload them when they change
   switchyard validate DIR [--output table|json]  Check the manifests in DIR without serving
+  switchyard proxy --sync URL [flags]            Serve the routing tables the operator pushes (Kubernetes)
+  switchyard operator [flags]                    Compile the cluster's Providers/ModelRoutes/Quotas and push them to proxies
   switchyard <command> --help                    Flags and examples for a command
   switchyard --version                           Print the version
 
@@ -43,6 +45,93 @@ Examples:
   OPENAI_API_KEY=sk-... switchyard serve --config examples/quickstart-secured
 
 Stop with Ctrl-C or SIGTERM: new connections are refused and requests in flight finish first.
+`;
+
+export const PROXY_HELP = `Usage: switchyard proxy --sync URL[,URL...] [flags]
+
+Runs the gateway's data plane (the same OpenAI-compatible endpoint as 'serve') fed by the operator: it keeps a
+stream open to one of the operator URLs, loads every routing table it pushes, acknowledges it, and reports
+per-provider outcomes every 2 s. /readyz answers 503 until the first valid table is loaded. When the operator
+is unreachable the proxy keeps serving its last table and retries with backoff (250 ms up to 10 s).
+
+Flags:
+      --sync URL[,URL...]    Operator sync address(es), tried in turn (required, env SWITCHYARD_SYNC_URL)
+      --sync-token-file F    Bearer token for the sync calls, re-read on every call (e.g. a projected
+                             ServiceAccount token; env SWITCHYARD_SYNC_TOKEN_FILE). Otherwise the token is
+                             read from the SWITCHYARD_SYNC_TOKEN environment variable.
+      --proxy-id ID          Name of this proxy in the operator's status (default: hostname-pid)
+      --bootstrap FILE       Load this table snapshot (checked against its hash) before the operator answers
+      --snapshot-out FILE    Save every accepted table here (mode 0600, atomic) for a later --bootstrap;
+                             it holds provider credentials
+  -p, --port N               Data port for /v1/* (default 8080, env SWITCHYARD_PORT; 0 = any free port)
+      --admin-port N         Admin port for /metrics, /healthz, /readyz, /debug/* (default 9090,
+                             env SWITCHYARD_ADMIN_PORT)
+      --host ADDR            Data listen address (default 0.0.0.0, env SWITCHYARD_HOST)
+      --admin-host ADDR      Admin listen address (default: same as --host, env SWITCHYARD_ADMIN_HOST)
+      --log-level LEVEL      fatal, error, warn, info, debug, trace or silent (default info,
+                             env SWITCHYARD_LOG_LEVEL); logs are JSON lines on stdout
+      --otlp-endpoint URL    Export traces over OTLP/HTTP (also OTEL_EXPORTER_OTLP_ENDPOINT). Off by default.
+      --max-body-bytes N     Largest request body accepted, in bytes (default 4 MiB)
+  -h, --help                 Show this help
+
+An https operator URL signed by a private CA needs NODE_EXTRA_CA_CERTS=/path/to/ca.pem.
+
+Examples:
+  switchyard proxy --sync http://switchyard-operator.switchyard:8443 \\
+    --sync-token-file /var/run/secrets/switchyard/token --snapshot-out /var/lib/switchyard/table.json \\
+    --bootstrap /var/lib/switchyard/table.json
+  SWITCHYARD_SYNC_TOKEN=dev-token switchyard proxy --sync http://127.0.0.1:8443 --host 127.0.0.1
+
+Stop with Ctrl-C or SIGTERM: new connections are refused and requests in flight finish first.
+`;
+
+export const OPERATOR_HELP = `Usage: switchyard operator [flags]
+
+Runs the control plane in (or against) a Kubernetes cluster: watches switchyard.dev/v1alpha1 Providers,
+ModelRoutes and Quotas and the Secrets they reference (and API-key Secrets), compiles them into a routing
+table, and streams every new version to the connected 'switchyard proxy' processes. Writes status conditions
+(Accepted, ResolvedRefs, Programmed, Healthy) with observedGeneration. Several replicas elect one leader with a
+coordination.k8s.io Lease; only the leader publishes and writes status, and table versions are fenced so a
+proxy never goes back to an older leader's table.
+
+Flags:
+      --kubeconfig FILE          Cluster credentials (default: in-cluster ServiceAccount, then $KUBECONFIG,
+                                 then ~/.kube/config)
+  -n, --namespace NS             Watch one namespace (default: all namespaces)
+      --lease-namespace NS       Namespace of the leader Lease (default: --namespace, else the operator's own
+                                 namespace in a cluster, else the kubeconfig context's, else default)
+      --lease-name NAME          Name of the leader Lease (default switchyard-operator)
+      --identity ID              Unique name of this replica in the Lease (default: $POD_NAME, else hostname-pid)
+      --sync-port N              Port proxies connect to (default 8081, env SWITCHYARD_SYNC_PORT; 0 = any)
+      --admin-port N             Admin port for /metrics, /healthz, /readyz, /debug/* (default 9091,
+                                 env SWITCHYARD_ADMIN_PORT)
+      --host ADDR                Listen address (default 0.0.0.0, env SWITCHYARD_HOST)
+      --admin-host ADDR          Admin listen address (default: same as --host, env SWITCHYARD_ADMIN_HOST)
+  Sync authentication (one of; every sync call needs "Authorization: Bearer <token>"):
+      --sync-token-file F        Shared token in a file (re-read every 30 s)
+      --sync-token-secret NS/NAME/KEY
+                                 Shared token in a key of a Secret (re-read every 30 s)
+      --sync-auth tokenreview    ServiceAccount tokens checked with the API server (TokenReview)
+      --sync-allow ID[,ID...]    With tokenreview: the identities allowed, e.g.
+                                 system:serviceaccount:switchyard:switchyard-proxy (recommended)
+                                 Without any of these, the SWITCHYARD_SYNC_TOKEN environment variable is used.
+  Leader election:
+      --lease-duration D         How long a lease lasts without renewal (default 10s)
+      --renew-deadline D         The leader steps down when it could not renew for this long (default 7s)
+      --retry-period D           Renewal / acquisition attempt interval (default 2s)
+      --status-qps N             Status writes per second at most (default 20)
+      --log-level LEVEL          fatal, error, warn, info, debug, trace or silent (default info,
+                                 env SWITCHYARD_LOG_LEVEL); logs are JSON lines on stdout
+  -h, --help                     Show this help
+
+Examples:
+  switchyard operator --sync-token-secret switchyard/switchyard-sync/token
+  switchyard operator --kubeconfig ~/.kube/config --namespace team-a --sync-port 8081 --admin-port 9091 \\
+    --sync-token-file ./sync-token
+  SWITCHYARD_SYNC_TOKEN=dev-token switchyard operator --host 127.0.0.1
+
+Stop with Ctrl-C or SIGTERM: status writes stop, the Lease is released (a standby replica takes over at once)
+and the proxies' streams are closed (they keep serving their last table and reconnect).
 `;
 
 export const VALIDATE_HELP = `Usage: switchyard validate DIR [--output table|json]

@@ -13,6 +13,14 @@ export async function main(argv: readonly string[], io: CliIO, version: string):
         const { runServe } = await import('./serve.ts');
         return await runServe(rest, io, version);
       }
+      case 'proxy': {
+        const { runProxy } = await import('./proxy.ts');
+        return await runProxy(rest, io, version);
+      }
+      case 'operator': {
+        const { runOperator } = await import('./operator.ts');
+        return await runOperator(rest, io, version);
+      }
       case 'validate': {
         const { runValidate } = await import('./validate.ts');
         return await runValidate(rest, io);

@@ -2,32 +2,11 @@
 // installs the shutdown handlers. Everything else lives in pkg/serve.
 import { parseArgs } from 'node:util';
 import { handleShutdownSignals } from '../pkg/serve/signals.ts';
-import { createLogger, LOG_LEVELS } from '../pkg/telemetry/logger.ts';
-import type { LogLevel } from '../pkg/telemetry/logger.ts';
+import { createLogger } from '../pkg/telemetry/logger.ts';
+import { FlagError, level, port, positiveInt } from './flags.ts';
 import { SERVE_HELP } from './help.ts';
 import type { CliIO } from './io.ts';
 import { usageError } from './io.ts';
-
-class FlagError extends Error {}
-
-function port(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!/^\d{1,5}$/.test(raw) || n > 65535) throw new FlagError(`${name} must be a port number (0-65535), not ${JSON.stringify(raw)}`);
-  return n;
-}
-
-function positiveInt(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\d{1,12}$/.test(raw) || Number(raw) < 1) throw new FlagError(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
-  return Number(raw);
-}
-
-function level(raw: string): LogLevel {
-  const found = LOG_LEVELS.find((l) => l === raw);
-  if (found === undefined) throw new FlagError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(raw)}`);
-  return found;
-}
 
 function parse(args: readonly string[]) {
   return parseArgs({

@@ -14,6 +14,11 @@ import { sortStatuses } from './status.ts';
 export interface CompileOptions {
   /** Version stamped on the table (not part of the hash). Default 0. */
   readonly version?: number;
+  /**
+   * Targets (`${providerId}|${model}`) the operator's global health check ejected: left out of routes, unless every
+   * target and fallback of a route is ejected — then all are kept (panic mode: a sick target beats none).
+   */
+  readonly ejectedTargets?: ReadonlySet<string>;
 }
 
 export interface CompileResult {
@@ -26,7 +31,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
   const secrets = readSecrets(gathered.secrets);
   const keys = compileKeys(secrets);
   const providers = compileProviders(gathered.providers, secrets);
-  const routes = compileRoutes(gathered.routes, providers.states, keys.principals);
+  const routes = compileRoutes(gathered.routes, providers.states, keys.principals, opts.ejectedTargets);
   const resolved = resolveConflicts(routes.candidates);
   const quotas = compileQuotas(gathered.quotas, keys.principals, resolved.models);
 

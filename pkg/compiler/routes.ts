@@ -36,14 +36,17 @@ interface Binding {
   readonly issues: RefIssue[];
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 export function compileRoutes(
   objs: readonly InputObject[],
   providers: ReadonlyMap<string, ProviderState>,
   principals: ReadonlySet<string>,
+  ejected: ReadonlySet<string> = NONE,
 ): RoutesResult {
   const out: RoutesResult = { candidates: [], statuses: [] };
   for (const obj of objs) {
-    const result = compileRoute(obj, providers, principals);
+    const result = compileRoute(obj, providers, principals, ejected);
     if ('route' in result) out.candidates.push(result);
     else out.statuses.push(result);
   }
@@ -54,12 +57,14 @@ function compileRoute(
   obj: InputObject,
   providers: ReadonlyMap<string, ProviderState>,
   principals: ReadonlySet<string>,
+  ejected: ReadonlySet<string>,
 ): RouteCandidate | ObjectStatus {
   const parsed = ModelRoute.safeParse(obj.raw);
   if (!parsed.success) return rejected(obj, 'Invalid', formatIssues(parsed.error.issues));
   const spec = parsed.data.spec;
   const retry = tableRetry(spec);
-  const binding = bindTargets(obj.namespace, spec, providers);
+  const bound = bindTargets(obj.namespace, spec, providers);
+  const { binding, note } = withoutEjected(bound, ejected);
   const targetProblems = binding.issues.map((i) => i.message);
   const disabled = spec.targets.filter((t) => t.weight === 0).length;
   if (disabled > 0) targetProblems.push(`${disabled} target(s) have weight 0`);
@@ -87,7 +92,7 @@ function compileRoute(
     access,
   };
   const nobody = access !== null && access.length === 0 ? '; access.allow is empty, so no caller may use it' : '';
-  const summary = `serves ${names.join(', ')} with ${binding.targets.length} target(s) and ${binding.fallback.length} fallback(s)${nobody}`;
+  const summary = `serves ${names.join(', ')} with ${binding.targets.length} target(s) and ${binding.fallback.length} fallback(s)${note}${nobody}`;
   return { obj, route, names, accepted: cond('Accepted', 'True', 'Accepted', summary), resolvedRefs };
 }
 
@@ -104,6 +109,22 @@ function bindTargets(namespace: string, spec: ModelRouteSpec, providers: Readonl
     else out.fallback.push({ ...bound, weight: 1, priority: i });
   }
   return out;
+}
+
+/** Leaves out ejected targets and fallbacks, unless that would leave none (panic mode: keep them all). */
+function withoutEjected(bound: Binding, ejected: ReadonlySet<string>): { binding: Binding; note: string } {
+  if (ejected.size === 0) return { binding: bound, note: '' };
+  const isEjected = (t: TableTarget): boolean => ejected.has(`${t.provider}|${t.model}`);
+  const all = [...bound.targets, ...bound.fallback];
+  const out = all.filter(isEjected).length;
+  if (out === 0) return { binding: bound, note: '' };
+  if (out === all.length) {
+    return { binding: bound, note: '; every target is ejected by the health check, so all are kept (panic mode)' };
+  }
+  return {
+    binding: { ...bound, targets: bound.targets.filter((t) => !isEjected(t)), fallback: bound.fallback.filter((t) => !isEjected(t)) },
+    note: ` (${out} ejected by the health check)`,
+  };
 }
 
 function bindOne(

@@ -102,7 +102,7 @@ export function createInformer(opts: InformerOptions): Informer {
   async function listAll(): Promise<string> {
     const items: KubeObject[] = [];
     let cont = '';
-    let rv = '';
+    let rv: string;
     do {
       const params = new URLSearchParams({ limit: String(pageSize) });
       if (cont) params.set('continue', cont);

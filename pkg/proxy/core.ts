@@ -49,6 +49,11 @@ export function resolveOptions(o: ProxyOptions = {}): ResolvedOptions {
 export interface ProxyCore {
   readonly holder: TableHolder;
   readonly logger: Logger;
+  /**
+   * The access log: a child of `logger` without pino's path redaction. Its lines hold only allow-listed, capped,
+   * non-secret fields (access-log.ts), and wildcard redaction costs far more than the rest of a request.
+   */
+  readonly accessLogger: Logger;
   readonly metrics: GatewayMetrics;
   /** null = tracing off (one null check per request). */
   readonly tracer: Tracer | null;

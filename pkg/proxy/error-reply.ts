@@ -57,10 +57,11 @@ export function toErrorOut(err: unknown): { out: ErrorOut; internal: boolean } {
 }
 
 /** Writes an error response on a raw (hijacked) response; a no-op once headers are out or the socket is gone. */
-export function writeErrorResponse(res: ServerResponse, e: ErrorOut, extra?: Readonly<Record<string, string>>): boolean {
+export function writeErrorResponse(res: ServerResponse, requestId: string, e: ErrorOut, extra?: Readonly<Record<string, string>>): boolean {
   if (res.headersSent || res.destroyed) return false;
   const body = errorJson(e);
   const headers: Record<string, string | number> = {
+    'x-request-id': requestId,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     ...extra,

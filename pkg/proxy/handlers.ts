@@ -28,9 +28,8 @@ export function stateOf(request: FastifyRequest): RequestState {
 
 export function createInitHook(core: ProxyCore) {
   return function initRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const res = reply.raw;
-    res.setHeader('x-request-id', request.id);
-    (request as unknown as Record<typeof STATE_KEY, RequestState>)[STATE_KEY] = new RequestState(core, request, res);
+    // x-request-id is added by every writer (never res.setHeader: it would push writeHead onto Node's slow path).
+    (request as unknown as Record<typeof STATE_KEY, RequestState>)[STATE_KEY] = new RequestState(core, request, reply.raw);
     done();
   };
 }
@@ -103,7 +102,7 @@ export function createModelsHandler() {
     const st = stateOf(request);
     const rt = st.rt;
     if (rt === null) throw new GatewayError('not_ready');
-    reply.header('content-type', 'application/json').send(modelListBody(rt, st.principal));
+    reply.header('x-request-id', st.id).header('content-type', 'application/json').send(modelListBody(rt, st.principal));
   };
 }
 
@@ -114,6 +113,6 @@ export function createModelHandler() {
     if (rt === null) throw new GatewayError('not_ready');
     const body = modelBody(rt, st.principal, request.params.model);
     if (body === null) throw new GatewayError('model_not_found', { param: 'model' });
-    reply.header('content-type', 'application/json').send(body);
+    reply.header('x-request-id', st.id).header('content-type', 'application/json').send(body);
   };
 }

@@ -66,13 +66,16 @@ export class RequestState {
     this.rt = core.holder.current;
     this.res = res;
     (res as StatefulResponse)[STATE] = this;
-    res.once('close', onResponseClose);
+    res.on('close', onResponseClose);
     core.metrics.inflight(1);
   }
 
   /** The controller whose signal cancels upstream work; created on first use. */
   abortController(): AbortController {
-    this.controller ??= new AbortController();
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.clientGone) this.controller.abort(new ClientClosedError());
+    }
     return this.controller;
   }
 
@@ -120,7 +123,7 @@ export class RequestState {
     }
     core.metrics.inflight(-1);
     const p = this.principal?.principal;
-    writeAccessLog(core.logger, {
+    writeAccessLog(core.accessLogger, {
       requestId: this.id,
       method: this.method,
       path: this.path,

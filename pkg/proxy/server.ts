@@ -45,7 +45,7 @@ function noop(): void {}
 function sendError(request: FastifyRequest, reply: FastifyReply, e: ErrorOut): void {
   const st = (request as unknown as Record<typeof STATE_KEY, RequestState | null>)[STATE_KEY];
   if (st !== null && st !== undefined) st.code = e.code;
-  reply.code(e.status).header('content-type', 'application/json; charset=utf-8');
+  reply.code(e.status).header('x-request-id', request.id).header('content-type', 'application/json; charset=utf-8');
   if (e.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(e.retryAfter))));
   reply.send(errorJson(e));
 }
@@ -82,6 +82,7 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
   const core: ProxyCore = {
     holder: deps.holder,
     logger: deps.logger,
+    accessLogger: deps.logger.child({}, { redact: { paths: [] } }),
     metrics: deps.metrics,
     tracer: deps.tracer ?? null,
     options,
@@ -102,7 +103,7 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
     requestIdHeader: false,
     genReqId: requestIdFor,
     return503OnClosing: true,
-    clientErrorHandler: createClientErrorHandler(deps.logger),
+    clientErrorHandler: createClientErrorHandler(core.accessLogger),
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 256 },
     // Router-level errors (malformed percent-encoding, over-long :model) skip the hooks: set up the request here.
     frameworkErrors(err, request, reply) {

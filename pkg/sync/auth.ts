@@ -75,14 +75,15 @@ export function tokenReviewAuth(kc: k8s.KubeConfig, opts: TokenReviewAuthOptions
       kind: 'TokenReview',
       spec: { token, ...(opts.audiences === undefined ? {} : { audiences: [...opts.audiences] }) },
     };
-    let result: k8s.V1TokenReview;
+    let result: k8s.V1TokenReview | undefined;
+    let failure = '';
     try {
       result = await reviewer.createTokenReview({ body });
     } catch (err) {
-      // The client's error may echo the request; keep only a status code.
-      const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'network';
-      throw new Error(`TokenReview failed (${code})`);
+      // The client's error carries the response, which echoes the token: keep only the status code, no cause.
+      failure = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'network';
     }
+    if (result === undefined) throw new Error(`TokenReview failed (${failure})`);
     const status = result.status;
     const name = status?.authenticated === true ? status.user?.username : undefined;
     if (name === undefined || name === '') return null;

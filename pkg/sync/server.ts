@@ -93,7 +93,7 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
 
   const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const token = bearer(req.headers.authorization);
-    let identity: string | null = null;
+    let identity: string | null;
     try {
       identity = token === null ? null : await opts.auth.verify(token);
     } catch (err) {

@@ -93,9 +93,9 @@ describe('bench helpers', () => {
     const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 9, columnNumber: 0, scriptId: '1' });
     const profile = {
       nodes: [
-        { id: 1, callFrame: frame('(root)', '') },
+        { id: 1, callFrame: frame('(root)', ''), children: [2, 3] },
         { id: 2, callFrame: frame('(idle)', '') },
-        { id: 3, callFrame: frame('parse', `file://${process.cwd()}/pkg/stream/sse.ts`) },
+        { id: 3, callFrame: frame('parse', `file://${process.cwd()}/pkg/stream/sse.ts`), children: [4] },
         { id: 4, callFrame: frame('write', 'file:///x/node_modules/pino/lib/proto.js') },
       ],
       samples: [2, 3, 3, 4, 2], timeDeltas: [5000, 3000, 3000, 2000, 5000],
@@ -104,6 +104,8 @@ describe('bench helpers', () => {
     expect(s.busy_ms).toBe(8);
     expect(s.functions[0]).toEqual({ name: 'parse', where: 'pkg/stream/sse.ts:10', self_ms: 6, self_pct: 75 });
     expect(s.packages.map((p) => p.name)).toEqual(['pkg/stream', 'pino']);
+    // `write` is called from `parse`: parse's inclusive time covers both.
+    expect(s.own_inclusive.map((f) => [f.name, f.self_ms])).toEqual([['parse', 8]]);
     // Samples end at 5, 8, 11, 13 and 18 ms: from 9 ms on, one `parse` and the `write` remain.
     const late = summariseProfile(profile, 10, 9000);
     expect(late.busy_ms).toBe(5);

@@ -1,9 +1,10 @@
-// Golden files: testdata/<case>/in.yaml → compile → out.json ({table, statuses}). UPDATE_GOLDEN=1 rewrites them.
+// Golden files: testdata/<case>/in.yaml (+ optional options.json) → compile → out.json ({table, statuses}).
+// UPDATE_GOLDEN=1 rewrites them.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../pkg/compiler/index.ts';
-import { TESTDATA, caseNames, loadCase } from './load.ts';
+import { TESTDATA, caseNames, loadCase, loadOptions } from './load.ts';
 
 const update = process.env.UPDATE_GOLDEN === '1';
 
@@ -16,7 +17,7 @@ describe('compiler golden files', () => {
 
   for (const name of cases) {
     it(name, () => {
-      const result = compile(loadCase(name));
+      const result = compile(loadCase(name), loadOptions(name));
       const text = `${JSON.stringify(result, null, 2)}\n`;
       const file = join(TESTDATA, name, 'out.json');
       if (update) writeFileSync(file, text);

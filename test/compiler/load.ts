@@ -1,7 +1,8 @@
 // Test helper: read a golden case's multi-document YAML into plain objects.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { CompileOptions } from '../../pkg/compiler/index.ts';
 
 export const TESTDATA = join(import.meta.dirname, 'testdata');
 
@@ -18,4 +19,12 @@ export function loadCase(name: string): unknown[] {
     if (value !== null && value !== undefined) objects.push(value);
   }
   return objects;
+}
+
+/** Compile options of a case: optional options.json, e.g. {"ejectedTargets": ["default/a|chat"]}. */
+export function loadOptions(name: string): CompileOptions {
+  const file = join(TESTDATA, name, 'options.json');
+  if (!existsSync(file)) return {};
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { ejectedTargets?: string[] };
+  return raw.ejectedTargets === undefined ? {} : { ejectedTargets: new Set(raw.ejectedTargets) };
 }

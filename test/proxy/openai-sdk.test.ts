@@ -8,6 +8,7 @@ import type { Gateway } from './harness.ts';
 
 const ALICE = 'sk-test-alice-0000000001';
 const BOB = 'sk-test-bob-00000000002';
+const CAROL = 'sk-test-carol-000000003';
 
 let up: FakeOpenAI;
 let gw: Gateway;
@@ -20,8 +21,9 @@ beforeAll(async () => {
     route('emb', { model: 'text-embedding-3-small', targets: [{ provider: 'up' }] }),
     route('restricted', { model: 'restricted', targets: [{ provider: 'up', model: 'gpt-4o-mini' }], access: { allow: [{ teams: ['other'] }] } }),
     route('limited', { model: 'limited', targets: [{ provider: 'up', model: 'status-429' }], retry: { attempts: 1 } }),
-    apiKey('alice', ALICE, { team: 'demo', models: 'gpt-4o-mini, mini, text-embedding-3-small, limited' }),
+    apiKey('alice', ALICE, { team: 'demo', models: 'gpt-4o-mini, text-embedding-3-small, limited' }),
     apiKey('bob', BOB, { team: 'demo' }),
+    apiKey('carol', CAROL, { team: 'other' }),
   ]);
 });
 
@@ -45,10 +47,14 @@ describe('OpenAI SDK', () => {
     const line = gw.accessLines().at(-1);
     expect(line).toMatchObject({ status: 200, route: 'default/gpt-4o-mini', provider: 'default/up', keyId: 'default/alice', team: 'demo', tokensIn: 11, tokensOut: 3, stream: false });
     expect(line?.costUSD).toBeCloseTo((11 * 1 + 3 * 2) / 1e6, 12);
+    const metrics = await gw.registry.metrics();
+    expect(metrics).toMatch(/switchyard_tokens_total\{route="default\/gpt-4o-mini",provider="default\/up",model="gpt-4o-mini",direction="output"\} \d+/);
+    expect(metrics).toMatch(/switchyard_cost_usd_total\{route="default\/gpt-4o-mini",provider="default\/up",model="gpt-4o-mini"\} [0-9.e-]+/);
+    expect(metrics).toMatch(/switchyard_requests_total\{endpoint="chat",route="default\/gpt-4o-mini",provider="default\/up",model="gpt-4o-mini",status="200",code=""\} 1/);
   });
 
   it('chat stream without include_usage: chunks, no usage chunk', async () => {
-    const stream = await client(ALICE).chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const stream = await client(BOB).chat.completions.create({ model: 'mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
     let text = '';
     let usageSeen = false;
     for await (const chunk of stream) {
@@ -78,12 +84,13 @@ describe('OpenAI SDK', () => {
   });
 
   it('models list is filtered by the key', async () => {
-    const alice = (await client(ALICE).models.list()).data.map((m) => m.id);
-    expect(alice).toEqual(['gpt-4o-mini', 'limited', 'mini', 'text-embedding-3-small']);
-    const bob = (await client(BOB).models.list()).data.map((m) => m.id);
-    expect(bob).toEqual(['gpt-4o-mini', 'limited', 'mini', 'text-embedding-3-small']);
-    const one = await client(ALICE).models.retrieve('mini');
+    const ids = async (key: string): Promise<string[]> => (await client(key).models.list()).data.map((m) => m.id);
+    expect(await ids(ALICE)).toEqual(['gpt-4o-mini', 'limited', 'text-embedding-3-small']);
+    expect(await ids(BOB)).toEqual(['gpt-4o-mini', 'limited', 'mini', 'text-embedding-3-small']);
+    expect(await ids(CAROL)).toEqual(['gpt-4o-mini', 'limited', 'mini', 'restricted', 'text-embedding-3-small']);
+    const one = await client(BOB).models.retrieve('mini');
     expect(one).toMatchObject({ id: 'mini', object: 'model', owned_by: 'switchyard' });
+    await expect(client(ALICE).models.retrieve('mini')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   it('401 → AuthenticationError', async () => {

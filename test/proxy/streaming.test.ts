@@ -1,5 +1,7 @@
 // Streaming: byte-split SSE reaches the SDK intact; mid-stream failures end with one terminal error event and no
 // [DONE] (B5, B6, B9, B11); client disconnects abort the upstream (B16).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
@@ -140,5 +142,48 @@ describe('B16 client disconnect aborts the upstream', () => {
 
   it('B16 non-stream', async () => {
     await abortCase({ hang: true }, {}, false);
+  });
+});
+
+describe('backpressure', () => {
+  it('a client that does not read stalls the upstream instead of filling the gateway memory', async () => {
+    const event = `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'y'.repeat(64 * 1024) }, finish_reason: null }] })}\n\n`;
+    let written = 0;
+    let upstreamClosed = false;
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.on('close', () => (upstreamClosed = true));
+      const pump = (): void => {
+        while (written < 256 * 1024 * 1024 && !res.destroyed) {
+          written += event.length;
+          if (!res.write(event)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const bp = await startGateway([...provider('bp', `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`), route('bp', { model: 'bp', targets: [{ provider: 'bp' }] })]);
+    try {
+      const ac = new AbortController();
+      const res = await fetch(`${bp.baseURL}/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...CHAT, model: 'bp', stream: true }), signal: ac.signal,
+      });
+      expect(res.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1000)); // the client reads nothing
+      const stalledAt = written;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(written).toBe(stalledAt); // the upstream is blocked, not drained into gateway memory
+      expect(written).toBeLessThan(128 * 1024 * 1024);
+      ac.abort();
+      await eventually(() => upstreamClosed);
+    } finally {
+      await bp.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

@@ -1,11 +1,14 @@
 // TableHolder: build, atomic swap, refusal of bad or older tables, and per-request capture of the table.
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { createAdapter } from '../../pkg/providers/registry.ts';
 import type { RuntimeTable } from '../../pkg/proxy/runtime-table.ts';
+import { createProxyServer } from '../../pkg/proxy/server.ts';
 import { TableHolder } from '../../pkg/proxy/table-holder.ts';
 import type { RoutingTable } from '../../pkg/table/types.ts';
 import { createLogger } from '../../pkg/telemetry/logger.ts';
+import { createMetrics } from '../../pkg/telemetry/metrics.ts';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import type { FakeOpenAI } from '../support/fake-openai-server.ts';
 import { CHAT, apiKey, compileTable, postJson, provider, route, startGateway } from './harness.ts';
@@ -116,6 +119,37 @@ describe('per-request capture', () => {
       expect((await inFlight).status).toBe(200);
     } finally {
       await gw.close();
+    }
+  });
+});
+
+describe('fail closed and open mode', () => {
+  it('E13 no table loaded → 503 not_ready on every data route, never pass-through', async () => {
+    const app = createProxyServer({ holder: newHolder(), logger, metrics: createMetrics(new Registry()) });
+    try {
+      for (const [method, url] of [['POST', '/v1/chat/completions'], ['POST', '/v1/embeddings'], ['GET', '/v1/models']] as const) {
+        const res = await app.inject({ method, url, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { payload: { model: 'm', messages: [{ role: 'user', content: 'x' }] } } : {}) });
+        expect(res.statusCode).toBe(503);
+        expect(res.json()).toMatchObject({ error: { code: 'not_ready', type: 'overloaded_error' } });
+        expect(res.headers['x-request-id']).toBeTruthy();
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a table without keys runs open: no key needed, no principal logged', async () => {
+    const up = await startFakeOpenAI();
+    const gw = await startGateway([...provider('up', up.url), route('m', { model: 'm', targets: [{ provider: 'up' }] })]);
+    try {
+      const res = await postJson(`${gw.baseURL}/chat/completions`, { ...CHAT, model: 'm' }, { authorization: 'Bearer anything-at-all' });
+      expect(res.status).toBe(200);
+      expect(gw.accessLines().at(-1)).toMatchObject({ status: 200, keyId: null, team: null });
+      const models = (await (await fetch(`${gw.baseURL}/models`)).json()) as { data: { id: string }[] };
+      expect(models.data.map((m) => m.id)).toEqual(['m']);
+    } finally {
+      await gw.close();
+      await up.close();
     }
   });
 });

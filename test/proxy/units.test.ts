@@ -1,9 +1,11 @@
 // Unit tests for the pure hot-path pieces: target order, backoff, body guards, failure mapping, cost, request ids.
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { createAdapter } from '../../pkg/providers/registry.ts';
 import { isJsonContentType } from '../../pkg/proxy/body/content-type.ts';
 import { exceedsDepth, findForbidden } from '../../pkg/proxy/body/json-guard.ts';
+import { ChatRequest, EmbeddingsRequest, obviouslyValid, validateInference } from '../../pkg/proxy/body/validate.ts';
 import { failureToError, leaksCredential } from '../../pkg/proxy/dispatch/failure-map.ts';
 import { pickIndex, planTargets } from '../../pkg/proxy/dispatch/plan.ts';
 import { backoffMs, isRetryable } from '../../pkg/proxy/dispatch/run.ts';
@@ -141,5 +143,28 @@ describe('request ids', () => {
   it('accepts short safe ids only', () => {
     expect(isSafeRequestId('abc-123_x.y:z')).toBe(true);
     expect(['', ' a', 'a b', 'a\r\nb', 'x'.repeat(129), '"q"', '-lead'].some(isSafeRequestId)).toBe(false);
+  });
+});
+
+describe('validation fast path', () => {
+  const value = fc.oneof(
+    fc.constant(undefined), fc.constant(null), fc.boolean(), fc.string(), fc.integer(), fc.constant(''),
+    fc.array(fc.oneof(fc.string(), fc.integer(), fc.object())), fc.constant([]), fc.object(),
+    fc.record({ include_usage: fc.oneof(fc.boolean(), fc.string(), fc.constant(undefined)) }),
+  );
+  const body = fc.record({ model: value, messages: value, stream: value, stream_options: value, input: value }, { requiredKeys: [] });
+
+  it('A13 the pre-check never accepts what the zod schema rejects (property)', () => {
+    fc.assert(fc.property(body, (b) => {
+      const obj = b as Record<string, unknown>;
+      if (obviouslyValid('chat', obj)) expect(ChatRequest.safeParse(obj).success).toBe(true);
+      if (obviouslyValid('embeddings', obj)) expect(EmbeddingsRequest.safeParse(obj).success).toBe(true);
+    }), { numRuns: 2000 });
+  });
+
+  it('the pre-check accepts the common shapes', () => {
+    expect(obviouslyValid('chat', { model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true, stream_options: { include_usage: true } })).toBe(true);
+    expect(obviouslyValid('embeddings', { model: 'm', input: ['a', 'b'] })).toBe(true);
+    expect(validateInference('embeddings', { model: 'm', input: [[1, 2]] }).model).toBe('m');
   });
 });

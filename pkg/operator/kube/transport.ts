@@ -120,7 +120,7 @@ export function createKubeTransport(kc: KubeConfig): KubeTransport {
       headers['content-type'] = req.contentType ?? 'application/json';
       body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     }
-    const timeout = AbortSignal.timeout(req.timeoutMs ?? 30_000);
+    const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(req.timeoutMs ?? 30_000)));
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     let text: string;
     let status: number;

@@ -15,7 +15,7 @@ async function run(st: RequestState, op: Operation, req: InferenceRequest, route
   if (result.kind === 'failed') {
     const e = failureToError(result.failure, result.provider);
     st.code = e.code;
-    writeErrorResponse(st.res, e, { 'x-switchyard-route': route.routeHeader, 'x-switchyard-attempts': String(st.attempts) });
+    writeErrorResponse(st.res, st.id, e, { 'x-switchyard-route': route.routeHeader, 'x-switchyard-attempts': String(st.attempts) });
     return;
   }
   const target = st.target;
@@ -32,7 +32,7 @@ function internalError(st: RequestState, err: unknown): void {
   const e = errorOut('internal_error');
   st.code = e.code;
   const res = st.res;
-  if (!writeErrorResponse(res, e) && !res.destroyed && !res.writableEnded) res.end(errorEvent(e));
+  if (!writeErrorResponse(res, st.id, e) && !res.destroyed && !res.writableEnded) res.end(errorEvent(e));
 }
 
 /** Fire-and-forget from the route handler: never rejects. */

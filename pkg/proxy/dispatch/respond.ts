@@ -12,6 +12,7 @@ import { failureToError } from './failure-map.ts';
 import { recordUsage } from './usage.ts';
 
 function routingHeaders(st: RequestState, target: RuntimeTarget, headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  headers['x-request-id'] = st.id;
   headers['x-switchyard-route'] = st.route?.routeHeader ?? '';
   headers['x-switchyard-provider'] = target.providerHeader;
   headers['x-switchyard-model'] = target.modelHeader;

@@ -1,0 +1,24 @@
+// Flag value parsing shared by the commands. A FlagError becomes a usage error (exit status 2).
+import { LOG_LEVELS } from '../pkg/telemetry/logger.ts';
+import type { LogLevel } from '../pkg/telemetry/logger.ts';
+
+export class FlagError extends Error {}
+
+export function port(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d{1,5}$/.test(raw) || n > 65535) throw new FlagError(`${name} must be a port number (0-65535), not ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function positiveInt(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,12}$/.test(raw) || Number(raw) < 1) throw new FlagError(`${name} must be a positive whole number, not ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+export function level(raw: string): LogLevel {
+  const found = LOG_LEVELS.find((l) => l === raw);
+  if (found === undefined) throw new FlagError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(raw)}`);
+  return found;
+}

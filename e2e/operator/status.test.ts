@@ -1,0 +1,178 @@
+// Status on a real kube-apiserver, with the whole operator (informers, reconciler, real sync server, Lease) and one
+// real synced proxy in this process: conditions and observedGeneration (C5, C11), Programmed from the proxy's ACK,
+// semantic errors isolated to their object (C5), a Secret missing then created (C7), no status write loop (C11).
+import { fetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHealthAggregator } from '../../pkg/operator/health.ts';
+import { startOperator } from '../../pkg/operator/operator.ts';
+import type { RunningOperator } from '../../pkg/operator/operator.ts';
+import { sharedTokenAuth } from '../../pkg/sync/auth.ts';
+import { startSyncedProxy } from '../../pkg/sync/proxy-mode.ts';
+import type { SyncedProxy } from '../../pkg/sync/proxy-mode.ts';
+import {
+  applyAll, condition, metricValue, provider, readObject, route, secret, sleep, startOperatorEnv, testLogger, waitFor,
+} from './harness.ts';
+import type { ObjectView, OperatorTestEnv } from './harness.ts';
+
+const NS = 'team-a';
+const TOKEN = 'e2e-sync-token-0123456789';
+
+let env: OperatorTestEnv;
+let op: RunningOperator;
+let proxy: SyncedProxy;
+
+beforeAll(async () => {
+  env = await startOperatorEnv([NS]);
+  op = await startOperator({
+    transport: env.transport(), logger: testLogger('operator'), auth: sharedTokenAuth(TOKEN),
+    health: createHealthAggregator({ clock: Date.now }),
+    lease: { namespace: NS, identity: 'status-op', leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 },
+    syncPort: 0, adminPort: 0, host: '127.0.0.1', statusQps: 200, processMetrics: false,
+  });
+  proxy = await startSyncedProxy({
+    syncUrls: [op.syncUrl], token: TOKEN, proxyId: 'proxy-1', dataPort: 0, adminPort: 0, host: '127.0.0.1',
+    logger: testLogger('proxy'), sync: { reportIntervalMs: 500 },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  await op?.close();
+  await env?.stop();
+}, 30_000);
+
+const get = (kind: string, name: string): Promise<ObjectView | undefined> => readObject(env.kube, kind, NS, name);
+
+async function metrics(): Promise<string> {
+  return (await fetch(`${op.adminUrl}/metrics`)).text();
+}
+
+async function chat(model: string): Promise<number> {
+  const res = await fetch(`${proxy.dataUrl}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Every condition carries the object's generation, and so does the status. */
+function generationsMatch(o: ObjectView | undefined): boolean {
+  return o !== undefined && o.observedGeneration === o.generation && o.conditions.length > 0 && o.conditions.every((c) => c.observedGeneration === o.generation);
+}
+
+describe('operator status on a real API server', () => {
+  it('writes Accepted, ResolvedRefs, Programmed ("acknowledged by 1/1 proxy") and observedGeneration', async () => {
+    await applyAll(env.kube, [
+      provider(NS, 'fake', { type: 'fake', models: [{ name: 'fake-small' }], fake: { outputTokens: 4 } }),
+      route(NS, 'chat', { model: 'chat-model', targets: [{ provider: 'fake', model: 'fake-small' }] }),
+    ]);
+    const t0 = performance.now();
+    const r = await waitFor('chat Programmed=True', async () => {
+      const o = await get('ModelRoute', 'chat');
+      return condition(o, 'Programmed')?.status === 'True' ? o : undefined;
+    }, 15_000);
+    console.log(`status e2e: apply → Programmed=True in ${Math.round(performance.now() - t0)} ms`);
+    expect(condition(r, 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    expect(condition(r, 'ResolvedRefs')).toMatchObject({ status: 'True' });
+    expect(condition(r, 'Programmed')?.message).toMatch(/^version \d+ acknowledged by 1\/1 proxy$/);
+    expect(generationsMatch(r)).toBe(true);
+    const p = await waitFor('provider status', async () => {
+      const o = await get('Provider', 'fake');
+      return condition(o, 'Programmed')?.status === 'True' ? o : undefined;
+    });
+    expect(condition(p, 'Healthy')).toMatchObject({ status: 'Unknown', reason: 'NoTraffic' });
+    expect(generationsMatch(p)).toBe(true);
+    expect(await chat('chat-model')).toBe(200);
+  });
+
+  it('C5 a semantic error gives Accepted=False/ResolvedRefs=False on that route only; its neighbour keeps serving', async () => {
+    await applyAll(env.kube, [route(NS, 'broken', { model: 'broken-model', targets: [{ provider: 'missing', model: 'x' }] })]);
+    const b = await waitFor('broken to be refused', async () => {
+      const o = await get('ModelRoute', 'broken');
+      return condition(o, 'Accepted')?.status === 'False' ? o : undefined;
+    });
+    expect(condition(b, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'ProviderNotFound' });
+    expect(condition(b, 'Programmed')).toMatchObject({ status: 'False', reason: 'NotAccepted' });
+    expect(generationsMatch(b)).toBe(true);
+    const c = await get('ModelRoute', 'chat');
+    expect(condition(c, 'Accepted')?.status).toBe('True');
+    expect(await chat('chat-model')).toBe(200);
+    expect(await chat('broken-model')).toBe(404);
+  });
+
+  it('C11 a spec change moves observedGeneration; lastTransitionTime stays while the status value holds', async () => {
+    const before = await get('ModelRoute', 'chat');
+    const acceptedAt = condition(before, 'Accepted')?.lastTransitionTime;
+    expect(acceptedAt).toBeDefined();
+    await sleep(1_100); // times are stored to the second: a rewrite would show
+    await applyAll(env.kube, [route(NS, 'chat', { model: 'chat-model', aliases: ['chat-alias'], targets: [{ provider: 'fake', model: 'fake-small' }] })]);
+    const after = await waitFor('observedGeneration to follow', async () => {
+      const o = await get('ModelRoute', 'chat');
+      return o !== undefined && o.generation > (before?.generation ?? 0) && generationsMatch(o) && condition(o, 'Programmed')?.status === 'True' ? o : undefined;
+    });
+    expect(condition(after, 'Accepted')?.lastTransitionTime).toBe(acceptedAt);
+    expect(await chat('chat-alias')).toBe(200);
+  });
+
+  it('C7 a Provider whose Secret is missing is not resolved (nor its route); creating the Secret fixes both', async () => {
+    await applyAll(env.kube, [
+      provider(NS, 'openai', { type: 'openai', auth: { secretRef: { name: 'openai-key', key: 'apiKey' } }, models: [{ name: 'gpt-x' }] }),
+      route(NS, 'gpt', { model: 'gpt', targets: [{ provider: 'openai', model: 'gpt-x' }] }),
+    ]);
+    const p = await waitFor('the Provider to report the missing Secret', async () => {
+      const o = await get('Provider', 'openai');
+      return condition(o, 'ResolvedRefs')?.status === 'False' ? o : undefined;
+    });
+    expect(condition(p, 'ResolvedRefs')?.reason).toBe('SecretNotFound');
+    const r = await waitFor('the route to be refused', async () => {
+      const o = await get('ModelRoute', 'gpt');
+      return o !== undefined && o.conditions.length > 0 ? o : undefined;
+    });
+    expect(condition(r, 'Accepted')?.status === 'True' && condition(r, 'ResolvedRefs')?.status === 'True').toBe(false);
+    expect(proxy.holder.table?.providers[`${NS}/openai`]).toBeUndefined();
+
+    await applyAll(env.kube, [secret(NS, 'openai-key', { apiKey: 'sk-e2e-not-a-real-key' })]);
+    await waitFor('the Provider to resolve', async () => condition(await get('Provider', 'openai'), 'ResolvedRefs')?.status === 'True');
+    await waitFor('the route to be accepted and programmed', async () => {
+      const o = await get('ModelRoute', 'gpt');
+      return condition(o, 'Accepted')?.status === 'True' && condition(o, 'Programmed')?.status === 'True';
+    });
+    await waitFor('the proxy to hold the credential', () => proxy.holder.table?.providers[`${NS}/openai`]?.credential !== null && proxy.holder.table?.providers[`${NS}/openai`] !== undefined);
+  });
+
+  it('C11 no status write loop: with no spec change, 0 writes and 0 reconciles over 5 s', async () => {
+    await op.status.idle();
+    await sleep(1_000);
+    await op.status.idle();
+    const names = ['chat', 'broken', 'gpt'];
+    const rv = async (): Promise<string[]> => Promise.all([
+      ...names.map(async (n) => (await get('ModelRoute', n))?.resourceVersion ?? ''),
+      ...['fake', 'openai'].map(async (n) => (await get('Provider', n))?.resourceVersion ?? ''),
+    ]);
+    const m0 = await metrics();
+    const rv0 = await rv();
+    await sleep(5_000);
+    const m1 = await metrics();
+    const writes = (t: string): number => metricValue(t, 'switchyard_operator_status_writes_total');
+    const reconciles = (t: string): number => metricValue(t, 'switchyard_operator_reconciles_total');
+    expect(writes(m1) - writes(m0)).toBe(0);
+    expect(reconciles(m1) - reconciles(m0)).toBe(0);
+    expect(await rv()).toEqual(rv0);
+    expect(writes(m1)).toBeGreaterThan(0);
+    expect(metricValue(m1, 'switchyard_operator_leader')).toBe(1);
+    expect(metricValue(m1, 'switchyard_operator_connected_proxies')).toBe(1);
+  });
+
+  it('C11 a status changed by someone else is put back without a reconcile', async () => {
+    const m0 = await metrics();
+    const path = `${await env.kube.collectionPath('switchyard.dev/v1alpha1', 'ModelRoute', NS)}/chat/status`;
+    const res = await env.kube.request('PATCH', path, { status: { conditions: [] } }, 'application/merge-patch+json');
+    expect(res.status).toBe(200);
+    await waitFor('the operator to restore the status', async () => generationsMatch(await get('ModelRoute', 'chat')));
+    await op.status.idle();
+    const m1 = await metrics();
+    expect(metricValue(m1, 'switchyard_operator_reconciles_total') - metricValue(m0, 'switchyard_operator_reconciles_total')).toBe(0);
+    expect(metricValue(m1, 'switchyard_operator_status_writes_total', { result: 'ok' }) - metricValue(m0, 'switchyard_operator_status_writes_total', { result: 'ok' })).toBe(1);
+  });
+});

@@ -1,0 +1,276 @@
+// The multi-process world of the e2e suite: a real kube-apiserver + etcd with crds/ installed, a shared sync token
+// in a Secret, operator processes (`switchyard operator`) and proxy processes (`switchyard proxy --sync`), all on
+// loopback ports picked here. Every process logs to <logDir>/<name>.log; report() gathers the tails for a failure.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCluster } from '../../support/cluster.ts';
+import type { Cluster } from '../../support/cluster.ts';
+import { KubeClient, readManifests, yamlFiles } from '../../support/kube.ts';
+import { REPO_ROOT, requireTestenvBinaries } from '../../support/testenv.ts';
+import { getJson, getText } from './http.ts';
+import { applyManifests, ensureNamespace, secret } from './objects.ts';
+import { freePort } from './ports.ts';
+import { createProcessGroup } from './process.ts';
+import type { ManagedProcess, ProcessGroup } from './process.ts';
+import { waitFor } from './wait.ts';
+
+export const SYSTEM_NS = 'switchyard-system';
+export const SYNC_SECRET = 'switchyard-sync';
+export const LEASE_NAME = 'switchyard-operator';
+
+/** Leader election timings for the suite: failover well inside 15 s even on a busy 2-core machine. */
+export const LEASE_FLAGS = ['--lease-duration', '6s', '--renew-deadline', '4s', '--retry-period', '1s'] as const;
+
+export interface OperatorNode {
+  readonly proc: ManagedProcess;
+  readonly identity: string;
+  readonly syncUrl: string;
+  readonly adminUrl: string;
+}
+
+export interface ProxyNode {
+  readonly proc: ManagedProcess;
+  readonly id: string;
+  readonly dataUrl: string;
+  readonly adminUrl: string;
+}
+
+/** What an operator's /debug/operator answers (the fields the suite reads). */
+export interface OperatorState {
+  readonly identity: string;
+  readonly leader: boolean;
+  readonly term: number | null;
+  readonly synced: boolean;
+  readonly published: { readonly version: number; readonly hash: string } | null;
+  readonly proxies: readonly { id: string; connected: boolean; version: number; hash: string; lastAckOk: boolean; lastError?: string }[];
+}
+
+export interface TableView {
+  readonly version: number;
+  readonly hash: string;
+}
+
+/** The parts of a (redacted) RoutingTable the suite inspects, from a proxy's /debug/table. */
+export interface DebugTable extends TableView {
+  readonly routes: readonly { id: string; model: string; targets: readonly { provider: string; model: string; weight: number }[] }[];
+  readonly models: Readonly<Record<string, string>>;
+  readonly providers: Readonly<Record<string, unknown>>;
+}
+
+export interface WorldOptions {
+  /** Names the log directory. */
+  readonly name: string;
+  /** Operator processes started at once (proxies know every operator's sync URL). Default 1. */
+  readonly operators?: number;
+  /** Proxy processes. Default 3. */
+  readonly proxies?: number;
+  /** Extra flags for every operator. */
+  readonly operatorFlags?: readonly string[];
+}
+
+export interface World {
+  readonly cluster: Cluster;
+  readonly kube: KubeClient;
+  readonly logDir: string;
+  readonly procs: ProcessGroup;
+  /** Proxies' token file (the same token as the Secret). */
+  readonly tokenFile: string;
+  readonly token: string;
+  readonly operators: readonly OperatorNode[];
+  readonly proxies: ProxyNode[];
+  dataUrls(): string[];
+  /** Starts another proxy process (optionally against other sync URLs). */
+  addProxy(opts?: { readonly id?: string; readonly syncUrls?: readonly string[] }): Promise<ProxyNode>;
+  operatorState(op: OperatorNode): Promise<OperatorState | null>;
+  /** The operators that say they lead (normally one). */
+  leaders(): Promise<OperatorNode[]>;
+  waitForLeader(timeoutMs?: number): Promise<OperatorNode>;
+  /** version+hash a proxy serves, or null when not ready. */
+  proxyTable(p: ProxyNode): Promise<TableView | null>;
+  debugTable(p: ProxyNode): Promise<DebugTable | null>;
+  /** Waits until every proxy serves a table for which `pred` holds; returns those tables. */
+  waitForTables(pred: (t: DebugTable) => boolean, what: string, timeoutMs?: number): Promise<DebugTable[]>;
+  /** Waits until every running proxy serves the leader's latest published table. */
+  waitConverged(timeoutMs?: number): Promise<TableView>;
+  metrics(url: string): Promise<string>;
+  /** Tails of every process log (and the apiserver's), for failure messages. */
+  report(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+async function installCrds(kube: KubeClient): Promise<void> {
+  const crds = [];
+  for (const file of await yamlFiles(join(REPO_ROOT, 'crds'))) crds.push(...(await readManifests(file)));
+  if (crds.length === 0) throw new Error('no CRDs in crds/');
+  await applyManifests(kube, crds);
+  for (const crd of crds) await kube.waitForCrdEstablished(crd.metadata.name);
+}
+
+function logDirFor(name: string): string {
+  const base = process.env.SWITCHYARD_E2E_LOG_DIR;
+  if (base !== undefined && base !== '') {
+    const dir = join(base, `${name}-${Date.now()}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+  return mkdtempSync(join(tmpdir(), `switchyard-e2e-${name}-`));
+}
+
+function operatorArgs(cluster: Cluster, identity: string, syncPort: number, adminPort: number, extra: readonly string[]): string[] {
+  return [
+    'operator', '--kubeconfig', cluster.kubeconfigPath, '--lease-namespace', SYSTEM_NS, '--identity', identity,
+    '--sync-port', String(syncPort), '--admin-port', String(adminPort), '--host', '127.0.0.1',
+    '--sync-token-secret', `${SYSTEM_NS}/${SYNC_SECRET}/token`, ...LEASE_FLAGS, ...extra,
+  ];
+}
+
+function proxyArgs(id: string, syncUrls: readonly string[], tokenFile: string, dataPort: number, adminPort: number): string[] {
+  return [
+    'proxy', '--sync', syncUrls.join(','), '--sync-token-file', tokenFile, '--proxy-id', id,
+    '--port', String(dataPort), '--admin-port', String(adminPort), '--host', '127.0.0.1',
+  ];
+}
+
+async function ready(url: string): Promise<boolean> {
+  try {
+    return (await getJson(url, 2_000)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for an HTTP 200 from `url`, failing early (with the log tail) if the process exits. */
+export async function waitHttpReady(proc: ManagedProcess, url: string, timeoutMs: number): Promise<void> {
+  await waitFor(async () => {
+    if (!proc.running) throw new Error(`${proc.name} exited: ${JSON.stringify(await proc.exited())}\n${proc.tail(40)}`);
+    return ready(url);
+  }, { timeoutMs, what: `${proc.name} ${url}` }).catch((err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- ${proc.name} log ---\n${proc.tail(40)}`);
+  });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export async function startWorld(opts: WorldOptions): Promise<World> {
+  const binDir = requireTestenvBinaries(['etcd', 'kube-apiserver']);
+  const logDir = logDirFor(opts.name);
+  const cluster = await startCluster({ binDir, logDir });
+  const procs = createProcessGroup(logDir);
+  const stop = async (): Promise<void> => {
+    await procs.stopAll();
+    await cluster.stop();
+  };
+  try {
+    return await populate(opts, cluster, procs, logDir, stop);
+  } catch (err) {
+    const tails = procs.tails(40);
+    await stop().catch(() => undefined);
+    throw new Error(`e2e world ${opts.name} did not start: ${err instanceof Error ? err.message : String(err)}\n${tails}`, { cause: err });
+  }
+}
+
+async function populate(opts: WorldOptions, cluster: Cluster, procs: ProcessGroup, logDir: string, stop: () => Promise<void>): Promise<World> {
+  const kube = new KubeClient(cluster);
+  await installCrds(kube);
+  await ensureNamespace(kube, SYSTEM_NS);
+  const token = randomBytes(24).toString('hex');
+  await applyManifests(kube, [secret(SYSTEM_NS, SYNC_SECRET, { token })]);
+  const tokenFile = join(logDir, 'sync-token');
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+
+  const operators: OperatorNode[] = [];
+  for (let i = 0; i < (opts.operators ?? 1); i++) {
+    const [syncPort, adminPort] = [await freePort(), await freePort()];
+    const identity = `operator-${i}`;
+    const proc = procs.spawn({ name: identity, args: operatorArgs(cluster, identity, syncPort, adminPort, opts.operatorFlags ?? []) });
+    operators.push({ proc, identity, syncUrl: `http://127.0.0.1:${syncPort}`, adminUrl: `http://127.0.0.1:${adminPort}` });
+  }
+  for (const op of operators) await waitHttpReady(op.proc, `${op.adminUrl}/healthz`, 60_000);
+
+  const proxies: ProxyNode[] = [];
+  const addProxy = async (o: { id?: string; syncUrls?: readonly string[] } = {}): Promise<ProxyNode> => {
+    const id = o.id ?? `proxy-${proxies.length}`;
+    const [dataPort, adminPort] = [await freePort(), await freePort()];
+    const syncUrls = o.syncUrls ?? operators.map((op) => op.syncUrl);
+    const proc = procs.spawn({ name: id, args: proxyArgs(id, syncUrls, tokenFile, dataPort, adminPort) });
+    const node = { proc, id, dataUrl: `http://127.0.0.1:${dataPort}`, adminUrl: `http://127.0.0.1:${adminPort}` };
+    proxies.push(node);
+    return node;
+  };
+  for (let i = 0; i < (opts.proxies ?? 3); i++) await addProxy();
+  for (const p of proxies) await waitHttpReady(p.proc, `${p.adminUrl}/readyz`, 60_000);
+
+  const world: World = {
+    cluster, kube, logDir, procs, tokenFile, token, operators, proxies,
+    dataUrls: () => proxies.filter((p) => p.proc.running).map((p) => p.dataUrl),
+    addProxy,
+    operatorState: async (op) => {
+      try {
+        const r = await getJson(`${op.adminUrl}/debug/operator`, 2_000);
+        return r.status === 200 && isRecord(r.body) ? (r.body as unknown as OperatorState) : null;
+      } catch {
+        return null;
+      }
+    },
+    async leaders() {
+      const states = await Promise.all(operators.map(async (op) => (op.proc.running ? world.operatorState(op) : null)));
+      return operators.filter((_op, i) => states[i]?.leader === true);
+    },
+    async waitForLeader(timeoutMs = 30_000) {
+      return waitFor(async () => {
+        const l = await world.leaders();
+        return l.length === 1 ? l[0] : undefined;
+      }, { timeoutMs, what: 'exactly one leader' });
+    },
+    proxyTable: async (p) => {
+      try {
+        const r = await getJson(`${p.adminUrl}/readyz`, 2_000);
+        if (r.status !== 200 || !isRecord(r.body)) return null;
+        return { version: Number(r.body.version), hash: String(r.body.hash) };
+      } catch {
+        return null;
+      }
+    },
+    debugTable: async (p) => {
+      try {
+        const r = await getJson(`${p.adminUrl}/debug/table`, 3_000);
+        return r.status === 200 && isRecord(r.body) ? (r.body as unknown as DebugTable) : null;
+      } catch {
+        return null;
+      }
+    },
+    async waitForTables(pred, what, timeoutMs = 20_000) {
+      return waitFor(async () => {
+        const live = proxies.filter((p) => p.proc.running);
+        const tables = await Promise.all(live.map((p) => world.debugTable(p)));
+        return tables.every((t) => t !== null && pred(t)) ? (tables as DebugTable[]) : undefined;
+      }, { timeoutMs, what: `every proxy to serve a table where ${what}` });
+    },
+    async waitConverged(timeoutMs = 20_000) {
+      return waitFor(async () => {
+        const leader = (await world.leaders())[0];
+        const published = leader === undefined ? null : (await world.operatorState(leader))?.published ?? null;
+        if (published === null) return undefined;
+        const live = proxies.filter((p) => p.proc.running);
+        const tables = await Promise.all(live.map((p) => world.proxyTable(p)));
+        return tables.every((t) => t !== null && t.version === published.version && t.hash === published.hash) ? published : undefined;
+      }, { timeoutMs, what: 'every proxy to serve the leader\'s latest table' });
+    },
+    metrics: (url) => getText(`${url}/metrics`),
+    report: (lines = 40) => `logs in ${logDir}\n${procs.tails(lines)}\n--- kube-apiserver ---\n${tailOf(join(cluster.logDir, 'kube-apiserver.log'), 15)}`,
+    stop,
+  };
+  return world;
+}
+
+function tailOf(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+  } catch {
+    return '(none)';
+  }
+}

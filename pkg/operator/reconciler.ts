@@ -1,0 +1,155 @@
+// The reconcile loop: one work key, debounced (queue.ts). Each run gathers the caches into a Snapshot, compiles it
+// (with the globally ejected targets), and — only when leading and only when the hash changed, or a new term began —
+// publishes it under the next fenced version. Nothing is compiled for publishing before every informer has synced
+// (C2), so the first table after a restart is complete and, when nothing changed, has the same hash.
+import type { Logger } from 'pino';
+import type { ObjectStatus, RoutingTable } from '../table/types.ts';
+import { gatherSnapshot } from './gather.ts';
+import type { CacheContents } from './informers.ts';
+import type { OperatorMetrics } from './metrics.ts';
+import { createWorkQueue } from './queue.ts';
+import type { PublishedTable } from './status.ts';
+
+export interface CompileInput {
+  readonly version: number;
+  readonly ejectedTargets: ReadonlySet<string>;
+}
+
+export type CompileFn = (objects: readonly unknown[], opts: CompileInput) => { readonly table: RoutingTable; readonly statuses: readonly ObjectStatus[] };
+
+export interface Publisher {
+  publish(table: RoutingTable): void;
+}
+
+export interface Leadership {
+  isLeader(): boolean;
+  /** The next fenced version, or null when not leading. */
+  nextVersion(): number | null;
+}
+
+export interface Reconciled {
+  /** The compiled table (version = the published version when leading, else 0). */
+  readonly table: RoutingTable;
+  readonly statuses: readonly ObjectStatus[];
+  /** What this operator last published in its current term (null when following). */
+  readonly published: (PublishedTable & { readonly at: number }) | null;
+  /** True when this run published a new version. */
+  readonly publishedNow: boolean;
+}
+
+export interface ReconcilerOptions {
+  readonly caches: { synced(): boolean; contents(): CacheContents };
+  readonly compile: CompileFn;
+  readonly publisher: Publisher;
+  readonly leadership: Leadership;
+  /** Target keys ("providerId|model") to leave out of routes. */
+  readonly ejected: () => ReadonlySet<string>;
+  readonly metrics: OperatorMetrics;
+  readonly logger: Logger;
+  /** Called after every completed reconcile. */
+  readonly onReconciled?: (r: Reconciled) => void;
+  /** Default 150 ms. */
+  readonly debounceMs?: number;
+  /** Default 1 s. */
+  readonly maxDelayMs?: number;
+  /** Epoch ms. Default Date.now. */
+  readonly now?: () => number;
+}
+
+export interface Reconciler {
+  /** Something changed: reconcile soon (debounced), or at once. */
+  enqueue(immediate?: boolean): void;
+  /** Leadership gained (publish at once, even an unchanged hash: a new term) or lost (forget what was published). */
+  leadershipChanged(leader: boolean): void;
+  latest(): Reconciled | null;
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createReconciler(opts: ReconcilerOptions): Reconciler {
+  const now = opts.now ?? Date.now;
+  const log = opts.logger.child({ component: 'reconciler' });
+  let published: Reconciled['published'] = null;
+  let mustPublish = false;
+  let latest: Reconciled | null = null;
+  let retry: NodeJS.Timeout | undefined;
+
+  function publishIfNeeded(table: RoutingTable, compileMs: number): RoutingTable | null {
+    if (published !== null && !mustPublish && published.hash === table.hash) return null;
+    const version = opts.leadership.nextVersion();
+    if (version === null) return null;
+    const out: RoutingTable = { ...table, version };
+    opts.publisher.publish(out);
+    published = { version, hash: table.hash, at: now() };
+    mustPublish = false;
+    opts.metrics.tableVersion(version);
+    log.info(
+      { version, hash: table.hash.slice(0, 12), routes: table.routes.length, providers: Object.keys(table.providers).length, compileMs: Math.round(compileMs) },
+      `published version ${version} (${table.hash.slice(0, 12)})`,
+    );
+    return out;
+  }
+
+  async function reconcile(): Promise<void> {
+    if (!opts.caches.synced()) {
+      opts.metrics.reconcile('not_synced');
+      return;
+    }
+    const snapshot = gatherSnapshot(opts.caches.contents());
+    const t0 = performance.now();
+    const result = opts.compile(snapshot.objects, { version: 0, ejectedTargets: opts.ejected() });
+    const compileMs = performance.now() - t0;
+    opts.metrics.compileSeconds(compileMs / 1000);
+    let table = result.table;
+    let publishedNow = false;
+    if (!opts.leadership.isLeader()) {
+      published = null;
+      opts.metrics.reconcile('follower');
+    } else {
+      const out = publishIfNeeded(table, compileMs);
+      if (out !== null) {
+        table = out;
+        publishedNow = true;
+        opts.metrics.reconcile('published');
+      } else if (published !== null && published.hash === table.hash && !mustPublish) {
+        table = { ...table, version: published.version };
+        opts.metrics.reconcile('unchanged');
+      } else {
+        // Leading, but no version available (the term is being renewed or advanced): try again shortly.
+        opts.metrics.reconcile('follower');
+        clearTimeout(retry);
+        retry = setTimeout(() => queue.trigger(), 500);
+      }
+    }
+    latest = { table, statuses: result.statuses, published, publishedNow };
+    opts.onReconciled?.(latest);
+  }
+
+  const queue = createWorkQueue({
+    debounceMs: opts.debounceMs ?? 150,
+    maxDelayMs: opts.maxDelayMs ?? 1_000,
+    run: reconcile,
+    now,
+    onError: (err) => {
+      opts.metrics.reconcile('error');
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'reconcile failed; retrying');
+      clearTimeout(retry);
+      retry = setTimeout(() => queue.trigger(), 1_000);
+    },
+  });
+
+  return {
+    enqueue: (immediate = false) => queue.trigger(immediate),
+    leadershipChanged: (leader) => {
+      published = null;
+      mustPublish = leader;
+      queue.trigger(true);
+    },
+    latest: () => latest,
+    idle: () => queue.idle(),
+    stop: async () => {
+      clearTimeout(retry);
+      await queue.stop();
+    },
+  };
+}

@@ -1,0 +1,143 @@
+// The data plane both `serve` and `proxy` run: metrics registry, upstream pools, table holder, tracing, the proxy on
+// the data port, the admin server on its own port, and a graceful close. What feeds the holder (a config directory
+// or the operator's stream) is the caller's business.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { createAdminServer } from '../admin/server.ts';
+import { createUpstreamPools } from '../providers/http/pools.ts';
+import type { UpstreamPools } from '../providers/http/pools.ts';
+import { createAdapter } from '../providers/registry.ts';
+import type { ProxyOptions } from '../proxy/core.ts';
+import { createProxyServer } from '../proxy/server.ts';
+import { TableHolder } from '../proxy/table-holder.ts';
+import { createMetrics } from '../telemetry/metrics.ts';
+import { startTracing } from '../telemetry/tracing.ts';
+import type { GatewayMetrics } from '../telemetry/types.ts';
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/** What feeds and observes the data plane, built before anything listens. */
+export interface DataPlaneParts {
+  readonly registry: Registry;
+  /** The metrics the proxy reports to (possibly wrapped, e.g. by the sync report collector). */
+  readonly metrics: GatewayMetrics;
+  readonly pools: UpstreamPools;
+  readonly holder: TableHolder;
+}
+
+/** `wrap` may tee the metrics (the proxy reports to what it returns). */
+export function createDataPlaneParts(logger: Logger, wrap?: (m: GatewayMetrics) => GatewayMetrics): DataPlaneParts {
+  const registry = new Registry();
+  const base = createMetrics(registry, { processMetrics: true });
+  const pools = createUpstreamPools();
+  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger });
+  return { registry, metrics: wrap === undefined ? base : wrap(base), pools, holder };
+}
+
+export interface ListenOptions {
+  /** Data port; 0 picks a free port. Default 8080. */
+  readonly dataPort?: number;
+  /** Admin port (metrics, probes, debug); 0 picks a free port. Default 9090. */
+  readonly adminPort?: number;
+  /** Data listener address. Default 0.0.0.0 (containers need it; use 127.0.0.1 on a laptop). */
+  readonly host?: string;
+  /** Admin listener address. Default: the data host. */
+  readonly adminHost?: string;
+  readonly logger: Logger;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly otlpEndpoint?: string | undefined;
+  readonly proxyOptions?: ProxyOptions;
+  /** Shown in traces. */
+  readonly version?: string;
+  /** How long close() waits for in-flight requests before cutting connections. Default 10 s. */
+  readonly drainTimeoutMs?: number;
+}
+
+export interface Endpoint {
+  /** URL a local client can use (0.0.0.0 shown as 127.0.0.1). */
+  readonly url: string;
+  /** host:port actually listened on. */
+  readonly listen: string;
+}
+
+export interface RunningDataPlane {
+  readonly data: Endpoint;
+  readonly admin: Endpoint;
+  /** Stops accepting, drains in-flight requests up to the deadline, closes the admin port, pools and exporters. */
+  close(): Promise<void>;
+}
+
+function endpointOf(app: FastifyInstance, host: string): Endpoint {
+  const addr = app.server.address() as AddressInfo;
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const h = shown.includes(':') ? `[${shown}]` : shown;
+  return { url: `http://${h}:${addr.port}`, listen: `${host.includes(':') ? `[${host}]` : host}:${addr.port}` };
+}
+
+async function drain(app: FastifyInstance, deadlineMs: number, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), deadlineMs);
+  });
+  // Keep-alive sockets become idle as their last response ends; close them as they do, or close() would wait for
+  // the clients' keep-alive timeout.
+  const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
+  const result = await Promise.race([app.close().then(() => 'closed' as const), timedOut]);
+  clearInterval(reaper);
+  if (timer) clearTimeout(timer);
+  if (result === 'timeout') {
+    log.warn({ deadlineMs }, 'in-flight requests did not finish before the drain deadline; closing their connections');
+    app.server.closeAllConnections();
+  }
+}
+
+async function listenBoth(proxy: FastifyInstance, admin: FastifyInstance, opts: ListenOptions): Promise<{ data: Endpoint; admin: Endpoint }> {
+  const host = opts.host ?? '0.0.0.0';
+  const adminHost = opts.adminHost ?? host;
+  try {
+    await proxy.listen({ port: opts.dataPort ?? 8080, host });
+    await admin.listen({ port: opts.adminPort ?? 9090, host: adminHost });
+  } catch (err) {
+    throw new StartupError(`cannot listen: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { data: endpointOf(proxy, host), admin: endpointOf(admin, adminHost) };
+}
+
+/**
+ * Starts tracing, the proxy and the admin server over `parts`. /readyz answers 200 only while a table is loaded
+ * and the data plane is not closing. On a listen failure everything is released and StartupError is thrown.
+ */
+export async function serveDataPlane(parts: DataPlaneParts, opts: ListenOptions): Promise<RunningDataPlane> {
+  const log = opts.logger;
+  const env = opts.env ?? process.env;
+  const tracing = await startTracing({ endpoint: opts.otlpEndpoint, serviceName: 'switchyard', serviceVersion: opts.version, logger: log, env });
+  let closing = false;
+  const { holder, pools } = parts;
+  const proxy = createProxyServer({ holder, logger: log, metrics: parts.metrics, tracer: tracing.tracer, options: opts.proxyOptions });
+  const admin = createAdminServer({ registry: parts.registry, holder, logger: log, ready: () => !closing && holder.table !== null });
+  let at: { data: Endpoint; admin: Endpoint };
+  try {
+    at = await listenBoth(proxy, admin, opts);
+  } catch (err) {
+    await Promise.allSettled([proxy.close(), admin.close(), pools.destroy(), tracing.shutdown()]);
+    throw err;
+  }
+  let closed: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    closing = true;
+    log.info('shutting down: draining in-flight requests');
+    await drain(proxy, opts.drainTimeoutMs ?? 10_000, log);
+    await admin.close();
+    await pools.close().catch(() => pools.destroy());
+    await tracing.shutdown();
+    log.info('shutdown complete');
+  };
+  return { data: at.data, admin: at.admin, close: () => (closed ??= close()) };
+}

@@ -1,0 +1,299 @@
+// The proxy's side of the sync protocol. Boots from an optional snapshot file, then keeps one snapshot stream open
+// to one of the operator URLs (rotating on failure, jittered exponential backoff 250 ms → 10 s), verifies and loads
+// every snapshot (a lower version, a bad checksum, a truncated or garbled payload is NACKed and the table in use is
+// kept — C4), ACKs what it loads, and reports per-target outcomes every ~2 s. When the operator is gone it keeps
+// serving its last table and only logs and retries.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { TableHolder } from '../proxy/table-holder.ts';
+import type { RoutingTable } from '../table/types.ts';
+import type { GatewayMetrics } from '../telemetry/types.ts';
+import { DEFAULT_BACKOFF, backoffDelay } from './backoff.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { ndjsonLines } from './ndjson.ts';
+import { MAX_ERROR_CHARS, SYNC_PATHS, decodeSnapshot } from './protocol.ts';
+import type { AckMessage, TargetReport } from './protocol.ts';
+import { mergeReports } from './report-collector.ts';
+import type { ReportSource } from './report-collector.ts';
+import { createSnapshotWriter, readSnapshotFile } from './snapshot-file.ts';
+import { HttpStatusError, createTransport } from './transport.ts';
+import type { TokenSource, Transport } from './transport.ts';
+import type { Dispatcher } from 'undici';
+
+export interface SyncClientOptions {
+  /** Operator base URLs (e.g. http://switchyard-operator:8443); the client talks to one at a time. */
+  readonly urls: readonly string[];
+  /** Bearer token, or a function read before every call (rotating ServiceAccount tokens). */
+  readonly token: TokenSource;
+  readonly proxyId: string;
+  readonly holder: TableHolder;
+  readonly logger: Logger;
+  readonly reportSource: ReportSource;
+  /** Table info and load failures are recorded here (optional). */
+  readonly metrics?: Pick<GatewayMetrics, 'setTableInfo' | 'tableLoadFailed'>;
+  /** A RoutingTable JSON file loaded (hash verified) before the first stream. */
+  readonly bootstrapFile?: string;
+  /** Every table accepted is written here (atomically, mode 0600) so a restart can boot from it. */
+  readonly snapshotOut?: string;
+  /** Default 2 s. */
+  readonly reportIntervalMs?: number;
+  /** Default 250 ms → 10 s. */
+  readonly backoff?: BackoffOptions;
+  /** Silence on the stream after which it is reopened. Default 20 s (heartbeats come every 5 s). */
+  readonly idleTimeoutMs?: number;
+  /** Longest stream line accepted. Default 64 MiB. */
+  readonly maxLineBytes?: number;
+  readonly dispatcher?: Dispatcher;
+  /** [0, 1). Default Math.random. */
+  readonly random?: () => number;
+}
+
+export interface SyncClientStatus {
+  readonly connected: boolean;
+  /** The URL in use (or last tried). */
+  readonly url: string;
+  readonly version: number | null;
+  readonly lastError: string | null;
+}
+
+export interface SyncClient {
+  status(): SyncClientStatus;
+  /** Resolves when a table is loaded (from the bootstrap file or the stream). */
+  readonly firstTable: Promise<void>;
+  /** Stops streaming and reporting (one last report is attempted). Idempotent. */
+  close(): Promise<void>;
+}
+
+function reason(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, MAX_ERROR_CHARS);
+}
+
+async function bootstrap(opts: SyncClientOptions, log: Logger, onLoaded: (t: RoutingTable) => void): Promise<void> {
+  if (opts.bootstrapFile === undefined) return;
+  let table: RoutingTable;
+  try {
+    table = await readSnapshotFile(opts.bootstrapFile);
+  } catch (err) {
+    const missing = typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT';
+    if (missing) log.info({ file: opts.bootstrapFile }, 'no bootstrap snapshot yet; waiting for the operator');
+    else log.error({ file: opts.bootstrapFile, reason: reason(err) }, 'bootstrap snapshot refused; waiting for the operator');
+    return;
+  }
+  try {
+    opts.holder.load(table);
+  } catch (err) {
+    opts.metrics?.tableLoadFailed();
+    log.error({ file: opts.bootstrapFile, reason: reason(err) }, 'bootstrap snapshot could not be loaded');
+    return;
+  }
+  log.info({ file: opts.bootstrapFile, version: table.version, hash: table.hash.slice(0, 12) }, 'routing table loaded from the bootstrap snapshot');
+  onLoaded(table);
+}
+
+export async function startSyncClient(opts: SyncClientOptions): Promise<SyncClient> {
+  if (opts.urls.length === 0) throw new Error('startSyncClient needs at least one operator URL');
+  const log = opts.logger.child({ component: 'sync-client' });
+  let resolveFirst: () => void = () => undefined;
+  const firstTable = new Promise<void>((resolve) => {
+    resolveFirst = resolve;
+  });
+  const writer = opts.snapshotOut === undefined ? null
+    : createSnapshotWriter(opts.snapshotOut, (err) => log.error({ file: opts.snapshotOut, reason: reason(err) }, 'cannot write the snapshot file'));
+  const loaded = (table: RoutingTable): void => {
+    opts.metrics?.setTableInfo(table.version, table.hash, table.routes.length);
+    writer?.write(table);
+    resolveFirst();
+  };
+  await bootstrap(opts, log, loaded);
+  const transport = createTransport({ token: opts.token, idleTimeoutMs: opts.idleTimeoutMs ?? 20_000, dispatcher: opts.dispatcher });
+  const session = new SyncSession(opts, log, transport, loaded);
+  session.start();
+  return {
+    status: () => session.status(),
+    firstTable,
+    async close(): Promise<void> {
+      await session.close();
+      await writer?.flush();
+      await transport.close();
+    },
+  };
+}
+
+class SyncSession {
+  readonly #opts: SyncClientOptions;
+  readonly #log: Logger;
+  readonly #transport: Transport;
+  readonly #loaded: (t: RoutingTable) => void;
+  readonly #abort = new AbortController();
+  readonly #random: () => number;
+  #urlIndex = 0;
+  #connected = false;
+  #lastError: string | null = null;
+  #acks: Promise<void> = Promise.resolve();
+  #loop: Promise<void> = Promise.resolve();
+  #reporter: NodeJS.Timeout | undefined;
+  #unsent: TargetReport[] = [];
+  #lastReportAt = Date.now();
+  #reporting = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(opts: SyncClientOptions, log: Logger, transport: Transport, loaded: (t: RoutingTable) => void) {
+    this.#opts = opts;
+    this.#log = log;
+    this.#transport = transport;
+    this.#loaded = loaded;
+    this.#random = opts.random ?? Math.random;
+  }
+
+  get #url(): string {
+    return this.#opts.urls[this.#urlIndex % this.#opts.urls.length] ?? '';
+  }
+
+  status(): SyncClientStatus {
+    return { connected: this.#connected, url: this.#url, version: this.#opts.holder.table?.version ?? null, lastError: this.#lastError };
+  }
+
+  start(): void {
+    this.#loop = this.#run();
+    this.#reporter = setInterval(() => void this.#report(), this.#opts.reportIntervalMs ?? 2_000);
+    this.#reporter.unref();
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#abort.signal.aborted) {
+      const worked = await this.#streamOnce();
+      if (this.#abort.signal.aborted) return;
+      if (worked) failures = 0;
+      else {
+        failures++;
+        this.#urlIndex++;
+      }
+      const delay = backoffDelay(worked ? 0 : failures - 1, this.#opts.backoff ?? DEFAULT_BACKOFF, this.#random);
+      try {
+        await sleep(delay, undefined, { signal: this.#abort.signal });
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** One connection: true when it delivered at least one message (so the next attempt is not a failure). */
+  async #streamOnce(): Promise<boolean> {
+    const url = this.#url;
+    const table = this.#opts.holder.table;
+    const query: Record<string, string> = { proxy: this.#opts.proxyId, have: String(table?.version ?? 0) };
+    if (table !== null) query.hash = table.hash;
+    let received = false;
+    try {
+      const stream = await this.#transport.openStream(url, query, this.#abort.signal);
+      this.#connected = true;
+      this.#lastError = null;
+      this.#log.info({ url, have: table?.version ?? 0 }, 'connected to the operator');
+      for await (const line of ndjsonLines(stream.body, this.#opts.maxLineBytes ?? 64 * 1024 * 1024)) {
+        received = true;
+        this.#handleLine(url, line);
+      }
+      if (!this.#abort.signal.aborted) this.#log.warn({ url }, 'the operator closed the snapshot stream; reconnecting');
+    } catch (err) {
+      if (this.#abort.signal.aborted) return received;
+      this.#lastError = reason(err);
+      const level = err instanceof HttpStatusError && err.status === 401 ? 'error' : 'warn';
+      this.#log[level]({ url, reason: this.#lastError, serving: this.#opts.holder.table?.version ?? null }, 'sync stream failed; keeping the table in use and retrying');
+    } finally {
+      this.#connected = false;
+    }
+    return received;
+  }
+
+  #handleLine(url: string, line: string): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      const version = /"version":\s*(\d{1,15})/.exec(line.slice(0, 200))?.[1];
+      this.#log.warn({ url, bytes: line.length }, 'garbled line on the snapshot stream');
+      if (version !== undefined) this.#nack(url, Number(version), '', 'garbled snapshot line: not JSON (truncated?)');
+      return;
+    }
+    if (typeof msg !== 'object' || msg === null || !('type' in msg)) return;
+    if (msg.type === 'snapshot') this.#applySnapshot(url, msg);
+    else if (msg.type !== 'heartbeat') this.#log.debug({ type: String(msg.type).slice(0, 40) }, 'unknown stream message ignored');
+  }
+
+  #applySnapshot(url: string, msg: object): void {
+    const version = 'version' in msg && typeof msg.version === 'number' ? msg.version : -1;
+    const hash = 'hash' in msg && typeof msg.hash === 'string' ? msg.hash.slice(0, 64) : '';
+    const current = this.#opts.holder.table;
+    if (current !== null && version < current.version) {
+      this.#refuse(url, Math.max(version, 0), hash, `stale snapshot: version ${version} is older than version ${current.version} in use`);
+      return;
+    }
+    if (current !== null && version === current.version && hash === current.hash) {
+      this.#ack(url, { proxy: this.#opts.proxyId, version, hash, ok: true });
+      return;
+    }
+    let table: RoutingTable;
+    try {
+      table = decodeSnapshot(msg);
+      this.#opts.holder.load(table);
+    } catch (err) {
+      this.#refuse(url, Math.max(version, 0), hash, reason(err));
+      return;
+    }
+    this.#loaded(table);
+    this.#ack(url, { proxy: this.#opts.proxyId, version: table.version, hash: table.hash, ok: true });
+  }
+
+  #refuse(url: string, version: number, hash: string, error: string): void {
+    this.#opts.metrics?.tableLoadFailed();
+    this.#log.error({ url, version, error, serving: this.#opts.holder.table?.version ?? null }, 'snapshot refused; keeping the table in use');
+    this.#nack(url, version, hash, error);
+  }
+
+  #nack(url: string, version: number, hash: string, error: string): void {
+    this.#ack(url, { proxy: this.#opts.proxyId, version, hash, ok: false, error });
+  }
+
+  /** ACKs and NACKs are sent in order, off the stream's path. */
+  #ack(url: string, body: AckMessage): void {
+    this.#acks = this.#acks.then(() => this.#transport.post(url, SYNC_PATHS.acks, body)).catch((err: unknown) => {
+      this.#log.warn({ url, version: body.version, ok: body.ok, reason: reason(err) }, 'could not deliver the acknowledgement');
+    });
+  }
+
+  async #report(): Promise<void> {
+    if (this.#reporting) return;
+    this.#reporting = true;
+    const targets = mergeReports(this.#unsent, this.#opts.reportSource.drain());
+    const now = Date.now();
+    const body = {
+      proxy: this.#opts.proxyId,
+      version: this.#opts.holder.table?.version ?? 0,
+      intervalMs: Math.min(86_400_000, Math.max(0, Math.round(now - this.#lastReportAt))),
+      targets,
+      usage: [],
+    };
+    try {
+      await this.#transport.post(this.#url, SYNC_PATHS.reports, body, 1);
+      this.#unsent = [];
+      this.#lastReportAt = now;
+    } catch (err) {
+      this.#unsent = targets;
+      this.#log.debug({ url: this.#url, reason: reason(err) }, 'report not delivered; its counts go with the next one');
+    } finally {
+      this.#reporting = false;
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      clearInterval(this.#reporter);
+      this.#abort.abort();
+      await this.#loop;
+      await this.#acks;
+      if (!this.#reporting) await Promise.race([this.#report(), sleep(1_000, undefined, { ref: false })]);
+    })();
+    return this.#closing;
+  }
+}

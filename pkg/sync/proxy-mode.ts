@@ -1,0 +1,102 @@
+// Proxy mode (`switchyard proxy --sync URL`): the same data plane as `serve`, fed by the operator's snapshot stream
+// instead of a config directory. The ports listen at once; /readyz answers 503 until the first valid table arrives
+// (from the bootstrap file or the operator — C3); the last table keeps serving while the operator is gone.
+import type { TableHolder } from '../proxy/table-holder.ts';
+import { createDataPlaneParts, serveDataPlane } from '../serve/dataplane.ts';
+import type { Endpoint, ListenOptions } from '../serve/dataplane.ts';
+import type { RoutingTable } from '../table/types.ts';
+import { startSyncClient } from './client.ts';
+import type { SyncClient, SyncClientOptions } from './client.ts';
+import { createReportCollector } from './report-collector.ts';
+import type { ReportCollector } from './report-collector.ts';
+import type { TokenSource } from './transport.ts';
+
+export interface SyncedProxyOptions extends ListenOptions {
+  readonly syncUrls: readonly string[];
+  readonly token: TokenSource;
+  readonly proxyId: string;
+  readonly bootstrapFile?: string;
+  readonly snapshotOut?: string;
+  /** Receives the human startup banner (cmd/ writes it to stderr). */
+  readonly banner?: (text: string) => void;
+  /** Client tuning (tests use short values). */
+  readonly sync?: Pick<SyncClientOptions, 'reportIntervalMs' | 'backoff' | 'idleTimeoutMs' | 'random' | 'dispatcher'>;
+}
+
+export interface SyncedProxy {
+  readonly dataUrl: string;
+  readonly adminUrl: string;
+  readonly holder: TableHolder;
+  readonly sync: SyncClient;
+  /** Stops syncing, then drains and closes the data plane. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A URL as shown to humans: no user info, query or fragment. */
+export function displayUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+interface BannerInput {
+  readonly version: string;
+  readonly opts: SyncedProxyOptions;
+  readonly data: Endpoint;
+  readonly admin: Endpoint;
+  readonly table: RoutingTable | null;
+}
+
+export function formatProxyBanner(b: BannerInput): string {
+  const table = b.table === null
+    ? 'waiting for the operator (/readyz answers 503 until the first table arrives)'
+    : `v${b.table.version} ${b.table.hash.slice(0, 12)} from ${b.opts.bootstrapFile ?? 'the bootstrap snapshot'} (the operator's newer tables replace it)`;
+  return [
+    `Switchyard ${b.version} — proxy fed by the operator`,
+    `  sync     ${b.opts.syncUrls.map(displayUrl).join(', ')}  (proxy id ${b.opts.proxyId})`,
+    `  data     ${b.data.url}/v1  (listening on ${b.data.listen})`,
+    `  metrics  ${b.admin.url}/metrics  (also /healthz /readyz /debug/table /debug/explain?model=NAME)`,
+    `  table    ${table}`,
+    ...(b.opts.snapshotOut === undefined ? [] : [`  snapshot ${b.opts.snapshotOut}  (every accepted table is saved here)`]),
+    '',
+  ].join('\n');
+}
+
+export async function startSyncedProxy(opts: SyncedProxyOptions): Promise<SyncedProxy> {
+  const log = opts.logger;
+  let collector: ReportCollector | undefined;
+  const parts = createDataPlaneParts(log, (metrics) => (collector = createReportCollector(metrics)));
+  const running = await serveDataPlane(parts, opts);
+  let sync: SyncClient;
+  try {
+    sync = await startSyncClient({
+      urls: opts.syncUrls, token: opts.token, proxyId: opts.proxyId, holder: parts.holder, logger: log,
+      reportSource: collector ?? { drain: () => [] }, metrics: parts.metrics,
+      ...(opts.bootstrapFile === undefined ? {} : { bootstrapFile: opts.bootstrapFile }),
+      ...(opts.snapshotOut === undefined ? {} : { snapshotOut: opts.snapshotOut }),
+      ...opts.sync,
+    });
+  } catch (err) {
+    await running.close();
+    throw err;
+  }
+  log.info({ dataAddress: running.data.listen, adminAddress: running.admin.listen, sync: opts.syncUrls.map(displayUrl), proxyId: opts.proxyId },
+    'switchyard proxy listening');
+  opts.banner?.(formatProxyBanner({ version: opts.version ?? '', opts, data: running.data, admin: running.admin, table: parts.holder.table }));
+  void sync.firstTable.then(() => {
+    const t = parts.holder.table;
+    if (t !== null) log.info({ version: t.version, hash: t.hash.slice(0, 12), routes: t.routes.length }, 'ready: serving the routing table');
+  });
+  let closed: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    await sync.close();
+    await running.close();
+  };
+  return {
+    dataUrl: running.data.url, adminUrl: running.admin.url, holder: parts.holder, sync,
+    close: () => (closed ??= close()),
+  };
+}

@@ -1,0 +1,72 @@
+// Per-target outcome counts for the sync reports, collected by teeing GatewayMetrics.observeUpstream: the proxy
+// reports to the returned object exactly as to its real metrics, and the sync client drains the counts every ~2 s.
+import type { GatewayMetrics, UpstreamObservation } from '../telemetry/types.ts';
+import type { TargetReport } from './protocol.ts';
+
+/** Outcomes that are the target's fault. Client 4xx, 429 and credential errors are counted as requests only. */
+const ERROR_OUTCOMES: ReadonlySet<string> = new Set(['server', 'timeout', 'connect', 'tls', 'invalid']);
+
+/** Distinct targets tracked between two drains (label values come from the table, so this is a safety net). */
+const MAX_TARGETS = 20_000;
+
+export interface ReportSource {
+  /** The counts since the previous drain (and resets them). */
+  drain(): TargetReport[];
+}
+
+export type ReportCollector = GatewayMetrics & ReportSource;
+
+interface Counts {
+  provider: string;
+  model: string;
+  requests: number;
+  errors: number;
+  latencyMsSum: number;
+}
+
+export function createReportCollector(metrics: GatewayMetrics): ReportCollector {
+  let counts = new Map<string, Counts>();
+  const observe = (o: UpstreamObservation): void => {
+    const key = `${o.provider}|${o.model}`;
+    let c = counts.get(key);
+    if (c === undefined) {
+      if (counts.size >= MAX_TARGETS) return;
+      c = { provider: o.provider, model: o.model, requests: 0, errors: 0, latencyMsSum: 0 };
+      counts.set(key, c);
+    }
+    c.requests++;
+    if (ERROR_OUTCOMES.has(o.outcome)) c.errors++;
+    if (Number.isFinite(o.durationMs) && o.durationMs > 0) c.latencyMsSum += o.durationMs;
+  };
+  return {
+    observeRequest: (o) => metrics.observeRequest(o),
+    observeUpstream(o: UpstreamObservation): void {
+      metrics.observeUpstream(o);
+      observe(o);
+    },
+    observeTimeToFirstToken: (route, provider, ms) => metrics.observeTimeToFirstToken(route, provider, ms),
+    observeTokens: (o) => metrics.observeTokens(o),
+    inflight: (delta) => metrics.inflight(delta),
+    setTableInfo: (version, hash, routes) => metrics.setTableInfo(version, hash, routes),
+    tableLoadFailed: () => metrics.tableLoadFailed(),
+    drain(): TargetReport[] {
+      const out = [...counts.values()].map((c) => ({ ...c, latencyMsSum: Math.round(c.latencyMsSum * 1000) / 1000 }));
+      counts = new Map();
+      return out;
+    },
+  };
+}
+
+/** Adds `more` into `into` by target (used to carry counts a failed report could not deliver). */
+export function mergeReports(into: readonly TargetReport[], more: readonly TargetReport[]): TargetReport[] {
+  const byKey = new Map<string, TargetReport>();
+  for (const t of [...into, ...more]) {
+    const key = `${t.provider}|${t.model}`;
+    const prev = byKey.get(key);
+    byKey.set(key, prev === undefined ? t : {
+      provider: t.provider, model: t.model, requests: prev.requests + t.requests, errors: prev.errors + t.errors,
+      latencyMsSum: prev.latencyMsSum + t.latencyMsSum,
+    });
+  }
+  return [...byKey.values()].slice(0, MAX_TARGETS);
+}

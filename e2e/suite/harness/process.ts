@@ -38,9 +38,9 @@ export interface ManagedProcess {
   kill(): Promise<Exit>;
   /** Starts it again with the same spec (it must not be running). */
   start(): void;
-  /** The last `lines` lines of its log. */
+  /** The last `lines` lines of its log (access-log lines left out). */
   tail(lines?: number): string;
-  /** The whole log so far. */
+  /** The whole log so far (access-log lines left out). */
   log(): string;
 }
 
@@ -66,9 +66,12 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** Per-request access-log lines: left out of tails so the lines that explain a failure are visible. */
+const ACCESS_LOG = /"msg":"request"/;
+
 function readTail(file: string, lines: number): string {
   try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+    return readFileSync(file, 'utf8').split('\n').filter((l) => !ACCESS_LOG.test(l)).slice(-lines - 1).join('\n');
   } catch {
     return `(no log at ${file})`;
   }

@@ -162,6 +162,8 @@ describe('operator status on a real API server', () => {
     expect(writes(m1)).toBeGreaterThan(0);
     expect(metricValue(m1, 'switchyard_operator_leader')).toBe(1);
     expect(metricValue(m1, 'switchyard_operator_connected_proxies')).toBe(1);
+    expect(metricValue(m1, 'switchyard_operator_ack_lag_seconds_count')).toBeGreaterThan(0);
+    expect(metricValue(m1, 'switchyard_operator_table_version')).toBe(op.reconciler.latest()?.published?.version);
   });
 
   it('C11 a status changed by someone else is put back without a reconcile', async () => {

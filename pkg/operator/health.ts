@@ -78,20 +78,77 @@ function seconds(ms: number): string {
   return ms % 60_000 === 0 && ms >= 60_000 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
 }
 
-export function createHealthAggregator(opts: HealthOptions): HealthAggregator {
-  const threshold = opts.errorRateThreshold ?? 0.5;
-  const minRequests = opts.minRequests ?? 10;
-  const windowMs = opts.windowMs ?? 30_000;
-  const baseCooldown = opts.cooldownMs ?? 15_000;
-  const maxCooldown = opts.maxCooldownMs ?? 300_000;
-  const targets = new Map<string, TargetState>();
+function providerHealth(list: readonly TargetState[], threshold: number): ProviderHealth {
+  const ejected = list.filter((s) => s.state === 'ejected').sort((a, b) => (a.model < b.model ? -1 : 1));
+  if (ejected.length > 0) {
+    const parts = ejected.map((s) => {
+      const c = s.cause;
+      return c === null ? `model ${s.model}` : `model ${s.model} (${percent(c.rate)} errors over ${c.requests} requests across proxies; retried after ${seconds(c.cooldownMs)})`;
+    });
+    return { healthy: false, reason: HealthReason.Ejected, message: `ejected: ${parts.join('; ')}` };
+  }
+  const recovering = list.filter((s) => s.state === 'half-open').map((s) => s.model).sort();
+  if (recovering.length > 0) {
+    return { healthy: true, reason: HealthReason.Recovering, message: `let back in after an ejection, on probation: model ${recovering.join(', ')}` };
+  }
+  return { healthy: true, reason: HealthReason.Healthy, message: `error rate below ${percent(threshold)} across proxies` };
+}
 
-  const add = (t: TargetReport, now: number): void => {
+export function createHealthAggregator(opts: HealthOptions): HealthAggregator {
+  return new Aggregator(opts);
+}
+
+class Aggregator implements HealthAggregator {
+  readonly #clock: () => number;
+  readonly #threshold: number;
+  readonly #minRequests: number;
+  readonly #windowMs: number;
+  readonly #cooldownMs: number;
+  readonly #maxCooldownMs: number;
+  readonly #targets = new Map<string, TargetState>();
+
+  constructor(opts: HealthOptions) {
+    this.#clock = opts.clock;
+    this.#threshold = opts.errorRateThreshold ?? 0.5;
+    this.#minRequests = opts.minRequests ?? 10;
+    this.#windowMs = opts.windowMs ?? 30_000;
+    this.#cooldownMs = opts.cooldownMs ?? 15_000;
+    this.#maxCooldownMs = opts.maxCooldownMs ?? 300_000;
+  }
+
+  ingest(report: Pick<ReportMessage, 'targets'>): void {
+    const now = this.#clock();
+    for (const t of report.targets) if (t.requests > 0 || t.errors > 0) this.#add(t, now);
+  }
+
+  evaluate(): HealthEvaluation {
+    const now = this.#clock();
+    const ejected = new Set<string>();
+    const byProvider = new Map<string, TargetState[]>();
+    let next: number | null = null;
+    for (const [key, s] of this.#targets) {
+      this.#step(s, now);
+      if (s.state === 'healthy' && s.buckets.length === 0 && now - s.lastSeen > 10 * this.#windowMs) {
+        this.#targets.delete(key);
+        continue;
+      }
+      if (s.state === 'ejected') ejected.add(key);
+      if (s.state !== 'healthy') next = next === null ? s.until : Math.min(next, s.until);
+      const list = byProvider.get(s.provider) ?? [];
+      list.push(s);
+      byProvider.set(s.provider, list);
+    }
+    const providers = new Map<string, ProviderHealth>();
+    for (const id of [...byProvider.keys()].sort()) providers.set(id, providerHealth(byProvider.get(id) ?? [], this.#threshold));
+    return { ejected, providers, nextChangeAtMs: next };
+  }
+
+  #add(t: TargetReport, now: number): void {
     const key = targetKey(t.provider, t.model);
-    let s = targets.get(key);
+    let s = this.#targets.get(key);
     if (s === undefined) {
       s = { provider: t.provider, model: t.model, buckets: [], state: 'healthy', strikes: 0, until: 0, cause: null, lastSeen: now };
-      targets.set(key, s);
+      this.#targets.set(key, s);
     }
     s.lastSeen = now;
     const slot = Math.floor(now / BUCKET_MS) * BUCKET_MS;
@@ -102,30 +159,22 @@ export function createHealthAggregator(opts: HealthOptions): HealthAggregator {
     } else {
       s.buckets.push({ at: slot, requests: t.requests, errors: t.errors });
     }
-  };
+  }
 
-  const eject = (s: TargetState, now: number, requests: number, errors: number): void => {
-    const cooldown = Math.min(maxCooldown, baseCooldown * 2 ** Math.min(s.strikes, 30));
-    s.state = 'ejected';
-    s.strikes++;
-    s.until = now + cooldown;
-    s.cause = { rate: errors / requests, requests, cooldownMs: cooldown };
-    s.buckets = [];
-  };
-
-  const step = (s: TargetState, now: number): void => {
-    s.buckets = s.buckets.filter((b) => b.at > now - windowMs);
+  /** Advances one target's state machine to `now`. */
+  #step(s: TargetState, now: number): void {
+    s.buckets = s.buckets.filter((b) => b.at > now - this.#windowMs);
     if (s.state === 'ejected') {
       if (now < s.until) return;
       s.state = 'half-open';
-      s.until = now + windowMs;
+      s.until = now + this.#windowMs;
       s.buckets = [];
       return;
     }
     const requests = s.buckets.reduce((n, b) => n + b.requests, 0);
     const errors = s.buckets.reduce((n, b) => n + b.errors, 0);
-    if (requests >= minRequests && errors / requests >= threshold) {
-      eject(s, now, requests, errors);
+    if (requests >= this.#minRequests && errors / requests >= this.#threshold) {
+      this.#eject(s, now, requests, errors);
       return;
     }
     if (s.state === 'half-open' && now >= s.until) {
@@ -133,49 +182,14 @@ export function createHealthAggregator(opts: HealthOptions): HealthAggregator {
       s.strikes = 0;
       s.cause = null;
     }
-  };
+  }
 
-  const providerHealth = (list: readonly TargetState[]): ProviderHealth => {
-    const ejected = list.filter((s) => s.state === 'ejected').sort((a, b) => (a.model < b.model ? -1 : 1));
-    if (ejected.length > 0) {
-      const parts = ejected.map((s) => {
-        const c = s.cause;
-        return c === null ? `model ${s.model}` : `model ${s.model} (${percent(c.rate)} errors over ${c.requests} requests across proxies; retried after ${seconds(c.cooldownMs)})`;
-      });
-      return { healthy: false, reason: HealthReason.Ejected, message: `ejected: ${parts.join('; ')}` };
-    }
-    const recovering = list.filter((s) => s.state === 'half-open').map((s) => s.model).sort();
-    if (recovering.length > 0) {
-      return { healthy: true, reason: HealthReason.Recovering, message: `let back in after an ejection, on probation: model ${recovering.join(', ')}` };
-    }
-    return { healthy: true, reason: HealthReason.Healthy, message: `error rate below ${percent(threshold)} across proxies` };
-  };
-
-  return {
-    ingest(report: Pick<ReportMessage, 'targets'>): void {
-      const now = opts.clock();
-      for (const t of report.targets) if (t.requests > 0 || t.errors > 0) add(t, now);
-    },
-    evaluate(): HealthEvaluation {
-      const now = opts.clock();
-      const ejected = new Set<string>();
-      const byProvider = new Map<string, TargetState[]>();
-      let next: number | null = null;
-      for (const [key, s] of targets) {
-        step(s, now);
-        if (s.state === 'healthy' && s.buckets.length === 0 && now - s.lastSeen > 10 * windowMs) {
-          targets.delete(key);
-          continue;
-        }
-        if (s.state === 'ejected') ejected.add(key);
-        if (s.state !== 'healthy') next = next === null ? s.until : Math.min(next, s.until);
-        const list = byProvider.get(s.provider) ?? [];
-        list.push(s);
-        byProvider.set(s.provider, list);
-      }
-      const providers = new Map<string, ProviderHealth>();
-      for (const id of [...byProvider.keys()].sort()) providers.set(id, providerHealth(byProvider.get(id) ?? []));
-      return { ejected, providers, nextChangeAtMs: next };
-    },
-  };
+  #eject(s: TargetState, now: number, requests: number, errors: number): void {
+    const cooldown = Math.min(this.#maxCooldownMs, this.#cooldownMs * 2 ** Math.min(s.strikes, 30));
+    s.state = 'ejected';
+    s.strikes++;
+    s.until = now + cooldown;
+    s.cause = { rate: errors / requests, requests, cooldownMs: cooldown };
+    s.buckets = [];
+  }
 }

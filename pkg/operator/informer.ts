@@ -1,5 +1,7 @@
 // One list+watch cache whose lifecycle we own (style.md item 3): list (paginated) → watch from the list's
-// resourceVersion with bookmarks → re-watch when the server ends the watch → full relist every relistIntervalMs.
+// resourceVersion with bookmarks, ~60 s at a time (the server ends it cleanly) → re-watch from the last
+// resourceVersion → full relist every relistIntervalMs. A quiet resource gets a bookmark only about every minute or
+// two, so a short server-side watch timeout is what keeps a healthy watch talking; silence past it means a dead one.
 // ANY error, an unexpected end of the watch, or a watch silent for longer than silenceTimeoutMs restarts it with a
 // relist after a jittered exponential backoff (C1, C15); 410 Gone relists at once. The cache survives restarts, so
 // the operator keeps its last view of the world while the API server is away, and a relist that finds nothing new
@@ -29,8 +31,15 @@ export interface InformerOptions {
   readonly logger: Logger;
   /** Full relist period (jittered ±10%). Default 5 min. */
   readonly relistIntervalMs?: number;
-  /** A watch with no line (event or bookmark) for this long is restarted. Default 2 min. */
+  /**
+   * Server-side length of one watch (jittered ±10%); the API server ends it cleanly (with a bookmark just before) and
+   * the informer re-watches from the last resourceVersion. Default 60 s.
+   */
+  readonly watchTimeoutSeconds?: number;
+  /** A watch with no line for this long is dead and restarted (a healthy one ends sooner). Default 90 s. */
   readonly silenceTimeoutMs?: number;
+  /** A watch that ends sooner than this after it started counts as a failure (no tight reconnect loop). Default 5 s. */
+  readonly minHealthyWatchMs?: number;
   /** Page size of lists. Default 500. */
   readonly pageSize?: number;
   readonly backoff?: BackoffPolicy;
@@ -53,8 +62,6 @@ export interface Informer {
   onEvent(cb: (ev: InformerEvent) => void): void;
 }
 
-/** A watch that ends sooner than this after it started is treated as a failure (no tight reconnect loop). */
-const MIN_HEALTHY_WATCH_MS = 5_000;
 
 interface WatchOutcome {
   readonly rv: string;
@@ -67,8 +74,10 @@ export function createInformer(opts: InformerOptions): Informer {
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: 'informer', resource: opts.resource.plural });
   const relistMs = opts.relistIntervalMs ?? 300_000;
-  const silenceMs = opts.silenceTimeoutMs ?? 120_000;
+  const silenceMs = opts.silenceTimeoutMs ?? 90_000;
+  const watchSeconds = opts.watchTimeoutSeconds ?? 60;
   const pageSize = opts.pageSize ?? 500;
+  const minHealthyMs = opts.minHealthyWatchMs ?? 5_000;
   const policy = opts.backoff ?? DEFAULT_BACKOFF;
   const path = collectionPath(opts.resource, opts.namespace);
   const { apiVersion, kind } = opts.resource;
@@ -150,10 +159,14 @@ export function createInformer(opts: InformerOptions): Informer {
       const code = typeof status.code === 'number' ? status.code : 500;
       throw new KubeHttpError(code, String(status.reason ?? ''), `watch error: ${String(status.message ?? 'unknown')}`);
     }
+    if (ev.type === 'BOOKMARK') {
+      // A bookmark carries only metadata.resourceVersion (no name).
+      const meta = isRecord(ev.object) && isRecord(ev.object.metadata) ? ev.object.metadata : {};
+      return typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '' ? meta.resourceVersion : rv;
+    }
     const obj = normalizeObject(ev.object, apiVersion, kind);
     if (obj === null) throw new Error(`watch sent a ${ev.type} event without an object`);
     const nextRv = obj.metadata.resourceVersion ?? rv;
-    if (ev.type === 'BOOKMARK') return nextRv;
     const key = objectKey(obj);
     const prev = cache.get(key);
     if (ev.type === 'DELETED') {
@@ -230,18 +243,18 @@ export function createInformer(opts: InformerOptions): Informer {
           }
         }
         const started = now();
-        const timeoutSeconds = Math.max(10, Math.ceil((nextRelistAt - started) / 1000));
+        const timeoutSeconds = Math.max(10, Math.min(Math.round(jittered(watchSeconds)), Math.ceil((nextRelistAt - started) / 1000)));
         const outcome = await watchOnce(rv, timeoutSeconds);
         if (stopper.signal.aborted) break;
         const lasted = now() - started;
         if (outcome.gone) {
-          if (lasted < MIN_HEALTHY_WATCH_MS) throw new Error('410 Gone right after a list');
+          if (lasted < minHealthyMs) throw new Error('410 Gone right after a list');
           log.info('watch expired (410 Gone); relisting');
           rv = '';
           continue;
         }
         rv = outcome.rv;
-        if (lasted < Math.min(MIN_HEALTHY_WATCH_MS, timeoutSeconds * 500)) throw new Error(`watch ended after ${lasted} ms`);
+        if (lasted < Math.min(minHealthyMs, timeoutSeconds * 500)) throw new Error(`watch ended after ${lasted} ms`);
         failures = 0;
       } catch (err) {
         if (stopper.signal.aborted) break;

@@ -21,6 +21,7 @@ export interface InformerSetOptions {
   readonly logger: Logger;
   readonly relistIntervalMs?: number;
   readonly silenceTimeoutMs?: number;
+  readonly watchTimeoutSeconds?: number;
   readonly backoff?: BackoffPolicy;
   readonly onRestart?: (resource: string, reason: string) => void;
 }
@@ -57,6 +58,7 @@ export function createInformerSet(opts: InformerSetOptions): InformerSet {
       ...(fieldSelector === undefined ? {} : { fieldSelector }),
       ...(opts.relistIntervalMs === undefined ? {} : { relistIntervalMs: opts.relistIntervalMs }),
       ...(opts.silenceTimeoutMs === undefined ? {} : { silenceTimeoutMs: opts.silenceTimeoutMs }),
+      ...(opts.watchTimeoutSeconds === undefined ? {} : { watchTimeoutSeconds: opts.watchTimeoutSeconds }),
       ...(opts.backoff === undefined ? {} : { backoff: opts.backoff }),
       onRestart: (reason) => opts.onRestart?.(resource.plural, reason),
     });

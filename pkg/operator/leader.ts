@@ -126,7 +126,12 @@ export function createLeaderElector(opts: LeaderElectorOptions): LeaderElector {
     if (res.status === 409) return; // someone else was faster
     if (res.status !== 200 && res.status !== 201) throw new Error(`taking the Lease: HTTP ${res.status} ${statusOf(res).message}`);
     const written = parseLease(res.body);
-    if (written === null || stopper.signal.aborted) return;
+    if (written === null) return;
+    if (stopper.signal.aborted) {
+      // Stopped while taking the lease: hand it back at once rather than make the others wait for it to expire.
+      await put(written, { holderIdentity: null, leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: term }, 2_000).catch(() => undefined);
+      return;
+    }
     const t: Term = { term, seq: 0, record: written, lastRenewAt: startedAt, deadline: undefined };
     current = t;
     lastHolderLogged = null;

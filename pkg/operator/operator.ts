@@ -58,7 +58,12 @@ export interface OperatorOptions {
   readonly host?: string;
   readonly adminHost?: string;
   /** Informer tuning (tests use short values). */
-  readonly informers?: { readonly relistIntervalMs?: number; readonly silenceTimeoutMs?: number; readonly backoff?: BackoffPolicy };
+  readonly informers?: {
+    readonly relistIntervalMs?: number;
+    readonly silenceTimeoutMs?: number;
+    readonly watchTimeoutSeconds?: number;
+    readonly backoff?: BackoffPolicy;
+  };
   readonly debounceMs?: number;
   readonly statusQps?: number;
   /** How often health is re-evaluated without a report (cooldowns end). Default 5 s. */
@@ -119,6 +124,7 @@ interface Parts {
   readonly status: StatusController;
   /** The health aggregator's last verdict (ejections for the compiler, Healthy for status). */
   readonly latestHealth: { current: ReturnType<HealthSource['evaluate']> };
+  readonly ackLag: ReturnType<typeof createAckLag>;
 }
 
 function build(opts: OperatorOptions): Parts {
@@ -132,6 +138,7 @@ function build(opts: OperatorOptions): Parts {
     onRestart: (resource) => metrics.informerRestart(resource),
   });
   const latestHealth = { current: opts.health.evaluate() };
+  const ackLag = createAckLag(metrics, Date.now);
   const elector = createLeaderElector({
     transport: opts.transport, logger: log, ...opts.lease,
     onStartedLeading: () => {
@@ -157,10 +164,14 @@ function build(opts: OperatorOptions): Parts {
   });
   const reconciler = createReconciler({
     caches: informers, compile: opts.compile ?? compile, publisher: sync, leadership: elector,
-    ejected: () => latestHealth.current.ejected, metrics, logger: log, onReconciled: (r) => status.reconciled(r),
+    ejected: () => latestHealth.current.ejected, metrics, logger: log,
+    onReconciled: (r) => {
+      if (r.publishedNow && r.published !== null) ackLag.published(r.published.version, r.published.at);
+      status.reconciled(r);
+    },
     ...(opts.debounceMs === undefined ? {} : { debounceMs: opts.debounceMs }),
   });
-  return { registry, metrics, sync, informers, elector, reconciler, status, latestHealth };
+  return { registry, metrics, sync, informers, elector, reconciler, status, latestHealth, ackLag };
 }
 
 /** Informer events → reconcile (table inputs) or a status recheck (status-only updates: no reconcile, C11). */
@@ -176,19 +187,13 @@ function wireEvents(p: Parts): void {
 
 /** Acks: Programmed, the ack-lag metric, and fence repair when a proxy already serves a higher version. */
 function wireAcks(p: Parts, log: Logger): void {
-  let lagFor: { version: number; at: number } | null = null;
   let repairing = false;
   p.sync.onAck(() => {
     p.status.trigger();
-    const r = p.reconciler.latest();
-    const published = r?.published ?? null;
+    const published = p.reconciler.latest()?.published ?? null;
     if (published === null) return;
-    if (r?.publishedNow === true && (lagFor === null || lagFor.version < published.version)) lagFor = { version: published.version, at: published.at };
     const proxies = p.sync.proxies().filter((x) => x.connected);
-    if (lagFor !== null && lagFor.version === published.version && proxies.length > 0 && proxies.every((x) => x.version >= published.version)) {
-      p.metrics.ackLagSeconds((Date.now() - lagFor.at) / 1000);
-      lagFor = { version: Number.MAX_SAFE_INTEGER, at: 0 };
-    }
+    p.ackLag.acked(proxies);
     const highest = Math.max(0, ...proxies.map((x) => x.version));
     if (highest > published.version && !repairing) {
       repairing = true;
@@ -199,6 +204,24 @@ function wireAcks(p: Parts, log: Logger): void {
       });
     }
   });
+}
+
+/** switchyard_operator_ack_lag_seconds: from a publish to the moment every connected proxy serves that version. */
+function createAckLag(metrics: OperatorMetrics, now: () => number) {
+  let waiting: { version: number; at: number } | null = null;
+  return {
+    published: (version: number, at: number): void => {
+      waiting = { version, at };
+    },
+    acked: (connected: readonly { version: number }[]): void => {
+      if (waiting === null || connected.length === 0) return;
+      const v = waiting.version;
+      if (connected.every((x) => x.version >= v)) {
+        metrics.ackLagSeconds(Math.max(0, now() - waiting.at) / 1000);
+        waiting = null;
+      }
+    },
+  };
 }
 
 /**

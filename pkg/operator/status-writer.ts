@@ -48,9 +48,11 @@ export interface StatusWriter {
 }
 
 interface Written {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
   readonly status: ObjectStatusBody;
   readonly rvBefore: string;
-  readonly rvAfter: string;
 }
 
 function sleepMs(ms: number): Promise<void> {
@@ -80,8 +82,10 @@ export function createStatusWriter(opts: StatusWriterOptions): StatusWriter {
   const observed = (obj: KubeObject): ObjectStatusBody | undefined => {
     const key = statusKey({ kind: obj.kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name });
     const w = written.get(key);
-    if (w !== undefined && obj.metadata.resourceVersion === w.rvBefore) return w.status;
-    if (w !== undefined && obj.metadata.resourceVersion !== w.rvAfter) written.delete(key);
+    if (w !== undefined) {
+      if (obj.metadata.resourceVersion === w.rvBefore) return w.status;
+      written.delete(key); // the cache has caught up with our write (or moved past it)
+    }
     return currentStatus(obj);
   };
 
@@ -130,8 +134,7 @@ export function createStatusWriter(opts: StatusWriterOptions): StatusWriter {
       return;
     }
     if (res.status === 200) {
-      const after = res.body as { metadata?: { resourceVersion?: string } } | undefined;
-      written.set(key, { status: entry.status, rvBefore: obj.metadata.resourceVersion ?? '', rvAfter: after?.metadata?.resourceVersion ?? '' });
+      written.set(key, { kind: entry.kind, namespace: entry.namespace, name: entry.name, status: entry.status, rvBefore: obj.metadata.resourceVersion ?? '' });
       failures.delete(key);
       opts.metrics.statusWrite('ok');
       batch.ok++;
@@ -183,6 +186,7 @@ export function createStatusWriter(opts: StatusWriterOptions): StatusWriter {
 
   function submit(entries: readonly DesiredStatus[]): number {
     if (stopped || !opts.isLeader()) return 0;
+    for (const [key, w] of written) if (opts.lookup(w.kind, w.namespace, w.name) === undefined) written.delete(key);
     let queued = 0;
     for (const e of entries) {
       const key = statusKey(e);

@@ -28,7 +28,7 @@ export interface SyncedProxy {
   readonly adminUrl: string;
   readonly holder: TableHolder;
   readonly sync: SyncClient;
-  /** Stops syncing, then drains and closes the data plane. Idempotent. */
+  /** Stops syncing while the data plane drains and closes. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -92,8 +92,8 @@ export async function startSyncedProxy(opts: SyncedProxyOptions): Promise<Synced
   });
   let closed: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    await sync.close();
-    await running.close();
+    // Readiness drops at once (the data plane's close flips it) while the stream and the last report wind down.
+    await Promise.all([sync.close(), running.close()]);
   };
   return {
     dataUrl: running.data.url, adminUrl: running.admin.url, holder: parts.holder, sync,

@@ -81,60 +81,159 @@ function badRequest(reply: FastifyReply, issues: readonly { path: readonly Prope
 }
 
 export function createSyncServer(opts: SyncServerOptions): SyncServer {
-  const log = opts.logger.child({ component: 'sync' });
-  const clock = opts.clock ?? Date.now;
-  const registry = new ProxyRegistry(clock);
-  const ackListeners = new Set<AckListener>();
-  const reportListeners = new Set<ReportListener>();
-  let leader = opts.leader ?? false;
-  let closed = false;
-  let latest: Latest | null = null;
-  const identities = new WeakMap<FastifyRequest, string>();
+  return new SyncServerImpl(opts);
+}
 
-  const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+class SyncServerImpl implements SyncServer {
+  readonly #opts: SyncServerOptions;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #registry: ProxyRegistry;
+  readonly #ackListeners = new Set<AckListener>();
+  readonly #reportListeners = new Set<ReportListener>();
+  readonly #identities = new WeakMap<FastifyRequest, string>();
+  readonly #timer: NodeJS.Timeout;
+  #leader: boolean;
+  #closed = false;
+  #latest: Latest | null = null;
+
+  constructor(opts: SyncServerOptions) {
+    this.#opts = opts;
+    this.#log = opts.logger.child({ component: 'sync' });
+    this.#clock = opts.clock ?? Date.now;
+    this.#registry = new ProxyRegistry(this.#clock);
+    this.#leader = opts.leader ?? false;
+    this.#timer = setInterval(() => this.#tick(), opts.heartbeatMs ?? 5_000);
+    this.#timer.unref();
+  }
+
+  register(app: FastifyInstance): void {
+    const onRequest = this.#authenticate;
+    app.get(SYNC_PATHS.snapshots, { onRequest }, this.#openStream);
+    app.post(SYNC_PATHS.acks, { onRequest, bodyLimit: this.#opts.maxAckBytes ?? 16 * 1024 }, this.#receiveAck);
+    app.post(SYNC_PATHS.reports, { onRequest, bodyLimit: this.#opts.maxReportBytes ?? 4 * 1024 * 1024 }, this.#receiveReport);
+  }
+
+  publish(table: RoutingTable): void {
+    if (this.#closed) return;
+    if (!this.#leader) {
+      this.#log.warn({ version: table.version }, 'not the leader: table not published');
+      return;
+    }
+    const latest = this.#latest;
+    if (latest !== null && table.version < latest.version) {
+      throw new Error(`refusing to publish version ${table.version}: version ${latest.version} was already published`);
+    }
+    if (latest !== null && table.version === latest.version && table.hash === latest.hash) return;
+    const next = { version: table.version, hash: table.hash, line: ndjsonLine(encodeSnapshot(table)) };
+    this.#latest = next;
+    const streams = this.#registry.streams();
+    for (const s of streams) s.sendSnapshot(next.line);
+    this.#log.info({ version: table.version, hash: table.hash.slice(0, 12), bytes: next.line.length, proxies: streams.length }, 'routing table published');
+  }
+
+  setLeader(next: boolean): void {
+    if (next === this.#leader) return;
+    this.#leader = next;
+    this.#log.info({ leader: next }, next ? 'sync server is the leader: streaming' : 'sync server lost leadership: closing streams');
+    if (!next) {
+      this.#latest = null;
+      this.#endStreams();
+    }
+  }
+
+  get leader(): boolean {
+    return this.#leader;
+  }
+
+  get latest(): { version: number; hash: string } | null {
+    return this.#latest === null ? null : { version: this.#latest.version, hash: this.#latest.hash };
+  }
+
+  proxies(): ProxyState[] {
+    return this.#registry.list();
+  }
+
+  onAck(cb: AckListener): () => void {
+    this.#ackListeners.add(cb);
+    return () => this.#ackListeners.delete(cb);
+  }
+
+  onReport(cb: ReportListener): () => void {
+    this.#reportListeners.add(cb);
+    return () => this.#reportListeners.delete(cb);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#endStreams();
+  }
+
+  #endStreams(): void {
+    for (const s of this.#registry.streams()) s.end();
+  }
+
+  #tick(): void {
+    const stalledAfter = this.#opts.stalledStreamMs ?? 60_000;
+    const heartbeat = ndjsonLine({ type: 'heartbeat', version: this.#latest?.version ?? 0 });
+    for (const s of this.#registry.streams()) {
+      if (s.stalledMs() > stalledAfter) {
+        this.#log.warn({ proxy: s.proxy, stalledMs: s.stalledMs() }, 'proxy is not reading its snapshot stream; closing it');
+        s.destroy();
+      } else {
+        s.sendHeartbeat(heartbeat);
+      }
+    }
+    this.#registry.forget(this.#opts.forgetAfterMs ?? 600_000);
+  }
+
+  #unavailable(reply: FastifyReply): FastifyReply {
+    return reply.code(503).header('retry-after', '1').send({ reason: this.#closed ? 'shutting down' : 'not leader' });
+  }
+
+  readonly #authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const token = bearer(req.headers.authorization);
     let identity: string | null;
     try {
-      identity = token === null ? null : await opts.auth.verify(token);
+      identity = token === null ? null : await this.#opts.auth.verify(token);
     } catch (err) {
-      log.warn({ reason: err instanceof Error ? err.message : 'unknown', remote: req.ip }, 'sync authentication unavailable');
+      this.#log.warn({ reason: err instanceof Error ? err.message : 'unknown', remote: req.ip }, 'sync authentication unavailable');
       return reply.code(503).send({ error: 'authentication unavailable' });
     }
     if (identity === null) {
-      log.warn({ remote: req.ip, path: req.routeOptions.url, tokenPresent: token !== null }, 'sync call refused: bad or missing token');
+      this.#log.warn({ remote: req.ip, path: req.routeOptions.url, tokenPresent: token !== null }, 'sync call refused: bad or missing token');
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
     }
-    identities.set(req, identity);
+    this.#identities.set(req, identity);
     return undefined;
   };
 
-  const unavailable = (reply: FastifyReply): FastifyReply =>
-    reply.code(503).header('retry-after', '1').send({ reason: closed ? 'shutting down' : 'not leader' });
-
-  const openStream = (req: FastifyRequest, reply: FastifyReply): void => {
+  readonly #openStream = (req: FastifyRequest, reply: FastifyReply): void => {
     const q = SnapshotQuery.safeParse(req.query);
     if (!q.success) {
       badRequest(reply, q.error.issues);
       return;
     }
-    if (!leader || closed) {
-      unavailable(reply);
+    if (!this.#leader || this.#closed) {
+      this.#unavailable(reply);
       return;
     }
-    const identity = identities.get(req) ?? 'unknown';
+    const identity = this.#identities.get(req) ?? 'unknown';
     reply.hijack();
     const res = reply.raw;
     req.raw.socket.setNoDelay(true);
     req.raw.socket.setKeepAlive(true, 30_000);
     res.writeHead(200, { 'content-type': NDJSON, 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     res.flushHeaders();
-    const stream = new SnapshotStream(q.data.proxy, res, clock);
-    const previous = registry.connect(q.data, identity, stream, latest);
-    previous?.end();
+    const stream = new SnapshotStream(q.data.proxy, res, this.#clock);
+    const latest = this.#latest;
+    this.#registry.connect(q.data, identity, stream, latest)?.end();
     res.once('close', () => {
-      if (registry.disconnect(stream)) log.info({ proxy: stream.proxy }, 'proxy disconnected');
+      if (this.#registry.disconnect(stream)) this.#log.info({ proxy: stream.proxy }, 'proxy disconnected');
     });
-    log.info({ proxy: q.data.proxy, identity, have: q.data.have ?? 0, latest: latest?.version ?? 0 }, 'proxy connected');
+    this.#log.info({ proxy: q.data.proxy, identity, have: q.data.have ?? 0, latest: latest?.version ?? 0 }, 'proxy connected');
     if (latest !== null && (q.data.have !== latest.version || (q.data.hash !== undefined && q.data.hash !== latest.hash))) {
       stream.sendSnapshot(latest.line);
     } else {
@@ -142,98 +241,25 @@ export function createSyncServer(opts: SyncServerOptions): SyncServer {
     }
   };
 
-  const receiveAck = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    if (!leader || closed) return unavailable(reply);
+  readonly #receiveAck = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (!this.#leader || this.#closed) return this.#unavailable(reply);
     const parsed = AckMessage.safeParse(req.body);
     if (!parsed.success) return badRequest(reply, parsed.error.issues);
     const ack = parsed.data;
-    const state = registry.ack(ack, identities.get(req) ?? 'unknown');
-    if (ack.ok) log.debug({ proxy: ack.proxy, version: ack.version }, 'proxy acknowledged');
-    else log.warn({ proxy: ack.proxy, version: ack.version, error: ack.error }, 'proxy refused a snapshot (NACK)');
-    emit(log, ackListeners, ack, state);
+    const state = this.#registry.ack(ack, this.#identities.get(req) ?? 'unknown');
+    if (ack.ok) this.#log.debug({ proxy: ack.proxy, version: ack.version }, 'proxy acknowledged');
+    else this.#log.warn({ proxy: ack.proxy, version: ack.version, error: ack.error }, 'proxy refused a snapshot (NACK)');
+    emit(this.#log, this.#ackListeners, ack, state);
     return reply.code(204).send();
   };
 
-  const receiveReport = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    if (!leader || closed) return unavailable(reply);
+  readonly #receiveReport = (req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (!this.#leader || this.#closed) return this.#unavailable(reply);
     const parsed = ReportMessage.safeParse(req.body);
     if (!parsed.success) return badRequest(reply, parsed.error.issues);
-    const identity = identities.get(req) ?? 'unknown';
-    registry.seen(parsed.data.proxy, identity);
-    emit(log, reportListeners, parsed.data, identity);
+    const identity = this.#identities.get(req) ?? 'unknown';
+    this.#registry.seen(parsed.data.proxy, identity);
+    emit(this.#log, this.#reportListeners, parsed.data, identity);
     return reply.code(204).send();
-  };
-
-  const tick = (): void => {
-    const stalledAfter = opts.stalledStreamMs ?? 60_000;
-    const heartbeat = ndjsonLine({ type: 'heartbeat', version: latest?.version ?? 0 });
-    for (const s of registry.streams()) {
-      if (s.stalledMs() > stalledAfter) {
-        log.warn({ proxy: s.proxy, stalledMs: s.stalledMs() }, 'proxy is not reading its snapshot stream; closing it');
-        s.destroy();
-      } else {
-        s.sendHeartbeat(heartbeat);
-      }
-    }
-    registry.forget(opts.forgetAfterMs ?? 600_000);
-  };
-  const timer = setInterval(tick, opts.heartbeatMs ?? 5_000);
-  timer.unref();
-
-  const endStreams = (): void => {
-    for (const s of registry.streams()) s.end();
-  };
-
-  return {
-    register(app: FastifyInstance): void {
-      app.get(SYNC_PATHS.snapshots, { onRequest: authenticate }, openStream);
-      app.post(SYNC_PATHS.acks, { onRequest: authenticate, bodyLimit: opts.maxAckBytes ?? 16 * 1024 }, receiveAck);
-      app.post(SYNC_PATHS.reports, { onRequest: authenticate, bodyLimit: opts.maxReportBytes ?? 4 * 1024 * 1024 }, receiveReport);
-    },
-    publish(table: RoutingTable): void {
-      if (closed) return;
-      if (!leader) {
-        log.warn({ version: table.version }, 'not the leader: table not published');
-        return;
-      }
-      if (latest !== null && table.version < latest.version) {
-        throw new Error(`refusing to publish version ${table.version}: version ${latest.version} was already published`);
-      }
-      if (latest !== null && table.version === latest.version && table.hash === latest.hash) return;
-      latest = { version: table.version, hash: table.hash, line: ndjsonLine(encodeSnapshot(table)) };
-      const streams = registry.streams();
-      for (const s of streams) s.sendSnapshot(latest.line);
-      log.info({ version: table.version, hash: table.hash.slice(0, 12), bytes: latest.line.length, proxies: streams.length }, 'routing table published');
-    },
-    setLeader(next: boolean): void {
-      if (next === leader) return;
-      leader = next;
-      log.info({ leader }, next ? 'sync server is the leader: streaming' : 'sync server lost leadership: closing streams');
-      if (!next) {
-        latest = null;
-        endStreams();
-      }
-    },
-    get leader() {
-      return leader;
-    },
-    get latest() {
-      return latest === null ? null : { version: latest.version, hash: latest.hash };
-    },
-    proxies: () => registry.list(),
-    onAck(cb: AckListener): () => void {
-      ackListeners.add(cb);
-      return () => ackListeners.delete(cb);
-    },
-    onReport(cb: ReportListener): () => void {
-      reportListeners.add(cb);
-      return () => reportListeners.delete(cb);
-    },
-    close(): void {
-      if (closed) return;
-      closed = true;
-      clearInterval(timer);
-      endStreams();
-    },
   };
 }

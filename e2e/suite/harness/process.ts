@@ -21,6 +21,12 @@ export interface Exit {
   readonly signal: NodeJS.Signals | null;
 }
 
+/** One run of a process: epoch ms of its start and of its exit (undefined while running). */
+export interface Incarnation {
+  readonly startedAt: number;
+  exitedAt: number | undefined;
+}
+
 export interface ManagedProcess {
   readonly name: string;
   readonly logFile: string;
@@ -30,6 +36,8 @@ export interface ManagedProcess {
   readonly running: boolean;
   /** How many times it was started. */
   readonly starts: number;
+  /** Every run so far, oldest first (the log has one "=====" banner per run, in the same order). */
+  readonly history: readonly Incarnation[];
   /** Resolves when the current incarnation exits. */
   exited(): Promise<Exit>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
@@ -82,6 +90,7 @@ function createManaged(spec: ProcessSpec, logDir: string, live: Set<ChildProcess
   let child: ChildProcess | undefined;
   let exit: Promise<Exit> = Promise.resolve({ code: null, signal: null });
   let starts = 0;
+  const history: Incarnation[] = [];
 
   const isRunning = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;
 
@@ -99,12 +108,16 @@ function createManaged(spec: ProcessSpec, logDir: string, live: Set<ChildProcess
       });
       child = c;
       live.add(c);
+      const run: Incarnation = { startedAt: Date.now(), exitedAt: undefined };
+      history.push(run);
       exit = new Promise<Exit>((resolve) => {
         c.once('exit', (code, signal) => {
+          run.exitedAt = Date.now();
           live.delete(c);
           resolve({ code, signal });
         });
         c.once('error', () => {
+          run.exitedAt ??= Date.now();
           live.delete(c);
           resolve({ code: null, signal: null });
         });
@@ -138,6 +151,7 @@ function createManaged(spec: ProcessSpec, logDir: string, live: Set<ChildProcess
     get starts() {
       return starts;
     },
+    history,
     exited: () => exit,
     stop: (graceMs = 5_000) => terminate('SIGTERM', graceMs),
     kill: () => terminate('SIGKILL', 0),

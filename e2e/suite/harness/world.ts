@@ -81,8 +81,11 @@ export interface World {
   readonly operators: readonly OperatorNode[];
   readonly proxies: ProxyNode[];
   dataUrls(): string[];
-  /** Starts another proxy process (optionally against other sync URLs). */
-  addProxy(opts?: { readonly id?: string; readonly syncUrls?: readonly string[] }): Promise<ProxyNode>;
+  /**
+   * Starts another proxy process (optionally against other sync URLs). `track: false` keeps it out of `proxies` (and
+   * so out of every "all proxies" wait): for a proxy fed by something other than the operators.
+   */
+  addProxy(opts?: { readonly id?: string; readonly syncUrls?: readonly string[]; readonly track?: boolean }): Promise<ProxyNode>;
   operatorState(op: OperatorNode): Promise<OperatorState | null>;
   /** The operators that say they lead (normally one). */
   leaders(): Promise<OperatorNode[]>;
@@ -192,13 +195,13 @@ async function populate(opts: WorldOptions, cluster: Cluster, procs: ProcessGrou
   for (const op of operators) await waitHttpReady(op.proc, `${op.adminUrl}/healthz`, 60_000);
 
   const proxies: ProxyNode[] = [];
-  const addProxy = async (o: { id?: string; syncUrls?: readonly string[] } = {}): Promise<ProxyNode> => {
-    const id = o.id ?? `proxy-${proxies.length}`;
+  const addProxy = async (o: { id?: string; syncUrls?: readonly string[]; track?: boolean } = {}): Promise<ProxyNode> => {
+    const id = o.id ?? `proxy-${procs.all.filter((p) => p.name.startsWith('proxy-')).length}`;
     const [dataPort, adminPort] = [await freePort(), await freePort()];
     const syncUrls = o.syncUrls ?? operators.map((op) => op.syncUrl);
     const proc = procs.spawn({ name: id, args: proxyArgs(id, syncUrls, tokenFile, dataPort, adminPort) });
     const node = { proc, id, dataUrl: `http://127.0.0.1:${dataPort}`, adminUrl: `http://127.0.0.1:${adminPort}` };
-    proxies.push(node);
+    if (o.track !== false) proxies.push(node);
     return node;
   };
   for (let i = 0; i < (opts.proxies ?? 3); i++) await addProxy();
@@ -257,7 +260,8 @@ async function populate(opts: WorldOptions, cluster: Cluster, procs: ProcessGrou
         if (published === null) return undefined;
         const live = proxies.filter((p) => p.proc.running);
         const tables = await Promise.all(live.map((p) => world.proxyTable(p)));
-        return tables.every((t) => t !== null && t.version === published.version && t.hash === published.hash) ? published : undefined;
+        const done = tables.every((t) => t !== null && t.version === published.version && t.hash === published.hash);
+        return done ? { version: published.version, hash: published.hash } : undefined;
       }, { timeoutMs, what: 'every proxy to serve the leader\'s latest table' });
     },
     metrics: (url) => getText(`${url}/metrics`),

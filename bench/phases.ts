@@ -103,9 +103,10 @@ export interface LatencyPhase {
 export async function latencyPhase(env: BenchEnv, rate: number, log: (s: string) => void): Promise<LatencyPhase> {
   log(`latency: direct at ${rate} RPS…`);
   const direct = await measuredRun(env, 'direct', rate);
-  await sleep(500);
+  await settle(env, log);
   log(`latency: via gateway at ${rate} RPS…`);
   const gateway = await measuredRun(env, 'gateway', rate);
+  await settle(env, log);
   const diff = (k: 'p50_ms' | 'p90_ms' | 'p99_ms'): number =>
     Math.round((gateway.load.latency[k] - direct.load.latency[k]) * 1000) / 1000;
   return { rate, direct, gateway, added_p50_ms: diff('p50_ms'), added_p90_ms: diff('p90_ms'), added_p99_ms: diff('p99_ms') };
@@ -124,40 +125,106 @@ export function judgeStep(load: LoadResult, c: Criteria): string[] {
 export interface ThroughputPhase {
   readonly criteria: Criteria;
   readonly steps: readonly StepResult[];
-  /** Highest step rate that met every criterion (0 when none did). */
+  /** Highest step rate (staircase or refinement) that met every criterion (0 when none did). */
   readonly max_sustained_rps: number;
   /**
    * The first failing rate re-run directly against the mock: when it fails too, the harness (generator + mock on
    * one core) was the limit, not the gateway, and max_sustained_rps is a lower bound.
    */
-  readonly direct_check: { readonly rate: number; readonly pass: boolean; readonly reasons: readonly string[]; readonly run: RunResult } | null;
+  readonly direct_check: DirectCheck | null;
 }
 
-/** Step the rate up via the gateway until a step fails the criteria. */
-export async function throughputPhase(
-  env: BenchEnv, rates: readonly number[], criteria: Criteria, log: (s: string) => void,
-): Promise<ThroughputPhase> {
+export interface DirectCheck {
+  readonly rate: number;
+  readonly pass: boolean;
+  readonly reasons: readonly string[];
+  readonly run: RunResult;
+}
+
+async function step(env: BenchEnv, rate: number, criteria: Criteria, log: (s: string) => void): Promise<StepResult> {
+  log(`throughput: via gateway at ${rate} RPS…`);
+  const run = await measuredRun(env, 'gateway', rate);
+  const reasons = judgeStep(run.load, criteria);
+  const pass = reasons.length === 0;
+  log(`  p99 ${run.load.latency.p99_ms} ms, achieved ${run.load.achieved_rps} RPS, errors ${(run.load.error_rate * 100).toFixed(3)}%, ` +
+    `gateway CPU ${run.gateway_cpu_pct}% (waited ${run.gateway_runqueue_wait_pct ?? 'n/a'}%), generator+mock CPU ${run.harness_cpu_pct}% ` +
+    `→ ${pass ? 'ok' : `fail (${reasons.join('; ')})`}`);
+  await settle(env, log);
+  return { ...run, rate, pass, reasons };
+}
+
+/**
+ * Wait until the gateway is idle (under 5% CPU over 500 ms, at most 20 s): after an overloaded step it may still be
+ * working through requests the generator gave up on, which would spoil the next step.
+ */
+export async function settle(env: BenchEnv, log: (s: string) => void): Promise<void> {
+  const deadline = performance.now() + 20_000;
+  await sleep(500);
+  for (;;) {
+    const c0 = cpuSample(env.gatewayPid, env.ticksPerSecond).cpuUs;
+    await sleep(500);
+    const pct = ((cpuSample(env.gatewayPid, env.ticksPerSecond).cpuUs - c0) / 500_000) * 100;
+    if (pct < 5) return;
+    if (performance.now() > deadline) {
+      log(`  gateway still at ${Math.round(pct)}% CPU 20 s after the run: continuing anyway`);
+      return;
+    }
+  }
+}
+
+/** Re-run the failing rate directly against the mock: did the harness or the gateway give out? */
+async function directCheck(env: BenchEnv, rate: number, criteria: Criteria, log: (s: string) => void): Promise<DirectCheck> {
+  log(`throughput: direct at ${rate} RPS (is the harness the limit?)…`);
+  const run = await measuredRun(env, 'direct', rate);
+  const reasons = judgeStep(run.load, criteria);
+  log(`  direct: ${reasons.length === 0 ? 'ok, so the gateway is the limit' : `also fails (${reasons.join('; ')}): harness-limited`}`);
+  return { rate, pass: reasons.length === 0, reasons, run };
+}
+
+export interface StaircaseOptions {
+  readonly rates: readonly number[];
+  readonly criteria: Criteria;
+  /** A rate already known to pass (e.g. the latency phase's), the floor for refinement; 0 if none. */
+  readonly knownGood: number;
+  /** Bisection runs between the last passing and the first failing rate. */
+  readonly refineSteps: number;
+}
+
+/** Round to a "nice" step of 250 RPS (or 50 below 1,000). */
+function niceRate(v: number): number {
+  const unit = v < 1000 ? 50 : 250;
+  return Math.max(unit, Math.round(v / unit) * unit);
+}
+
+/**
+ * Step the rate up via the gateway until a step fails the criteria, then bisect between the last passing and the
+ * failing rate `refineSteps` times, and finally re-run the failing rate directly to see who gave out.
+ */
+export async function throughputPhase(env: BenchEnv, opts: StaircaseOptions, log: (s: string) => void): Promise<ThroughputPhase> {
+  const { criteria } = opts;
   const steps: StepResult[] = [];
   let best = 0;
-  for (const rate of rates) {
-    log(`throughput: via gateway at ${rate} RPS…`);
-    const run = await measuredRun(env, 'gateway', rate);
-    const reasons = judgeStep(run.load, criteria);
-    const step: StepResult = { ...run, rate, pass: reasons.length === 0, reasons };
-    steps.push(step);
-    log(`  p99 ${run.load.latency.p99_ms} ms, achieved ${run.load.achieved_rps} RPS, errors ${(run.load.error_rate * 100).toFixed(3)}%, ` +
-      `gateway CPU ${run.gateway_cpu_pct}% (waited ${run.gateway_runqueue_wait_pct ?? 'n/a'}%), generator+mock CPU ${run.harness_cpu_pct}% ` +
-      `→ ${step.pass ? 'ok' : `stop (${reasons.join('; ')})`}`);
-    if (!step.pass) {
-      await sleep(1000);
-      log(`throughput: direct at ${rate} RPS (is the harness the limit?)…`);
-      const direct = await measuredRun(env, 'direct', rate);
-      const why = judgeStep(direct.load, criteria);
-      log(`  direct: ${why.length === 0 ? 'ok, so the gateway is the limit' : `also fails (${why.join('; ')}): harness-limited`}`);
-      return { criteria, steps, max_sustained_rps: best, direct_check: { rate, pass: why.length === 0, reasons: why, run: direct } };
+  let failed = 0;
+  for (const rate of opts.rates) {
+    const s = await step(env, rate, criteria, log);
+    steps.push(s);
+    if (!s.pass) {
+      failed = rate;
+      break;
     }
     best = rate;
-    await sleep(1000);
   }
-  return { criteria, steps, max_sustained_rps: best, direct_check: null };
+  if (failed === 0) return { criteria, steps, max_sustained_rps: best, direct_check: null };
+  let lo = Math.max(best, opts.knownGood < failed ? opts.knownGood : 0);
+  let hi = failed;
+  for (let i = 0; i < opts.refineSteps; i++) {
+    const mid = niceRate((lo + hi) / 2);
+    if (mid <= lo || mid >= hi) break;
+    const s = await step(env, mid, criteria, log);
+    steps.push(s);
+    if (s.pass) lo = mid;
+    else hi = mid;
+    if (s.pass) best = Math.max(best, mid);
+  }
+  return { criteria, steps, max_sustained_rps: best, direct_check: await directCheck(env, failed, criteria, log) };
 }

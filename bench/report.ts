@@ -104,10 +104,21 @@ function latencyLine(label: string, r: RunResult): string {
     `(achieved ${r.load.achieved_rps} RPS, errors ${r.load.errors + r.load.timeouts}, non-2xx ${r.load.non2xx}${cpu})`;
 }
 
-function busyWarning(e: Environment): string[] {
+/** Warnings when other processes competed for the CPUs: before the run (load average) or during it (run queue). */
+function busyWarnings(r: BenchResults): string[] {
+  const e = r.environment;
+  const out: string[] = [];
   const load = e.loadavg_at_start[0] ?? 0;
-  if (load < e.cpus * 0.5) return [];
-  return [`WARNING: load average ${load.toFixed(2)} on ${e.cpus} CPUs before the run: other processes share the cores, so treat the figures as rough.`];
+  if (load >= e.cpus * 0.5) {
+    out.push(`WARNING: load average ${load.toFixed(2)} on ${e.cpus} CPUs before the run: other processes share the cores, so treat the figures as rough.`);
+  }
+  const waits = [r.latency_runs.gateway, ...r.throughput.steps].map((x) => x.gateway_runqueue_wait_pct ?? 0);
+  const worst = Math.max(0, ...waits);
+  if (worst > 10) {
+    out.push(`WARNING: the gateway waited for its CPU up to ${worst}% of a run's time (other processes on its core): ` +
+      'latency and throughput are pessimistic; CPU µs per request is still meaningful.');
+  }
+  return out;
 }
 
 function directCheckLines(tp: ThroughputPhase): string[] {
@@ -126,7 +137,7 @@ export function formatSummary(r: BenchResults): string {
     `Switchyard benchmark — node ${e.node_version}, ${e.cpu_model} (${e.cpus} CPUs), ${e.pinning}`,
     `load average at start: ${e.loadavg_at_start.map((v) => v.toFixed(2)).join(' ')}; ` +
       `${e.duration_s} s per run after ${e.warmup_s} s warm-up, ${e.connections} connections${e.quick ? ' (quick)' : ''}`,
-    ...busyWarning(e),
+    ...busyWarnings(r),
     '',
     `Latency at ${r.rate} RPS (open loop, from scheduled send time):`,
     latencyLine('direct', r.latency_runs.direct),

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { formatProfile, summariseProfile } from './cpu-profile.ts';
 import { writeBenchConfig } from './gateway-config.ts';
-import { latencyPhase, measuredRun, throughputPhase } from './phases.ts';
+import { judgeStep, latencyPhase, measuredRun, throughputPhase } from './phases.ts';
 import type { BenchEnv, Criteria } from './phases.ts';
 import { clockTicksPerSecond, commandExists, cpuSample, createProcessGroup, statusMb } from './procs.ts';
 import type { ProcessGroup } from './procs.ts';
@@ -116,7 +116,8 @@ async function benchmark(ctx: Ctx, environ: Environment): Promise<void> {
   log(`gateway ready (pid ${gw}), idle RSS ${rssIdle} MB, idle CPU ${idleCpuPct}%`);
   const lat = await latencyPhase(env, flags.rate, log);
   const criteria: Criteria = { maxErrorRate: 0.001, maxP99Ms: flags.maxP99Ms, minAchievedRatio: 0.97 };
-  const tp = await throughputPhase(env, flags.steps, criteria, log);
+  const knownGood = judgeStep(lat.gateway.load, criteria).length === 0 ? flags.rate : 0;
+  const tp = await throughputPhase(env, { rates: flags.steps, criteria, knownGood, refineSteps: flags.quick ? 1 : 3 }, log);
   const mem: Memory = {
     rss_idle_mb: rssIdle, rss_after_mb: statusMb(gw, 'VmRSS'), rss_peak_mb: statusMb(gw, 'VmHWM'), idle_cpu_pct: idleCpuPct,
   };
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
       void group.stopAll(1000).finally(() => process.exit(130));
     });
   }
-  const phases = flags.profile ? 1 : 2 + flags.steps.length;
+  const phases = flags.profile ? 1 : 2 + flags.steps.length + 4;
   const budgetMs = (phases * (flags.durationS + flags.warmupS + 10) + 90) * 1000;
   const watchdog = setTimeout(() => {
     log(`run exceeded its ${Math.round(budgetMs / 1000)} s budget: stopping`);

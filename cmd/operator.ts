@@ -143,7 +143,7 @@ async function buildAuth(s: Settings, env: CliIO['env'], kc: import('@kubernetes
 
 interface BannerInput {
   readonly version: string;
-  readonly s: Settings;
+  readonly s: Pick<Settings, 'namespace' | 'leaseName' | 'identity' | 'lease'>;
   readonly server: string;
   readonly source: string;
   readonly leaseNamespace: string;

@@ -177,4 +177,27 @@ describe('operator status on a real API server', () => {
     expect(metricValue(m1, 'switchyard_operator_reconciles_total') - metricValue(m0, 'switchyard_operator_reconciles_total')).toBe(0);
     expect(metricValue(m1, 'switchyard_operator_status_writes_total', { result: 'ok' }) - metricValue(m0, 'switchyard_operator_status_writes_total', { result: 'ok' })).toBe(1);
   });
+
+  it('a provider failing on the proxy is ejected from the next table and gets Healthy=False; its neighbour stays Healthy', async () => {
+    await applyAll(env.kube, [
+      provider(NS, 'flaky', { type: 'fake', models: [{ name: 'fake-small' }], fake: { failureRate: 1 } }),
+      route(NS, 'mixed', { model: 'mixed', targets: [{ provider: 'flaky', model: 'fake-small', weight: 1 }, { provider: 'fake', model: 'fake-small', weight: 1 }] }),
+    ]);
+    await waitFor('mixed to be programmed', async () => condition(await get('ModelRoute', 'mixed'), 'Programmed')?.status === 'True');
+    for (let i = 0; i < 40; i++) await chat('mixed');
+    const t0 = performance.now();
+    const flaky = await waitFor('flaky Healthy=False', async () => {
+      const o = await get('Provider', 'flaky');
+      return condition(o, 'Healthy')?.status === 'False' ? o : undefined;
+    }, 15_000);
+    console.log(`status e2e: traffic → Healthy=False in ${Math.round(performance.now() - t0)} ms`);
+    expect(condition(flaky, 'Healthy')?.reason).toBe('Ejected');
+    expect(condition(flaky, 'Healthy')?.message).toMatch(/ejected: .*%/);
+    expect(condition(await get('Provider', 'fake'), 'Healthy')).toMatchObject({ status: 'True', reason: 'Healthy' });
+    await waitFor('the ejected target to leave the proxy\'s table', () => {
+      const r = proxy.holder.table?.routes.find((x) => x.name === 'mixed');
+      return r !== undefined && r.targets.every((t) => t.provider !== `${NS}/flaky`) && r.targets.length === 1;
+    });
+    for (let i = 0; i < 5; i++) expect(await chat('mixed')).toBe(200);
+  });
 });

@@ -11,7 +11,7 @@ import type { TargetSpec } from './harness/objects.ts';
 import { useWorld } from './harness/suite.ts';
 import { startKeyedUpstream } from './harness/upstream.ts';
 import type { KeyedUpstream } from './harness/upstream.ts';
-import { sleep, waitFor } from './harness/wait.ts';
+import { waitFor } from './harness/wait.ts';
 import type { DebugTable } from './harness/world.ts';
 
 const NS = 'team-traffic';

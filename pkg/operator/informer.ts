@@ -117,6 +117,9 @@ export function createInformer(opts: InformerOptions): Informer {
       if (cont) params.set('continue', cont);
       selectors(params);
       const res = await opts.transport.request({ method: 'GET', path: `${path}?${params}`, signal: stopper.signal, timeoutMs: 60_000 });
+      if (res.status === 404 && opts.resource.group !== '') {
+        throw httpError(res, `list ${opts.resource.plural} (is the ${opts.resource.plural}.${opts.resource.group} CRD installed? kubectl apply -f crds/)`);
+      }
       if (res.status !== 200 || !isRecord(res.body)) throw httpError(res, `list ${opts.resource.plural}`);
       const meta = isRecord(res.body.metadata) ? res.body.metadata : {};
       for (const raw of Array.isArray(res.body.items) ? res.body.items : []) {

@@ -3,7 +3,6 @@
 // observedGeneration is set on the status and on every condition; lastTransitionTime is kept unless the condition's
 // status value changes (C11). sameStatus() is what decides whether a write is needed at all.
 import { ConditionType } from '../api/conditions.ts';
-import { canonicalJSON } from '../compiler/hash.ts';
 import type { ObjectStatus } from '../table/types.ts';
 import { isRecord } from './kube/object.ts';
 import type { KubeObject } from './kube/object.ts';
@@ -138,8 +137,9 @@ export function desiredStatus(
   return generation === undefined ? { conditions } : { observedGeneration: generation, conditions };
 }
 
-function conditionKey(c: StatusCondition): string {
-  return canonicalJSON([c.type, c.status, c.reason, c.message, c.observedGeneration ?? null, c.lastTransitionTime ?? null]);
+function sameCondition(a: StatusCondition, b: StatusCondition): boolean {
+  return a.status === b.status && a.reason === b.reason && a.message === b.message
+    && (a.observedGeneration ?? null) === (b.observedGeneration ?? null) && (a.lastTransitionTime ?? null) === (b.lastTransitionTime ?? null);
 }
 
 /** Equal when observedGeneration and every condition (as a set by type) are the same. */
@@ -147,6 +147,9 @@ export function sameStatus(a: ObjectStatusBody | undefined, b: ObjectStatusBody)
   if (a === undefined) return false;
   if ((a.observedGeneration ?? null) !== (b.observedGeneration ?? null)) return false;
   if (a.conditions.length !== b.conditions.length) return false;
-  const keys = new Set(a.conditions.map(conditionKey));
-  return b.conditions.every((c) => keys.has(conditionKey(c)));
+  for (const c of b.conditions) {
+    const other = a.conditions.find((x) => x.type === c.type);
+    if (other === undefined || !sameCondition(other, c)) return false;
+  }
+  return true;
 }

@@ -20,7 +20,7 @@ export interface WaitOptions {
 export async function waitFor<T>(cond: () => Promise<T | undefined | false> | T | undefined | false, opts: WaitOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
-  let last: unknown = undefined;
+  let last: unknown;
   for (;;) {
     try {
       const v = await cond();
@@ -43,17 +43,4 @@ function describe(v: unknown): string {
   } catch {
     return String(v);
   }
-}
-
-/** Fails when `cond` ever returns true within `ms` (polled). Returns how many polls ran. */
-export async function holdsFor(ms: number, check: () => Promise<string | null> | string | null, intervalMs = 250): Promise<number> {
-  const end = Date.now() + ms;
-  let polls = 0;
-  while (Date.now() < end) {
-    const problem = await check();
-    polls++;
-    if (problem !== null) throw new Error(`invariant broken after ${polls} polls: ${problem}`);
-    await sleep(intervalMs);
-  }
-  return polls;
 }

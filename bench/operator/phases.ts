@@ -1,0 +1,221 @@
+// The measured phases of the control-plane benchmark: in-process compile, the operator's first publish, propagation
+// of single-route changes to every proxy connection, and a new proxy's full sync.
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { fetch } from 'undici';
+import type { KubeClient } from '../../e2e/support/kube.ts';
+import { compile } from '../../pkg/compiler/index.ts';
+import { encodeSnapshot, ndjsonLine } from '../../pkg/sync/protocol.ts';
+import { freePort } from '../procs.ts';
+import type { Managed, ProcessGroup } from '../procs.ts';
+import { NS, listAll, routeName, providerName, weightPatch } from './objects.ts';
+import { summary } from './results.ts';
+import type { CompileStats, NewProxyStats, PropagationStats } from './results.ts';
+import { spawnWorker, waitEvents } from './workers.ts';
+import type { Worker } from './workers.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const CLI = join(ROOT, 'cmd', 'switchyard.ts');
+const API = 'switchyard.dev/v1alpha1';
+
+export async function compilePhase(kube: KubeClient, runs: number): Promise<CompileStats> {
+  const objects = [
+    ...(await listAll(kube, API, 'Provider')), ...(await listAll(kube, API, 'ModelRoute')), ...(await listAll(kube, 'v1', 'Secret')),
+  ];
+  const times: number[] = [];
+  let result = compile(objects, { version: 1 }); // warm-up
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    result = compile(objects, { version: 1 });
+    times.push(performance.now() - t0);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const t = result.table;
+  const snapshot = encodeSnapshot(t);
+  return {
+    runsMs: times.map((x) => Math.round(x)),
+    medianMs: Math.round(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN),
+    maxMs: Math.round(sorted[sorted.length - 1] ?? Number.NaN),
+    tableBytes: snapshot.bytes,
+    snapshotLineBytes: ndjsonLine(snapshot).length,
+    routes: t.routes.length,
+    providers: Object.keys(t.providers).length,
+  };
+}
+
+export interface OperatorProc {
+  readonly m: Managed;
+  readonly syncUrl: string;
+  readonly adminUrl: string;
+}
+
+interface OperatorState {
+  readonly leader: boolean;
+  readonly published: { readonly version: number; readonly hash: string } | null;
+  readonly proxies: readonly { readonly id: string; readonly connected: boolean; readonly version: number }[];
+}
+
+export async function operatorState(op: OperatorProc): Promise<OperatorState | null> {
+  try {
+    const res = await fetch(`${op.adminUrl}/debug/operator`, { signal: AbortSignal.timeout(5_000) });
+    return res.status === 200 ? ((await res.json()) as OperatorState) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function metricsText(op: OperatorProc): Promise<string> {
+  const res = await fetch(`${op.adminUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  return res.text();
+}
+
+export function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const l of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(l);
+    if (m !== null && m[1] === name) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+/** Starts `switchyard operator`; resolves once it leads and has published, with the time that took. */
+export async function startOperator(group: ProcessGroup, kubeconfig: string, logDir: string, tokenSecret: string): Promise<{ op: OperatorProc; firstPublishMs: number }> {
+  const [syncPort, adminPort] = [await freePort(), await freePort()];
+  const t0 = performance.now();
+  const m = group.spawnNode({
+    name: 'operator',
+    args: [CLI, 'operator', '--kubeconfig', kubeconfig, '--lease-namespace', 'switchyard-system', '--identity', 'bench-operator',
+      '--sync-port', String(syncPort), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--sync-token-secret', tokenSecret],
+    stdout: 'pipe',
+  });
+  m.child.stdout?.pipe(createWriteStream(join(logDir, 'operator.log')));
+  const op = { m, syncUrl: `http://127.0.0.1:${syncPort}`, adminUrl: `http://127.0.0.1:${adminPort}` };
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (m.child.exitCode !== null) throw new Error(`the operator exited: ${m.stderrTail().slice(-2000)}`);
+    const st = await operatorState(op);
+    if (st?.leader === true && st.published !== null) return { op, firstPublishMs: Math.round(performance.now() - t0) };
+    if (Date.now() > deadline) throw new Error('the operator did not publish within 180 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Spawns the workers holding `connections` sync connections; resolves once every connection serves a table. */
+export async function startProxies(group: ProcessGroup, op: OperatorProc, token: string, connections: number, workers: number): Promise<Worker[]> {
+  const out: Worker[] = [];
+  for (let i = 0; i < workers; i++) {
+    const n = Math.floor(connections / workers) + (i < connections % workers ? 1 : 0);
+    out.push(spawnWorker(group, `worker${i}`, op.syncUrl, token, n));
+  }
+  await waitEvents(out, (ev) => (ev.filter((e) => e.type === 'first').length >= connections ? true : undefined), 180_000, 'every connection\'s first table');
+  return out;
+}
+
+/** Polls the operator until every connected proxy has ACKed `version`; returns the epoch ms it saw that. */
+async function ackedAt(op: OperatorProc, version: number, connections: number): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const st = await operatorState(op);
+    const live = st?.proxies.filter((p) => p.connected) ?? [];
+    if (live.length >= connections && live.every((p) => p.version >= version)) return Date.now();
+    if (Date.now() > deadline) throw new Error(`not every proxy ACKed v${version} within 60 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+interface ChangeSample {
+  readonly served: number;
+  readonly acked: number;
+  readonly first: number;
+  readonly each: readonly number[];
+}
+
+async function oneChange(kube: KubeClient, op: OperatorProc, workers: readonly Worker[], id: number, routes: number, providers: number): Promise<ChangeSample> {
+  const connections = workers.reduce((n, w) => n + w.connections, 0);
+  const i = (id * 7919) % routes;
+  const weight = 10 + id;
+  const expect = { cmd: 'expect', id, route: `${NS}/${routeName(i)}`, provider: `${NS}/${providerName((i + 1) % providers)}`, weight };
+  for (const w of workers) w.send(expect);
+  await waitEvents(workers, (ev) => (ev.filter((e) => e.type === 'expecting' && e.id === id).length >= workers.length ? true : undefined), 10_000, `workers to expect change ${id}`);
+  const path = `${await kube.collectionPath(API, 'ModelRoute', NS)}/${routeName(i)}`;
+  const t0 = Date.now();
+  const res = await kube.request('PATCH', path, weightPatch(i, providers, weight), 'application/merge-patch+json');
+  if (res.status !== 200) throw new Error(`PATCH ${path}: HTTP ${res.status}`);
+  const served = await waitEvents(workers, (ev) => {
+    const s = ev.filter((e) => e.type === 'served' && e.id === id);
+    return s.length >= connections ? s : undefined;
+  }, 60_000, `every connection to serve change ${id}`);
+  const version = Math.max(...served.map((e) => e.version ?? 0));
+  const acked = await ackedAt(op, version, connections);
+  const each = served.map((e) => (e.at ?? t0) - t0);
+  return { served: Math.max(...each), acked: acked - t0, first: Math.min(...each), each };
+}
+
+export async function propagationPhase(kube: KubeClient, op: OperatorProc, workers: readonly Worker[], changes: number, routes: number, providers: number): Promise<PropagationStats> {
+  const m0 = await metricsText(op);
+  const samples: ChangeSample[] = [];
+  for (let id = 0; id < changes; id++) {
+    samples.push(await oneChange(kube, op, workers, id, routes, providers));
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const m1 = await metricsText(op);
+  const lagSum = metricSum(m1, 'switchyard_operator_ack_lag_seconds_sum') - metricSum(m0, 'switchyard_operator_ack_lag_seconds_sum');
+  const lagCount = metricSum(m1, 'switchyard_operator_ack_lag_seconds_count') - metricSum(m0, 'switchyard_operator_ack_lag_seconds_count');
+  return {
+    changes,
+    connections: workers.reduce((n, w) => n + w.connections, 0),
+    workers: workers.length,
+    servedMs: summary(samples.map((s) => s.served)),
+    ackedMs: summary(samples.map((s) => s.acked)),
+    totalMs: summary(samples.map((s) => Math.max(s.served, s.acked))),
+    firstServedMs: summary(samples.map((s) => s.first)),
+    perConnectionMs: summary(samples.flatMap((s) => s.each)),
+    operatorAckLagMeanMs: lagCount > 0 ? Math.round((lagSum / lagCount) * 1000) : Number.NaN,
+  };
+}
+
+async function waitReady(url: string, m: Managed, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (m.child.exitCode !== null) throw new Error(`${m.name} exited: ${m.stderrTail().slice(-2000)}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${m.name}: ${url} not ready within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A fresh sync connection (in a fresh worker process), and a fresh `switchyard proxy` process, `runs` times each. */
+export async function newProxyPhase(group: ProcessGroup, op: OperatorProc, token: string, tokenFile: string, runs: number): Promise<NewProxyStats> {
+  const sync: number[] = [];
+  const proc: number[] = [];
+  const proxy: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const spawnedAt = Date.now();
+    const w = spawnWorker(group, `newproxy${i}`, op.syncUrl, token, 1);
+    const first = await waitEvents([w], (ev) => ev.find((e) => e.type === 'first'), 60_000, 'the new connection\'s first table');
+    sync.push((first.at ?? 0) - (first.startedAt ?? 0));
+    proc.push((first.at ?? 0) - spawnedAt);
+    w.m.child.kill('SIGTERM');
+    await w.m.exited;
+
+    const [dataPort, adminPort] = [await freePort(), await freePort()];
+    const t0 = Date.now();
+    const m = group.spawnNode({
+      name: `proxy${i}`,
+      args: [CLI, 'proxy', '--sync', op.syncUrl, '--sync-token-file', tokenFile, '--proxy-id', `new-proxy-${i}`,
+        '--port', String(dataPort), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--log-level', 'warn'],
+      stdout: 'ignore',
+    });
+    await waitReady(`http://127.0.0.1:${adminPort}/readyz`, m, 60_000);
+    proxy.push(Date.now() - t0);
+    m.child.kill('SIGTERM');
+    await m.exited;
+  }
+  return { syncMs: summary(sync), workerProcessMs: summary(proc), proxyProcessMs: summary(proxy) };
+}

@@ -1,0 +1,116 @@
+// The control-plane benchmark's results: shape, target checks, the printed summary and the JSON file.
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname } from 'node:path';
+import { summarise } from '../histogram.ts';
+import type { LatencySummary } from '../histogram.ts';
+import type { CreateStats } from './objects.ts';
+
+export const TARGETS = { compileMs: 300, propagationP99Ms: 1000, newProxyMs: 3000 } as const;
+
+export interface CompileStats {
+  readonly runsMs: readonly number[];
+  readonly medianMs: number;
+  readonly maxMs: number;
+  /** Canonical JSON of the table content (what the hash covers). */
+  readonly tableBytes: number;
+  /** One snapshot line on the stream (gzip + base64 + envelope). */
+  readonly snapshotLineBytes: number;
+  readonly routes: number;
+  readonly providers: number;
+}
+
+export interface PropagationStats {
+  readonly changes: number;
+  readonly connections: number;
+  readonly workers: number;
+  /** PATCH accepted → every connection serves the change. */
+  readonly servedMs: LatencySummary;
+  /** PATCH accepted → the operator has every connection's ACK of that version. */
+  readonly ackedMs: LatencySummary;
+  /** max(served, acked): the figure the target applies to. */
+  readonly totalMs: LatencySummary;
+  /** PATCH accepted → the first connection serves it (what one proxy with a core of its own sees). */
+  readonly firstServedMs: LatencySummary;
+  /** Every connection's own latency, all changes pooled. */
+  readonly perConnectionMs: LatencySummary;
+  /** The operator's own ack-lag histogram (publish → last ACK), mean over the changes. */
+  readonly operatorAckLagMeanMs: number;
+}
+
+export interface NewProxyStats {
+  /** A sync client in a fresh process: client started → first table loaded and served. */
+  readonly syncMs: LatencySummary;
+  /** Same runs: process spawned → first table served (includes Node start and module loading). */
+  readonly workerProcessMs: LatencySummary;
+  /** `switchyard proxy --sync` process spawned → /readyz 200. */
+  readonly proxyProcessMs: LatencySummary;
+}
+
+export interface TargetCheck {
+  readonly name: string;
+  readonly target: number;
+  readonly value: number;
+  readonly pass: boolean;
+}
+
+export interface OperatorBenchResults {
+  readonly schema: 'switchyard-bench-operator/v1';
+  readonly at: string;
+  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly node: string; readonly loadavg: readonly number[] };
+  readonly config: Readonly<Record<string, number | boolean>>;
+  readonly populate: CreateStats;
+  readonly compile: CompileStats;
+  readonly operator: { readonly firstPublishMs: number; readonly compileMeanMs: number; readonly compileCount: number };
+  readonly propagation: PropagationStats;
+  readonly newProxy: NewProxyStats;
+  readonly targets: readonly TargetCheck[];
+}
+
+export function summary(values: readonly number[]): LatencySummary {
+  return summarise(Float64Array.from(values));
+}
+
+export function machine(): OperatorBenchResults['machine'] {
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) };
+}
+
+export function checkTargets(c: CompileStats, p: PropagationStats, n: NewProxyStats): TargetCheck[] {
+  const check = (name: string, target: number, value: number): TargetCheck => ({ name, target, value, pass: value <= target });
+  return [
+    check('compile (in-process, median ms)', TARGETS.compileMs, c.medianMs),
+    check('propagation p99 (every connection ACKed and serving, ms)', TARGETS.propagationP99Ms, p.totalMs.p99_ms),
+    check('new proxy full sync (median ms)', TARGETS.newProxyMs, n.syncMs.p50_ms),
+  ];
+}
+
+const ms = (v: number): string => `${Math.round(v)} ms`;
+const line = (s: LatencySummary): string => `p50 ${ms(s.p50_ms)}  p99 ${ms(s.p99_ms)}  max ${ms(s.max_ms)}  (n=${s.count})`;
+
+export function formatResults(r: OperatorBenchResults): string {
+  const p = r.propagation;
+  return [
+    `Switchyard control-plane benchmark — ${r.compile.routes} ModelRoutes, ${r.compile.providers} Providers, ${p.connections} proxy connections in ${p.workers} processes`,
+    `  machine       ${r.machine.cpus} CPU (${r.machine.cpuModel}), Node ${r.machine.node}, load ${r.machine.loadavg.join(' ')}`,
+    `  create        ${r.populate.objects} objects in ${ms(r.populate.ms)} (${r.populate.perSecond}/s)`,
+    `  compile       median ${ms(r.compile.medianMs)}  max ${ms(r.compile.maxMs)}  (in-process, ${r.compile.runsMs.length} runs); operator mean ${ms(r.operator.compileMeanMs)} over ${r.operator.compileCount}`,
+    `  table         ${(r.compile.tableBytes / 1e6).toFixed(1)} MB canonical JSON, ${(r.compile.snapshotLineBytes / 1e6).toFixed(2)} MB per snapshot line`,
+    `  first publish ${ms(r.operator.firstPublishMs)} after the operator process started`,
+    `  propagation   ${line(p.totalMs)}   (one route changed → every connection ACKed and serving)`,
+    `     served     ${line(p.servedMs)}`,
+    `     acked      ${line(p.ackedMs)}   operator ack-lag mean ${ms(p.operatorAckLagMeanMs)}`,
+    `     first      ${line(p.firstServedMs)}   (the first connection to serve it)`,
+    `     each       ${line(p.perConnectionMs)}   (every connection, all changes)`,
+    `  new proxy     sync ${line(r.newProxy.syncMs)}`,
+    `     process    worker ${line(r.newProxy.workerProcessMs)}`,
+    `     proxy      switchyard proxy → /readyz ${line(r.newProxy.proxyProcessMs)}`,
+    '  targets',
+    ...r.targets.map((t) => `     ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${Math.round(t.value)} (target ≤ ${t.target})`),
+    '',
+  ].join('\n');
+}
+
+export async function writeResultsFile(path: string, r: OperatorBenchResults): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(r, null, 2)}\n`);
+}

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { formatProfile, summariseProfile } from './cpu-profile.ts';
 import { writeBenchConfig } from './gateway-config.ts';
-import { judgeStep, latencyPhase, measuredRun, throughputPhase } from './phases.ts';
+import { judgeStep, latencyPhase, measuredRun, settle, throughputPhase } from './phases.ts';
 import type { BenchEnv, Criteria } from './phases.ts';
 import { clockTicksPerSecond, commandExists, cpuSample, createProcessGroup, statusMb } from './procs.ts';
 import type { ProcessGroup } from './procs.ts';
@@ -36,6 +36,14 @@ interface Flags {
   readonly profile: boolean;
   /** The gateway's entry script (default cmd/switchyard.ts; another checkout's to compare builds). */
   readonly gatewayEntry: string;
+  /** taskset CPU lists: the gateway's core, and the cores the generator and mock share. */
+  readonly gatewayCpu: string;
+  readonly harnessCpus: string;
+}
+
+function cpuList(v: string, name: string): string {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) throw new Error(`--${name} must be a CPU list such as 1 or 0,2-3`);
+  return v;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -46,6 +54,7 @@ function parseFlags(argv: string[]): Flags {
       rate: { type: 'string' }, steps: { type: 'string' }, connections: { type: 'string', default: '128' },
       'max-p99': { type: 'string', default: '50' }, profile: { type: 'boolean', default: false },
       gateway: { type: 'string', default: DEFAULT_GATEWAY_ENTRY },
+      'gateway-cpu': { type: 'string', default: '1' }, 'harness-cpus': { type: 'string', default: '0' },
     },
   });
   const quick = values.quick;
@@ -62,6 +71,7 @@ function parseFlags(argv: string[]): Flags {
     quick, steps, rate: num(values.rate, values.profile ? 4000 : 1000, 'rate'),
     connections: num(values.connections, 128, 'connections'), maxP99Ms: num(values['max-p99'], 50, 'max-p99'),
     profile: values.profile, gatewayEntry: values.gateway,
+    gatewayCpu: cpuList(values['gateway-cpu'], 'gateway-cpu'), harnessCpus: cpuList(values['harness-cpus'], 'harness-cpus'),
   };
 }
 
@@ -88,15 +98,15 @@ interface Ctx {
 
 async function startStack(ctx: Ctx, nodeFlags: string[]): Promise<Stack> {
   const { group, flags, log } = ctx;
-  const mock = await startMock(group, '0');
+  const mock = await startMock(group, flags.harnessCpus);
   const cfg = await writeBenchConfig(mock.port);
   ctx.tempDirs.add(cfg.dir);
   log(`mock upstream on 127.0.0.1:${mock.port}; starting gateway with config ${cfg.dir}`);
-  const gateway = await startGateway(group, { entry: flags.gatewayEntry, configDir: cfg.dir, cpu: '1', nodeFlags });
+  const gateway = await startGateway(group, { entry: flags.gatewayEntry, configDir: cfg.dir, cpu: flags.gatewayCpu, nodeFlags });
   await waitReady(gateway, 30_000);
   await checkGateway(gateway, cfg.apiKey);
   const env: BenchEnv = {
-    group, ticksPerSecond: clockTicksPerSecond(), apiKey: cfg.apiKey, generatorCpu: '0',
+    group, ticksPerSecond: clockTicksPerSecond(), apiKey: cfg.apiKey, generatorCpu: flags.harnessCpus,
     mockUrl: `http://127.0.0.1:${mock.port}/v1/chat/completions`,
     gatewayUrl: `http://127.0.0.1:${gateway.port}/v1/chat/completions`,
     gatewayPid: gateway.proc.pid, mockPid: mock.proc.pid,
@@ -114,6 +124,10 @@ async function benchmark(ctx: Ctx, environ: Environment): Promise<void> {
   const idleCpuPct = Math.round(((cpuSample(gw, env.ticksPerSecond).cpuUs - c0) / 2e6) * 1000) / 10;
   const rssIdle = statusMb(gw, 'VmRSS');
   log(`gateway ready (pid ${gw}), idle RSS ${rssIdle} MB, idle CPU ${idleCpuPct}%`);
+  // JIT warm-up of the gateway (not recorded), so the first measured run does not pay for compilation.
+  log(`warming the gateway up at ${flags.rate} RPS for ${flags.warmupS} s…`);
+  await measuredRun({ ...env, durationS: flags.warmupS, warmupS: 0 }, 'gateway', flags.rate);
+  await settle(env, log);
   const lat = await latencyPhase(env, flags.rate, log);
   const criteria: Criteria = { maxErrorRate: 0.001, maxP99Ms: flags.maxP99Ms, minAchievedRatio: 0.97 };
   const knownGood = judgeStep(lat.gateway.load, criteria).length === 0 ? flags.rate : 0;
@@ -150,7 +164,7 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   if (!existsSync(flags.gatewayEntry)) throw new Error(`${flags.gatewayEntry} does not exist`);
   const pinned = commandExists('taskset') && os.cpus().length >= 2;
-  const pinning = pinned ? 'pinned: gateway on CPU 1, generator + mock on CPU 0'
+  const pinning = pinned ? `pinned: gateway on CPU ${flags.gatewayCpu}, generator + mock on CPU ${flags.harnessCpus}`
     : `unpinned (${commandExists('taskset') ? 'fewer than 2 CPUs' : 'taskset not found'})`;
   const group = createProcessGroup(pinned, commandExists('setpriv'));
   const log = (s: string): void => {
@@ -167,7 +181,7 @@ async function main(): Promise<void> {
       void group.stopAll(1000).finally(() => process.exit(130));
     });
   }
-  const phases = flags.profile ? 1 : 2 + flags.steps.length + 4;
+  const phases = flags.profile ? 1 : 3 + flags.steps.length + 4;
   const budgetMs = (phases * (flags.durationS + flags.warmupS + 10) + 90) * 1000;
   const watchdog = setTimeout(() => {
     log(`run exceeded its ${Math.round(budgetMs / 1000)} s budget: stopping`);

@@ -4,13 +4,18 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fetch } from 'undici';
 import type { KubeClient } from '../../e2e/support/kube.ts';
+import { pino } from 'pino';
 import { compile } from '../../pkg/compiler/index.ts';
-import { encodeSnapshot, ndjsonLine } from '../../pkg/sync/protocol.ts';
+import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
+import { createAdapter } from '../../pkg/providers/registry.ts';
+import { TableHolder } from '../../pkg/proxy/table-holder.ts';
+import { decodeSnapshot, encodeSnapshot, ndjsonLine } from '../../pkg/sync/protocol.ts';
+import type { RoutingTable } from '../../pkg/table/types.ts';
 import { freePort } from '../procs.ts';
 import type { Managed, ProcessGroup } from '../procs.ts';
 import { NS, listAll, routeName, providerName, weightPatch } from './objects.ts';
 import { summary } from './results.ts';
-import type { CompileStats, NewProxyStats, PropagationStats } from './results.ts';
+import type { ApplyCost, CompileStats, NewProxyStats, PropagationStats } from './results.ts';
 import { spawnWorker, waitEvents } from './workers.ts';
 import type { Worker } from './workers.ts';
 
@@ -18,29 +23,70 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'cmd', 'switchyard.ts');
 const API = 'switchyard.dev/v1alpha1';
 
-export async function compilePhase(kube: KubeClient, runs: number): Promise<CompileStats> {
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round((sorted[Math.floor(sorted.length / 2)] ?? Number.NaN) * 10) / 10;
+}
+
+function timed(runs: number, fn: (i: number) => void): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn(i);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+export async function compilePhase(kube: KubeClient, runs: number): Promise<{ stats: CompileStats; table: RoutingTable }> {
   const objects = [
     ...(await listAll(kube, API, 'Provider')), ...(await listAll(kube, API, 'ModelRoute')), ...(await listAll(kube, 'v1', 'Secret')),
   ];
-  const times: number[] = [];
-  let result = compile(objects, { version: 1 }); // warm-up
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    result = compile(objects, { version: 1 });
-    times.push(performance.now() - t0);
-  }
-  const sorted = [...times].sort((a, b) => a - b);
-  const t = result.table;
-  const snapshot = encodeSnapshot(t);
-  return {
+  let table = compile(objects, { version: 1 }).table; // warm-up
+  const times = timed(runs, () => {
+    table = compile(objects, { version: 1 }).table;
+  });
+  const snapshot = encodeSnapshot(table);
+  const stats: CompileStats = {
     runsMs: times.map((x) => Math.round(x)),
-    medianMs: Math.round(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN),
-    maxMs: Math.round(sorted[sorted.length - 1] ?? Number.NaN),
+    medianMs: Math.round(median(times)),
+    maxMs: Math.round(Math.max(...times)),
     tableBytes: snapshot.bytes,
     snapshotLineBytes: ndjsonLine(snapshot).length,
-    routes: t.routes.length,
-    providers: Object.keys(t.providers).length,
+    routes: table.routes.length,
+    providers: Object.keys(table.providers).length,
   };
+  return { stats, table };
+}
+
+/** What one publication costs the operator (encode) and each proxy (decode + load), in-process, median of `runs`. */
+export async function applyCostPhase(table: RoutingTable, runs: number): Promise<ApplyCost> {
+  const line = ndjsonLine(encodeSnapshot(table));
+  const encode = timed(runs, () => encodeSnapshot(table));
+  const decode = timed(runs, () => decodeSnapshot(JSON.parse(line)));
+  const pools = createUpstreamPools();
+  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger: pino({ level: 'silent' }) });
+  const load = timed(runs, (i) => holder.load({ ...table, version: i + 1 }));
+  await pools.destroy();
+  return { encodeMs: median(encode), decodeMs: median(decode), loadMs: median(load) };
+}
+
+/** Waits until the operator's status writes stop (the first-start backlog is written); returns how long that took. */
+export async function settleStatus(op: OperatorProc, timeoutMs: number): Promise<{ writes: number; ms: number }> {
+  const t0 = performance.now();
+  let last = -1;
+  let stableSince = performance.now();
+  for (;;) {
+    const writes = metricSum(await metricsText(op), 'switchyard_operator_status_writes_total');
+    if (writes !== last) {
+      last = writes;
+      stableSince = performance.now();
+    } else if (performance.now() - stableSince >= 3_000) {
+      return { writes, ms: Math.round(performance.now() - t0) };
+    }
+    if (performance.now() - t0 > timeoutMs) return { writes, ms: Math.round(performance.now() - t0) };
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 export interface OperatorProc {
@@ -85,7 +131,9 @@ export async function startOperator(group: ProcessGroup, kubeconfig: string, log
   const m = group.spawnNode({
     name: 'operator',
     args: [CLI, 'operator', '--kubeconfig', kubeconfig, '--lease-namespace', 'switchyard-system', '--identity', 'bench-operator',
-      '--sync-port', String(syncPort), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--sync-token-secret', tokenSecret],
+      '--sync-port', String(syncPort), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--sync-token-secret', tokenSecret,
+      // The first start writes a status on every object; a higher rate gets that backlog out of the way sooner.
+      '--status-qps', '200'],
     stdout: 'pipe',
   });
   m.child.stdout?.pipe(createWriteStream(join(logDir, 'operator.log')));

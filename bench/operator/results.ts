@@ -20,6 +20,13 @@ export interface CompileStats {
   readonly providers: number;
 }
 
+/** In-process cost of one publication: the operator encodes once, every proxy decodes and loads. */
+export interface ApplyCost {
+  readonly encodeMs: number;
+  readonly decodeMs: number;
+  readonly loadMs: number;
+}
+
 export interface PropagationStats {
   readonly changes: number;
   readonly connections: number;
@@ -61,7 +68,15 @@ export interface OperatorBenchResults {
   readonly config: Readonly<Record<string, number | boolean>>;
   readonly populate: CreateStats;
   readonly compile: CompileStats;
-  readonly operator: { readonly firstPublishMs: number; readonly compileMeanMs: number; readonly compileCount: number };
+  readonly applyCost: ApplyCost;
+  readonly operator: {
+    readonly firstPublishMs: number;
+    readonly compileMeanMs: number;
+    readonly compileCount: number;
+    /** Status writes of the first start (every object) and how long until they stopped. */
+    readonly initialStatusWrites: number;
+    readonly statusSettleMs: number;
+  };
   readonly propagation: PropagationStats;
   readonly newProxy: NewProxyStats;
   readonly targets: readonly TargetCheck[];
@@ -95,7 +110,8 @@ export function formatResults(r: OperatorBenchResults): string {
     `  create        ${r.populate.objects} objects in ${ms(r.populate.ms)} (${r.populate.perSecond}/s)`,
     `  compile       median ${ms(r.compile.medianMs)}  max ${ms(r.compile.maxMs)}  (in-process, ${r.compile.runsMs.length} runs); operator mean ${ms(r.operator.compileMeanMs)} over ${r.operator.compileCount}`,
     `  table         ${(r.compile.tableBytes / 1e6).toFixed(1)} MB canonical JSON, ${(r.compile.snapshotLineBytes / 1e6).toFixed(2)} MB per snapshot line`,
-    `  first publish ${ms(r.operator.firstPublishMs)} after the operator process started`,
+    `  apply cost    encode ${ms(r.applyCost.encodeMs)} (operator, once per version); decode ${ms(r.applyCost.decodeMs)} + load ${ms(r.applyCost.loadMs)} (every proxy)`,
+    `  first publish ${ms(r.operator.firstPublishMs)} after the operator process started; ${r.operator.initialStatusWrites} status writes settled after ${ms(r.operator.statusSettleMs)}`,
     `  propagation   ${line(p.totalMs)}   (one route changed → every connection ACKed and serving)`,
     `     served     ${line(p.servedMs)}`,
     `     acked      ${line(p.ackedMs)}   operator ack-lag mean ${ms(p.operatorAckLagMeanMs)}`,

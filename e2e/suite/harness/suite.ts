@@ -9,6 +9,7 @@ export const SETUP_TIMEOUT_MS = 180_000;
 export function useWorld(opts: WorldOptions): () => World {
   let world: World | undefined;
   let setupError: unknown;
+  let failed = false;
   beforeAll(async () => {
     const t0 = performance.now();
     try {
@@ -21,11 +22,15 @@ export function useWorld(opts: WorldOptions): () => World {
   beforeEach((ctx) => {
     if (setupError !== undefined) throw setupError;
     ctx.onTestFailed(() => {
+      failed = true;
       if (world !== undefined) console.error(`e2e ${opts.name}: "${ctx.task.name}" failed\n${world.report()}`);
     });
   });
   afterAll(async () => {
-    await world?.stop();
+    // Logs stay for a failed run (their path is in the failure report) and whenever SWITCHYARD_E2E_LOG_DIR is set.
+    const keepLogs = failed || (process.env.SWITCHYARD_E2E_LOG_DIR ?? '') !== '';
+    await world?.stop({ keepLogs });
+    if (keepLogs && world !== undefined) console.log(`e2e ${opts.name}: logs kept in ${world.logDir}`);
   }, 60_000);
   return () => {
     if (world === undefined) throw setupError instanceof Error ? setupError : new Error('the e2e world did not start');

@@ -2,7 +2,7 @@
 // in a Secret, operator processes (`switchyard operator`) and proxy processes (`switchyard proxy --sync`), all on
 // loopback ports picked here. Every process logs to <logDir>/<name>.log; report() gathers the tails for a failure.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster } from '../../support/cluster.ts';
@@ -10,54 +10,21 @@ import type { Cluster } from '../../support/cluster.ts';
 import { KubeClient, readManifests, yamlFiles } from '../../support/kube.ts';
 import { REPO_ROOT, requireTestenvBinaries } from '../../support/testenv.ts';
 import { getJson, getText } from './http.ts';
+import { debugTable, operatorState, proxyTable } from './probes.ts';
+import type { DebugTable, OperatorNode, OperatorState, ProxyNode, TableView } from './probes.ts';
 import { applyManifests, ensureNamespace, secret } from './objects.ts';
 import { freePort } from './ports.ts';
 import { createProcessGroup } from './process.ts';
 import type { ManagedProcess, ProcessGroup } from './process.ts';
 import { waitFor } from './wait.ts';
 
+export type { DebugTable, OperatorNode, OperatorState, ProxyNode, TableView } from './probes.ts';
+
 export const SYSTEM_NS = 'switchyard-system';
 export const SYNC_SECRET = 'switchyard-sync';
-export const LEASE_NAME = 'switchyard-operator';
 
 /** Leader election timings for the suite: failover well inside 15 s even on a busy 2-core machine. */
 export const LEASE_FLAGS = ['--lease-duration', '6s', '--renew-deadline', '4s', '--retry-period', '1s'] as const;
-
-export interface OperatorNode {
-  readonly proc: ManagedProcess;
-  readonly identity: string;
-  readonly syncUrl: string;
-  readonly adminUrl: string;
-}
-
-export interface ProxyNode {
-  readonly proc: ManagedProcess;
-  readonly id: string;
-  readonly dataUrl: string;
-  readonly adminUrl: string;
-}
-
-/** What an operator's /debug/operator answers (the fields the suite reads). */
-export interface OperatorState {
-  readonly identity: string;
-  readonly leader: boolean;
-  readonly term: number | null;
-  readonly synced: boolean;
-  readonly published: { readonly version: number; readonly hash: string } | null;
-  readonly proxies: readonly { id: string; connected: boolean; version: number; hash: string; lastAckOk: boolean; lastError?: string }[];
-}
-
-export interface TableView {
-  readonly version: number;
-  readonly hash: string;
-}
-
-/** The parts of a (redacted) RoutingTable the suite inspects, from a proxy's /debug/table. */
-export interface DebugTable extends TableView {
-  readonly routes: readonly { id: string; model: string; targets: readonly { provider: string; model: string; weight: number }[] }[];
-  readonly models: Readonly<Record<string, string>>;
-  readonly providers: Readonly<Record<string, unknown>>;
-}
 
 export interface WorldOptions {
   /** Names the log directory. */
@@ -100,7 +67,8 @@ export interface World {
   metrics(url: string): Promise<string>;
   /** Tails of every process log (and the apiserver's), for failure messages. */
   report(lines?: number): string;
-  stop(): Promise<void>;
+  /** Stops every process and the cluster; the log directory is removed unless `keepLogs`. */
+  stop(opts?: { readonly keepLogs?: boolean }): Promise<void>;
 }
 
 async function installCrds(kube: KubeClient): Promise<void> {
@@ -154,37 +122,26 @@ export async function waitHttpReady(proc: ManagedProcess, url: string, timeoutMs
   });
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export async function startWorld(opts: WorldOptions): Promise<World> {
   const binDir = requireTestenvBinaries(['etcd', 'kube-apiserver']);
   const logDir = logDirFor(opts.name);
   const cluster = await startCluster({ binDir, logDir });
   const procs = createProcessGroup(logDir);
-  const stop = async (): Promise<void> => {
+  const stop = async (o: { keepLogs?: boolean } = {}): Promise<void> => {
     await procs.stopAll();
     await cluster.stop();
+    if (o.keepLogs !== true) rmSync(logDir, { recursive: true, force: true });
   };
   try {
     return await populate(opts, cluster, procs, logDir, stop);
   } catch (err) {
     const tails = procs.tails(40);
-    await stop().catch(() => undefined);
+    await stop({ keepLogs: true }).catch(() => undefined);
     throw new Error(`e2e world ${opts.name} did not start: ${err instanceof Error ? err.message : String(err)}\n${tails}`, { cause: err });
   }
 }
 
-async function populate(opts: WorldOptions, cluster: Cluster, procs: ProcessGroup, logDir: string, stop: () => Promise<void>): Promise<World> {
-  const kube = new KubeClient(cluster);
-  await installCrds(kube);
-  await ensureNamespace(kube, SYSTEM_NS);
-  const token = randomBytes(24).toString('hex');
-  await applyManifests(kube, [secret(SYSTEM_NS, SYNC_SECRET, { token })]);
-  const tokenFile = join(logDir, 'sync-token');
-  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-
+async function startOperators(opts: WorldOptions, cluster: Cluster, procs: ProcessGroup): Promise<OperatorNode[]> {
   const operators: OperatorNode[] = [];
   for (let i = 0; i < (opts.operators ?? 1); i++) {
     const [syncPort, adminPort] = [await freePort(), await freePort()];
@@ -193,9 +150,11 @@ async function populate(opts: WorldOptions, cluster: Cluster, procs: ProcessGrou
     operators.push({ proc, identity, syncUrl: `http://127.0.0.1:${syncPort}`, adminUrl: `http://127.0.0.1:${adminPort}` });
   }
   for (const op of operators) await waitHttpReady(op.proc, `${op.adminUrl}/healthz`, 60_000);
+  return operators;
+}
 
-  const proxies: ProxyNode[] = [];
-  const addProxy = async (o: { id?: string; syncUrls?: readonly string[]; track?: boolean } = {}): Promise<ProxyNode> => {
+function proxyStarter(procs: ProcessGroup, operators: readonly OperatorNode[], proxies: ProxyNode[], tokenFile: string): World['addProxy'] {
+  return async (o = {}) => {
     const id = o.id ?? `proxy-${procs.all.filter((p) => p.name.startsWith('proxy-')).length}`;
     const [dataPort, adminPort] = [await freePort(), await freePort()];
     const syncUrls = o.syncUrls ?? operators.map((op) => op.syncUrl);
@@ -204,71 +163,59 @@ async function populate(opts: WorldOptions, cluster: Cluster, procs: ProcessGrou
     if (o.track !== false) proxies.push(node);
     return node;
   };
+}
+
+type Inspectors = Pick<World, 'leaders' | 'waitForLeader' | 'waitForTables' | 'waitConverged'>;
+
+function inspectors(operators: readonly OperatorNode[], proxies: readonly ProxyNode[]): Inspectors {
+  const running = (): ProxyNode[] => proxies.filter((p) => p.proc.running);
+  const leaders = async (): Promise<OperatorNode[]> => {
+    const states = await Promise.all(operators.map(async (op) => (op.proc.running ? operatorState(op) : null)));
+    return operators.filter((_op, i) => states[i]?.leader === true);
+  };
+  return {
+    leaders,
+    waitForLeader: (timeoutMs = 30_000) => waitFor(async () => {
+      const l = await leaders();
+      return l.length === 1 ? l[0] : undefined;
+    }, { timeoutMs, what: 'exactly one leader' }),
+    waitForTables: (pred, what, timeoutMs = 20_000) => waitFor(async () => {
+      const tables = await Promise.all(running().map((p) => debugTable(p)));
+      return tables.every((t) => t !== null && pred(t)) ? (tables as DebugTable[]) : undefined;
+    }, { timeoutMs, what: `every proxy to serve a table where ${what}` }),
+    waitConverged: (timeoutMs = 20_000) => waitFor(async () => {
+      const leader = (await leaders())[0];
+      const published = leader === undefined ? null : (await operatorState(leader))?.published ?? null;
+      if (published === null) return undefined;
+      const tables = await Promise.all(running().map((p) => proxyTable(p)));
+      const done = tables.every((t) => t !== null && t.version === published.version && t.hash === published.hash);
+      return done ? { version: published.version, hash: published.hash } : undefined;
+    }, { timeoutMs, what: 'every proxy to serve the leader\'s latest table' }),
+  };
+}
+
+async function populate(opts: WorldOptions, cluster: Cluster, procs: ProcessGroup, logDir: string, stop: World['stop']): Promise<World> {
+  const kube = new KubeClient(cluster);
+  await installCrds(kube);
+  await ensureNamespace(kube, SYSTEM_NS);
+  const token = randomBytes(24).toString('hex');
+  await applyManifests(kube, [secret(SYSTEM_NS, SYNC_SECRET, { token })]);
+  const tokenFile = join(logDir, 'sync-token');
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  const operators = await startOperators(opts, cluster, procs);
+  const proxies: ProxyNode[] = [];
+  const addProxy = proxyStarter(procs, operators, proxies, tokenFile);
   for (let i = 0; i < (opts.proxies ?? 3); i++) await addProxy();
   for (const p of proxies) await waitHttpReady(p.proc, `${p.adminUrl}/readyz`, 60_000);
-
-  const world: World = {
-    cluster, kube, logDir, procs, tokenFile, token, operators, proxies,
+  return {
+    cluster, kube, logDir, procs, tokenFile, token, operators, proxies, addProxy,
     dataUrls: () => proxies.filter((p) => p.proc.running).map((p) => p.dataUrl),
-    addProxy,
-    operatorState: async (op) => {
-      try {
-        const r = await getJson(`${op.adminUrl}/debug/operator`, 2_000);
-        return r.status === 200 && isRecord(r.body) ? (r.body as unknown as OperatorState) : null;
-      } catch {
-        return null;
-      }
-    },
-    async leaders() {
-      const states = await Promise.all(operators.map(async (op) => (op.proc.running ? world.operatorState(op) : null)));
-      return operators.filter((_op, i) => states[i]?.leader === true);
-    },
-    async waitForLeader(timeoutMs = 30_000) {
-      return waitFor(async () => {
-        const l = await world.leaders();
-        return l.length === 1 ? l[0] : undefined;
-      }, { timeoutMs, what: 'exactly one leader' });
-    },
-    proxyTable: async (p) => {
-      try {
-        const r = await getJson(`${p.adminUrl}/readyz`, 2_000);
-        if (r.status !== 200 || !isRecord(r.body)) return null;
-        return { version: Number(r.body.version), hash: String(r.body.hash) };
-      } catch {
-        return null;
-      }
-    },
-    debugTable: async (p) => {
-      try {
-        const r = await getJson(`${p.adminUrl}/debug/table`, 3_000);
-        return r.status === 200 && isRecord(r.body) ? (r.body as unknown as DebugTable) : null;
-      } catch {
-        return null;
-      }
-    },
-    async waitForTables(pred, what, timeoutMs = 20_000) {
-      return waitFor(async () => {
-        const live = proxies.filter((p) => p.proc.running);
-        const tables = await Promise.all(live.map((p) => world.debugTable(p)));
-        return tables.every((t) => t !== null && pred(t)) ? (tables as DebugTable[]) : undefined;
-      }, { timeoutMs, what: `every proxy to serve a table where ${what}` });
-    },
-    async waitConverged(timeoutMs = 20_000) {
-      return waitFor(async () => {
-        const leader = (await world.leaders())[0];
-        const published = leader === undefined ? null : (await world.operatorState(leader))?.published ?? null;
-        if (published === null) return undefined;
-        const live = proxies.filter((p) => p.proc.running);
-        const tables = await Promise.all(live.map((p) => world.proxyTable(p)));
-        const done = tables.every((t) => t !== null && t.version === published.version && t.hash === published.hash);
-        return done ? { version: published.version, hash: published.hash } : undefined;
-      }, { timeoutMs, what: 'every proxy to serve the leader\'s latest table' });
-    },
+    operatorState, proxyTable, debugTable,
+    ...inspectors(operators, proxies),
     metrics: (url) => getText(`${url}/metrics`),
     report: (lines = 40) => `logs in ${logDir}\n${procs.tails(lines)}\n--- kube-apiserver ---\n${tailOf(join(cluster.logDir, 'kube-apiserver.log'), 15)}`,
     stop,
   };
-  return world;
 }
 
 function tailOf(file: string, lines: number): string {

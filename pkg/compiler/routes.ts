@@ -70,13 +70,18 @@ function compileRoute(
   if (disabled > 0) targetProblems.push(`${disabled} target(s) have weight 0`);
   const access = tableAccess(obj.namespace, spec, principals, binding.issues);
   const resolvedRefs = refsCondition(binding.issues, spec);
+  // Which routes with nothing to send to stay in the table (catalogue C7):
+  // - every target has weight 0: a deliberate configuration, so Accepted=False/NoUsableTargets and the route is left
+  //   out of the table (clients get 404 model_not_found; its names are free for other routes);
+  // - otherwise, an empty binding means every positive-weight target and every fallback was dropped because its
+  //   reference did not resolve (ProviderNotFound, ProviderNotAccepted — e.g. a missing Secret —, ModelNotListed;
+  //   ejection never empties a route, see withoutEjected). Such a route is a temporary outage, not a bad spec: it is
+  //   Accepted=True with ResolvedRefs=False, stays in the table with empty targets and fallback, keeps claiming its
+  //   names, and the proxy answers 503 no_healthy_upstream with Retry-After until a reference resolves.
   if (spec.targets.every((t) => t.weight === 0)) {
     return makeStatus(obj, [cond('Accepted', 'False', 'NoUsableTargets', 'all targets have weight 0; give at least one target a positive weight'), resolvedRefs]);
   }
-  if (binding.targets.length === 0 && binding.fallback.length === 0) {
-    const message = `no usable target or fallback: ${targetProblems.join('; ')}`;
-    return makeStatus(obj, [cond('Accepted', 'False', 'NoUsableTargets', message), resolvedRefs]);
-  }
+  const unresolved = binding.targets.length === 0 && binding.fallback.length === 0;
   const names = [...new Set([spec.model, ...(spec.aliases ?? [])])];
   const route: TableRoute = {
     id: refId(obj),
@@ -92,7 +97,9 @@ function compileRoute(
     access,
   };
   const nobody = access !== null && access.length === 0 ? '; access.allow is empty, so no caller may use it' : '';
-  const summary = `serves ${names.join(', ')} with ${binding.targets.length} target(s) and ${binding.fallback.length} fallback(s)${note}${nobody}`;
+  const summary = unresolved
+    ? `claims ${names.join(', ')} but no target or fallback resolved (${targetProblems.join('; ')}); requests get 503 no_healthy_upstream until a target resolves${nobody}`
+    : `serves ${names.join(', ')} with ${binding.targets.length} target(s) and ${binding.fallback.length} fallback(s)${note}${nobody}`;
   return { obj, route, names, accepted: cond('Accepted', 'True', 'Accepted', summary), resolvedRefs };
 }
 

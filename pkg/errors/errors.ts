@@ -43,7 +43,8 @@ export const ERRORS = {
   upstream_auth_error: { status: 502, type: 'upstream_error', message: 'The upstream provider rejected the gateway\'s credentials.' },
   upstream_invalid_response: { status: 502, type: 'upstream_error', message: 'The upstream provider sent an invalid response.' },
   upstream_tls_error: { status: 502, type: 'upstream_error', message: 'Could not establish a secure connection to the upstream provider.' },
-  no_healthy_upstream: { status: 502, type: 'upstream_error', message: 'No upstream provider could serve the request.' },
+  // 502 form: providers were tried and every one failed or refused (B2). The 503 form is NO_UPSTREAM_AVAILABLE below.
+  no_healthy_upstream: { status: 502, type: 'upstream_error', message: 'No upstream provider could serve the request: every provider tried failed or refused it.' },
   upstream_stream_interrupted: { status: 502, type: 'upstream_error', message: 'The upstream stream was interrupted.' },
   upstream_stream_truncated: { status: 502, type: 'upstream_error', message: 'The upstream stream ended before it was complete.' },
   not_ready: { status: 503, type: 'overloaded_error', message: 'The gateway has no routing table loaded yet.' },
@@ -52,6 +53,19 @@ export const ERRORS = {
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * The 503 form of `no_healthy_upstream` (catalogue C7; same code and type, so clients keep one code to handle):
+ * the route exists but has no provider to try at all, because none of its references resolves (e.g. its only
+ * Provider's Secret is missing). Nothing was sent upstream; it clears by itself once a reference resolves, so it
+ * always leaves with Retry-After. Contrast ERRORS.no_healthy_upstream (502): providers were tried and all failed.
+ */
+export const NO_UPSTREAM_AVAILABLE = {
+  code: 'no_healthy_upstream',
+  status: 503,
+  type: 'upstream_error',
+  message: 'No upstream provider is available for this model yet: none of its providers is ready, so nothing was tried. Retry after the time in the Retry-After header.',
+} as const satisfies ErrorSpec & { readonly code: ErrorCode };
 
 export class GatewayError extends Error {
   readonly code: ErrorCode;

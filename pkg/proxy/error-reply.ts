@@ -1,7 +1,7 @@
 // Client-visible errors: every error leaves as the OpenAI envelope (catalogue §5.0) built from pkg/errors.
 // ErrorOut is the one shape both the Fastify error handler and the hijacked dispatch path write.
 import type { ServerResponse } from 'node:http';
-import { ERRORS, GatewayError, toOpenAIError } from '../errors/errors.ts';
+import { ERRORS, GatewayError, NO_UPSTREAM_AVAILABLE, toOpenAIError } from '../errors/errors.ts';
 import type { ErrorCode, OpenAIErrorType } from '../errors/errors.ts';
 
 export interface ErrorOut {
@@ -24,6 +24,12 @@ export function errorOut(code: ErrorCode, opts: { message?: string; param?: stri
   const spec = ERRORS[code];
   const out = { status: spec.status, type: spec.type, code, message: opts.message ?? spec.message, param: opts.param ?? null };
   return opts.retryAfter === undefined ? out : { ...out, retryAfter: opts.retryAfter };
+}
+
+/** 503 no_healthy_upstream: the route has no target and no fallback to try (C7). See NO_UPSTREAM_AVAILABLE. */
+export function noUpstreamAvailable(retryAfter: number): ErrorOut {
+  const { code, status, type, message } = NO_UPSTREAM_AVAILABLE;
+  return { status, type, code, message, param: null, retryAfter };
 }
 
 export function errorJson(e: ErrorOut): string {

@@ -6,7 +6,14 @@ export interface BackoffOptions {
   readonly maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 10_000 };
+/**
+ * The sync stream's default: capped at 2.5 s so a proxy finds a new leader within a few seconds of it taking over (C9);
+ * a pause is taken only after every operator URL failed once in a row (see SyncSession in client.ts).
+ */
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 2_500 };
+
+/** Longest Retry-After honoured from a 503 (a follower or an operator shutting down sends 1 s). */
+export const MAX_RETRY_AFTER_MS = 3_000;
 
 export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number): number {
   const ceiling = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.min(attempt, 30));

@@ -1,5 +1,6 @@
 // The proxy's side of the sync protocol. Boots from an optional snapshot file, then keeps one snapshot stream open
-// to one of the operator URLs (rotating on failure, jittered exponential backoff 250 ms → 10 s), verifies and loads
+// to one of the operator URLs (trying each URL in turn on failure; after a full round of failures it waits for the
+// Retry-After of a 503 or a jittered exponential backoff 250 ms → 2.5 s), verifies and loads
 // every snapshot (a lower version, a bad checksum, a truncated or garbled payload is NACKed and the table in use is
 // kept — C4), ACKs what it loads, and reports per-target outcomes every ~2 s. When the operator is gone it keeps
 // serving its last table and only logs and retries.
@@ -8,7 +9,7 @@ import type { Logger } from 'pino';
 import type { TableHolder } from '../proxy/table-holder.ts';
 import type { RoutingTable } from '../table/types.ts';
 import type { GatewayMetrics } from '../telemetry/types.ts';
-import { DEFAULT_BACKOFF, backoffDelay } from './backoff.ts';
+import { DEFAULT_BACKOFF, MAX_RETRY_AFTER_MS, backoffDelay } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { ndjsonLines } from './ndjson.ts';
 import { MAX_ERROR_CHARS, SYNC_PATHS, decodeSnapshot } from './protocol.ts';
@@ -37,7 +38,7 @@ export interface SyncClientOptions {
   readonly snapshotOut?: string;
   /** Default 2 s. */
   readonly reportIntervalMs?: number;
-  /** Default 250 ms → 10 s. */
+  /** Pause after a full round of failed URLs. Default 250 ms → 2.5 s. */
   readonly backoff?: BackoffOptions;
   /** Silence on the stream after which it is reopened. Default 20 s (heartbeats come every 5 s). */
   readonly idleTimeoutMs?: number;
@@ -159,17 +160,38 @@ class SyncSession {
     this.#reporter.unref();
   }
 
+  /**
+   * Connects, streams, reconnects. After a stream that delivered something the same URL is tried again after a short
+   * pause. A failed attempt moves on to the next URL at once; only when every URL failed in a row does the client
+   * pause: for the Retry-After (capped) when an operator answered 503 with one — a follower or an operator shutting
+   * down, which is no reason to slow down — otherwise for a jittered backoff that grows with each such full round.
+   */
   async #run(): Promise<void> {
-    let failures = 0;
+    const policy = this.#opts.backoff ?? DEFAULT_BACKOFF;
+    let rounds = 0;
+    let tried = 0;
+    let retryAfter: number | undefined;
     while (!this.#abort.signal.aborted) {
-      const worked = await this.#streamOnce();
+      const outcome = await this.#streamOnce();
       if (this.#abort.signal.aborted) return;
-      if (worked) failures = 0;
-      else {
-        failures++;
+      let delay = 0;
+      if (outcome.received) {
+        rounds = 0;
+        tried = 0;
+        retryAfter = undefined;
+        delay = backoffDelay(0, policy, this.#random);
+      } else {
         this.#urlIndex++;
+        tried++;
+        if (outcome.retryAfterMs !== undefined) retryAfter = Math.max(retryAfter ?? 100, Math.min(outcome.retryAfterMs, MAX_RETRY_AFTER_MS));
+        if (tried >= this.#opts.urls.length) {
+          delay = retryAfter ?? backoffDelay(rounds++, policy, this.#random);
+          if (retryAfter !== undefined) rounds = 0;
+          tried = 0;
+          retryAfter = undefined;
+        }
       }
-      const delay = backoffDelay(worked ? 0 : failures - 1, this.#opts.backoff ?? DEFAULT_BACKOFF, this.#random);
+      if (delay === 0) continue;
       try {
         await sleep(delay, undefined, { signal: this.#abort.signal });
       } catch {
@@ -178,13 +200,14 @@ class SyncSession {
     }
   }
 
-  /** One connection: true when it delivered at least one message (so the next attempt is not a failure). */
-  async #streamOnce(): Promise<boolean> {
+  /** One connection: `received` when it delivered at least one message (so the next attempt is not a failure). */
+  async #streamOnce(): Promise<{ received: boolean; retryAfterMs?: number }> {
     const url = this.#url;
     const table = this.#opts.holder.table;
     const query: Record<string, string> = { proxy: this.#opts.proxyId, have: String(table?.version ?? 0) };
     if (table !== null) query.hash = table.hash;
     let received = false;
+    let retryAfterMs: number | undefined;
     try {
       const stream = await this.#transport.openStream(url, query, this.#abort.signal);
       this.#connected = true;
@@ -196,14 +219,15 @@ class SyncSession {
       }
       if (!this.#abort.signal.aborted) this.#log.warn({ url }, 'the operator closed the snapshot stream; reconnecting');
     } catch (err) {
-      if (this.#abort.signal.aborted) return received;
+      if (this.#abort.signal.aborted) return { received };
       this.#lastError = reason(err);
+      if (err instanceof HttpStatusError && err.status === 503) retryAfterMs = err.retryAfterMs;
       const level = err instanceof HttpStatusError && err.status === 401 ? 'error' : 'warn';
       this.#log[level]({ url, reason: this.#lastError, serving: this.#opts.holder.table?.version ?? null }, 'sync stream failed; keeping the table in use and retrying');
     } finally {
       this.#connected = false;
     }
-    return received;
+    return retryAfterMs === undefined ? { received } : { received, retryAfterMs };
   }
 
   #handleLine(url: string, line: string): void {

@@ -16,11 +16,24 @@ export interface TransportOptions {
 
 export class HttpStatusError extends Error {
   readonly status: number;
-  constructor(status: number, reason: string) {
+  /** The answer's Retry-After, in ms, when it had a usable one. */
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, reason: string, retryAfterMs?: number) {
     super(`HTTP ${status}${reason === '' ? '' : ` (${reason})`}`);
     this.name = 'HttpStatusError';
     this.status = status;
+    this.retryAfterMs = retryAfterMs;
   }
+}
+
+/** Retry-After as ms: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unusable. */
+export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1_000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 export interface OpenStream {
@@ -84,7 +97,9 @@ export function createTransport(opts: TransportOptions): Transport {
         headers: { accept: 'application/x-ndjson', authorization: await authorization() },
         headersTimeout: 10_000, bodyTimeout: opts.idleTimeoutMs,
       });
-      if (res.statusCode !== 200) throw new HttpStatusError(res.statusCode, await reasonOf(res.body));
+      if (res.statusCode !== 200) {
+        throw new HttpStatusError(res.statusCode, await reasonOf(res.body), retryAfterMs(res.headers['retry-after']));
+      }
       return { body: res.body };
     },
     async post(base, path, body, attempts = 3): Promise<void> {

@@ -10,8 +10,30 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
 
 export interface LoggerOptions {
   readonly level?: LogLevel;
-  /** Where JSON lines go. Default: stdout (fd 1). */
+  /** Where JSON lines go. Default: stdout (fd 1), buffered (see stdoutDestination). */
   readonly destination?: DestinationStream;
+}
+
+/** Bytes gathered before one write to stdout; one syscall per request line costs more than the rest of the log. */
+const STDOUT_BUFFER_BYTES = 4096;
+/** Longest time a buffered line waits before it is written, so a quiet gateway's logs still appear promptly. */
+const STDOUT_FLUSH_MS = 250;
+
+/**
+ * stdout as an asynchronous, buffered pino destination, flushed at least every STDOUT_FLUSH_MS (unref'd timer) and
+ * synchronously at process exit (pino registers that for destinations it builds).
+ */
+function stdoutDestination(): DestinationStream {
+  const dest = pino.destination({ dest: 1, sync: false, minLength: STDOUT_BUFFER_BYTES });
+  const timer = setInterval(() => {
+    try {
+      dest.flush();
+    } catch {
+      // not ready yet (still opening) or already closed: the next tick or the exit hook writes the lines
+    }
+  }, STDOUT_FLUSH_MS);
+  timer.unref();
+  return dest;
 }
 
 /** Field names whose values are credentials wherever they appear (top level and one level down). */
@@ -91,6 +113,6 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
         log: capFields,
       },
     },
-    opts.destination ?? pino.destination(1),
+    opts.destination ?? stdoutDestination(),
   );
 }

@@ -2,20 +2,35 @@
 // The response is written on the raw (hijacked) response; the request state closes once this settles.
 import type { Operation } from '../../providers/types.ts';
 import type { InferenceRequest } from '../body/validate.ts';
-import { errorEvent, errorOut, writeErrorResponse } from '../error-reply.ts';
+import { errorEvent, errorOut, noUpstreamAvailable, writeErrorResponse } from '../error-reply.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeRoute } from '../runtime-table.ts';
 import { failureToError } from './failure-map.ts';
 import { sendJson, sendStream } from './respond.ts';
 import { runAttempts } from './run.ts';
 
+/**
+ * Seconds a client is told to wait when a route has nothing to try: long enough not to hammer us, short enough to
+ * notice a Secret or Provider that was just fixed (a new table reaches the proxies within seconds).
+ */
+const NO_TARGETS_RETRY_AFTER_S = 5;
+
 async function run(st: RequestState, op: Operation, req: InferenceRequest, route: RuntimeRoute): Promise<void> {
+  const headers = (): Record<string, string> => ({ 'x-switchyard-route': route.routeHeader, 'x-switchyard-attempts': String(st.attempts) });
+  // The compiler keeps a route whose references all failed to resolve, with no targets and no fallback (C7):
+  // 503 with Retry-After, not the 502 of "every provider tried failed" (B2).
+  if (route.primaryCount === 0 && route.fallback.length === 0) {
+    const e = noUpstreamAvailable(NO_TARGETS_RETRY_AFTER_S);
+    st.code = e.code;
+    writeErrorResponse(st.res, st.id, e, headers());
+    return;
+  }
   const result = await runAttempts(st, op, req, route);
   if (result.kind === 'aborted') return;
   if (result.kind === 'failed') {
     const e = failureToError(result.failure, result.provider);
     st.code = e.code;
-    writeErrorResponse(st.res, st.id, e, { 'x-switchyard-route': route.routeHeader, 'x-switchyard-attempts': String(st.attempts) });
+    writeErrorResponse(st.res, st.id, e, headers());
     return;
   }
   const target = st.target;

@@ -38,15 +38,16 @@ function timed(runs: number, fn: (i: number) => void): number[] {
   return out;
 }
 
-export async function compilePhase(kube: KubeClient, runs: number): Promise<{ stats: CompileStats; table: RoutingTable }> {
+export async function compilePhase(kube: KubeClient, runs: number): Promise<{ stats: CompileStats; table: RoutingTable; contentJSON: string }> {
   const objects = [
     ...(await listAll(kube, API, 'Provider')), ...(await listAll(kube, API, 'ModelRoute')), ...(await listAll(kube, 'v1', 'Secret')),
   ];
-  let table = compile(objects, { version: 1 }).table; // warm-up
+  let result = compile(objects, { version: 1 }); // warm-up
   const times = timed(runs, () => {
-    table = compile(objects, { version: 1 }).table;
+    result = compile(objects, { version: 1 });
   });
-  const snapshot = encodeSnapshot(table);
+  const { table, contentJSON } = result;
+  const snapshot = encodeSnapshot(table, contentJSON);
   const stats: CompileStats = {
     runsMs: times.map((x) => Math.round(x)),
     medianMs: Math.round(median(times)),
@@ -56,13 +57,16 @@ export async function compilePhase(kube: KubeClient, runs: number): Promise<{ st
     routes: table.routes.length,
     providers: Object.keys(table.providers).length,
   };
-  return { stats, table };
+  return { stats, table, contentJSON };
 }
 
-/** What one publication costs the operator (encode) and each proxy (decode + load), in-process, median of `runs`. */
-export async function applyCostPhase(table: RoutingTable, runs: number): Promise<ApplyCost> {
-  const line = ndjsonLine(encodeSnapshot(table));
-  const encode = timed(runs, () => encodeSnapshot(table));
+/**
+ * What one publication costs the operator (encode, from the canonical JSON compile() returns, as the operator does)
+ * and each proxy (decode + load), in-process, median of `runs`.
+ */
+export async function applyCostPhase(table: RoutingTable, contentJSON: string, runs: number): Promise<ApplyCost> {
+  const line = ndjsonLine(encodeSnapshot(table, contentJSON));
+  const encode = timed(runs, () => encodeSnapshot(table, contentJSON));
   const decode = timed(runs, () => decodeSnapshot(JSON.parse(line)));
   const pools = createUpstreamPools();
   const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger: pino({ level: 'silent' }) });

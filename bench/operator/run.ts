@@ -96,8 +96,8 @@ async function run(f: Flags, cluster: Cluster, workDir: string, group: ReturnTyp
   log(`creating ${objs.length} objects (${f.providers} Providers + Secrets, ${f.routes} ModelRoutes), ${f.concurrency} at a time`);
   const populate = await createAll(kube, objs, f.concurrency);
   log(`created in ${populate.ms} ms (${populate.perSecond}/s); compiling in-process`);
-  const { stats: compile, table } = await compilePhase(kube, f.compileRuns);
-  const applyCost = await applyCostPhase(table, f.compileRuns);
+  const { stats: compile, table, contentJSON } = await compilePhase(kube, f.compileRuns);
+  const applyCost = await applyCostPhase(table, contentJSON, f.compileRuns);
   log(`compile median ${compile.medianMs} ms; decode ${applyCost.decodeMs} ms + load ${applyCost.loadMs} ms per proxy; starting the operator`);
   const { op, firstPublishMs } = await startOperator(group, cluster.kubeconfigPath, workDir, `${SYSTEM_NS}/switchyard-sync/token`);
   log(`operator published after ${firstPublishMs} ms; starting ${f.proxies} sync connections in ${f.workers} workers`);

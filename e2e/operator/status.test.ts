@@ -86,19 +86,20 @@ describe('operator status on a real API server', () => {
     expect(await chat('chat-model')).toBe(200);
   });
 
-  it('C5 a semantic error gives Accepted=False/ResolvedRefs=False on that route only; its neighbour keeps serving', async () => {
+  it('C5 an unresolved reference gives ResolvedRefs=False on that route only (503 until it resolves); its neighbour keeps serving', async () => {
     await applyAll(env.kube, [route(NS, 'broken', { model: 'broken-model', targets: [{ provider: 'missing', model: 'x' }] })]);
-    const b = await waitFor('broken to be refused', async () => {
+    const b = await waitFor('broken to report its unresolved reference, programmed', async () => {
       const o = await get('ModelRoute', 'broken');
-      return condition(o, 'Accepted')?.status === 'False' ? o : undefined;
+      return condition(o, 'ResolvedRefs')?.status === 'False' && condition(o, 'Programmed')?.status === 'True' ? o : undefined;
     });
     expect(condition(b, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'ProviderNotFound' });
-    expect(condition(b, 'Programmed')).toMatchObject({ status: 'False', reason: 'NotAccepted' });
+    // Accepted (C7): the route keeps its name in the table with no targets, so clients get 503, not 404.
+    expect(condition(b, 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted' });
     expect(generationsMatch(b)).toBe(true);
     const c = await get('ModelRoute', 'chat');
     expect(condition(c, 'Accepted')?.status).toBe('True');
     expect(await chat('chat-model')).toBe(200);
-    expect(await chat('broken-model')).toBe(404);
+    expect(await chat('broken-model')).toBe(503);
   });
 
   it('C11 a spec change moves observedGeneration; lastTransitionTime stays while the status value holds', async () => {
@@ -125,11 +126,11 @@ describe('operator status on a real API server', () => {
       return condition(o, 'ResolvedRefs')?.status === 'False' ? o : undefined;
     });
     expect(condition(p, 'ResolvedRefs')?.reason).toBe('SecretNotFound');
-    const r = await waitFor('the route to be refused', async () => {
+    const r = await waitFor('the route to report the unresolved Provider', async () => {
       const o = await get('ModelRoute', 'gpt');
       return o !== undefined && o.conditions.length > 0 ? o : undefined;
     });
-    expect(condition(r, 'Accepted')?.status === 'True' && condition(r, 'ResolvedRefs')?.status === 'True').toBe(false);
+    expect(condition(r, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'ProviderNotAccepted' });
     expect(proxy.holder.table?.providers[`${NS}/openai`]).toBeUndefined();
 
     await applyAll(env.kube, [secret(NS, 'openai-key', { apiKey: 'sk-e2e-not-a-real-key' })]);

@@ -8,10 +8,17 @@ import { createHash } from 'node:crypto';
  * and a cycle is written as null.
  */
 export function canonicalJSON(value: unknown): string {
-  return write(value, new Set<object>()) ?? 'null';
+  return write(value, { seen: new Set<object>(), keys: new Map<string, string>() }) ?? 'null';
 }
 
-function write(value: unknown, seen: Set<object>): string | undefined {
+interface Writer {
+  /** Objects on the current path (cycle detection). */
+  readonly seen: Set<object>;
+  /** Quoted form of every key met so far: tables repeat the same few dozen field names thousands of times. */
+  readonly keys: Map<string, string>;
+}
+
+function write(value: unknown, w: Writer): string | undefined {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -22,28 +29,47 @@ function write(value: unknown, seen: Set<object>): string | undefined {
     case 'bigint':
       return JSON.stringify(value.toString());
     case 'object':
-      return value === null ? 'null' : writeObject(value, seen);
+      return value === null ? 'null' : writeObject(value, w);
     default:
       return undefined;
   }
 }
 
-function writeObject(value: object, seen: Set<object>): string {
-  if (seen.has(value)) return 'null';
-  seen.add(value);
+function quotedKey(key: string, w: Writer): string {
+  let q = w.keys.get(key);
+  if (q === undefined) {
+    q = `${JSON.stringify(key)}:`;
+    w.keys.set(key, q);
+  }
+  return q;
+}
+
+function writeObject(value: object, w: Writer): string {
+  if (w.seen.has(value)) return 'null';
+  w.seen.add(value);
   let out: string;
   if (Array.isArray(value)) {
-    out = `[${value.map((v: unknown) => write(v, seen) ?? 'null').join(',')}]`;
-  } else {
-    const parts: string[] = [];
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record).sort()) {
-      const text = write(record[key], seen);
-      if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+    out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += write(value[i], w) ?? 'null';
     }
-    out = `{${parts.join(',')}}`;
+    out += ']';
+  } else {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    if (keys.length > 1) keys.sort();
+    out = '{';
+    let first = true;
+    for (const key of keys) {
+      const text = write(record[key], w);
+      if (text === undefined) continue;
+      out += first ? quotedKey(key, w) + text : `,${quotedKey(key, w)}${text}`;
+      first = false;
+    }
+    out += '}';
   }
-  seen.delete(value);
+  w.seen.delete(value);
   return out;
 }
 

@@ -24,6 +24,12 @@ export interface CompileOptions {
 export interface CompileResult {
   readonly table: RoutingTable;
   readonly statuses: ObjectStatus[];
+  /**
+   * The canonical JSON of the table's content: the exact text `table.hash` is the sha256 of. The operator sends it
+   * as is (encodeSnapshot) instead of serialising the table again. Not part of `table`, which is plain data, and
+   * non-enumerable on the result.
+   */
+  readonly contentJSON: string;
 }
 
 export function compile(objects: readonly unknown[], opts: CompileOptions = {}): CompileResult {
@@ -43,7 +49,8 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
     keys: sortedRecord(keys.keys),
     quotas: quotas.quotas,
   };
-  const hash = tableHash(content);
+  const contentJSON = canonicalContent(content);
+  const hash = sha256Hex(contentJSON);
   const statuses = sortStatuses([
     ...gathered.statuses,
     ...keys.statuses,
@@ -52,13 +59,19 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
     ...resolved.statuses,
     ...quotas.statuses,
   ]);
-  return { table: { version: opts.version ?? 0, hash, ...content }, statuses };
+  const result = { table: { version: opts.version ?? 0, hash, ...content }, statuses };
+  // Non-enumerable: callers that serialise or compare the result (golden files, `validate --output json`) never see it.
+  return Object.defineProperty(result, 'contentJSON', { value: contentJSON, enumerable: false }) as CompileResult;
 }
 
 /** SHA-256 hex of the canonical JSON of a table's content (version and hash excluded). */
 export function tableHash(content: RoutingTableContent): string {
+  return sha256Hex(canonicalContent(content));
+}
+
+function canonicalContent(content: RoutingTableContent): string {
   const { providers, routes, models, keys, quotas } = content;
-  return sha256Hex(canonicalJSON({ providers, routes, models, keys, quotas }));
+  return canonicalJSON({ providers, routes, models, keys, quotas });
 }
 
 export { canonicalJSON } from './hash.ts';

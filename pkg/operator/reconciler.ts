@@ -15,10 +15,16 @@ export interface CompileInput {
   readonly ejectedTargets: ReadonlySet<string>;
 }
 
-export type CompileFn = (objects: readonly unknown[], opts: CompileInput) => { readonly table: RoutingTable; readonly statuses: readonly ObjectStatus[] };
+export type CompileFn = (objects: readonly unknown[], opts: CompileInput) => {
+  readonly table: RoutingTable;
+  readonly statuses: readonly ObjectStatus[];
+  /** Canonical JSON of the table content (what the hash covers), when the compiler provides it. */
+  readonly contentJSON?: string;
+};
 
 export interface Publisher {
-  publish(table: RoutingTable): void;
+  /** `contentJSON`, when given, is the table's canonical content JSON (saves serialising the table again). */
+  publish(table: RoutingTable, contentJSON?: string): void;
 }
 
 export interface Leadership {
@@ -74,12 +80,12 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   let latest: Reconciled | null = null;
   let retry: NodeJS.Timeout | undefined;
 
-  function publishIfNeeded(table: RoutingTable, compileMs: number): RoutingTable | null {
+  function publishIfNeeded(table: RoutingTable, contentJSON: string | undefined, compileMs: number): RoutingTable | null {
     if (published !== null && !mustPublish && published.hash === table.hash) return null;
     const version = opts.leadership.nextVersion();
     if (version === null) return null;
     const out: RoutingTable = { ...table, version };
-    opts.publisher.publish(out);
+    opts.publisher.publish(out, contentJSON);
     published = { version, hash: table.hash, at: now() };
     mustPublish = false;
     opts.metrics.tableVersion(version);
@@ -106,7 +112,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       published = null;
       opts.metrics.reconcile('follower');
     } else {
-      const out = publishIfNeeded(table, compileMs);
+      const out = publishIfNeeded(table, result.contentJSON, compileMs);
       if (out !== null) {
         table = out;
         publishedNow = true;

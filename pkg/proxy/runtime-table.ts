@@ -120,8 +120,16 @@ function hostOf(baseURL: string): string {
   }
 }
 
+/** What every target of one provider shares, computed once per provider per load. */
+interface ProviderBinding {
+  readonly provider: TableProvider;
+  readonly adapter: ProviderAdapter;
+  readonly providerHeader: string;
+  readonly serverAddress: string;
+}
+
 class TargetBinder {
-  readonly #adapters = new Map<string, ProviderAdapter>();
+  readonly #providers = new Map<string, ProviderBinding>();
   readonly #table: RoutingTable;
   readonly #deps: BuildDeps;
 
@@ -130,31 +138,46 @@ class TargetBinder {
     this.#deps = deps;
   }
 
-  bind(route: TableRoute, t: TableTarget): RuntimeTarget {
-    const provider = this.#table.providers[t.provider];
-    if (provider === undefined) throw new Error(`route ${route.id}: unknown provider ${t.provider}`);
-    let adapter = this.#adapters.get(provider.id);
-    if (adapter === undefined) {
-      adapter = this.#deps.adapterFactory(provider, this.#deps.adapterDeps);
-      this.#adapters.set(provider.id, adapter);
-    }
+  #provider(route: TableRoute, id: string): ProviderBinding {
+    let b = this.#providers.get(id);
+    if (b !== undefined) return b;
+    const provider = this.#table.providers[id];
+    if (provider === undefined) throw new Error(`route ${route.id}: unknown provider ${id}`);
+    b = {
+      provider,
+      adapter: this.#deps.adapterFactory(provider, this.#deps.adapterDeps),
+      providerHeader: headerSafe(provider.name),
+      serverAddress: hostOf(provider.baseURL),
+    };
+    this.#providers.set(id, b);
+    return b;
+  }
+
+  bind(route: TableRoute, t: TableTarget, routeTimeouts: boolean): RuntimeTarget {
+    const { provider, adapter, providerHeader, serverAddress } = this.#provider(route, t.provider);
     return {
-      bound: { provider, model: t.model, timeouts: mergeTimeouts(provider.timeouts, route.timeouts) },
+      // A route without timeouts of its own shares the provider's (read-only) timeouts object.
+      bound: { provider, model: t.model, timeouts: routeTimeouts ? mergeTimeouts(provider.timeouts, route.timeouts) : provider.timeouts },
       adapter,
       providerId: provider.id,
       weight: t.weight > 0 && Number.isFinite(t.weight) ? t.weight : 0,
       priority: t.priority,
       price: priceOf(provider, t.model),
       health: this.#deps.health.get(provider.id, t.model),
-      providerHeader: headerSafe(provider.name),
+      providerHeader,
       modelHeader: headerSafe(t.model),
-      serverAddress: hostOf(provider.baseURL),
+      serverAddress,
     };
   }
 }
 
+function hasOwnKeys(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
+}
+
 function levelOf(targets: RuntimeTarget[]): TargetLevel {
-  const sorted = [...targets].sort((a, b) => b.weight - a.weight);
+  const sorted = targets.length < 2 ? targets : [...targets].sort((a, b) => b.weight - a.weight);
   const cumulative: number[] = [];
   let sum = 0;
   for (const t of sorted) {
@@ -191,8 +214,9 @@ function compileAccess(rules: readonly TableAccessRule[] | null): CompiledAccess
 }
 
 function buildRoute(route: TableRoute, binder: TargetBinder): RuntimeRoute {
-  const targets = route.targets.map((t) => binder.bind(route, t));
-  const fallback = route.fallback.map((t) => binder.bind(route, t));
+  const own = hasOwnKeys(route.timeouts);
+  const targets = route.targets.map((t) => binder.bind(route, t, own));
+  const fallback = route.fallback.map((t) => binder.bind(route, t, own));
   const levels = levelsOf(route, targets);
   const deterministic = levels.every((l) => l.targets.length === 1);
   return {

@@ -7,24 +7,34 @@ export interface TargetHealth {
 }
 
 export class TargetHealthStore {
-  readonly #entries = new Map<string, TargetHealth>();
+  /** provider id → upstream model → state (two levels: no key string built per lookup). */
+  readonly #entries = new Map<string, Map<string, TargetHealth>>();
 
   get(providerId: string, model: string): TargetHealth {
-    const key = `${providerId}\u0000${model}`;
-    let h = this.#entries.get(key);
+    let models = this.#entries.get(providerId);
+    if (models === undefined) {
+      models = new Map();
+      this.#entries.set(providerId, models);
+    }
+    let h = models.get(model);
     if (h === undefined) {
       h = { blockedUntil: 0 };
-      this.#entries.set(key, h);
+      models.set(model, h);
     }
     return h;
   }
 
   /** Drops entries no longer referenced by the given keys (called after a table swap to bound memory). */
   retain(keep: ReadonlySet<TargetHealth>): void {
-    for (const [k, h] of this.#entries) if (!keep.has(h)) this.#entries.delete(k);
+    for (const [provider, models] of this.#entries) {
+      for (const [model, h] of models) if (!keep.has(h)) models.delete(model);
+      if (models.size === 0) this.#entries.delete(provider);
+    }
   }
 
   get size(): number {
-    return this.#entries.size;
+    let n = 0;
+    for (const models of this.#entries.values()) n += models.size;
+    return n;
   }
 }

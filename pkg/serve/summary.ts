@@ -37,6 +37,7 @@ function percent(n: number): string {
 
 function describeTargets(route: TableRoute): string {
   const targets = route.targets;
+  if (targets.length === 0 && route.fallback.length === 0) return 'no target resolved: 503 until one does (see its ResolvedRefs)';
   const pick = route.strategy === 'priority' ? targets.filter((t) => t.priority === Math.min(...targets.map((x) => x.priority))) : targets;
   const total = pick.reduce((s, t) => s + t.weight, 0);
   const parts = targets.map((t) => {

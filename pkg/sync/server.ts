@@ -39,8 +39,12 @@ export type ReportListener = (report: ReportMessage, identity: string) => void;
 export interface SyncServer {
   /** Adds GET /sync/v1/snapshots, POST /sync/v1/acks and POST /sync/v1/reports to `app`. */
   register(app: FastifyInstance): void;
-  /** Sends `table` to every connected proxy (leader only). Throws on a version lower than the last one published. */
-  publish(table: RoutingTable): void;
+  /**
+   * Sends `table` to every connected proxy (leader only). Throws on a version lower than the last one published.
+   * `contentJSON`, when given, is the table's canonical content JSON (compile() returns it): it is sent as is after
+   * its sha256 is checked against `table.hash`, instead of serialising the table again.
+   */
+  publish(table: RoutingTable, contentJSON?: string): void;
   setLeader(leader: boolean): void;
   readonly leader: boolean;
   /** Version and hash last published, or null. */
@@ -114,7 +118,7 @@ class SyncServerImpl implements SyncServer {
     app.post(SYNC_PATHS.reports, { onRequest, bodyLimit: this.#opts.maxReportBytes ?? 4 * 1024 * 1024 }, this.#receiveReport);
   }
 
-  publish(table: RoutingTable): void {
+  publish(table: RoutingTable, contentJSON?: string): void {
     if (this.#closed) return;
     if (!this.#leader) {
       this.#log.warn({ version: table.version }, 'not the leader: table not published');
@@ -125,7 +129,7 @@ class SyncServerImpl implements SyncServer {
       throw new Error(`refusing to publish version ${table.version}: version ${latest.version} was already published`);
     }
     if (latest !== null && table.version === latest.version && table.hash === latest.hash) return;
-    const next = { version: table.version, hash: table.hash, line: ndjsonLine(encodeSnapshot(table)) };
+    const next = { version: table.version, hash: table.hash, line: ndjsonLine(encodeSnapshot(table, contentJSON)) };
     this.#latest = next;
     const streams = this.#registry.streams();
     for (const s of streams) s.sendSnapshot(next.line);

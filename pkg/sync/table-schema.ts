@@ -31,7 +31,7 @@ const Fake = z.strictObject({
   embeddingDimensions: z.number().int().min(0),
 });
 
-const Provider = z.strictObject({
+export const ProviderSchema = z.strictObject({
   id: Id,
   namespace: Name,
   name: Name,
@@ -64,7 +64,7 @@ const Retry = z.strictObject({
 
 const AccessRule = z.strictObject({ teams: Strings.optional(), users: Strings.optional(), keys: Strings.optional() });
 
-const Route = z.strictObject({
+export const RouteSchema = z.strictObject({
   id: Id,
   namespace: Name,
   name: Name,
@@ -104,8 +104,8 @@ const Quota = z.strictObject({
 });
 
 export const RoutingTableContentSchema = z.strictObject({
-  providers: z.record(z.string(), Provider),
-  routes: z.array(Route),
+  providers: z.record(z.string(), ProviderSchema),
+  routes: z.array(RouteSchema),
   models: z.record(z.string(), z.string()),
   keys: z.record(z.string(), Principal),
   quotas: z.array(Quota),
@@ -125,11 +125,11 @@ type _Drift = [
   Assert<Fits<typeof Timeouts, TableTimeouts>>,
   Assert<Fits<typeof Target, TableTarget>>,
   Assert<Fits<typeof AccessRule, TableAccessRule>>,
-  Assert<Fits<typeof Provider, TableProvider>>,
+  Assert<Fits<typeof ProviderSchema, TableProvider>>,
   Assert<Fits<typeof Model, TableModel>>,
   Assert<Fits<typeof Fake, TableFake>>,
   Assert<Fits<typeof Retry, TableRetry>>,
-  Assert<Fits<typeof Route, TableRoute>>,
+  Assert<Fits<typeof RouteSchema, TableRoute>>,
   Assert<Fits<typeof Principal, TablePrincipal>>,
   Assert<Fits<typeof QuotaLimit, TableQuotaLimit>>,
   Assert<Fits<typeof Quota, TableQuota>>,

@@ -26,7 +26,7 @@ describe('formatStatuses table', () => {
       const at = header.indexOf(column);
       for (const line of lines.slice(1)) expect(line[at - 1], `${column} in ${line}`).toBe(' ');
     }
-    expect(lines[1]).toMatch(/^ModelRoute\s+default\/only-openai\s+False\s+False\s+NoUsableTargets\s+no usable target/);
+    expect(lines[1]).toMatch(/^ModelRoute\s+default\/only-openai\s+True\s+False\s+ProviderNotAccepted\s+targets\[0\]: Provider default\/openai is not ready/);
   });
 
   it('shows the first condition that is not True: ResolvedRefs when only it fails', () => {
@@ -100,7 +100,7 @@ describe('allAccepted', () => {
 
   it('is false when any object is not accepted', () => {
     expect(allAccepted(compile(loadCase('quickstart-fake')).statuses)).toBe(true);
-    expect(allAccepted(compile(loadCase('secret-missing')).statuses)).toBe(false);
+    expect(allAccepted(compile(loadCase('all-weights-zero')).statuses)).toBe(false);
     expect(allAccepted([ok('Provider', 'a'), { ...ok('Quota', 'q'), conditions: [] }])).toBe(false);
   });
 

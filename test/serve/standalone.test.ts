@@ -130,10 +130,15 @@ describe('standalone gateway', () => {
     expect(gw.holder.table?.version).toBe(3);
   });
 
-  it('an invalid object is left out with its reason while its neighbours are served', async () => {
+  it('an unresolved route is reported with its reason and answers 503 (C7) while its neighbours are served', async () => {
     await writeFile(join(dir, 'route-d.yaml'), `${route('model-d', 'no-such-provider')}---\n${route('model-e')}`);
     await until(async () => ((await served('model-e')) ? true : undefined), 'model-e served');
-    expect(await served('model-d')).toBe(false);
+    const res = await fetch(`${gw.dataUrl}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'model-d', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('no_healthy_upstream');
     const summary = lines.filter((l) => l.includes('routing table in use')).at(-1) ?? '';
     expect(JSON.parse(summary).notAccepted).toEqual([expect.objectContaining({ object: 'ModelRoute default/model-d' })]);
   });

@@ -47,6 +47,8 @@ export interface ChatAnswer {
   readonly status: number;
   readonly code: string | null;
   readonly body: unknown;
+  /** The Retry-After header, or null. */
+  readonly retryAfter: string | null;
 }
 
 /** One non-streaming chat completion through a proxy. */
@@ -65,5 +67,5 @@ export async function chat(dataUrl: string, model: string, apiKey?: string, time
     // not JSON
   }
   const err = typeof body === 'object' && body !== null ? (body as { error?: { code?: unknown } }).error : undefined;
-  return { status: res.status, code: typeof err?.code === 'string' ? err.code : null, body };
+  return { status: res.status, code: typeof err?.code === 'string' ? err.code : null, body, retryAfter: res.headers.get('retry-after') };
 }

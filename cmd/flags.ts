@@ -22,3 +22,15 @@ export function level(raw: string): LogLevel {
   if (found === undefined) throw new FlagError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(raw)}`);
   return found;
 }
+
+/** parseArgs options shared by the commands that run a data plane (serve, proxy). */
+export const DATA_PLANE_OPTIONS = {
+  port: { type: 'string', short: 'p' },
+  'admin-port': { type: 'string' },
+  host: { type: 'string' },
+  'admin-host': { type: 'string' },
+  'log-level': { type: 'string' },
+  'otlp-endpoint': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;

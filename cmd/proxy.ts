@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { handleShutdownSignals } from '../pkg/serve/signals.ts';
 import { createLogger } from '../pkg/telemetry/logger.ts';
-import { FlagError, level, port, positiveInt } from './flags.ts';
+import { DATA_PLANE_OPTIONS, FlagError, level, port, positiveInt } from './flags.ts';
 import { PROXY_HELP } from './help.ts';
 import type { CliIO } from './io.ts';
 import { usageError } from './io.ts';
@@ -21,14 +21,7 @@ function parse(args: readonly string[]) {
       'proxy-id': { type: 'string' },
       bootstrap: { type: 'string' },
       'snapshot-out': { type: 'string' },
-      port: { type: 'string', short: 'p' },
-      'admin-port': { type: 'string' },
-      host: { type: 'string' },
-      'admin-host': { type: 'string' },
-      'log-level': { type: 'string' },
-      'otlp-endpoint': { type: 'string' },
-      'max-body-bytes': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...DATA_PLANE_OPTIONS,
     },
   }).values;
 }

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { handleShutdownSignals } from '../pkg/serve/signals.ts';
 import { createLogger } from '../pkg/telemetry/logger.ts';
-import { FlagError, level, port, positiveInt } from './flags.ts';
+import { DATA_PLANE_OPTIONS, FlagError, level, port, positiveInt } from './flags.ts';
 import { SERVE_HELP } from './help.ts';
 import type { CliIO } from './io.ts';
 import { usageError } from './io.ts';
@@ -14,14 +14,7 @@ function parse(args: readonly string[]) {
     allowPositionals: false,
     options: {
       config: { type: 'string', short: 'c' },
-      port: { type: 'string', short: 'p' },
-      'admin-port': { type: 'string' },
-      host: { type: 'string' },
-      'admin-host': { type: 'string' },
-      'log-level': { type: 'string' },
-      'otlp-endpoint': { type: 'string' },
-      'max-body-bytes': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...DATA_PLANE_OPTIONS,
     },
   }).values;
 }

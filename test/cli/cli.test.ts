@@ -36,7 +36,7 @@ beforeAll(async () => {
   await writeFile(join(bad, 'route.yaml'), `apiVersion: switchyard.dev/v1alpha1
 kind: ModelRoute
 metadata: { name: orphan }
-spec: { model: orphan, targets: [{ provider: missing }] }
+spec: { model: orphan, targets: [{ provider: missing, weight: 0 }] }
 `);
 });
 afterAll(async () => { await rm(bad, { recursive: true, force: true }); });

@@ -9,7 +9,7 @@ import { leadershipProblems } from './harness/leadership.ts';
 import { nonSuccess, startLoad, summarize } from './harness/load.ts';
 import type { LoadRun } from './harness/load.ts';
 import { applyManifests, ensureNamespace, provider, route } from './harness/objects.ts';
-import { freePort } from './harness/ports.ts';
+import { freePort } from '../support/ports.ts';
 import { startSampler } from './harness/sampler.ts';
 import type { Sampler } from './harness/sampler.ts';
 import { useWorld } from './harness/suite.ts';

@@ -13,7 +13,7 @@ import { getJson, getText } from './http.ts';
 import { debugTable, operatorState, proxyTable } from './probes.ts';
 import type { DebugTable, OperatorNode, OperatorState, ProxyNode, TableView } from './probes.ts';
 import { applyManifests, ensureNamespace, secret } from './objects.ts';
-import { freePort } from './ports.ts';
+import { freePort } from '../../support/ports.ts';
 import { createProcessGroup } from './process.ts';
 import type { ManagedProcess, ProcessGroup } from './process.ts';
 import { waitFor } from './wait.ts';

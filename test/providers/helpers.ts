@@ -1,6 +1,11 @@
 // Builders for provider tests: a TableProvider, an AttemptContext, and body/stream collectors.
 import type { AttemptContext, Operation, ProviderAdapter, StreamEndResult, UpstreamResponse } from '../../pkg/providers/types.ts';
 import type { TableProvider, TableTimeouts } from '../../pkg/table/types.ts';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
+import type { UpstreamPools } from '../../pkg/providers/http/pools.ts';
+import { startFakeOpenAI } from '../support/fake-openai-server.ts';
+import type { FakeOpenAI } from '../support/fake-openai-server.ts';
 
 export const SECRET = 'sk-canary-0123456789abcdef';
 
@@ -82,4 +87,36 @@ export async function streamThrough(adapter: ProviderAdapter, ctx: AttemptContex
   }
   const end = t.end();
   return { out: out + end.tail, end, raw: Buffer.concat(parts) };
+}
+
+/**
+ * A fake OpenAI upstream and a set of upstream pools for one test file: started before its tests, torn down after,
+ * with recorded requests and scripted behaviour reset between tests. Read `fake.up` / `fake.pools` inside tests.
+ */
+export function useFakeUpstream(): { readonly up: FakeOpenAI; readonly pools: UpstreamPools } {
+  let up: FakeOpenAI | undefined;
+  let pools: UpstreamPools | undefined;
+  beforeAll(async () => {
+    up = await startFakeOpenAI();
+    pools = createUpstreamPools();
+  });
+  afterAll(async () => {
+    await pools?.destroy();
+    await up?.close();
+  });
+  afterEach(() => {
+    if (up === undefined) return;
+    up.requests.length = 0;
+    up.setBehavior(undefined);
+  });
+  return {
+    get up(): FakeOpenAI {
+      if (up === undefined) throw new Error('useFakeUpstream: the fake upstream is not started yet (use it inside a test)');
+      return up;
+    },
+    get pools(): UpstreamPools {
+      if (pools === undefined) throw new Error('useFakeUpstream: the pools are not created yet (use them inside a test)');
+      return pools;
+    },
+  };
 }

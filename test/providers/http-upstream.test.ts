@@ -1,27 +1,15 @@
 // undici error mapping, deadlines, cancellation and pool reuse against real loopback servers.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
-import type { FakeOpenAI } from '../support/fake-openai-server.ts';
 import { mapUpstreamError } from '../../pkg/providers/http/errors.ts';
 import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
-import type { UpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { createOpenAIAdapter } from '../../pkg/providers/openai/index.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
-import { makeCtx, makeProvider, readAll, SECRET, TIMEOUTS } from './helpers.ts';
+import { useFakeUpstream, makeCtx, makeProvider, readAll, SECRET, TIMEOUTS } from './helpers.ts';
 
-let up: FakeOpenAI;
-let pools: UpstreamPools;
-beforeAll(async () => {
-  up = await startFakeOpenAI();
-  pools = createUpstreamPools();
-});
-afterAll(async () => {
-  await pools.destroy();
-  await up.close();
-});
-afterEach(() => up.setBehavior(undefined));
+const fake = useFakeUpstream();
 
 async function closedPort(): Promise<number> {
   const srv = createServer();
@@ -49,7 +37,7 @@ function expectSafe(err: unknown): void {
 describe('undici error mapping', () => {
   it('B1 connection refused → connect', async () => {
     const p = makeProvider({ baseURL: `http://127.0.0.1:${await closedPort()}/v1` });
-    const err = await rejection(createOpenAIAdapter(p, pools).send(makeCtx(p)));
+    const err = await rejection(createOpenAIAdapter(p, fake.pools).send(makeCtx(p)));
     expect(err).toBeInstanceOf(UpstreamFailureError);
     expect((err as UpstreamFailureError).failure.kind).toBe('connect');
     expectSafe(err);
@@ -57,31 +45,31 @@ describe('undici error mapping', () => {
 
   it('B1 DNS failure → connect', async () => {
     const p = makeProvider({ baseURL: 'http://switchyard-test.invalid/v1' });
-    const err = await rejection(createOpenAIAdapter(p, pools).send(makeCtx(p)));
+    const err = await rejection(createOpenAIAdapter(p, fake.pools).send(makeCtx(p)));
     expect((err as UpstreamFailureError).failure.kind).toBe('connect');
   });
 
   it('B7 an upstream that never answers → timeout after firstByteMs', async () => {
-    const p = makeProvider({ baseURL: up.url });
+    const p = makeProvider({ baseURL: fake.up.url });
     const started = performance.now();
-    const err = await rejection(createOpenAIAdapter(p, pools).send(makeCtx(p, { model: 'hang', timeouts: { firstByteMs: 150 } })));
+    const err = await rejection(createOpenAIAdapter(p, fake.pools).send(makeCtx(p, { model: 'hang', timeouts: { firstByteMs: 150 } })));
     expect((err as UpstreamFailureError).failure.kind).toBe('timeout');
     expect(performance.now() - started).toBeLessThan(2000);
     expectSafe(err);
   });
 
   it('B8 a stall between chunks → timeout after idleMs while reading the body', async () => {
-    up.setBehavior(() => ({ chunkDelayMs: 1000 }));
-    const p = makeProvider({ baseURL: up.url });
-    const adapter = createOpenAIAdapter(p, pools);
+    fake.up.setBehavior(() => ({ chunkDelayMs: 1000 }));
+    const p = makeProvider({ baseURL: fake.up.url });
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const res = await adapter.send(makeCtx(p, { stream: true, timeouts: { idleMs: 150 } }));
     const err = await rejection(readAll(res));
     expect((err as UpstreamFailureError).failure.kind).toBe('timeout');
   });
 
   it('B13 a TLS handshake with a plain-HTTP server → tls', async () => {
-    const p = makeProvider({ baseURL: `https://127.0.0.1:${new URL(up.origin).port}/v1` });
-    const err = await rejection(createOpenAIAdapter(p, pools).send(makeCtx(p)));
+    const p = makeProvider({ baseURL: `https://127.0.0.1:${new URL(fake.up.origin).port}/v1` });
+    const err = await rejection(createOpenAIAdapter(p, fake.pools).send(makeCtx(p)));
     expect((err as UpstreamFailureError).failure.kind).toBe('tls');
     expectSafe(err);
   });
@@ -103,34 +91,34 @@ describe('undici error mapping', () => {
 
 describe('cancellation (B16)', () => {
   it('aborting while waiting for the head rejects with the signal reason and the upstream sees the abort', async () => {
-    const p = makeProvider({ baseURL: up.url });
+    const p = makeProvider({ baseURL: fake.up.url });
     const ac = new AbortController();
-    const pending = createOpenAIAdapter(p, pools).send(makeCtx(p, { model: 'hang', signal: ac.signal }));
+    const pending = createOpenAIAdapter(p, fake.pools).send(makeCtx(p, { model: 'hang', signal: ac.signal }));
     const reason = new Error('client went away');
     setTimeout(() => ac.abort(reason), 50);
     expect(await rejection(pending)).toBe(reason);
-    await up.onAbort();
+    await fake.up.onAbort();
   });
 
   it('aborting mid-stream stops the body and the upstream sees the abort', async () => {
-    up.setBehavior(() => ({ chunkDelayMs: 100, content: Array.from({ length: 50 }, () => 'x') }));
-    const p = makeProvider({ baseURL: up.url });
+    fake.up.setBehavior(() => ({ chunkDelayMs: 100, content: Array.from({ length: 50 }, () => 'x') }));
+    const p = makeProvider({ baseURL: fake.up.url });
     const ac = new AbortController();
-    const res = await createOpenAIAdapter(p, pools).send(makeCtx(p, { stream: true, signal: ac.signal }));
+    const res = await createOpenAIAdapter(p, fake.pools).send(makeCtx(p, { stream: true, signal: ac.signal }));
     const reason = new Error('client went away');
     const err = await rejection((async () => {
       for await (const _c of res.body) ac.abort(reason);
     })());
     expect(err).toBe(reason);
-    await up.onAbort();
+    await fake.up.onAbort();
   });
 
   it('an already-aborted signal never connects', async () => {
-    const p = makeProvider({ baseURL: up.url });
-    const before = up.requests.length;
-    const err = await rejection(createOpenAIAdapter(p, pools).send(makeCtx(p, { signal: AbortSignal.abort(new Error('gone')) })));
+    const p = makeProvider({ baseURL: fake.up.url });
+    const before = fake.up.requests.length;
+    const err = await rejection(createOpenAIAdapter(p, fake.pools).send(makeCtx(p, { signal: AbortSignal.abort(new Error('gone')) })));
     expect((err as Error).message).toBe('gone');
-    expect(up.requests.length).toBe(before);
+    expect(fake.up.requests.length).toBe(before);
   });
 });
 
@@ -169,7 +157,7 @@ describe('upstream pools', () => {
     }
   });
 
-  it('closed pools refuse new work', async () => {
+  it('closed fake.pools refuse new work', async () => {
     const local = createUpstreamPools();
     await local.close();
     expect(() => local.dispatcherFor(makeProvider())).toThrow();

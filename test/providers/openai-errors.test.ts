@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI } from '../support/fake-openai-server.ts';
-import type { FakeOpenAI } from '../support/fake-openai-server.ts';
+import { describe, expect, it } from 'vitest';
 import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
-import type { UpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { parseRetryAfter } from '../../pkg/providers/http/retry-after.ts';
 import { createOpenAIAdapter } from '../../pkg/providers/openai/index.ts';
 import { MAX_MESSAGE_CHARS } from '../../pkg/providers/openai/errors.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
-import { makeCtx, makeProvider, readAll, SECRET } from './helpers.ts';
+import { useFakeUpstream, makeCtx, makeProvider, readAll, SECRET } from './helpers.ts';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const enc = (v: unknown): Uint8Array => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 
-let up: FakeOpenAI;
-let pools: UpstreamPools;
-beforeAll(async () => {
-  up = await startFakeOpenAI();
-  pools = createUpstreamPools();
-});
-afterAll(async () => {
-  await pools.close();
-  await up.close();
-});
+const fake = useFakeUpstream();
 
 describe('classifyError', () => {
   const provider = makeProvider({ baseURL: 'https://api.secret-host.example/v1' });
@@ -100,8 +88,8 @@ describe('error responses from a real upstream', () => {
   it.each([
     [401, 'auth'], [429, 'rate_limited'], [500, 'server'], [503, 'server'],
   ])('fake upstream status-%i → %s', async (status, kind) => {
-    const provider = makeProvider({ baseURL: up.url });
-    const adapter = createOpenAIAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: fake.up.url });
+    const adapter = createOpenAIAdapter(provider, fake.pools);
     const ctx = makeCtx(provider, { model: `status-${status}` });
     const res = await adapter.send(ctx);
     expect(res.status).toBe(status);
@@ -112,8 +100,8 @@ describe('error responses from a real upstream', () => {
   });
 
   it('B9 a 2xx garbage body → UpstreamFailureError invalid; a body without choices too', async () => {
-    const provider = makeProvider({ baseURL: up.url });
-    const adapter = createOpenAIAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: fake.up.url });
+    const adapter = createOpenAIAdapter(provider, fake.pools);
     const ctx = makeCtx(provider, { model: 'garbage' });
     const body = await readAll(await adapter.send(ctx));
     expect(() => adapter.translateResponse(ctx, body)).toThrow(UpstreamFailureError);
@@ -129,7 +117,7 @@ describe('error responses from a real upstream', () => {
 
   it('a 200 carrying an error object is reported as that error', () => {
     const provider = makeProvider();
-    const adapter = createOpenAIAdapter(provider, pools);
+    const adapter = createOpenAIAdapter(provider, fake.pools);
     try {
       adapter.translateResponse(makeCtx(provider), enc({ error: { message: 'overloaded', type: 'server_error' } }));
       expect.unreachable();

@@ -1,35 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
-import type { FakeOpenAI } from '../support/fake-openai-server.ts';
-import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
-import type { UpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { createAdapter, UnsupportedProviderError } from '../../pkg/providers/registry.ts';
-import { makeCtx, makeProvider, readAll, SECRET } from './helpers.ts';
+import { useFakeUpstream, makeCtx, makeProvider, readAll, SECRET } from './helpers.ts';
 
-let up: FakeOpenAI;
-let pools: UpstreamPools;
-
-beforeAll(async () => {
-  up = await startFakeOpenAI();
-  pools = createUpstreamPools();
-});
-afterAll(async () => {
-  await pools.close();
-  await up.close();
-});
-afterEach(() => {
-  up.requests.length = 0;
-  up.setBehavior(undefined);
-});
+const fake = useFakeUpstream();
 
 describe('OpenAI adapter request building', () => {
   it('posts chat to baseURL + /chat/completions with headers and the credential', async () => {
-    const provider = makeProvider({ baseURL: up.url, headers: { 'openai-organization': 'org-1' } });
-    const adapter = createAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: fake.up.url, headers: { 'openai-organization': 'org-1' } });
+    const adapter = createAdapter(provider, fake.pools);
     const res = await adapter.send(makeCtx(provider));
     expect(res.status).toBe(200);
     await readAll(res);
-    const req = up.requests[0];
+    const req = fake.up.requests[0];
     expect(req?.method).toBe('POST');
     expect(req?.path).toBe('/v1/chat/completions');
     expect(req?.headers['content-type']).toBe('application/json');
@@ -41,71 +24,71 @@ describe('OpenAI adapter request building', () => {
   });
 
   it('posts embeddings to baseURL + /embeddings and keeps a base path prefix', async () => {
-    const provider = makeProvider({ baseURL: `${up.origin}/v1` });
-    const adapter = createAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: `${fake.up.origin}/v1` });
+    const adapter = createAdapter(provider, fake.pools);
     await readAll(await adapter.send(makeCtx(provider, { op: 'embeddings' })));
-    expect(up.requests[0]?.path).toBe('/v1/embeddings');
+    expect(fake.up.requests[0]?.path).toBe('/v1/embeddings');
   });
 
   it('A14 the model name goes only into the JSON body, never the URL', async () => {
-    const provider = makeProvider({ baseURL: up.url });
-    const adapter = createAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: fake.up.url });
+    const adapter = createAdapter(provider, fake.pools);
     await readAll(await adapter.send(makeCtx(provider, { model: '../../etc/passwd?x=%2e%2e#frag' })));
-    expect(up.requests[0]?.path).toBe('/v1/chat/completions');
-    expect((up.requests[0]?.body as { model: string }).model).toBe('../../etc/passwd?x=%2e%2e#frag');
+    expect(fake.up.requests[0]?.path).toBe('/v1/chat/completions');
+    expect((fake.up.requests[0]?.body as { model: string }).model).toBe('../../etc/passwd?x=%2e%2e#frag');
   });
 
   it('a provider header cannot override framing headers, content-type or the credential', async () => {
-    const provider = makeProvider({ baseURL: up.url, headers: { host: 'evil.example', 'content-type': 'text/plain', authorization: 'Bearer other', 'content-length': '1' } });
-    const adapter = createAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: fake.up.url, headers: { host: 'evil.example', 'content-type': 'text/plain', authorization: 'Bearer other', 'content-length': '1' } });
+    const adapter = createAdapter(provider, fake.pools);
     await readAll(await adapter.send(makeCtx(provider)));
-    const h = up.requests[0]?.headers;
-    expect(h?.host).toBe(new URL(up.origin).host);
+    const h = fake.up.requests[0]?.headers;
+    expect(h?.host).toBe(new URL(fake.up.origin).host);
     expect(h?.['content-type']).toBe('application/json');
     expect(h?.authorization).toBe(`Bearer ${SECRET}`);
   });
 
   it('patches the body: model replaced, unknown fields kept, client object untouched', async () => {
-    const provider = makeProvider({ baseURL: up.url });
-    const adapter = createAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: fake.up.url });
+    const adapter = createAdapter(provider, fake.pools);
     const body = { model: 'alias', messages: [{ role: 'user', content: 'x' }], temperature: 0.2, some_new_field: { a: [1, 2] } };
     const snapshot = structuredClone(body);
     await readAll(await adapter.send(makeCtx(provider, { body })));
-    expect(up.requests[0]?.body).toEqual({ ...snapshot, model: 'gpt-4o-mini' });
+    expect(fake.up.requests[0]?.body).toEqual({ ...snapshot, model: 'gpt-4o-mini' });
     expect(body).toEqual(snapshot);
   });
 
   it('streams: asks for usage (merged into client stream_options) and accepts SSE', async () => {
-    const provider = makeProvider({ baseURL: up.url });
-    const adapter = createAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: fake.up.url });
+    const adapter = createAdapter(provider, fake.pools);
     const body = { model: 'a', messages: [], stream: true, stream_options: { include_obfuscation: false } };
     await readAll(await adapter.send(makeCtx(provider, { body, stream: true })));
-    const req = up.requests[0];
+    const req = fake.up.requests[0];
     expect(req?.headers.accept).toBe('text/event-stream');
     expect((req?.body as Record<string, unknown>).stream_options).toEqual({ include_obfuscation: false, include_usage: true });
   });
 
   it('streams without provider stream usage leave stream_options alone', async () => {
-    const provider = makeProvider({ baseURL: up.url, streamUsage: false });
-    const adapter = createAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: fake.up.url, streamUsage: false });
+    const adapter = createAdapter(provider, fake.pools);
     await readAll(await adapter.send(makeCtx(provider, { stream: true })));
-    expect((up.requests[0]?.body as Record<string, unknown>).stream_options).toBeUndefined();
+    expect((fake.up.requests[0]?.body as Record<string, unknown>).stream_options).toBeUndefined();
   });
 
   it('openai-compatible preset without stream_options support strips it', async () => {
-    const provider = makeProvider({ baseURL: up.url, type: 'openai-compatible', preset: 'mistral' });
-    const adapter = createAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: fake.up.url, type: 'openai-compatible', preset: 'mistral' });
+    const adapter = createAdapter(provider, fake.pools);
     expect(adapter.type).toBe('openai-compatible');
     const body = { model: 'a', messages: [], stream: true, stream_options: { include_usage: true } };
     await readAll(await adapter.send(makeCtx(provider, { body, stream: true })));
-    expect((up.requests[0]?.body as Record<string, unknown>).stream_options).toBeUndefined();
+    expect((fake.up.requests[0]?.body as Record<string, unknown>).stream_options).toBeUndefined();
   });
 
   it('openai-compatible generic preset behaves like openai and sends a custom credential header', async () => {
-    const provider = makeProvider({ baseURL: up.url, type: 'openai-compatible', credential: { header: 'api-key', value: SECRET } });
-    const adapter = createAdapter(provider, pools);
+    const provider = makeProvider({ baseURL: fake.up.url, type: 'openai-compatible', credential: { header: 'api-key', value: SECRET } });
+    const adapter = createAdapter(provider, fake.pools);
     await readAll(await adapter.send(makeCtx(provider, { stream: true })));
-    const req = up.requests[0];
+    const req = fake.up.requests[0];
     expect(req?.headers['api-key']).toBe(SECRET);
     expect(req?.headers.authorization).toBeUndefined();
     expect((req?.body as Record<string, unknown>).stream_options).toEqual({ include_usage: true });
@@ -114,9 +97,9 @@ describe('OpenAI adapter request building', () => {
   it('E12 redirects are never followed: the other host sees nothing, the 302 classifies as invalid', async () => {
     const attacker = await startFakeOpenAI();
     try {
-      up.setBehavior(() => ({ status: 302, headers: { location: `${attacker.url}/chat/completions` }, errorBody: '' }));
-      const provider = makeProvider({ baseURL: up.url });
-      const adapter = createAdapter(provider, pools);
+      fake.up.setBehavior(() => ({ status: 302, headers: { location: `${attacker.url}/chat/completions` }, errorBody: '' }));
+      const provider = makeProvider({ baseURL: fake.up.url });
+      const adapter = createAdapter(provider, fake.pools);
       const ctx = makeCtx(provider);
       const res = await adapter.send(ctx);
       expect(res.status).toBe(302);
@@ -131,9 +114,9 @@ describe('OpenAI adapter request building', () => {
 
 describe('registry', () => {
   it('dispatches on provider.type and rejects unsupported types', () => {
-    expect(createAdapter(makeProvider({ type: 'openai' }), pools).type).toBe('openai');
-    expect(createAdapter(makeProvider({ type: 'openai-compatible', preset: 'vllm' }), pools).type).toBe('openai-compatible');
-    expect(createAdapter(makeProvider({ type: 'fake', baseURL: '' }), pools).type).toBe('fake');
-    expect(() => createAdapter(makeProvider({ type: 'anthropic' }), pools)).toThrow(UnsupportedProviderError);
+    expect(createAdapter(makeProvider({ type: 'openai' }), fake.pools).type).toBe('openai');
+    expect(createAdapter(makeProvider({ type: 'openai-compatible', preset: 'vllm' }), fake.pools).type).toBe('openai-compatible');
+    expect(createAdapter(makeProvider({ type: 'fake', baseURL: '' }), fake.pools).type).toBe('fake');
+    expect(() => createAdapter(makeProvider({ type: 'anthropic' }), fake.pools)).toThrow(UnsupportedProviderError);
   });
 });

@@ -1,29 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Stream } from 'openai/streaming';
-import { sseEvents, startFakeOpenAI } from '../support/fake-openai-server.ts';
-import type { FakeOpenAI } from '../support/fake-openai-server.ts';
-import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
-import type { UpstreamPools } from '../../pkg/providers/http/pools.ts';
+import { sseEvents } from '../support/fake-openai-server.ts';
 import { createOpenAIAdapter } from '../../pkg/providers/openai/index.ts';
 import { createOpenAIStreamTranslator } from '../../pkg/providers/openai/stream.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 import { createSseParser } from '../../pkg/stream/sse.ts';
-import { makeCtx, makeProvider, SECRET, streamThrough, translateChunks } from './helpers.ts';
+import { useFakeUpstream, makeCtx, makeProvider, SECRET, streamThrough, translateChunks } from './helpers.ts';
 
-let up: FakeOpenAI;
-let pools: UpstreamPools;
-beforeAll(async () => {
-  up = await startFakeOpenAI();
-  pools = createUpstreamPools();
-});
-afterAll(async () => {
-  await pools.close();
-  await up.close();
-});
-afterEach(() => up.setBehavior(undefined));
+const fake = useFakeUpstream();
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-const provider = (): ReturnType<typeof makeProvider> => makeProvider({ baseURL: up.url });
+const provider = (): ReturnType<typeof makeProvider> => makeProvider({ baseURL: fake.up.url });
 
 function dataOf(text: string): string[] {
   const out: string[] = [];
@@ -46,7 +33,7 @@ async function failureOf(p: Promise<unknown>): Promise<UpstreamFailureError> {
 describe('OpenAI stream translator on a real upstream', () => {
   it('passes the stream through byte for byte when the client asked for usage', async () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const { out, raw, end } = await streamThrough(adapter, makeCtx(p, { stream: true, clientWantsUsage: true }));
     expect(out).toBe(raw.toString('utf8'));
     expect(end.outcome).toBe('complete');
@@ -55,7 +42,7 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('drops the usage-only chunk the client did not ask for, keeps usage for accounting', async () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const { out, raw, end } = await streamThrough(adapter, makeCtx(p, { stream: true }));
     const upstream = dataOf(raw.toString('utf8'));
     const client = dataOf(out);
@@ -66,7 +53,7 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('B9 split at every byte offset gives identical client output', async () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const ctx = makeCtx(p, { stream: true });
     const { out: reference, raw } = await streamThrough(adapter, ctx);
     for (let i = 0; i <= raw.length; i++) {
@@ -77,9 +64,9 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('B9 an upstream writing 7-byte pieces over the network gives identical output', async () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const { out: reference } = await streamThrough(adapter, makeCtx(p, { stream: true }));
-    up.setBehavior(() => ({ split: 7, chunkDelayMs: 1 }));
+    fake.up.setBehavior(() => ({ split: 7, chunkDelayMs: 1 }));
     const { out, end } = await streamThrough(adapter, makeCtx(p, { stream: true }));
     expect(out).toBe(reference);
     expect(end.outcome).toBe('complete');
@@ -97,7 +84,7 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('B11 clean close without [DONE] → truncated, no [DONE] in the output', async () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const { out, end } = await streamThrough(adapter, makeCtx(p, { stream: true, model: 'truncate-after-3' }));
     expect(end.outcome).toBe('truncated');
     expect(end.error).toBeUndefined();
@@ -107,7 +94,7 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('B5 reset mid-stream → body iteration throws UpstreamFailureError, no [DONE] emitted', async () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const ctx = makeCtx(p, { stream: true, model: 'reset-after-2' });
     let out = '';
     const t = adapter.createStreamTranslator(ctx);
@@ -123,9 +110,9 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('B6 an in-band error event → end().error (sanitised), no [DONE] even if the upstream sends one', async () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const err = { error: { message: `Rate limit reached for key ${SECRET}`, type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } };
-    up.setBehavior(() => ({ inject: { after: 1, text: `data: ${JSON.stringify(err)}\n\n` } }));
+    fake.up.setBehavior(() => ({ inject: { after: 1, text: `data: ${JSON.stringify(err)}\n\n` } }));
     const { out, end } = await streamThrough(adapter, makeCtx(p, { stream: true }));
     expect(end.outcome).toBe('truncated');
     expect(end.error).toMatchObject({ kind: 'rate_limited', upstreamCode: 'rate_limit_exceeded' });
@@ -137,7 +124,7 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('B6 `event: error`, a vLLM-style error object and an error next to choices are all in-band errors', () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const ctx = makeCtx(p, { stream: true });
     const cases = [
       'event: error\ndata: {"message":"overloaded","type":"overloaded_error"}\n\n',
@@ -154,7 +141,7 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('content mentioning "error" is not an error', () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const text = 'data: {"choices":[{"delta":{"content":"error"}}],"x":{"error":null}}\n\ndata: [DONE]\n\n';
     const { out, end } = translateChunks(adapter, makeCtx(p, { stream: true }), [enc(text)]);
     expect(end.outcome).toBe('complete');
@@ -174,8 +161,8 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('B10 a 1 MiB+ event from a real upstream → UpstreamFailureError invalid', async () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
-    up.setBehavior(() => ({ rawBody: `data: {"choices":[{"delta":{"content":"${'y'.repeat(1_100_000)}"}}]}\n\n`, rawContentType: 'text/event-stream', split: 65536 }));
+    const adapter = createOpenAIAdapter(p, fake.pools);
+    fake.up.setBehavior(() => ({ rawBody: `data: {"choices":[{"delta":{"content":"${'y'.repeat(1_100_000)}"}}]}\n\n`, rawContentType: 'text/event-stream', split: 65536 }));
     const ctx = makeCtx(p, { stream: true });
     const t = adapter.createStreamTranslator(ctx);
     const failure = await failureOf((async () => {
@@ -188,7 +175,7 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('B9 garbage data → invalid; garbage field lines and comments are ignored', () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const ctx = makeCtx(p, { stream: true });
     expect(() => adapter.createStreamTranslator(ctx).push(enc('data: <html>oops</html>\n\n'))).toThrow(UpstreamFailureError);
     const text = 'garbage line\n: comment\ndata: {"choices":[{"delta":{"content":"a"}}]}\n\nnot a field\n\ndata: [DONE]\n\n';
@@ -199,8 +186,8 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('B9 a JSON body instead of an SSE stream → invalid', async () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
-    up.setBehavior(() => ({ rawBody: '{"id":"x","choices":[{"message":{"content":"hi"}}]}', rawContentType: 'application/json' }));
+    const adapter = createOpenAIAdapter(p, fake.pools);
+    fake.up.setBehavior(() => ({ rawBody: '{"id":"x","choices":[{"message":{"content":"hi"}}]}', rawContentType: 'application/json' }));
     const { out, end } = await streamThrough(adapter, makeCtx(p, { stream: true }));
     expect(out).toBe('');
     expect(end.error?.kind).toBe('invalid');
@@ -208,7 +195,7 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('[DONE] without a closing blank line still completes; events after [DONE] are ignored', () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const ctx = makeCtx(p, { stream: true });
     expect(translateChunks(adapter, ctx, [enc('data: {"choices":[]}\n\ndata: [DONE]\n')]).end.outcome).toBe('complete');
     const { out } = translateChunks(adapter, ctx, [enc('data: [DONE]\n\ndata: {"choices":[{"delta":{"content":"late"}}]}\n\n')]);
@@ -217,9 +204,9 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('A10 hostile content reaches an independent client parser (openai SDK) as exactly the upstream events', async () => {
     const p = provider();
-    const adapter = createOpenAIAdapter(p, pools);
+    const adapter = createOpenAIAdapter(p, fake.pools);
     const content = ['\n\ndata: [DONE]\n\n', 'a\rb\r\nc', 'line\u2028sep\u2029', 'nul\0byte', 'event: x\nid: 9\n\n', '😀'];
-    up.setBehavior(() => ({ content, split: 5 }));
+    fake.up.setBehavior(() => ({ content, split: 5 }));
     const { out, raw } = await streamThrough(adapter, makeCtx(p, { stream: true, clientWantsUsage: true }));
     expect(dataOf(out)).toEqual(dataOf(raw.toString('utf8')));
     const received: string[] = [];

@@ -12,6 +12,8 @@ import type { Cluster } from '../support/cluster.ts';
 import { KubeClient, asStatus, readManifests, yamlFiles } from '../support/kube.ts';
 import type { KubeObject, KubeResponse } from '../support/kube.ts';
 import { REPO_ROOT, requireTestenvBinaries } from '../support/testenv.ts';
+import type { ConditionView, ObjectView } from '../support/views.ts';
+export type { ConditionView, ObjectView } from '../support/views.ts';
 
 export const API = 'switchyard.dev/v1alpha1';
 
@@ -92,21 +94,6 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
-export interface ConditionView {
-  readonly type: string;
-  readonly status: string;
-  readonly reason: string;
-  readonly message: string;
-  readonly observedGeneration?: number;
-  readonly lastTransitionTime?: string;
-}
-
-export interface ObjectView {
-  readonly generation: number;
-  readonly resourceVersion: string;
-  readonly observedGeneration?: number;
-  readonly conditions: readonly ConditionView[];
-}
 
 export async function readObject(kube: KubeClient, kind: string, namespace: string, name: string): Promise<ObjectView | undefined> {
   const path = `${await kube.collectionPath(kind === 'Secret' ? 'v1' : API, kind, namespace)}/${name}`;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { freePort } from './ports.ts';
+import { signalGroup } from './signals.ts';
 
 export interface StartClusterOptions {
   /** Directory holding the etcd and kube-apiserver binaries. */
@@ -53,21 +54,9 @@ const KILL_GRACE_MS = 5_000;
 /** Processes still running in this Node process, killed synchronously on exit as a last resort. */
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const child of live) killGroup(child, 'SIGKILL');
+  for (const child of live) signalGroup(child, 'SIGKILL');
 });
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
 
 
 function sleep(ms: number): Promise<void> {
@@ -114,12 +103,12 @@ function startProc(name: string, bin: string, args: string[], log: string): Proc
 
 async function stopProc(proc: Proc | undefined): Promise<void> {
   if (!proc) return;
-  killGroup(proc.child, 'SIGTERM');
-  const timer = setTimeout(() => killGroup(proc.child, 'SIGKILL'), KILL_GRACE_MS);
+  signalGroup(proc.child, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(proc.child, 'SIGKILL'), KILL_GRACE_MS);
   await proc.exited;
   clearTimeout(timer);
   // Whatever else is in the group (there should be nothing) goes too.
-  killGroup(proc.child, 'SIGKILL');
+  signalGroup(proc.child, 'SIGKILL');
 }
 
 function isRunning(proc: Proc): boolean {

@@ -3,6 +3,8 @@
 import { parseAllDocuments } from 'yaml';
 import { asStatus, isKubeObject } from '../../support/kube.ts';
 import type { KubeClient, KubeObject, KubeResponse } from '../../support/kube.ts';
+import type { ConditionView, ObjectView } from '../../support/views.ts';
+export type { ConditionView, ObjectView } from '../../support/views.ts';
 
 export const API = 'switchyard.dev/v1alpha1';
 
@@ -96,21 +98,6 @@ export async function ensureNamespace(kube: KubeClient, name: string): Promise<v
   if (res.status !== 201 && res.status !== 409) throw new Error(`create namespace ${name}: ${describeResponse(res)}`);
 }
 
-export interface ConditionView {
-  readonly type: string;
-  readonly status: string;
-  readonly reason: string;
-  readonly message: string;
-  readonly observedGeneration?: number;
-  readonly lastTransitionTime?: string;
-}
-
-export interface ObjectView {
-  readonly generation: number;
-  readonly resourceVersion: string;
-  readonly observedGeneration?: number;
-  readonly conditions: readonly ConditionView[];
-}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../support/testenv.ts';
+import { signalGroup } from '../../support/signals.ts';
 
 export const SWITCHYARD_CLI = join(REPO_ROOT, 'cmd', 'switchyard.ts');
 
@@ -61,18 +62,6 @@ export interface ProcessGroup {
   tails(lines?: number): string;
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
 
 /** Per-request access-log lines: left out of tails so the lines that explain a failure are visible. */
 const ACCESS_LOG = /"msg":"request"/;

@@ -21,7 +21,7 @@ import { createInformerSet } from './informers.ts';
 import type { InformerSet } from './informers.ts';
 import type { KubeTransport } from './kube/transport.ts';
 import { createLeaderElector } from './leader.ts';
-import type { LeaderElector } from './leader.ts';
+import type { LeaderElector, LeaderElectorOptions } from './leader.ts';
 import { termAbove } from './lease.ts';
 import { createOperatorMetrics } from './metrics.ts';
 import type { OperatorMetrics } from './metrics.ts';
@@ -42,14 +42,8 @@ export interface OperatorOptions {
   readonly health: HealthSource;
   /** Watch one namespace; all when undefined. */
   readonly namespace?: string | undefined;
-  readonly lease: {
-    readonly namespace: string;
-    readonly name?: string;
-    readonly identity: string;
-    readonly leaseDurationMs?: number;
-    readonly renewDeadlineMs?: number;
-    readonly retryPeriodMs?: number;
-  };
+  /** The Lease and its timing (see LeaderElectorOptions). */
+  readonly lease: Pick<LeaderElectorOptions, 'namespace' | 'name' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>;
   /** Sync port (proxies connect here); 0 picks one. Default 8081. */
   readonly syncPort?: number;
   /** Admin port; 0 picks one. Default 9091. */

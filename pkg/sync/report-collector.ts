@@ -49,6 +49,8 @@ export function createReportCollector(metrics: GatewayMetrics): ReportCollector 
     inflight: (delta) => metrics.inflight(delta),
     setTableInfo: (version, hash, routes) => metrics.setTableInfo(version, hash, routes),
     tableLoadFailed: () => metrics.tableLoadFailed(),
+    setAuthState: (mode, keys) => metrics.setAuthState(mode, keys),
+    setLastGoodObjects: (count) => metrics.setLastGoodObjects(count),
     drain(): TargetReport[] {
       const out = [...counts.values()].map((c) => ({ ...c, latencyMsSum: Math.round(c.latencyMsSum * 1000) / 1000 }));
       counts = new Map();

@@ -76,6 +76,7 @@ export const RouteSchema = z.strictObject({
   retry: Retry,
   timeouts: Timeouts.partial(),
   access: z.array(AccessRule).nullable(),
+  unresolved: z.strictObject({ retryable: z.boolean(), reason: Name, message: z.string().max(4096) }).optional(),
 });
 
 const Principal = z.strictObject({

@@ -108,6 +108,21 @@ export interface TableRoute {
   readonly timeouts: Partial<TableTimeouts>;
   /** null = any authenticated caller. */
   readonly access: readonly TableAccessRule[] | null;
+  /**
+   * Present only when the route has no target and no fallback to send to (design §7, ADR 0011). `retryable`
+   * false: a configuration error (Provider missing or not accepted, model not offered) — the proxy answers
+   * 500 route_misconfigured without Retry-After. `retryable` true: waiting on something that may appear by itself
+   * (a Secret not yet created) — 503 no_healthy_upstream with Retry-After. `message` names the route and the reason
+   * and is safe to show to clients (object names only, never Secret values).
+   */
+  readonly unresolved?: TableUnresolved;
+}
+
+export interface TableUnresolved {
+  readonly retryable: boolean;
+  /** A condition reason, e.g. ProviderNotFound, ProviderNotAccepted, ModelNotListed, SecretNotFound. */
+  readonly reason: string;
+  readonly message: string;
 }
 
 export interface TablePrincipal {

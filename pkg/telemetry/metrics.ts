@@ -2,7 +2,7 @@
 // Label values are clamped to bounded sets (labels.ts) and children are cached per combination for the hot path.
 import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { GatewayMetrics, RequestObservation, TokenObservation, UpstreamObservation } from './types.ts';
+import type { AuthMode, GatewayMetrics, RequestObservation, TokenObservation, UpstreamObservation } from './types.ts';
 import {
   BoundedValues, ChildCache, codeValues, endpointLabel, nonNegative, outcomeLabel, statusLabel,
 } from './labels.ts';
@@ -63,6 +63,16 @@ function instruments(registry: Registry) {
       name: 'switchyard_table_info', help: 'Always 1; the hash label identifies the routing table in use.', labelNames: ['hash'] as const, registers,
     }),
     tableRoutes: new Gauge({ name: 'switchyard_table_routes', help: 'Routes in the routing table in use.', registers }),
+    authMode: new Gauge({
+      name: 'switchyard_auth_mode', help: 'Always 1; the mode label is the data port\'s authentication mode (required or open).', labelNames: ['mode'] as const, registers,
+    }),
+    apiKeys: new Gauge({ name: 'switchyard_api_keys', help: 'API keys in the routing table in use.', registers }),
+    authLockedOut: new Gauge({
+      name: 'switchyard_auth_locked_out', help: '1 when authentication is required but the routing table holds no API key, so every request gets 401.', registers,
+    }),
+    lastGoodObjects: new Gauge({
+      name: 'switchyard_config_last_good_objects', help: 'Objects served from their last accepted generation because their current generation is invalid.', registers,
+    }),
     tableLoadFailures: new Counter({ name: 'switchyard_table_load_failures_total', help: 'Routing tables (or config reloads) that failed to load; the previous table stays in use.', registers }),
   };
 }
@@ -128,6 +138,15 @@ export function createMetrics(registry: Registry, opts: MetricsOptions = {}): Ga
     },
     tableLoadFailed(): void {
       m.tableLoadFailures.inc();
+    },
+    setAuthState(mode: AuthMode, keys: number): void {
+      m.authMode.reset();
+      m.authMode.labels(mode).set(1);
+      m.apiKeys.set(nonNegative(keys));
+      m.authLockedOut.set(mode === 'required' && keys === 0 ? 1 : 0);
+    },
+    setLastGoodObjects(count: number): void {
+      m.lastGoodObjects.set(nonNegative(count));
     },
   };
 }

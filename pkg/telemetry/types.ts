@@ -42,4 +42,14 @@ export interface GatewayMetrics {
   inflight(delta: 1 | -1): void;
   setTableInfo(version: number, hash: string, routes: number): void;
   tableLoadFailed(): void;
+  /**
+   * The data port's authentication mode and how many API keys the table in use holds. In `required` mode with
+   * zero keys every request gets 401 (switchyard_auth_locked_out 1).
+   */
+  setAuthState(mode: AuthMode, keys: number): void;
+  /** Objects currently served from their last accepted generation because the current one is invalid. */
+  setLastGoodObjects(count: number): void;
 }
+
+/** Whether the data port may serve requests that carry no API key (design §7). */
+export type AuthMode = 'required' | 'open';

@@ -12,7 +12,8 @@ export const Reason = {
   // Accepted
   Accepted: 'Accepted',
   Invalid: 'Invalid',
-  Conflicted: 'Conflicted',
+  /** Lost to another object: an older route holds the model name, or another object has the same name or key. */
+  Conflict: 'Conflict',
   UnsupportedValue: 'UnsupportedValue',
   UnsafeBaseURL: 'UnsafeBaseURL',
   NoUsableTargets: 'NoUsableTargets',
@@ -25,5 +26,7 @@ export const Reason = {
   ModelNotListed: 'ModelNotListed',
   InvalidSecretValue: 'InvalidSecretValue',
   RouteNotFound: 'RouteNotFound',
+  /** The targets and fallbacks of a route have no capability (chat, embeddings, ...) in common. */
+  CapabilityMismatch: 'CapabilityMismatch',
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];

@@ -1,10 +1,16 @@
-// Client-facing model names are global across namespaces (catalogue C6). Routes are taken in precedence order
-// (oldest creationTimestamp, then "namespace/name"); a route claiming a name already held by an earlier route
-// loses entirely. The result depends only on the set of routes, never on the order they arrived in.
+// Client-facing model names are global across namespaces (catalogue C6, ADR 0003). Routes are taken in precedence
+// order (oldest creationTimestamp — or first-seen time in standalone —, then "namespace/name"); a route claiming a
+// name already held by an earlier route loses entirely, with reason Conflict naming the winner. An edit that makes a
+// route lose falls back to its last accepted version when that version claims no held name (ADR 0012).
+// The result depends only on the set of routes, never on the order they arrived in.
+import { Reason } from '../api/conditions.ts';
 import type { ObjectStatus, TableRoute } from '../table/types.ts';
 import { compareStrings, sortedRecord } from './hash.ts';
+import { keptMessage, staleObject } from './last-good.ts';
+import type { StaleObject } from './last-good.ts';
+import type { InputObject } from './objects.ts';
 import type { RouteCandidate } from './routes.ts';
-import { cond, makeStatus } from './status.ts';
+import { cond, makeStatus, rejected } from './status.ts';
 
 export interface ConflictsResult {
   /** Accepted routes, sorted by id. */
@@ -12,28 +18,52 @@ export interface ConflictsResult {
   /** Every name of every accepted route → route id. */
   readonly models: Record<string, string>;
   readonly statuses: ObjectStatus[];
+  /** Routes served (accepted, or their last accepted version kept): for the next `previous`. */
+  readonly kept: InputObject[];
+  readonly stale: StaleObject[];
 }
 
 export function resolveConflicts(candidates: readonly RouteCandidate[]): ConflictsResult {
   const ordered = [...candidates].sort(precedence);
   const owner = new Map<string, RouteCandidate>();
+  const out: ConflictsResult = { routes: [], models: {}, statuses: [], kept: [], stale: [] };
   const winners: RouteCandidate[] = [];
-  const statuses: ObjectStatus[] = [];
-  for (const c of ordered) {
-    const clash = c.names.find((n) => owner.has(n));
-    const holder = clash === undefined ? undefined : owner.get(clash);
-    if (clash !== undefined && holder !== undefined) {
-      statuses.push(makeStatus(c.obj, [cond('Accepted', 'False', 'Conflicted', conflictMessage(clash, holder, c)), c.resolvedRefs]));
-      continue;
+  const holderOf = (c: RouteCandidate): { name: string; holder: RouteCandidate } | undefined => {
+    for (const name of c.names) {
+      const holder = owner.get(name);
+      if (holder !== undefined) return { name, holder };
     }
+    return undefined;
+  };
+  const claim = (c: RouteCandidate): void => {
     for (const n of c.names) owner.set(n, c);
     winners.push(c);
-    statuses.push(makeStatus(c.obj, [c.accepted, c.resolvedRefs]));
+    out.statuses.push(makeStatus(c.obj, [c.accepted, c.resolvedRefs]));
+    out.kept.push(c.obj);
+    if (c.stale !== undefined) out.stale.push(staleObject(c.obj, c.stale.prev, c.accepted));
+  };
+  for (const c of ordered) {
+    const clash = holderOf(c);
+    if (clash === undefined) {
+      claim(c);
+      continue;
+    }
+    const message = conflictMessage(clash.name, clash.holder, c);
+    const alt = c.alternate;
+    if (alt !== undefined && holderOf(alt.candidate) === undefined) {
+      const accepted = cond('Accepted', 'False', Reason.Conflict, keptMessage(message, alt.prev));
+      claim({ ...alt.candidate, accepted, stale: { prev: alt.prev, rejection: accepted } });
+    } else if (c.stale !== undefined) {
+      // The last accepted version now loses a conflict too: nothing of this route is served.
+      out.statuses.push(rejected(c.obj, c.stale.rejection.reason, `${c.stale.rejection.message}; the last accepted version is not served either: ${message}`));
+    } else {
+      out.statuses.push(makeStatus(c.obj, [cond('Accepted', 'False', Reason.Conflict, message), c.resolvedRefs]));
+    }
   }
   return {
+    ...out,
     routes: winners.map((c) => c.route).sort((a, b) => compareStrings(a.id, b.id)),
     models: sortedRecord([...owner].map(([name, c]) => [name, c.route.id] as const)),
-    statuses,
   };
 }
 
@@ -41,12 +71,18 @@ function precedence(a: RouteCandidate, b: RouteCandidate): number {
   return a.obj.createdAt - b.obj.createdAt || compareStrings(a.route.id, b.route.id);
 }
 
+function age(obj: InputObject): string {
+  if (obj.createdBy === undefined) return 'no creation time';
+  const when = new Date(obj.createdAt).toISOString();
+  return obj.createdBy === 'creationTimestamp' ? `created ${when}` : `first seen ${when}`;
+}
+
 function conflictMessage(name: string, winner: RouteCandidate, loser: RouteCandidate): string {
-  const w = winner.obj.createdAt;
-  const l = loser.obj.createdAt;
+  const w = winner.obj;
+  const l = loser.obj;
   const why =
-    w < l ? 'it was created earlier'
-    : Number.isFinite(w) ? `both have the same creationTimestamp and ${winner.route.id} sorts first`
-    : `neither has a creationTimestamp and ${winner.route.id} sorts first`;
+    w.createdAt < l.createdAt ? `it is older: ${age(w)}, this route ${age(l)}`
+    : Number.isFinite(w.createdAt) ? `both have the same age (${age(w)}) and ${winner.route.id} sorts first`
+    : `neither has a creationTimestamp or first-seen time and ${winner.route.id} sorts first`;
   return `model name ${name} is already served by ModelRoute ${winner.route.id} (${why}); rename the model or alias, or delete one of the routes`;
 }

@@ -4,6 +4,8 @@ import type { ObjectStatus, RoutingTable, RoutingTableContent } from '../table/t
 import { resolveConflicts } from './conflicts.ts';
 import { canonicalJSON, sha256Hex, sortedRecord } from './hash.ts';
 import { compileKeys } from './keys.ts';
+import { buildLastGood, sortStale } from './last-good.ts';
+import type { LastGood, StaleObject } from './last-good.ts';
 import { gather } from './objects.ts';
 import { compileProviders } from './providers.ts';
 import { compileQuotas } from './quotas.ts';
@@ -19,6 +21,17 @@ export interface CompileOptions {
    * target and fallback of a route is ejected — then all are kept (panic mode: a sick target beats none).
    */
   readonly ejectedTargets?: ReadonlySet<string>;
+  /**
+   * The previous compile's `lastGood`. A Provider, ModelRoute or Quota whose current version is rejected for its own
+   * content is compiled from its entry here instead (same uid when both have one), against the current Secrets and
+   * Providers, and reported Accepted=False with a message naming the version still served (ADR 0012).
+   */
+  readonly previous?: LastGood;
+  /**
+   * Epoch ms at which the caller first saw each object, by "Kind/namespace/name": the age of objects without a
+   * creationTimestamp (standalone), which decides model-name conflicts (ADR 0003).
+   */
+  readonly firstSeen?: ReadonlyMap<string, number>;
 }
 
 export interface CompileResult {
@@ -30,16 +43,23 @@ export interface CompileResult {
    * non-enumerable on the result.
    */
   readonly contentJSON: string;
+  /**
+   * What was accepted or kept in this compile, to pass as the next compile's `previous`. Non-enumerable like
+   * `contentJSON` (it holds whole raw objects).
+   */
+  readonly lastGood: LastGood;
+  /** Objects whose current version is not accepted while their last accepted version keeps serving. */
+  readonly stale: readonly StaleObject[];
 }
 
 export function compile(objects: readonly unknown[], opts: CompileOptions = {}): CompileResult {
-  const gathered = gather(objects);
+  const gathered = gather(objects, opts.firstSeen);
   const secrets = readSecrets(gathered.secrets);
   const keys = compileKeys(secrets);
-  const providers = compileProviders(gathered.providers, secrets);
-  const routes = compileRoutes(gathered.routes, providers.states, keys.principals, opts.ejectedTargets);
+  const providers = compileProviders(gathered.providers, secrets, opts.previous);
+  const routes = compileRoutes(gathered.routes, providers.states, keys.principals, opts.ejectedTargets, opts.previous);
   const resolved = resolveConflicts(routes.candidates);
-  const quotas = compileQuotas(gathered.quotas, keys.principals, resolved.models);
+  const quotas = compileQuotas(gathered.quotas, keys.principals, resolved.models, opts.previous);
 
   const ready = [...providers.states].flatMap(([id, s]) => (s.ready ? [[id, s.provider] as const] : []));
   const content: RoutingTableContent = {
@@ -59,9 +79,14 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
     ...resolved.statuses,
     ...quotas.statuses,
   ]);
-  const result = { table: { version: opts.version ?? 0, hash, ...content }, statuses };
-  // Non-enumerable: callers that serialise or compare the result (golden files, `validate --output json`) never see it.
-  return Object.defineProperty(result, 'contentJSON', { value: contentJSON, enumerable: false }) as CompileResult;
+  const stale: readonly StaleObject[] = sortStale([...providers.stale, ...resolved.stale, ...quotas.stale]);
+  const lastGood = buildLastGood([...providers.kept, ...resolved.kept, ...quotas.kept]);
+  const result = { table: { version: opts.version ?? 0, hash, ...content }, statuses, stale };
+  // Non-enumerable: callers that serialise or compare the result (golden files, `validate --output json`) never see them.
+  return Object.defineProperties(result, {
+    contentJSON: { value: contentJSON, enumerable: false },
+    lastGood: { value: lastGood, enumerable: false },
+  }) as CompileResult;
 }
 
 /** SHA-256 hex of the canonical JSON of a table's content (version and hash excluded). */
@@ -75,6 +100,8 @@ function canonicalContent(content: RoutingTableContent): string {
 }
 
 export { canonicalJSON } from './hash.ts';
+export { objectKey } from './last-good.ts';
+export type { LastGood, StaleObject } from './last-good.ts';
 export { allAccepted, formatStatuses } from './report.ts';
 export type { FormatOptions, StatusFormat } from './report.ts';
 export { checkBaseURL, unsafeHost } from './url-safety.ts';

@@ -1,5 +1,6 @@
 // API keys: Secrets labelled switchyard.dev/api-key: "true" → principals keyed by the SHA-256 of the key.
 // Messages never contain a key or key hash value.
+import { Reason } from '../api/conditions.ts';
 import { ApiKeyFields } from '../api/secret.ts';
 import type { ObjectStatus, TablePrincipal } from '../table/types.ts';
 import { compareStrings, sha256Hex } from './hash.ts';
@@ -45,8 +46,8 @@ export function compileKeys(index: SecretIndex): KeysResult {
     principals.add(winner.principal.id);
     statuses.push(makeStatus(winner.entry.obj, [cond('Accepted', 'True', 'Accepted', acceptedMessage(winner.principal))]));
     for (const loser of losers) {
-      const message = `this Secret holds the same key as ${winner.principal.id}, which is kept (older creationTimestamp, then namespace/name); generate a new key for one of them`;
-      statuses.push(makeStatus(loser.entry.obj, [cond('Accepted', 'False', 'Conflicted', message)]));
+      const message = `this Secret holds the same key as ${winner.principal.id}, which is kept (older creationTimestamp or first-seen time, then namespace/name); generate a new key for one of them`;
+      statuses.push(makeStatus(loser.entry.obj, [cond('Accepted', 'False', Reason.Conflict, message)]));
     }
   }
   return { keys, principals, statuses };

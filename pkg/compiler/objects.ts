@@ -1,14 +1,20 @@
 // Gathering: sort raw objects into Providers, ModelRoutes, Quotas and Secrets, reject unknown switchyard.dev
 // kinds, and settle duplicates (same kind/namespace/name) with a survivor that does not depend on input order.
 import { API_VERSION, GROUP } from '../api/common.ts';
+import { Reason } from '../api/conditions.ts';
 import type { ObjectStatus } from '../table/types.ts';
 import { canonicalJSON, compareStrings } from './hash.ts';
 import { cond, makeStatus, refId, rejected } from './status.ts';
 import type { ObjectRef } from './status.ts';
 
 export interface InputObject extends ObjectRef {
-  /** Epoch ms of metadata.creationTimestamp; +Infinity when absent or unparsable (newest). */
+  /**
+   * Epoch ms of metadata.creationTimestamp, else of the first-seen time the caller supplied (standalone), else
+   * +Infinity (newest).
+   */
   readonly createdAt: number;
+  /** Where createdAt came from (absent when it is +Infinity). */
+  readonly createdBy?: 'creationTimestamp' | 'firstSeen';
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
@@ -27,7 +33,8 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function gather(objects: readonly unknown[]): Gathered {
+/** `firstSeen`: epoch ms by "Kind/namespace/name", used for objects without a creationTimestamp. */
+export function gather(objects: readonly unknown[], firstSeen?: ReadonlyMap<string, number>): Gathered {
   const out: Gathered = { providers: [], routes: [], quotas: [], secrets: [], statuses: [] };
   const buckets = new Map<string, InputObject[]>();
   for (const raw of objects) {
@@ -35,7 +42,7 @@ export function gather(objects: readonly unknown[]): Gathered {
     const isSwitchyard = raw.apiVersion === GROUP || raw.apiVersion.startsWith(`${GROUP}/`);
     const isSecret = raw.apiVersion === 'v1' && raw.kind === 'Secret';
     if (!isSwitchyard && !isSecret) continue;
-    const obj = identify(raw);
+    const obj = identify(raw, firstSeen);
     if (isSwitchyard && (raw.apiVersion !== API_VERSION || !(KINDS as readonly string[]).includes(obj.kind))) {
       out.statuses.push(rejected(obj, 'Invalid', unknownKindMessage(raw.apiVersion, obj.kind)));
       continue;
@@ -57,15 +64,19 @@ export function gather(objects: readonly unknown[]): Gathered {
   return out;
 }
 
-function identify(raw: Readonly<Record<string, unknown>>): InputObject {
+function identify(raw: Readonly<Record<string, unknown>>, firstSeen: ReadonlyMap<string, number> | undefined): InputObject {
   const meta = isRecord(raw.metadata) ? raw.metadata : {};
   const kind = typeof raw.kind === 'string' ? raw.kind : '';
   const name = typeof meta.name === 'string' ? meta.name : '';
   const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
   const generation = Number.isSafeInteger(meta.generation) ? (meta.generation as number) : undefined;
   const parsed = typeof meta.creationTimestamp === 'string' ? Date.parse(meta.creationTimestamp) : Number.NaN;
-  const createdAt = Number.isNaN(parsed) ? Number.POSITIVE_INFINITY : parsed;
-  return generation === undefined ? { kind, namespace, name, createdAt, raw } : { kind, namespace, name, generation, createdAt, raw };
+  const seen = firstSeen?.get(`${kind}/${namespace}/${name}`);
+  const created: Pick<InputObject, 'createdAt' | 'createdBy'> =
+    !Number.isNaN(parsed) ? { createdAt: parsed, createdBy: 'creationTimestamp' }
+    : seen !== undefined && Number.isFinite(seen) ? { createdAt: seen, createdBy: 'firstSeen' }
+    : { createdAt: Number.POSITIVE_INFINITY };
+  return generation === undefined ? { kind, namespace, name, ...created, raw } : { kind, namespace, name, generation, ...created, raw };
 }
 
 function place(out: Gathered, obj: InputObject): void {
@@ -91,7 +102,7 @@ function orderDuplicates(bucket: readonly InputObject[]): InputObject[] {
 function duplicateStatus(obj: InputObject, count: number): ObjectStatus {
   const message =
     `${count} objects are named ${obj.kind} ${refId(obj)}; this copy was ignored ` +
-    '(the one with the oldest creationTimestamp, then the smallest content, is kept). Remove or rename the duplicates';
-  if (obj.kind === 'Secret') return makeStatus(obj, [cond('Accepted', 'False', 'Conflicted', message)]);
-  return rejected(obj, 'Conflicted', message);
+    '(the one with the oldest creationTimestamp or first-seen time, then the smallest content, is kept). Remove or rename the duplicates';
+  if (obj.kind === 'Secret') return makeStatus(obj, [cond('Accepted', 'False', Reason.Conflict, message)]);
+  return rejected(obj, Reason.Conflict, message);
 }

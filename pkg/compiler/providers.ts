@@ -10,18 +10,27 @@ import type { InputObject } from './objects.ts';
 import { isRecord } from './objects.ts';
 import { lookupSecretKey } from './secrets.ts';
 import type { SecretIndex } from './secrets.ts';
+import { keptMessage, previousVersion, rejection, staleObject } from './last-good.ts';
+import type { LastGood, StaleObject } from './last-good.ts';
 import { cond, formatIssues, makeStatus, refId, rejected } from './status.ts';
 import { hasHeaderUnsafeChars } from './text.ts';
 import { checkBaseURL } from './url-safety.ts';
 
+/**
+ * `rejected`: Accepted=False for its own content (a configuration error). `waiting`: accepted, but its Secret does
+ * not resolve (SecretNotFound, SecretKeyNotFound, InvalidSecretValue); `reason`/`message` say why.
+ */
 export type ProviderState =
   | { readonly ready: true; readonly provider: TableProvider }
-  | { readonly ready: false; readonly reason: string };
+  | { readonly ready: false; readonly rejected: boolean; readonly reason: string; readonly message: string };
 
 export interface ProvidersResult {
   /** Every Provider that has an identity, by id, ready or not (routes distinguish "not found" from "not ready"). */
   readonly states: ReadonlyMap<string, ProviderState>;
   readonly statuses: ObjectStatus[];
+  /** Accepted Providers, or the last accepted version kept in place of a rejected one (for the next `previous`). */
+  readonly kept: InputObject[];
+  readonly stale: StaleObject[];
 }
 
 export const SERVED_TYPES: readonly string[] = ['openai', 'openai-compatible', 'fake'];
@@ -40,20 +49,43 @@ export const PRESET_BASE_URLS: Readonly<Record<string, string>> = {
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection']);
 
-export function compileProviders(objs: readonly InputObject[], secrets: SecretIndex): ProvidersResult {
-  const states = new Map<string, ProviderState>();
-  const statuses: ObjectStatus[] = [];
+export function compileProviders(objs: readonly InputObject[], secrets: SecretIndex, previous?: LastGood): ProvidersResult {
+  const out: ProvidersResult = { states: new Map(), statuses: [], kept: [], stale: [] };
+  const states = out.states as Map<string, ProviderState>;
   for (const obj of objs) {
-    const { state, status } = compileProvider(obj, secrets);
-    statuses.push(status);
+    const { state, status, kept } = withLastGood(obj, secrets, previous, out.stale);
+    out.statuses.push(status);
+    if (kept !== undefined) out.kept.push(kept);
     if (obj.name !== '') states.set(refId(obj), state);
   }
-  return { states, statuses };
+  return out;
 }
 
-function compileProvider(obj: InputObject, secrets: SecretIndex): { state: ProviderState; status: ObjectStatus } {
-  const notReady = (reason: string, message: string): { state: ProviderState; status: ObjectStatus } => ({
-    state: { ready: false, reason },
+interface Compiled {
+  readonly state: ProviderState;
+  readonly status: ObjectStatus;
+  /** The object whose raw was accepted, if any. */
+  readonly kept?: InputObject;
+}
+
+/** Compiles obj; when it is rejected and an accepted previous version exists, that version serves in its place. */
+function withLastGood(obj: InputObject, secrets: SecretIndex, previous: LastGood | undefined, stale: StaleObject[]): Compiled {
+  const now = compileProvider(obj, secrets);
+  const refused = rejection(now.status.conditions);
+  if (refused === undefined) return { ...now, kept: obj };
+  const prev = previousVersion(obj, previous);
+  if (prev === undefined || prev.sameSpec) return now;
+  const old = compileProvider(prev.obj, secrets);
+  if (rejection(old.status.conditions) !== undefined) return now;
+  const accepted = cond('Accepted', 'False', refused.reason, keptMessage(refused.message, prev));
+  const refs = old.status.conditions.filter((c) => c.type !== 'Accepted');
+  stale.push(staleObject(obj, prev, accepted));
+  return { state: old.state, status: makeStatus(obj, [accepted, ...refs]), kept: prev.obj };
+}
+
+function compileProvider(obj: InputObject, secrets: SecretIndex): Compiled {
+  const notReady = (reason: string, message: string): Compiled => ({
+    state: { ready: false, rejected: true, reason, message },
     status: rejected(obj, reason, message),
   });
   const parsed = Provider.safeParse(obj.raw);
@@ -81,7 +113,7 @@ function compileProvider(obj: InputObject, secrets: SecretIndex): { state: Provi
     const accepted = cond('Accepted', 'True', 'Accepted', `${acceptedMessage(spec, base.url)}; not served until its Secret resolves`);
     if (!found.ok) {
       return {
-        state: { ready: false, reason: found.reason },
+        state: { ready: false, rejected: false, reason: found.reason, message: found.message },
         status: makeStatus(obj, [accepted, cond('ResolvedRefs', 'False', found.reason, found.message)]),
       };
     }

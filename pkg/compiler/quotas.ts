@@ -6,6 +6,8 @@ import { Reason } from '../api/conditions.ts';
 import type { QuotaSpec } from '../api/quota.ts';
 import type { ObjectStatus, TableQuota } from '../table/types.ts';
 import { compareStrings } from './hash.ts';
+import { keptMessage, previousVersion, rejection, staleObject } from './last-good.ts';
+import type { LastGood, StaleObject } from './last-good.ts';
 import type { InputObject } from './objects.ts';
 import { cond, formatIssues, makeStatus, refId, rejected } from './status.ts';
 
@@ -13,31 +15,55 @@ export interface QuotasResult {
   /** Sorted by id. */
   readonly quotas: TableQuota[];
   readonly statuses: ObjectStatus[];
+  /** Accepted Quotas, or the last accepted version kept in place of a rejected one (for the next `previous`). */
+  readonly kept: InputObject[];
+  readonly stale: StaleObject[];
 }
 
 export function compileQuotas(
   objs: readonly InputObject[],
   principals: ReadonlySet<string>,
   models: Readonly<Record<string, string>>,
+  previous?: LastGood,
 ): QuotasResult {
-  const quotas: TableQuota[] = [];
-  const statuses: ObjectStatus[] = [];
+  const out: QuotasResult = { quotas: [], statuses: [], kept: [], stale: [] };
   for (const obj of objs) {
-    const parsed = Quota.safeParse(obj.raw);
-    if (!parsed.success) {
-      statuses.push(rejected(obj, 'Invalid', formatIssues(parsed.error.issues)));
+    const now = compileQuota(obj, principals, models);
+    const refused = rejection(now.status.conditions);
+    const prev = refused === undefined ? undefined : previousVersion(obj, previous);
+    const old = prev === undefined || prev.sameSpec ? undefined : compileQuota(prev.obj, principals, models);
+    if (refused === undefined || prev === undefined || old?.quota == null) {
+      if (now.quota !== null) {
+        out.quotas.push(now.quota);
+        out.kept.push(obj);
+      }
+      out.statuses.push(now.status);
       continue;
     }
-    const spec = parsed.data.spec;
-    const { quota, issues } = buildQuota(obj, spec, principals, models);
-    quotas.push(quota);
-    const first = issues[0];
-    const refs = first === undefined
-      ? cond('ResolvedRefs', 'True', 'ResolvedRefs', 'all references resolved')
-      : cond('ResolvedRefs', 'False', first.reason, issues.map((i) => i.message).join('; '));
-    statuses.push(makeStatus(obj, [cond('Accepted', 'True', 'Accepted', summary(quota)), refs]));
+    const accepted = cond('Accepted', 'False', refused.reason, keptMessage(refused.message, prev));
+    out.quotas.push(old.quota);
+    out.kept.push(prev.obj);
+    out.stale.push(staleObject(obj, prev, accepted));
+    out.statuses.push(makeStatus(obj, [accepted, ...old.status.conditions.filter((c) => c.type !== 'Accepted')]));
   }
-  return { quotas: quotas.sort((a, b) => compareStrings(a.id, b.id)), statuses };
+  out.quotas.sort((a, b) => compareStrings(a.id, b.id));
+  return out;
+}
+
+function compileQuota(
+  obj: InputObject,
+  principals: ReadonlySet<string>,
+  models: Readonly<Record<string, string>>,
+): { quota: TableQuota | null; status: ObjectStatus } {
+  const parsed = Quota.safeParse(obj.raw);
+  if (!parsed.success) return { quota: null, status: rejected(obj, Reason.Invalid, formatIssues(parsed.error.issues)) };
+  const spec = parsed.data.spec;
+  const { quota, issues } = buildQuota(obj, spec, principals, models);
+  const first = issues[0];
+  const refs = first === undefined
+    ? cond('ResolvedRefs', 'True', 'ResolvedRefs', 'all references resolved')
+    : cond('ResolvedRefs', 'False', first.reason, issues.map((i) => i.message).join('; '));
+  return { quota, status: makeStatus(obj, [cond('Accepted', 'True', 'Accepted', summary(quota)), refs]) };
 }
 
 function buildQuota(

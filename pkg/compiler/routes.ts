@@ -1,23 +1,34 @@
-// ModelRoute → TableRoute candidate: bind targets and fallbacks to ready Providers, apply retry defaults,
-// timeouts and access rules. Name conflicts between routes are settled afterwards (conflicts.ts).
+// ModelRoute → TableRoute candidate: bind targets and fallbacks to ready Providers (route-refs.ts), apply retry
+// defaults, timeouts and access rules; a rejected edit falls back to the last accepted version (last-good.ts).
+// Name conflicts between routes are settled afterwards (conflicts.ts).
+import { Reason } from '../api/conditions.ts';
 import { ModelRoute } from '../api/modelroute.ts';
 import type { ModelRouteSpec } from '../api/modelroute.ts';
 import type { ObjectStatus, TableAccessRule, TableRetry, TableRoute, TableTarget } from '../table/types.ts';
 import { durationMs } from '../api/duration.ts';
 import { partialTimeouts } from './durations.ts';
+import { keptMessage, previousVersion, rejection } from './last-good.ts';
+import type { LastGood, PreviousVersion } from './last-good.ts';
 import type { InputObject } from './objects.ts';
 import type { ProviderState } from './providers.ts';
+import { bindTargets, capabilityIssue, refsCondition, unresolvedOf } from './route-refs.ts';
+import type { Binding, RefIssue } from './route-refs.ts';
 import { cond, formatIssues, makeStatus, refId, rejected } from './status.ts';
 import type { Condition } from './status.ts';
 
 /** A route that passed its own checks and now competes for its model names. */
 export interface RouteCandidate {
+  /** Current identity (status, precedence); `obj.raw` is the version compiled (the last accepted one when stale). */
   readonly obj: InputObject;
   readonly route: TableRoute;
   /** Model plus aliases, without repeats. */
   readonly names: readonly string[];
   readonly accepted: Condition;
   readonly resolvedRefs: Condition;
+  /** Set when this candidate is the last accepted version serving in place of a rejected current one. */
+  readonly stale?: { readonly prev: PreviousVersion; readonly rejection: Condition };
+  /** The last accepted version (a different spec), tried when this one loses a model-name conflict. */
+  readonly alternate?: { readonly prev: PreviousVersion; readonly candidate: RouteCandidate };
 }
 
 export interface RoutesResult {
@@ -25,66 +36,79 @@ export interface RoutesResult {
   readonly statuses: ObjectStatus[];
 }
 
-interface RefIssue {
-  readonly reason: string;
-  readonly message: string;
-}
-
-interface Binding {
-  readonly targets: TableTarget[];
-  readonly fallback: TableTarget[];
-  readonly issues: RefIssue[];
-}
-
 const NONE: ReadonlySet<string> = new Set();
+
+interface RouteInputs {
+  readonly providers: ReadonlyMap<string, ProviderState>;
+  readonly principals: ReadonlySet<string>;
+  readonly ejected: ReadonlySet<string>;
+}
 
 export function compileRoutes(
   objs: readonly InputObject[],
   providers: ReadonlyMap<string, ProviderState>,
   principals: ReadonlySet<string>,
   ejected: ReadonlySet<string> = NONE,
+  previous?: LastGood,
 ): RoutesResult {
   const out: RoutesResult = { candidates: [], statuses: [] };
+  const inputs: RouteInputs = { providers, principals, ejected };
   for (const obj of objs) {
-    const result = compileRoute(obj, providers, principals, ejected);
+    const result = withLastGood(obj, inputs, previous);
     if ('route' in result) out.candidates.push(result);
     else out.statuses.push(result);
   }
   return out;
 }
 
-function compileRoute(
-  obj: InputObject,
-  providers: ReadonlyMap<string, ProviderState>,
-  principals: ReadonlySet<string>,
-  ejected: ReadonlySet<string>,
-): RouteCandidate | ObjectStatus {
+/**
+ * Rejected for its own content (not NoUsableTargets, a deliberate shutdown) with an accepted previous version: that
+ * version competes in its place. Accepted with a changed spec: the previous version rides along as the alternate
+ * to fall back on if the edit loses a model-name conflict (conflicts.ts).
+ */
+function withLastGood(obj: InputObject, inputs: RouteInputs, previous: LastGood | undefined): RouteCandidate | ObjectStatus {
+  const now = compileRoute(obj, inputs);
+  const prev = previousVersion(obj, previous);
+  if (prev === undefined || prev.sameSpec) return now;
+  const old = compileRoute(prev.obj, inputs);
+  if (!('route' in old)) return now;
+  if ('route' in now) return { ...now, alternate: { prev, candidate: old } };
+  const refused = rejection(now.conditions);
+  if (refused === undefined || refused.reason === Reason.NoUsableTargets) return now;
+  const accepted = cond('Accepted', 'False', refused.reason, keptMessage(refused.message, prev));
+  return { ...old, accepted, stale: { prev, rejection: refused } };
+}
+
+function compileRoute(obj: InputObject, inputs: RouteInputs): RouteCandidate | ObjectStatus {
   const parsed = ModelRoute.safeParse(obj.raw);
-  if (!parsed.success) return rejected(obj, 'Invalid', formatIssues(parsed.error.issues));
+  if (!parsed.success) return rejected(obj, Reason.Invalid, formatIssues(parsed.error.issues));
   const spec = parsed.data.spec;
   const retry = tableRetry(spec);
-  const bound = bindTargets(obj.namespace, spec, providers);
-  const { binding, note } = withoutEjected(bound, ejected);
+  const bound = bindTargets(obj.namespace, spec, inputs.providers);
+  const { binding, note } = withoutEjected(bound, inputs.ejected);
   const targetProblems = binding.issues.map((i) => i.message);
   const disabled = spec.targets.filter((t) => t.weight === 0).length;
   if (disabled > 0) targetProblems.push(`${disabled} target(s) have weight 0`);
-  const access = tableAccess(obj.namespace, spec, principals, binding.issues);
-  const resolvedRefs = refsCondition(binding.issues, spec);
-  // Which routes with nothing to send to stay in the table (catalogue C7):
+  const unresolvedIssues = [...binding.issues];
+  const access = tableAccess(obj.namespace, spec, inputs.principals, binding.issues);
+  const capability = capabilityIssue(bound, inputs.providers);
+  const resolvedRefs = refsCondition(capability === null ? binding.issues : [...binding.issues, capability], spec);
+  // Which routes with nothing to send to stay in the table (catalogue C7, ADR 0006 and 0011):
   // - every target has weight 0: a deliberate configuration, so Accepted=False/NoUsableTargets and the route is left
   //   out of the table (clients get 404 model_not_found; its names are free for other routes);
   // - otherwise, an empty binding means every positive-weight target and every fallback was dropped because its
-  //   reference did not resolve (ProviderNotFound, ProviderNotAccepted — e.g. a missing Secret —, ModelNotListed;
-  //   ejection never empties a route, see withoutEjected). Such a route is a temporary outage, not a bad spec: it is
-  //   Accepted=True with ResolvedRefs=False, stays in the table with empty targets and fallback, keeps claiming its
-  //   names, and the proxy answers 503 no_healthy_upstream with Retry-After until a reference resolves.
+  //   reference did not resolve (ejection never empties a route, see withoutEjected). The route is Accepted=True with
+  //   ResolvedRefs=False, stays in the table with empty targets and fallback, keeps claiming its names, and carries
+  //   `unresolved`: retryable (503 + Retry-After) only while it waits for a Secret; otherwise (Provider missing or
+  //   rejected, model not listed) a configuration error the proxy answers with 500 route_misconfigured.
   if (spec.targets.every((t) => t.weight === 0)) {
-    return makeStatus(obj, [cond('Accepted', 'False', 'NoUsableTargets', 'all targets have weight 0; give at least one target a positive weight'), resolvedRefs]);
+    return makeStatus(obj, [cond('Accepted', 'False', Reason.NoUsableTargets, 'all targets have weight 0; give at least one target a positive weight'), resolvedRefs]);
   }
-  const unresolved = binding.targets.length === 0 && binding.fallback.length === 0;
+  const id = refId(obj);
+  const unresolved = binding.targets.length === 0 && binding.fallback.length === 0 ? unresolvedOf(id, unresolvedIssues) : undefined;
   const names = [...new Set([spec.model, ...(spec.aliases ?? [])])];
   const route: TableRoute = {
-    id: refId(obj),
+    id,
     namespace: obj.namespace,
     name: obj.name,
     model: spec.model,
@@ -95,27 +119,16 @@ function compileRoute(
     retry,
     timeouts: partialTimeouts(spec.timeouts),
     access,
+    ...(unresolved === undefined ? {} : { unresolved }),
   };
   const nobody = access !== null && access.length === 0 ? '; access.allow is empty, so no caller may use it' : '';
-  const summary = unresolved
-    ? `claims ${names.join(', ')} but no target or fallback resolved (${targetProblems.join('; ')}); requests get 503 no_healthy_upstream until a target resolves${nobody}`
+  const answer = unresolved?.retryable === true
+    ? 'requests get 503 no_healthy_upstream with Retry-After until a Secret resolves'
+    : 'requests get 500 route_misconfigured until the configuration is fixed';
+  const summary = unresolved !== undefined
+    ? `claims ${names.join(', ')} but no target or fallback resolved (${targetProblems.join('; ')}); ${answer}${nobody}`
     : `serves ${names.join(', ')} with ${binding.targets.length} target(s) and ${binding.fallback.length} fallback(s)${note}${nobody}`;
   return { obj, route, names, accepted: cond('Accepted', 'True', 'Accepted', summary), resolvedRefs };
-}
-
-function bindTargets(namespace: string, spec: ModelRouteSpec, providers: ReadonlyMap<string, ProviderState>): Binding {
-  const out: Binding = { targets: [], fallback: [], issues: [] };
-  for (const [i, t] of spec.targets.entries()) {
-    const bound = bindOne(`targets[${i}]`, namespace, t.provider, t.model ?? spec.model, providers);
-    if ('reason' in bound) out.issues.push(bound);
-    else if (t.weight > 0) out.targets.push({ ...bound, weight: t.weight, priority: t.priority });
-  }
-  for (const [i, f] of (spec.fallback ?? []).entries()) {
-    const bound = bindOne(`fallback[${i}]`, namespace, f.provider, f.model ?? spec.model, providers);
-    if ('reason' in bound) out.issues.push(bound);
-    else out.fallback.push({ ...bound, weight: 1, priority: i });
-  }
-  return out;
 }
 
 /** Leaves out ejected targets and fallbacks, unless that would leave none (panic mode: keep them all). */
@@ -132,30 +145,6 @@ function withoutEjected(bound: Binding, ejected: ReadonlySet<string>): { binding
     binding: { ...bound, targets: bound.targets.filter((t) => !isEjected(t)), fallback: bound.fallback.filter((t) => !isEjected(t)) },
     note: ` (${out} ejected by the health check)`,
   };
-}
-
-function bindOne(
-  where: string,
-  namespace: string,
-  providerName: string,
-  model: string,
-  providers: ReadonlyMap<string, ProviderState>,
-): { provider: string; model: string } | RefIssue {
-  const id = `${namespace}/${providerName}`;
-  const state = providers.get(id);
-  if (state === undefined) {
-    return { reason: 'ProviderNotFound', message: `${where}: Provider ${id} not found; create it or fix the name` };
-  }
-  if (!state.ready) {
-    return { reason: 'ProviderNotAccepted', message: `${where}: Provider ${id} is not ready (${state.reason}); see its status` };
-  }
-  const p = state.provider;
-  if (p.modelsListed && !Object.hasOwn(p.models, model)) {
-    const listed = Object.keys(p.models);
-    const shown = listed.slice(0, 5).join(', ') + (listed.length > 5 ? ', …' : '');
-    return { reason: 'ModelNotListed', message: `${where}: model ${model} is not listed by Provider ${id} (it lists ${shown}); add it to the Provider's models or fix the target model` };
-  }
-  return { provider: id, model };
 }
 
 /** Retry policy with defaults (the schema guarantees base <= max). */
@@ -190,13 +179,4 @@ function tableAccess(namespace: string, spec: ModelRouteSpec, principals: Readon
       ...(keys === undefined ? {} : { keys }),
     };
   });
-}
-
-function refsCondition(issues: readonly RefIssue[], spec: ModelRouteSpec): Condition {
-  const first = issues[0];
-  if (first === undefined) {
-    const count = spec.targets.length + (spec.fallback?.length ?? 0);
-    return cond('ResolvedRefs', 'True', 'ResolvedRefs', `all ${count} provider reference(s) resolved`);
-  }
-  return cond('ResolvedRefs', 'False', first.reason, issues.map((i) => i.message).join('; '));
 }

@@ -1,4 +1,5 @@
-// Golden files: testdata/<case>/in.yaml (+ optional options.json) → compile → out.json ({table, statuses}).
+// Golden files: testdata/<case>/in.yaml (+ optional options.json, + optional previous.yaml whose lastGood is passed
+// as `previous`) → compile → out.json ({table, statuses, stale}).
 // UPDATE_GOLDEN=1 rewrites them.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -26,7 +26,7 @@ describe('formatStatuses table', () => {
       const at = header.indexOf(column);
       for (const line of lines.slice(1)) expect(line[at - 1], `${column} in ${line}`).toBe(' ');
     }
-    expect(lines[1]).toMatch(/^ModelRoute\s+default\/only-openai\s+True\s+False\s+ProviderNotAccepted\s+targets\[0\]: Provider default\/openai is not ready/);
+    expect(lines[1]).toMatch(/^ModelRoute\s+default\/only-openai\s+True\s+False\s+SecretNotFound\s+targets\[0\]: Provider default\/openai is accepted but its Secret does not resolve/);
   });
 
   it('shows the first condition that is not True: ResolvedRefs when only it fails', () => {

@@ -1,0 +1,118 @@
+// A route's references: targets and fallbacks bound to Providers, what to tell clients when none resolves
+// (misconfiguration vs waiting, ADR 0011), and whether the bound models share a capability.
+import { Reason } from '../api/conditions.ts';
+import type { ModelRouteSpec } from '../api/modelroute.ts';
+import type { TableProvider, TableTarget, TableUnresolved } from '../table/types.ts';
+import type { ProviderState } from './providers.ts';
+import { cond } from './status.ts';
+import type { Condition } from './status.ts';
+
+export interface RefIssue {
+  readonly reason: string;
+  readonly message: string;
+  /** A missing Secret that may still be created (C7): the route waits instead of being misconfigured. */
+  readonly waiting?: boolean;
+  /** The reference would carry traffic (a positive-weight target or a fallback). */
+  readonly active?: boolean;
+}
+
+export interface Binding {
+  readonly targets: TableTarget[];
+  readonly fallback: TableTarget[];
+  readonly issues: RefIssue[];
+}
+
+/** Secret reasons a Provider can wait on: the Secret or its key may appear later. A bad value is a config error. */
+const WAITING_REASONS: ReadonlySet<string> = new Set([Reason.SecretNotFound, Reason.SecretKeyNotFound]);
+
+export function bindTargets(namespace: string, spec: ModelRouteSpec, providers: ReadonlyMap<string, ProviderState>): Binding {
+  const out: Binding = { targets: [], fallback: [], issues: [] };
+  for (const [i, t] of spec.targets.entries()) {
+    const bound = bindOne(`targets[${i}]`, namespace, t.provider, t.model ?? spec.model, providers);
+    if ('reason' in bound) out.issues.push({ ...bound, active: t.weight > 0 });
+    else if (t.weight > 0) out.targets.push({ ...bound, weight: t.weight, priority: t.priority });
+  }
+  for (const [i, f] of (spec.fallback ?? []).entries()) {
+    const bound = bindOne(`fallback[${i}]`, namespace, f.provider, f.model ?? spec.model, providers);
+    if ('reason' in bound) out.issues.push({ ...bound, active: true });
+    else out.fallback.push({ ...bound, weight: 1, priority: i });
+  }
+  return out;
+}
+
+function bindOne(
+  where: string,
+  namespace: string,
+  providerName: string,
+  model: string,
+  providers: ReadonlyMap<string, ProviderState>,
+): { provider: string; model: string } | RefIssue {
+  const id = `${namespace}/${providerName}`;
+  const state = providers.get(id);
+  if (state === undefined) {
+    return { reason: Reason.ProviderNotFound, message: `${where}: Provider ${id} not found; create it or fix the name` };
+  }
+  if (!state.ready && state.rejected) {
+    return { reason: Reason.ProviderNotAccepted, message: `${where}: Provider ${id} is not accepted (${state.reason}); see its status` };
+  }
+  if (!state.ready) {
+    const waiting = WAITING_REASONS.has(state.reason);
+    return { reason: state.reason, waiting, message: `${where}: Provider ${id} is accepted but its Secret does not resolve (${state.reason}); see its status` };
+  }
+  const p = state.provider;
+  if (p.modelsListed && !Object.hasOwn(p.models, model)) {
+    const listed = Object.keys(p.models);
+    const shown = listed.slice(0, 5).join(', ') + (listed.length > 5 ? ', …' : '');
+    return { reason: Reason.ModelNotListed, message: `${where}: model ${model} is not listed by Provider ${id} (it lists ${shown}); add it to the Provider's models or fix the target model` };
+  }
+  return { provider: id, model };
+}
+
+/**
+ * What the proxy answers for a route with nothing to send to. Retryable (503 + Retry-After) only when every active
+ * reference that failed is waiting for a Secret; anything else (Provider missing or rejected, model not listed) is
+ * a configuration error (500 route_misconfigured). The message holds object names only: it is shown to clients.
+ */
+export function unresolvedOf(routeId: string, issues: readonly RefIssue[]): TableUnresolved {
+  const active = issues.filter((i) => i.active === true);
+  const relevant = active.length > 0 ? active : issues;
+  const blocking = relevant.filter((i) => i.waiting !== true);
+  const first = blocking[0] ?? relevant[0];
+  const reason = first?.reason ?? Reason.NoUsableTargets;
+  const detail = relevant.map((i) => i.message).join('; ');
+  if (blocking.length === 0 && relevant.length > 0) {
+    return { retryable: true, reason, message: `model route ${routeId} has no usable target yet: ${detail}` };
+  }
+  return { retryable: false, reason, message: `model route ${routeId} is misconfigured: ${detail}` };
+}
+
+/** Capability sets of the bound models; models of a Provider that lists none are unknown and left out. */
+function capabilitiesOf(t: TableTarget, providers: ReadonlyMap<string, ProviderState>): readonly string[] | undefined {
+  const state = providers.get(t.provider);
+  const p: TableProvider | undefined = state?.ready === true ? state.provider : undefined;
+  if (p === undefined || !p.modelsListed) return undefined;
+  return p.models[t.model]?.capabilities;
+}
+
+/** A CapabilityMismatch issue when the bound targets and fallbacks have no capability in common, else null. */
+export function capabilityIssue(binding: Binding, providers: ReadonlyMap<string, ProviderState>): RefIssue | null {
+  const known: { where: string; caps: readonly string[] }[] = [];
+  for (const t of [...binding.targets, ...binding.fallback]) {
+    const caps = capabilitiesOf(t, providers);
+    if (caps !== undefined) known.push({ where: `${t.provider} (${t.model})`, caps });
+  }
+  if (known.length < 2) return null;
+  const common = known.slice(1).reduce((acc, k) => acc.filter((c) => k.caps.includes(c)), [...(known[0]?.caps ?? [])]);
+  if (common.length > 0) return null;
+  const list = known.map((k) => `${k.where}: ${k.caps.join(', ')}`).join('; ');
+  return { reason: Reason.CapabilityMismatch, message: `the targets and fallbacks have no capability in common (${list}); a request one of them cannot serve fails on that target` };
+}
+
+export function refsCondition(issues: readonly RefIssue[], spec: ModelRouteSpec): Condition {
+  const first = issues[0];
+  if (first === undefined) {
+    const count = spec.targets.length + (spec.fallback?.length ?? 0);
+    return cond('ResolvedRefs', 'True', 'ResolvedRefs', `all ${count} provider reference(s) resolved`);
+  }
+  return cond('ResolvedRefs', 'False', first.reason, issues.map((i) => i.message).join('; '));
+}

@@ -2,13 +2,40 @@
 // the value of environment variable NAME — in stringData as is, in data base64-encoded for the caller (so the
 // variable holds the plain value in both cases). An unset or empty variable removes the key and yields a warning,
 // so the compiler reports SecretKeyNotFound. Warnings name the Secret, the key and the variable, never a value.
+// `switchyard validate` may pass a placeholder for unset variables, to judge the configuration as if they were set.
 
 export const ENV_REF = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/;
 const PARTIAL_REF = /\$\{env:/;
 
+/** One `${env:NAME}` reference whose variable is unset or empty. */
+export interface EnvReference {
+  /** "namespace/name" of the Secret. */
+  readonly secret: string;
+  readonly field: 'data' | 'stringData';
+  readonly key: string;
+  readonly variable: string;
+}
+
 export interface EnvResolution {
   readonly object: unknown;
   readonly warnings: string[];
+  /** References whose variable is unset or empty (the warnings say the same in words). */
+  readonly absent: EnvReference[];
+}
+
+/** The warning for an unset variable: names the Secret, the key and the variable. */
+export function absentEnvMessage(ref: EnvReference): string {
+  return `Secret ${ref.secret} ${ref.field}.${ref.key}: environment variable ${ref.variable} is not set; the key is left out`;
+}
+
+/** Value to use for an unset variable instead of leaving the key out (validate's what-if compile). */
+export type EnvPlaceholder = (ref: EnvReference) => string;
+
+interface ResolveState {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly warnings: string[];
+  readonly absent: EnvReference[];
+  readonly placeholder: EnvPlaceholder | undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -22,10 +49,8 @@ function secretId(obj: Record<string, unknown>): string {
   return `${ns}/${name}`;
 }
 
-function resolveMap(
-  map: Record<string, unknown>, field: 'data' | 'stringData', id: string,
-  env: Readonly<Record<string, string | undefined>>, warnings: string[],
-): Record<string, unknown> {
+function resolveMap(map: Record<string, unknown>, field: 'data' | 'stringData', id: string, state: ResolveState): Record<string, unknown> {
+  const { env, warnings } = state;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(map)) {
     if (typeof value !== 'string') {
@@ -42,22 +67,28 @@ function resolveMap(
     }
     const name = m[1] ?? '';
     const resolved = Object.hasOwn(env, name) ? env[name] : undefined;
-    if (resolved === undefined || resolved === '') {
-      warnings.push(`Secret ${id} ${field}.${key}: environment variable ${name} is not set; the key is left out`);
-      continue;
+    let text = resolved ?? '';
+    if (text === '') {
+      const ref: EnvReference = { secret: id, field, key, variable: name };
+      warnings.push(absentEnvMessage(ref));
+      state.absent.push(ref);
+      if (state.placeholder === undefined) continue;
+      text = state.placeholder(ref);
     }
-    out[key] = field === 'data' ? Buffer.from(resolved, 'utf8').toString('base64') : resolved;
+    out[key] = field === 'data' ? Buffer.from(text, 'utf8').toString('base64') : text;
   }
   return out;
 }
 
 /** Returns the object with env references in a v1 Secret's data/stringData resolved (other objects unchanged). */
-export function resolveSecretEnv(obj: unknown, env: Readonly<Record<string, string | undefined>>): EnvResolution {
-  if (!isRecord(obj) || obj.apiVersion !== 'v1' || obj.kind !== 'Secret') return { object: obj, warnings: [] };
-  const warnings: string[] = [];
+export function resolveSecretEnv(
+  obj: unknown, env: Readonly<Record<string, string | undefined>>, placeholder?: EnvPlaceholder,
+): EnvResolution {
+  if (!isRecord(obj) || obj.apiVersion !== 'v1' || obj.kind !== 'Secret') return { object: obj, warnings: [], absent: [] };
+  const state: ResolveState = { env, warnings: [], absent: [], placeholder };
   const id = secretId(obj);
   const out: Record<string, unknown> = { ...obj };
-  if (isRecord(obj.data)) out.data = resolveMap(obj.data, 'data', id, env, warnings);
-  if (isRecord(obj.stringData)) out.stringData = resolveMap(obj.stringData, 'stringData', id, env, warnings);
-  return { object: out, warnings };
+  if (isRecord(obj.data)) out.data = resolveMap(obj.data, 'data', id, state);
+  if (isRecord(obj.stringData)) out.stringData = resolveMap(obj.stringData, 'stringData', id, state);
+  return { object: out, warnings: state.warnings, absent: state.absent };
 }

@@ -2,12 +2,13 @@
 // subdirectories; dotfiles such as a ConfigMap mount's ..data are skipped, symlinks are followed), multi-document
 // YAML, `kind: List` flattened, `${env:NAME}` references in Secret values resolved. A file that does not parse is
 // reported as an error for that file and contributes no objects; the other files still load. Messages never carry
-// file contents or environment values.
+// file contents or environment values. `switchyard validate` reads single files as well (readManifestPaths).
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { resolveSecretEnv } from './env.ts';
+import type { EnvPlaceholder, EnvReference } from './env.ts';
 
 export interface ConfigProblem {
   /** File name relative to the directory (or the directory itself). */
@@ -66,21 +67,26 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
 }
 
 interface RawFile {
+  /** As reported: relative to the directory for loadConfigDir, the path as given for readManifestPaths. */
   readonly name: string;
   readonly bytes: Buffer | null;
   readonly error?: string;
 }
 
-async function readFiles(dir: string, names: readonly string[]): Promise<RawFile[]> {
-  return Promise.all(names.map(async (name): Promise<RawFile> => {
+async function readFiles(entries: readonly { name: string; path: string }[]): Promise<RawFile[]> {
+  return Promise.all(entries.map(async ({ name, path }): Promise<RawFile> => {
     try {
-      const bytes = await readFile(join(dir, name));
+      const bytes = await readFile(path);
       if (bytes.length > MAX_FILE_BYTES) return { name, bytes, error: `file is larger than ${MAX_FILE_BYTES} bytes` };
       return { name, bytes };
     } catch (err) {
       return { name, bytes: null, error: `cannot read file (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
     }
   }));
+}
+
+function inDir(dir: string, names: readonly string[]): { name: string; path: string }[] {
+  return names.map((name) => ({ name, path: join(dir, name) }));
 }
 
 function hashFiles(files: readonly RawFile[]): string {
@@ -95,7 +101,7 @@ function hashFiles(files: readonly RawFile[]): string {
 
 /** The content hash of DIR's manifests, as in LoadedConfig.hash (used by the watcher to skip no-op events). */
 export async function hashConfigDir(dir: string): Promise<string> {
-  return hashFiles(await readFiles(dir, await listManifestFiles(dir)));
+  return hashFiles(await readFiles(inDir(dir, await listManifestFiles(dir))));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -144,29 +150,101 @@ export function parseManifests(text: string): unknown[] {
   return out;
 }
 
-export async function loadConfigDir(dir: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<LoadedConfig> {
-  const files = await listManifestFiles(dir);
-  const raw = await readFiles(dir, files);
-  const objects: unknown[] = [];
+/** One parsed object and the file it came from, before `${env:NAME}` references are resolved. */
+export interface ManifestDocument {
+  readonly file: string;
+  readonly object: unknown;
+}
+
+export interface ReadManifests {
+  readonly files: string[];
+  readonly documents: ManifestDocument[];
+  readonly errors: ConfigProblem[];
+  readonly hash: string;
+}
+
+function parseFiles(raw: readonly RawFile[]): ReadManifests {
+  const documents: ManifestDocument[] = [];
   const errors: ConfigProblem[] = [];
-  const warnings: ConfigProblem[] = [];
   for (const f of raw) {
     if (f.error !== undefined || f.bytes === null) {
       errors.push({ file: f.name, message: f.error ?? 'cannot read file' });
       continue;
     }
-    let parsed: unknown[];
     try {
-      parsed = parseManifests(f.bytes.toString('utf8'));
+      for (const object of parseManifests(f.bytes.toString('utf8'))) documents.push({ file: f.name, object });
     } catch (err) {
       errors.push({ file: f.name, message: err instanceof Error ? err.message : 'cannot parse file' });
-      continue;
-    }
-    for (const obj of parsed) {
-      const resolved = resolveSecretEnv(obj, env);
-      for (const message of resolved.warnings) warnings.push({ file: f.name, message });
-      objects.push(resolved.object);
     }
   }
-  return { objects, files, errors, warnings, hash: hashFiles(raw) };
+  return { files: raw.map((f) => f.name), documents, errors, hash: hashFiles(raw) };
+}
+
+/** An unset `${env:NAME}` reference and the file that holds it. */
+export interface AbsentEnv extends EnvReference {
+  readonly file: string;
+}
+
+export interface ResolvedDocuments {
+  readonly objects: unknown[];
+  readonly warnings: ConfigProblem[];
+  readonly absent: AbsentEnv[];
+}
+
+/** Resolves `${env:NAME}` in every Secret; an unset variable leaves its key out, or takes the placeholder when given. */
+export function resolveDocuments(
+  documents: readonly ManifestDocument[], env: Readonly<Record<string, string | undefined>>, placeholder?: EnvPlaceholder,
+): ResolvedDocuments {
+  const out: ResolvedDocuments = { objects: [], warnings: [], absent: [] };
+  for (const { file, object } of documents) {
+    const resolved = resolveSecretEnv(object, env, placeholder);
+    for (const message of resolved.warnings) out.warnings.push({ file, message });
+    for (const ref of resolved.absent) out.absent.push({ ...ref, file });
+    out.objects.push(resolved.object);
+  }
+  return out;
+}
+
+export async function loadConfigDir(dir: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<LoadedConfig> {
+  const files = await listManifestFiles(dir);
+  const read = parseFiles(await readFiles(inDir(dir, files)));
+  const { objects, warnings } = resolveDocuments(read.documents, env);
+  return { objects, files, errors: read.errors, warnings, hash: read.hash };
+}
+
+/**
+ * Reads files and directories named on a command line (`switchyard validate a.yaml dir/`): a directory contributes
+ * its manifest files as loadConfigDir reads them, a file is read whatever its name. Files are named as given
+ * (`dir/a.yaml`); a file named twice is read once. A path that cannot be read is an error for that path.
+ */
+export async function readManifestPaths(paths: readonly string[]): Promise<ReadManifests> {
+  const entries: { name: string; path: string }[] = [];
+  const errors: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  const add = (path: string): void => {
+    const key = resolve(path);
+    if (seen.has(key)) return;
+    seen.add(key);
+    entries.push({ name: path, path });
+  };
+  for (const path of paths) {
+    let isDir: boolean;
+    try {
+      isDir = (await stat(path)).isDirectory();
+    } catch (err) {
+      errors.push({ file: path, message: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      continue;
+    }
+    if (!isDir) {
+      add(path);
+      continue;
+    }
+    try {
+      for (const name of await listManifestFiles(path)) add(join(path, name));
+    } catch (err) {
+      errors.push({ file: path, message: err instanceof Error ? err.message : `cannot read ${path}` });
+    }
+  }
+  const read = parseFiles(await readFiles(entries));
+  return { ...read, errors: [...errors, ...read.errors] };
 }

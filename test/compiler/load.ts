@@ -22,15 +22,24 @@ export function loadCase(name: string, file = 'in.yaml'): unknown[] {
   return objects;
 }
 
-/** The objects of a case's optional previous.yaml (compiled first; its lastGood is the case's `previous`). */
-export function loadPrevious(name: string): unknown[] | undefined {
-  return existsSync(join(TESTDATA, name, 'previous.yaml')) ? loadCase(name, 'previous.yaml') : undefined;
+/**
+ * The earlier stages of a case, oldest first: previous.yaml, or previous-1.yaml, previous-2.yaml, … Each is compiled
+ * with the lastGood of the one before; the last one's lastGood is the case's `previous`.
+ */
+export function previousStages(name: string): unknown[][] {
+  const files = readdirSync(join(TESTDATA, name)).filter((f) => /^previous(-\d+)?\.yaml$/.test(f));
+  files.sort((a, b) => stage(a) - stage(b));
+  return files.map((f) => loadCase(name, f));
+}
+
+function stage(file: string): number {
+  return Number(/-(\d+)\./.exec(file)?.[1] ?? 0);
 }
 
 /**
  * Compile options of a case: optional options.json, e.g. {"ejectedTargets": ["default/a|chat"],
- * "firstSeen": {"ModelRoute/default/a": "2025-01-01T00:00:00Z"}}, plus `previous` from previous.yaml (compiled with
- * the same options).
+ * "firstSeen": {"ModelRoute/default/a": "2025-01-01T00:00:00Z"}}, plus `previous` from the case's earlier stages
+ * (compiled with the same options).
  */
 export function loadOptions(name: string): CompileOptions {
   const file = join(TESTDATA, name, 'options.json');
@@ -39,6 +48,7 @@ export function loadOptions(name: string): CompileOptions {
     ...(raw.ejectedTargets === undefined ? {} : { ejectedTargets: new Set(raw.ejectedTargets) }),
     ...(raw.firstSeen === undefined ? {} : { firstSeen: new Map(Object.entries(raw.firstSeen).map(([k, v]) => [k, Date.parse(v)])) }),
   };
-  const previous = loadPrevious(name);
-  return previous === undefined ? base : { ...base, previous: compile(previous, base).lastGood };
+  let opts = base;
+  for (const objects of previousStages(name)) opts = { ...base, previous: compile(objects, opts).lastGood };
+  return opts;
 }

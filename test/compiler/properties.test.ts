@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJSON, compile } from '../../pkg/compiler/index.ts';
-import { caseNames, loadCase } from './load.ts';
+import { caseNames, loadCase, loadOptions, previousStages } from './load.ts';
 
 const API = 'switchyard.dev/v1alpha1';
 
@@ -20,6 +20,42 @@ describe('C6 order independence', () => {
         }),
         { numRuns: 12 },
       );
+    });
+  }
+});
+
+describe('last-known-good (previous) is order independent and changes nothing when the input was accepted', () => {
+  for (const name of caseNames().filter((n) => previousStages(n).length > 0)) {
+    it(`${name}: any permutation of the current and the previous objects gives the same result`, () => {
+      const objects = loadCase(name);
+      const stages = previousStages(name);
+      const opts = loadOptions(name);
+      const expected = compile(objects, opts);
+      const shuffle = <T>(xs: readonly T[]): fc.Arbitrary<T[]> => fc.shuffledSubarray([...xs], { minLength: xs.length, maxLength: xs.length });
+      fc.assert(
+        fc.property(shuffle(objects), fc.tuple(...stages.map((s) => shuffle(s))), (current, earlier) => {
+          let previous: ReturnType<typeof compile>['lastGood'] | undefined;
+          for (const stage of earlier) previous = compile(stage, previous === undefined ? {} : { previous }).lastGood;
+          const got = compile(current, previous === undefined ? {} : { previous });
+          expect(got.table.hash).toBe(expected.table.hash);
+          expect(JSON.stringify(got.statuses)).toBe(JSON.stringify(expected.statuses));
+          expect(JSON.stringify(got.stale)).toBe(JSON.stringify(expected.stale));
+          expect([...got.lastGood]).toEqual([...expected.lastGood]);
+        }),
+        { numRuns: 12 },
+      );
+    });
+  }
+
+  for (const name of caseNames()) {
+    it(`${name}: compiling again with its own lastGood as previous gives the same table and statuses, nothing stale`, () => {
+      const objects = loadCase(name);
+      const first = compile(objects);
+      const again = compile(objects, { previous: first.lastGood });
+      expect(again.table.hash).toBe(first.table.hash);
+      expect(again.statuses).toEqual(first.statuses);
+      expect(again.stale).toEqual([]);
+      expect([...again.lastGood]).toEqual([...first.lastGood]);
     });
   }
 });

@@ -1,6 +1,7 @@
 // Flag value parsing shared by the commands. A FlagError becomes a usage error (exit status 2).
 import { LOG_LEVELS } from '../pkg/telemetry/logger.ts';
 import type { LogLevel } from '../pkg/telemetry/logger.ts';
+import type { AuthMode } from '../pkg/telemetry/types.ts';
 
 export class FlagError extends Error {}
 
@@ -23,6 +24,13 @@ export function level(raw: string): LogLevel {
   return found;
 }
 
+/** --auth / SWITCHYARD_AUTH (ADR 0013): required unless open is asked for explicitly. */
+export function authMode(raw: string | undefined): AuthMode {
+  if (raw === undefined || raw === '') return 'required';
+  if (raw === 'required' || raw === 'open') return raw;
+  throw new FlagError(`--auth must be required or open, not ${JSON.stringify(raw.slice(0, 100))}`);
+}
+
 /** parseArgs options shared by the commands that run a data plane (serve, proxy). */
 export const DATA_PLANE_OPTIONS = {
   port: { type: 'string', short: 'p' },
@@ -32,5 +40,6 @@ export const DATA_PLANE_OPTIONS = {
   'log-level': { type: 'string' },
   'otlp-endpoint': { type: 'string' },
   'max-body-bytes': { type: 'string' },
+  auth: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -4,15 +4,17 @@ export const MAIN_HELP = `switchyard — one OpenAI-compatible endpoint in front
 
 Usage:
   switchyard serve --config DIR [flags]          Serve the manifests in DIR and reload them when they change
-  switchyard validate DIR [--output table|json]  Check the manifests in DIR without serving
+  switchyard validate PATH... [flags]            Check manifest files and directories without serving (CI gate)
   switchyard proxy --sync URL [flags]            Serve the routing tables the operator pushes (Kubernetes)
   switchyard operator [flags]                    Compile the cluster's Providers/ModelRoutes/Quotas and push them to proxies
-  switchyard <command> --help                    Flags and examples for a command
-  switchyard --version                           Print the version
+  switchyard help [COMMAND]                      This help, or a command's flags and examples (same as COMMAND --help)
+  switchyard version                             Print the version (same as --version)
 
 Examples:
   switchyard serve --config examples/quickstart
   switchyard validate ./config && echo "config OK"
+  switchyard validate --strict ./config ./secrets.yaml
+  switchyard help validate
 
 Manifests are switchyard.dev/v1alpha1 Provider, ModelRoute and Quota objects and v1 Secrets, in *.yaml, *.yml
 or *.json files. Docs: docs/configuration.md
@@ -37,10 +39,14 @@ Flags:
       --otlp-endpoint URL    Export traces over OTLP/HTTP (e.g. http://localhost:4318); also read from
                              OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT. Off by default.
       --max-body-bytes N     Largest request body accepted, in bytes (default 4 MiB)
+      --auth MODE            required (default) or open (env SWITCHYARD_AUTH). required: every request
+                             needs a valid API key, and with no key Secrets every request gets 401. open:
+                             requests without a key are served (a presented key is still checked); only for
+                             a laptop or a trusted network. Never inferred from the number of keys.
   -h, --help                 Show this help
 
 Examples:
-  switchyard serve --config examples/quickstart
+  switchyard serve --config examples/quickstart --auth open
   switchyard serve --config /etc/switchyard --host 127.0.0.1 --port 8000 --log-level debug
   OPENAI_API_KEY=sk-... switchyard serve --config examples/quickstart-secured
 
@@ -72,6 +78,9 @@ Flags:
                              env SWITCHYARD_LOG_LEVEL); logs are JSON lines on stdout
       --otlp-endpoint URL    Export traces over OTLP/HTTP (also OTEL_EXPORTER_OTLP_ENDPOINT). Off by default.
       --max-body-bytes N     Largest request body accepted, in bytes (default 4 MiB)
+      --auth MODE            required (default) or open (env SWITCHYARD_AUTH). required: every request
+                             needs a valid API key; a table without keys answers 401 to everyone (it never
+                             opens the proxy). open: requests without a key are served.
   -h, --help                 Show this help
 
 An https operator URL signed by a private CA needs NODE_EXTRA_CA_CERTS=/path/to/ca.pem.
@@ -134,20 +143,36 @@ Stop with Ctrl-C or SIGTERM: status writes stop, the Lease is released (a standb
 and the proxies' streams are closed (they keep serving their last table and reconnect).
 `;
 
-export const VALIDATE_HELP = `Usage: switchyard validate DIR [--output table|json]
+export const VALIDATE_HELP = `Usage: switchyard validate PATH... [--strict] [--output table|json]
 
-Loads and compiles the manifests in DIR exactly as 'serve' would and prints every object's status
-(Accepted, ResolvedRefs, reason and message), plus files that could not be parsed and warnings such as
-unset environment variables. Nothing is served and no network connection is made.
+Loads and compiles manifests exactly as 'serve' would, without serving and without any network connection, and
+says whether they would serve as written. A PATH is a directory (every *.yaml, *.yml and *.json file directly in
+it) or a single file; give as many as you like. The output lists every object's status, then one ERROR or
+WARNING line per finding (file, object, reason, what to do), then a last line OK: or FAILED: with the counts.
 
-Exit status: 0 when every object is accepted; 1 when a file cannot be parsed, no manifest is found, or an
-object is not accepted; 2 on a usage error.
+Errors (exit status 1):
+  - a file cannot be read or parsed
+  - no Provider, ModelRoute or Quota is found (other kinds are ignored)
+  - an object is not accepted (invalid, conflicting name or key, unsafe URL, ...)
+  - a reference inside the set does not resolve: a route's target or fallback names a Provider that does not
+    exist or is not accepted, or a model the Provider does not list; a Quota downgrades to an unknown model
+Warnings (exit status 0; errors with --strict):
+  - a referenced Secret, or a key of it, is not in the set (a GitOps repository rarely holds its Secrets);
+    objects that fail only because of it are reported as warnings too
+  - a \${env:NAME} reference whose variable is not set or empty (values are never printed)
+  - an API key that has expired or expires within 7 days (key material is never printed)
+
+Exit status: 0 when there is no error; 1 when there is at least one; 2 on a usage error.
 
 Flags:
-  -o, --output FORMAT   table (default) or json
+      --strict          Count every warning as an error (use where the Secrets and variables must be present)
+  -o, --output FORMAT   table (default) or json: {ok, strict, paths, files, errors[], warnings[], statuses[],
+                        summary}; each error and warning has severity, reason, message, object and file
   -h, --help            Show this help
 
 Examples:
   switchyard validate examples/quickstart
-  switchyard validate ./config --output json | jq '.statuses[] | select(.conditions[0].status != "True")'
+  switchyard validate routes.yaml providers.yaml secrets/
+  OPENAI_API_KEY=sk-... switchyard validate --strict examples/quickstart-secured
+  switchyard validate ./config --output json | jq '.errors[] | "\\(.file): \\(.reason): \\(.message)"'
 `;

@@ -1,6 +1,7 @@
 // /debug/explain?model=…: how the loaded table would serve a model name — the route, its strategy, each target's
 // share of traffic and effective timeouts, the fallback chain, retries and who may call it. Never a secret.
 import type { RoutingTable, TableAccessRule, TableRoute, TableTarget, TableTimeouts } from '../table/types.ts';
+import type { AuthMode } from '../telemetry/types.ts';
 
 export interface ExplainedTarget {
   readonly provider: string;
@@ -61,15 +62,20 @@ function selectionText(route: TableRoute): string {
   return 'priority: the healthy targets with the lowest priority number are used first (weighted among themselves); higher numbers only when all lower ones are ejected or failed; then the fallback chain in order';
 }
 
-function accessSummary(table: RoutingTable, route: TableRoute): string {
-  const open = Object.keys(table.keys).length === 0;
-  if (open) return 'no API keys are configured: the gateway is open and anyone who can reach it may call this route';
-  if (route.access === null) return 'any valid API key whose allowed models include this route\'s model';
-  return 'only API keys matching one of the allow rules (team, user or key id)';
+/** `mode` null: the caller has no data port (the operator); the summary then speaks of keys only. */
+function accessSummary(table: RoutingTable, route: TableRoute, mode: AuthMode | null): string {
+  if (mode === 'required' && Object.keys(table.keys).length === 0) {
+    return 'auth is required and no API keys are configured: every request gets 401 until an API-key Secret is added';
+  }
+  if (route.access === null) {
+    const keyed = 'any valid API key whose allowed models include this route\'s model';
+    return mode === 'open' ? `auth is open: callers without a key, and ${keyed}` : keyed;
+  }
+  return 'only API keys matching one of the allow rules (team, user or key id); callers without a key are refused';
 }
 
 /** null when the model name is not served by the table. */
-export function explainModel(table: RoutingTable, model: string): Explanation | null {
+export function explainModel(table: RoutingTable, model: string, mode: AuthMode | null): Explanation | null {
   if (!Object.hasOwn(table.models, model)) return null;
   const routeId = table.models[model];
   const route = table.routes.find((r) => r.id === routeId);
@@ -84,7 +90,7 @@ export function explainModel(table: RoutingTable, model: string): Explanation | 
     targets: route.targets.map((t, i) => explainTarget(table, route, t, s[i] ?? 0)),
     fallback: route.fallback.map((t) => explainTarget(table, route, t, 0)),
     retry: route.retry,
-    access: { summary: accessSummary(table, route), allow: route.access },
+    access: { summary: accessSummary(table, route, mode), allow: route.access },
     table: { version: table.version, hash: table.hash },
   };
 }

@@ -5,12 +5,31 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { RoutingTable } from '../table/types.ts';
+import type { AuthMode } from '../telemetry/types.ts';
 import { explainModel } from './explain.ts';
 import { redactTable } from './redact.ts';
 
-/** What the admin server needs from the table holder: the table in use, if any. */
+/**
+ * What the admin server needs from the table holder: the table in use, if any, and the data port's auth mode
+ * (absent on the operator, which serves no data port: its proxies each have their own).
+ */
 export interface TableSource {
   readonly table: RoutingTable | null | undefined;
+  readonly authMode?: AuthMode;
+}
+
+/** The auth state as /readyz and /debug/table report it (ADR 0013). */
+export interface AuthState {
+  readonly mode: AuthMode;
+  readonly keys: number;
+  /** required mode with zero keys: every data request gets 401. */
+  readonly lockedOut: boolean;
+}
+
+export function authState(mode: AuthMode | undefined, table: RoutingTable | null | undefined): AuthState | undefined {
+  if (mode === undefined) return undefined;
+  const keys = table ? Object.keys(table.keys).length : 0;
+  return { mode, keys, lockedOut: mode === 'required' && keys === 0 };
 }
 
 export interface AdminServerOptions {
@@ -39,9 +58,10 @@ function registerProbes(app: FastifyInstance, opts: AdminServerOptions): void {
   app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const table = opts.holder.table;
-    if (opts.ready() && table) return reply.send({ status: 'ready', version: table.version, hash: table.hash });
+    const auth = authState(opts.holder.authMode, table);
+    if (opts.ready() && table) return reply.send({ status: 'ready', version: table.version, hash: table.hash, auth });
     const reason = table ? 'the gateway is shutting down' : 'no routing table loaded yet';
-    return reply.code(503).send({ status: 'not ready', reason });
+    return reply.code(503).send({ status: 'not ready', reason, auth });
   });
   app.get('/metrics', async (_req, reply) => {
     const text = await opts.registry.metrics();
@@ -53,7 +73,7 @@ function registerDebug(app: FastifyInstance, opts: AdminServerOptions): void {
   app.get('/debug/table', async (_req, reply) => {
     const table = opts.holder.table;
     if (!table) return notReady(reply);
-    return reply.header('cache-control', 'no-store').send(redactTable(table));
+    return reply.header('cache-control', 'no-store').send({ ...redactTable(table), auth: authState(opts.holder.authMode, table) });
   });
   app.get('/debug/explain', async (req, reply) => {
     const query = req.query as Record<string, unknown>;
@@ -62,7 +82,7 @@ function registerDebug(app: FastifyInstance, opts: AdminServerOptions): void {
     if (model.length > MAX_MODEL_CHARS) return badRequest(reply, `The model name is longer than ${MAX_MODEL_CHARS} characters.`, 'model');
     const table = opts.holder.table;
     if (!table) return notReady(reply);
-    const explained = explainModel(table, model);
+    const explained = explainModel(table, model, opts.holder.authMode ?? null);
     if (explained === null) {
       const known = Object.keys(table.models).sort().slice(0, 100);
       return reply.code(404).send({

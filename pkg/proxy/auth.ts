@@ -6,9 +6,17 @@
 //   Both present with different keys → 400 conflicting_credentials. Both equal → that key.
 //   `api-key` (Azure-style) and `?key=` are NOT credentials here: they are ignored, so such a request has no key.
 // Lookup is SHA-256(key) → Map; unknown, malformed, revoked and expired keys all get the same 401 body.
+//
+// The auth mode is a property of the process, set at startup (ADR 0013), never derived from the table:
+//   required — every request needs a valid key; a table with zero keys answers 401 to everyone, with the same bodies
+//              as any missing or unknown key (a client cannot tell "no keys configured" from "wrong key");
+//   open     — a request without a key is served anonymously (principal null); a presented key is still checked
+//              (an invalid one gets 401) so keyed callers keep their model lists; anonymous callers may not use
+//              routes that carry access rules.
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/errors.ts';
+import type { AuthMode } from '../telemetry/types.ts';
 import type { RuntimePrincipal, RuntimeRoute, RuntimeTable } from './runtime-table.ts';
 
 /** Longest key we hash; longer values are refused with the same 401 as any unknown key. */
@@ -34,12 +42,11 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined |
   return key === '' ? undefined : key;
 }
 
-/** Resolves the principal for a request; null when the table has no keys (open gateway). */
-export function authenticate(rt: RuntimeTable, headers: IncomingHttpHeaders, nowMs: number): RuntimePrincipal | null | GatewayError {
-  if (rt.open) return null;
+/** Resolves the principal for a request; null = an anonymous caller (only in open mode, only without a key). */
+export function authenticate(mode: AuthMode, rt: RuntimeTable, headers: IncomingHttpHeaders, nowMs: number): RuntimePrincipal | null | GatewayError {
   const key = presentedKey(headers);
   if (key instanceof GatewayError) return key;
-  if (key === undefined) return new GatewayError('missing_api_key');
+  if (key === undefined) return mode === 'open' ? null : new GatewayError('missing_api_key');
   if (key.length > MAX_KEY_CHARS) return new GatewayError('invalid_api_key');
   const hash = createHash('sha256').update(key, 'utf8').digest('hex');
   const p = rt.principals.get(hash);
@@ -52,10 +59,11 @@ export function authenticate(rt: RuntimeTable, headers: IncomingHttpHeaders, now
 /**
  * May `principal` call `route` under the name `requested`? The key's model list is checked against both the
  * requested name and the route's canonical model (so an alias cannot reach a model the key may not use), then the
- * route's access rules (any matching team, user or key id).
+ * route's access rules (any matching team, user or key id). An anonymous caller (open mode) may use only routes
+ * without access rules.
  */
 export function mayUse(principal: RuntimePrincipal | null, requested: string, route: RuntimeRoute): boolean {
-  if (principal === null) return true;
+  if (principal === null) return route.access === null;
   const models = principal.models;
   if (models !== null && !(models.has(requested) && (requested === route.model || models.has(route.model)))) return false;
   const access = route.access;

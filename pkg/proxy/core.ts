@@ -3,8 +3,9 @@
 import type { TextDecoder } from 'node:util';
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { GatewayMetrics } from '../telemetry/types.ts';
+import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
 import type { TableHolder } from './table-holder.ts';
+import type { UpstreamFailureLog } from './upstream-failure-log.ts';
 
 export interface ProxyOptions {
   /** Largest request body. Default 4 MiB. */
@@ -27,6 +28,8 @@ export interface ProxyOptions {
   readonly maxUpstreamBodyBytes?: number;
   /** Cap on an upstream error body read for classification. Default 64 KiB. */
   readonly maxUpstreamErrorBytes?: number;
+  /** Upstream failure WARN lines: at most one per target (provider + model) and failure kind per interval. Default 10000. */
+  readonly failureLogIntervalMs?: number;
 }
 
 export type ResolvedOptions = Required<Omit<ProxyOptions, 'trustProxy'>> & { readonly trustProxy: boolean | string | string[] };
@@ -43,11 +46,14 @@ export function resolveOptions(o: ProxyOptions = {}): ResolvedOptions {
     maxRetryAfterWaitMs: o.maxRetryAfterWaitMs ?? 2000,
     maxUpstreamBodyBytes: o.maxUpstreamBodyBytes ?? 32 * 1024 * 1024,
     maxUpstreamErrorBytes: o.maxUpstreamErrorBytes ?? 64 * 1024,
+    failureLogIntervalMs: o.failureLogIntervalMs ?? 10_000,
   };
 }
 
 export interface ProxyCore {
   readonly holder: TableHolder;
+  /** The process's auth mode, read from the holder once (ADR 0013). */
+  readonly authMode: AuthMode;
   readonly logger: Logger;
   /**
    * The access log: a child of `logger` without pino's path redaction. Its lines hold only allow-listed, capped,
@@ -55,6 +61,8 @@ export interface ProxyCore {
    */
   readonly accessLogger: Logger;
   readonly metrics: GatewayMetrics;
+  /** WARN lines for upstream failures, rate-limited per target (upstream-failure-log.ts). */
+  readonly upstreamFailures: UpstreamFailureLog;
   /** null = tracing off (one null check per request). */
   readonly tracer: Tracer | null;
   readonly options: ResolvedOptions;

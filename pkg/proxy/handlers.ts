@@ -6,9 +6,12 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { GatewayError } from '../errors/errors.ts';
 import type { Operation } from '../providers/types.ts';
 import { authenticate, mayUse } from './auth.ts';
+import { unsupportedMessage } from './capabilities.ts';
 import { isJsonContentType } from './body/content-type.ts';
 import { parseJsonBody } from './body/json-guard.ts';
+import { parseContentEncoding, readEncodedBody } from './body/decode.ts';
 import { readBody } from './body/read-body.ts';
+import type { BodyCallback } from './body/read-body.ts';
 import { validateInference } from './body/validate.ts';
 import type { ProxyCore } from './core.ts';
 import { dispatchInference } from './dispatch/dispatch.ts';
@@ -16,6 +19,9 @@ import { modelBody, modelListBody } from './models.ts';
 import { RequestState } from './request-state.ts';
 import type { Endpoint } from './request-state.ts';
 import { startRequestSpan } from './tracing.ts';
+
+/** Open mode: an anonymous caller asked for a route with access rules (403, ADR 0013). */
+export const ANONYMOUS_NOT_ALLOWED = 'This model is restricted by access rules: send an API key that they allow ("Authorization: Bearer <key>").';
 
 /** Request state lives on the Fastify request under this decorator. */
 export const STATE_KEY = 'switchyard';
@@ -45,7 +51,7 @@ export function createAuthHook(core: ProxyCore, path: string, endpoint: Endpoint
       done(new GatewayError('not_ready'));
       return;
     }
-    const principal = authenticate(rt, request.headers, core.now());
+    const principal = authenticate(core.authMode, rt, request.headers, core.now());
     if (principal instanceof GatewayError) {
       done(principal);
       return;
@@ -55,7 +61,10 @@ export function createAuthHook(core: ProxyCore, path: string, endpoint: Endpoint
   };
 }
 
-/** The only body parser: JSON by our rules (content type, size, UTF-8, depth, forbidden keys). */
+/**
+ * The only body parser: JSON by our rules (content type, content coding, size of the decoded bytes, UTF-8, depth,
+ * forbidden keys).
+ */
 export function createBodyParser(core: ProxyCore) {
   const { maxBodyBytes, maxJsonDepth } = core.options;
   return function readJsonBody(request: FastifyRequest, payload: NodeJS.ReadableStream, done: (err: Error | null, body?: unknown) => void): void {
@@ -63,7 +72,12 @@ export function createBodyParser(core: ProxyCore) {
       done(new GatewayError('unsupported_media_type'));
       return;
     }
-    readBody(payload as Readable, request.headers['content-length'], maxBodyBytes, (err, buf) => {
+    const coding = parseContentEncoding(request.headers['content-encoding']);
+    if (coding instanceof GatewayError) {
+      done(coding);
+      return;
+    }
+    const onBody: BodyCallback = (err, buf) => {
       if (err !== null || buf === null) {
         done(err ?? new GatewayError('bad_request'));
         return;
@@ -73,7 +87,9 @@ export function createBodyParser(core: ProxyCore) {
       } catch (e) {
         done(e instanceof Error ? e : new GatewayError('invalid_json'));
       }
-    });
+    };
+    if (coding === null) readBody(payload as Readable, request.headers['content-length'], maxBodyBytes, onBody);
+    else readEncodedBody(payload as Readable, request.headers['content-length'], coding, maxBodyBytes, onBody);
   };
 }
 
@@ -91,9 +107,14 @@ export function createInferenceHandler(core: ProxyCore, op: Operation) {
     const route = rt.routes.get(req.model);
     if (route === undefined) throw new GatewayError('model_not_found', { param: 'model' });
     st.route = route;
-    if (!mayUse(st.principal, req.model, route)) throw new GatewayError('model_not_allowed', { param: 'model' });
+    if (!mayUse(st.principal, req.model, route)) {
+      throw new GatewayError('model_not_allowed', { param: 'model', ...(st.principal === null ? { message: ANONYMOUS_NOT_ALLOWED } : {}) });
+    }
+    // Declared capabilities (issue 6 point 4): refuse before anything goes upstream when no target can serve `op`.
+    const view = route.byOperation[op];
+    if (view === null) throw new GatewayError('unsupported_operation', { param: 'model', message: unsupportedMessage(req.model, op, route.capabilities) });
     reply.hijack();
-    dispatchInference(st, op, req, route);
+    dispatchInference(st, op, req, route, view);
   };
 }
 

@@ -1,10 +1,15 @@
 // The runtime form of a RoutingTable: everything a request needs, precomputed once at load (design §3, style 4/8).
 // Targets are pre-bound to an adapter instance, merged timeouts, per-token prices and header values; principals are
-// keyed by key hash with their allowed models as a Set; access rules are compiled into Sets.
-import type { AdapterDeps, AdapterFactory, BoundTarget, ProviderAdapter } from '../providers/types.ts';
+// keyed by key hash with their allowed models as a Set; access rules are compiled into Sets; each route carries one
+// view per operation holding only the targets that can serve it (declared capabilities, capabilities.ts).
+// Whether requests without a key are served is NOT here: it is the process's auth mode (ADR 0013).
+import type { AdapterDeps, AdapterFactory, BoundTarget, Operation, ProviderAdapter } from '../providers/types.ts';
 import type {
   RoutingTable, TableAccessRule, TablePrincipal, TableProvider, TableRetry, TableRoute, TableTarget, TableTimeouts,
+  TableUnresolved,
 } from '../table/types.ts';
+import { OPERATIONS, targetOperations } from './capabilities.ts';
+import type { OperationSet } from './capabilities.ts';
 import type { TargetHealth, TargetHealthStore } from './target-health.ts';
 
 /** USD per token (the table's prices are per 1M tokens). */
@@ -28,6 +33,10 @@ export interface RuntimeTarget {
   readonly modelHeader: string;
   /** Upstream host for tracing (server.address); never sent to clients. */
   readonly serverAddress: string;
+  /** Operations this target can serve (from the model's declared capabilities). */
+  readonly ops: OperationSet;
+  /** The model's declared capabilities; null = none declared (any operation). */
+  readonly capabilities: readonly string[] | null;
 }
 
 /** Targets of one priority level (weighted strategy: one level holding every target), sorted by weight desc. */
@@ -56,9 +65,18 @@ export interface RuntimeRoute {
   /** Number of entries of a plan that are primary targets (the rest are fallbacks). */
   readonly primaryCount: number;
   readonly retry: TableRetry;
-  /** null = any authenticated caller. */
+  /** null = any authenticated caller (and anonymous callers in open mode). */
   readonly access: CompiledAccess | null;
   readonly routeHeader: string;
+  /** Why the route has nothing to send to (from the table); null when it has targets or the table predates it. */
+  readonly unresolved: TableUnresolved | null;
+  /**
+   * The route restricted to the targets (and fallbacks) that can serve each operation: the route itself when all
+   * can, null when none can (400 unsupported_operation). A route without any target maps to itself.
+   */
+  readonly byOperation: Readonly<Record<Operation, RuntimeRoute | null>>;
+  /** Union of the targets' declared capabilities, for the 400 message. */
+  readonly capabilities: readonly string[];
 }
 
 export interface RuntimePrincipal {
@@ -75,11 +93,9 @@ export interface RuntimeTable {
   readonly routes: ReadonlyMap<string, RuntimeRoute>;
   /** SHA-256 hex of an API key → principal. */
   readonly principals: ReadonlyMap<string, RuntimePrincipal>;
-  /** No keys configured: the gateway runs open (principal null, everything allowed). */
-  readonly open: boolean;
   /** Epoch seconds of the load, reported as `created` by /v1/models. */
   readonly createdSec: number;
-  /** /v1/models bodies per principal id ('' = open), filled lazily; valid for the life of this table. */
+  /** /v1/models bodies per principal id ('' = anonymous), filled lazily; valid for the life of this table. */
   readonly modelListCache: Map<string, string>;
 }
 
@@ -155,6 +171,7 @@ class TargetBinder {
 
   bind(route: TableRoute, t: TableTarget, routeTimeouts: boolean): RuntimeTarget {
     const { provider, adapter, providerHeader, serverAddress } = this.#provider(route, t.provider);
+    const { ops, capabilities } = targetOperations(provider, t.model);
     return {
       // A route without timeouts of its own shares the provider's (read-only) timeouts object.
       bound: { provider, model: t.model, timeouts: routeTimeouts ? mergeTimeouts(provider.timeouts, route.timeouts) : provider.timeouts },
@@ -167,6 +184,8 @@ class TargetBinder {
       providerHeader,
       modelHeader: headerSafe(t.model),
       serverAddress,
+      ops,
+      capabilities,
     };
   }
 }
@@ -213,24 +232,60 @@ function compileAccess(rules: readonly TableAccessRule[] | null): CompiledAccess
   return { teams, users, keys };
 }
 
-function buildRoute(route: TableRoute, binder: TargetBinder): RuntimeRoute {
-  const own = hasOwnKeys(route.timeouts);
-  const targets = route.targets.map((t) => binder.bind(route, t, own));
-  const fallback = route.fallback.map((t) => binder.bind(route, t, own));
+type RouteShared = Omit<RuntimeRoute, 'levels' | 'fallback' | 'staticPlan' | 'primaryCount' | 'byOperation'>;
+
+interface MutableRoute extends Omit<RuntimeRoute, 'byOperation'> {
+  byOperation: Record<Operation, RuntimeRoute | null>;
+}
+
+function routeOver(route: TableRoute, shared: RouteShared, targets: RuntimeTarget[], fallback: RuntimeTarget[]): MutableRoute {
   const levels = levelsOf(route, targets);
   const deterministic = levels.every((l) => l.targets.length === 1);
   return {
-    id: route.id,
-    name: route.name,
-    model: route.model,
+    ...shared,
     levels,
     fallback,
     staticPlan: deterministic ? [...levels.map((l) => l.targets[0] as RuntimeTarget), ...fallback] : null,
     primaryCount: targets.length,
+    byOperation: { chat: null, embeddings: null },
+  };
+}
+
+function declaredCapabilities(targets: readonly RuntimeTarget[]): string[] {
+  const out = new Set<string>();
+  for (const t of targets) for (const c of t.capabilities ?? []) out.add(c);
+  return [...out].sort();
+}
+
+function buildRoute(route: TableRoute, binder: TargetBinder): RuntimeRoute {
+  const own = hasOwnKeys(route.timeouts);
+  const targets = route.targets.map((t) => binder.bind(route, t, own));
+  const fallback = route.fallback.map((t) => binder.bind(route, t, own));
+  const shared: RouteShared = {
+    id: route.id,
+    name: route.name,
+    model: route.model,
     retry: route.retry,
     access: compileAccess(route.access),
     routeHeader: headerSafe(route.name),
+    unresolved: route.unresolved ?? null,
+    capabilities: declaredCapabilities([...targets, ...fallback]),
   };
+  const full = routeOver(route, shared, targets, fallback);
+  const empty = targets.length === 0 && fallback.length === 0;
+  for (const op of OPERATIONS) {
+    if (empty || (targets.every((t) => t.ops[op]) && fallback.every((t) => t.ops[op]))) {
+      full.byOperation[op] = full;
+      continue;
+    }
+    const opTargets = targets.filter((t) => t.ops[op]);
+    const opFallback = fallback.filter((t) => t.ops[op]);
+    if (opTargets.length === 0 && opFallback.length === 0) continue;
+    const view = routeOver(route, shared, opTargets, opFallback);
+    view.byOperation = full.byOperation;
+    full.byOperation[op] = view;
+  }
+  return full;
 }
 
 /** Builds the runtime table; throws on an inconsistent table (the holder keeps the last good one). */
@@ -256,7 +311,6 @@ export function buildRuntimeTable(table: RoutingTable, deps: BuildDeps): Runtime
     table,
     routes,
     principals,
-    open: principals.size === 0,
     createdSec: Math.floor(deps.nowMs / 1000),
     modelListCache: new Map(),
   };

@@ -13,6 +13,7 @@ import { createClientErrorHandler } from './client-error.ts';
 import { resolveOptions } from './core.ts';
 import type { ProxyCore, ProxyOptions } from './core.ts';
 import { errorJson, errorOut, toErrorOut } from './error-reply.ts';
+import { FailureLogLimiter } from './failure-limiter.ts';
 import type { ErrorOut } from './error-reply.ts';
 import {
   STATE_KEY, createAuthHook, createBodyParser, createInferenceHandler, createInitHook, createModelHandler, createModelsHandler,
@@ -20,6 +21,7 @@ import {
 import type { RequestState } from './request-state.ts';
 import { requestIdFor } from './request-id.ts';
 import type { TableHolder } from './table-holder.ts';
+import { UpstreamFailureLog } from './upstream-failure-log.ts';
 
 export interface ProxyServerDeps {
   readonly holder: TableHolder;
@@ -81,9 +83,11 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
   const options = resolveOptions(deps.options);
   const core: ProxyCore = {
     holder: deps.holder,
+    authMode: deps.holder.authMode,
     logger: deps.logger,
     accessLogger: deps.logger.child({}, { redact: { paths: [] } }),
     metrics: deps.metrics,
+    upstreamFailures: new UpstreamFailureLog(deps.logger, new FailureLogLimiter(options.failureLogIntervalMs, deps.now ?? Date.now)),
     tracer: deps.tracer ?? null,
     options,
     random: deps.random ?? Math.random,

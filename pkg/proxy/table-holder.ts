@@ -1,9 +1,12 @@
 // Holds the routing table in use. load() builds the runtime form and swaps it in whole; a table that fails to build,
 // or carries a lower version than the one in use (C4), is refused and the last good table stays. Requests capture
 // `current` once at their start, so a swap never changes a request midway.
+// The holder also owns the process's auth mode (ADR 0013): fixed at construction, reported on every swap
+// (gauge), and a WARN on every load of a table that locks everyone out (required mode, zero keys).
 import type { Logger } from 'pino';
 import type { AdapterDeps, AdapterFactory } from '../providers/types.ts';
 import type { RoutingTable } from '../table/types.ts';
+import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
 import { buildRuntimeTable } from './runtime-table.ts';
 import type { RuntimeTable } from './runtime-table.ts';
 import { TargetHealthStore } from './target-health.ts';
@@ -13,9 +16,16 @@ export interface TableHolderOptions {
   readonly adapterFactory: AdapterFactory;
   readonly adapterDeps: AdapterDeps;
   readonly logger: Logger;
+  /** Whether requests without an API key may be served. Default 'required' (never inferred from the table). */
+  readonly authMode?: AuthMode;
+  /** Receives the auth state (mode, key count) after every swap. */
+  readonly metrics?: Pick<GatewayMetrics, 'setAuthState'>;
   /** Wall clock (epoch ms). Default Date.now. */
   readonly now?: () => number;
 }
+
+export const LOCKED_OUT_WARNING =
+  'auth mode is required but the routing table holds no API keys: every data request gets 401 until an API-key Secret (label switchyard.dev/api-key: "true") is added';
 
 export type SwapListener = (next: RuntimeTable, previous: RuntimeTable | null) => void;
 
@@ -23,6 +33,8 @@ export class TableHolder {
   readonly #adapterFactory: AdapterFactory;
   readonly #adapterDeps: AdapterDeps;
   readonly #logger: Logger;
+  readonly #authMode: AuthMode;
+  readonly #metrics: Pick<GatewayMetrics, 'setAuthState'> | undefined;
   readonly #now: () => number;
   readonly #health = new TargetHealthStore();
   readonly #listeners = new Set<SwapListener>();
@@ -32,7 +44,19 @@ export class TableHolder {
     this.#adapterFactory = opts.adapterFactory;
     this.#adapterDeps = opts.adapterDeps;
     this.#logger = opts.logger;
+    this.#authMode = opts.authMode ?? 'required';
+    this.#metrics = opts.metrics;
     this.#now = opts.now ?? Date.now;
+  }
+
+  /** The process's auth mode (fixed for the life of the holder). */
+  get authMode(): AuthMode {
+    return this.#authMode;
+  }
+
+  /** Number of API keys in the table in use (0 before the first load). */
+  get keyCount(): number {
+    return this.#current?.principals.size ?? 0;
   }
 
   /** The runtime table in use, or null before the first successful load. */
@@ -65,7 +89,10 @@ export class TableHolder {
     }
     this.#current = next;
     this.#health.retain(healthIn(next));
-    this.#logger.info({ version: next.version, hash: next.hash, routes: table.routes.length, keys: next.principals.size }, 'routing table loaded');
+    const keys = next.principals.size;
+    this.#logger.info({ version: next.version, hash: next.hash, routes: table.routes.length, keys, auth: this.#authMode }, 'routing table loaded');
+    this.#metrics?.setAuthState(this.#authMode, keys);
+    if (this.#authMode === 'required' && keys === 0) this.#logger.warn({ version: next.version, auth: this.#authMode, keys }, LOCKED_OUT_WARNING);
     for (const cb of this.#listeners) {
       try {
         cb(next, previous);

@@ -14,7 +14,7 @@ import { createProxyServer } from '../proxy/server.ts';
 import { TableHolder } from '../proxy/table-holder.ts';
 import { createMetrics } from '../telemetry/metrics.ts';
 import { startTracing } from '../telemetry/tracing.ts';
-import type { GatewayMetrics } from '../telemetry/types.ts';
+import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
 
 export class StartupError extends Error {
   constructor(message: string) {
@@ -32,13 +32,17 @@ export interface DataPlaneParts {
   readonly holder: TableHolder;
 }
 
-/** `wrap` may tee the metrics (the proxy reports to what it returns). */
-export function createDataPlaneParts(logger: Logger, wrap?: (m: GatewayMetrics) => GatewayMetrics): DataPlaneParts {
+/**
+ * `authMode` is the process's decision whether requests without an API key are served (ADR 0013); the holder
+ * reports it on every swap. `wrap` may tee the metrics (the proxy reports to what it returns).
+ */
+export function createDataPlaneParts(logger: Logger, authMode: AuthMode, wrap?: (m: GatewayMetrics) => GatewayMetrics): DataPlaneParts {
   const registry = new Registry();
   const base = createMetrics(registry, { processMetrics: true });
+  const metrics = wrap === undefined ? base : wrap(base);
   const pools = createUpstreamPools();
-  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger });
-  return { registry, metrics: wrap === undefined ? base : wrap(base), pools, holder };
+  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode, metrics });
+  return { registry, metrics, pools, holder };
 }
 
 export interface ListenOptions {
@@ -51,6 +55,8 @@ export interface ListenOptions {
   /** Admin listener address. Default: the data host. */
   readonly adminHost?: string;
   readonly logger: Logger;
+  /** Whether requests without an API key are served (ADR 0013). Default 'required'. */
+  readonly authMode?: AuthMode;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly otlpEndpoint?: string | undefined;
   readonly proxyOptions?: ProxyOptions;

@@ -9,7 +9,8 @@ import { StartupError, createDataPlaneParts, serveDataPlane } from './dataplane.
 import type { Endpoint, ListenOptions } from './dataplane.ts';
 import { createReloader } from './reloader.ts';
 import type { ReloadResult } from './reloader.ts';
-import { formatBanner } from './summary.ts';
+import { OPEN_WARNING, formatBanner } from './summary.ts';
+import type { AuthMode } from '../telemetry/types.ts';
 
 export { StartupError } from './dataplane.ts';
 
@@ -35,22 +36,22 @@ interface Listening {
   readonly admin: Endpoint;
 }
 
-function announce(opts: StandaloneOptions, table: RoutingTable | null, statuses: readonly ObjectStatus[], at: Listening): void {
-  opts.logger.info({ dataAddress: at.data.listen, adminAddress: at.admin.listen, configDir: opts.configDir }, 'switchyard standalone gateway listening');
+function announce(opts: StandaloneOptions, authMode: AuthMode, table: RoutingTable | null, statuses: readonly ObjectStatus[], at: Listening): void {
+  opts.logger.info({ dataAddress: at.data.listen, adminAddress: at.admin.listen, configDir: opts.configDir, auth: authMode }, 'switchyard standalone gateway listening');
   if (table === null) return;
   opts.banner?.(formatBanner({
-    version: opts.version ?? '', configDir: opts.configDir, table, statuses,
+    version: opts.version ?? '', configDir: opts.configDir, table, statuses, authMode,
     dataListen: at.data.listen, dataUrl: at.data.url, adminUrl: at.admin.url,
   }));
-  if (Object.keys(table.keys).length === 0) {
-    opts.logger.warn('no API keys are configured: the gateway is OPEN and anyone who can reach it can use your providers');
-  }
+  // Required mode with zero keys is warned about by the table holder on every such load.
+  if (authMode === 'open') opts.logger.warn({ auth: authMode }, `auth mode is open (--auth open): ${OPEN_WARNING}`);
 }
 
 export async function startStandalone(opts: StandaloneOptions): Promise<StandaloneGateway> {
   const log = opts.logger;
   const env = opts.env ?? process.env;
-  const parts = createDataPlaneParts(log);
+  const authMode = opts.authMode ?? 'required';
+  const parts = createDataPlaneParts(log, authMode);
   const { holder, metrics, pools } = parts;
   const reloader = createReloader({ configDir: opts.configDir, env, holder, metrics, logger: log });
 
@@ -65,7 +66,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     onChange: async () => { await reloader.reload(); },
     ...opts.watch,
   });
-  announce(opts, holder.table, reloader.lastStatuses, running);
+  announce(opts, authMode, holder.table, reloader.lastStatuses, running);
 
   let closed: Promise<void> | undefined;
   const close = async (): Promise<void> => {

@@ -1,5 +1,6 @@
 // Human-facing text for standalone mode: the startup banner (stderr) and the per-reload summary (a log record).
 import type { ObjectStatus, RoutingTable, TableRoute } from '../table/types.ts';
+import type { AuthMode } from '../telemetry/types.ts';
 
 export interface NotAccepted {
   readonly object: string;
@@ -37,7 +38,11 @@ function percent(n: number): string {
 
 function describeTargets(route: TableRoute): string {
   const targets = route.targets;
-  if (targets.length === 0 && route.fallback.length === 0) return 'no target resolved: 503 until one does (see its ResolvedRefs)';
+  if (targets.length === 0 && route.fallback.length === 0) {
+    const u = route.unresolved;
+    if (u !== undefined && !u.retryable) return `misconfigured (${u.reason}): 500 route_misconfigured until the config is fixed`;
+    return 'no target resolved: 503 until one does (see its ResolvedRefs)';
+  }
   const pick = route.strategy === 'priority' ? targets.filter((t) => t.priority === Math.min(...targets.map((x) => x.priority))) : targets;
   const total = pick.reduce((s, t) => s + t.weight, 0);
   const parts = targets.map((t) => {
@@ -57,9 +62,38 @@ export interface BannerInput {
   readonly dataListen: string;
   readonly dataUrl: string;
   readonly adminUrl: string;
+  readonly authMode: AuthMode;
 }
 
-export const OPEN_WARNING = 'the gateway is OPEN: anyone who can reach it can use your providers';
+export const OPEN_WARNING = 'requests without an API key are served: anyone who can reach the data port can use your providers';
+
+/** The banner's auth lines (ADR 0013): the mode, and what it means for the table in use. */
+export function authLines(mode: AuthMode, keys: number): string[] {
+  if (mode === 'open') {
+    return [
+      '  auth     OPEN — requests without an API key are served (started with --auth open)',
+      `  !!! ${OPEN_WARNING}; keys that are presented are still checked (${keys} configured).`,
+      '  !!! Drop --auth open (the default is required) before exposing this port.',
+    ];
+  }
+  if (keys === 0) {
+    return [
+      '  auth     required — every request needs an API key',
+      '  !!! WARNING: no API keys are configured, so every request will get 401 until a key Secret is added',
+      '  !!! (a Secret labelled switchyard.dev/api-key: "true"; see examples/quickstart-secured/).',
+    ];
+  }
+  return [`  auth     required — every request needs an API key (${keys} configured)`];
+}
+
+/** The example request: with an Authorization placeholder whenever keys are required. */
+export function exampleCurl(mode: AuthMode, dataUrl: string, model: string): string[] {
+  const auth = mode === 'required' ? ` -H "authorization: Bearer $SWITCHYARD_KEY"` : '';
+  return [
+    `    curl ${dataUrl}/v1/chat/completions${auth} -H 'content-type: application/json' \\`,
+    `      -d '{"model":"${model}","messages":[{"role":"user","content":"Hello"}]}'`,
+  ];
+}
 
 export function formatBanner(b: BannerInput): string {
   const lines = [
@@ -67,6 +101,7 @@ export function formatBanner(b: BannerInput): string {
     `  config   ${b.configDir} (reloaded on change)`,
     `  data     ${b.dataUrl}/v1  (listening on ${b.dataListen})`,
     `  metrics  ${b.adminUrl}/metrics  (also /healthz /readyz /debug/table /debug/explain?model=NAME)`,
+    ...authLines(b.authMode, Object.keys(b.table.keys).length),
     '  models',
   ];
   if (b.table.routes.length === 0) lines.push('    (none: add a ModelRoute to the config directory)');
@@ -78,12 +113,7 @@ export function formatBanner(b: BannerInput): string {
   if (rejected.length > 0) {
     lines.push(`  ${rejected.length} object(s) not accepted — see the log or run: switchyard validate ${b.configDir}`);
   }
-  if (Object.keys(b.table.keys).length === 0) {
-    lines.push('', `  !!! WARNING: no API keys are configured — ${OPEN_WARNING}.`,
-      '  !!! Add a Secret labelled switchyard.dev/api-key: "true" (see examples/quickstart-secured/) before exposing this port.');
-  }
   const model = b.table.routes[0]?.model ?? 'MODEL';
-  lines.push('', '  try:', `    curl ${b.dataUrl}/v1/chat/completions -H 'content-type: application/json' \\`,
-    `      -d '{"model":"${model}","messages":[{"role":"user","content":"Hello"}]}'`, '');
+  lines.push('', '  try:', ...exampleCurl(b.authMode, b.dataUrl, model), '');
   return lines.join('\n');
 }

@@ -60,6 +60,9 @@ export function formatProxyBanner(b: BannerInput): string {
     `  data     ${b.data.url}/v1  (listening on ${b.data.listen})`,
     `  metrics  ${b.admin.url}/metrics  (also /healthz /readyz /debug/table /debug/explain?model=NAME)`,
     `  table    ${table}`,
+    b.opts.authMode === 'open'
+      ? '  auth     OPEN — requests without an API key are served (started with --auth open)'
+      : '  auth     required — every request needs an API key; a table without keys answers 401 to everyone',
     ...(b.opts.snapshotOut === undefined ? [] : [`  snapshot ${b.opts.snapshotOut}  (every accepted table is saved here)`]),
     '',
   ].join('\n');
@@ -68,7 +71,7 @@ export function formatProxyBanner(b: BannerInput): string {
 export async function startSyncedProxy(opts: SyncedProxyOptions): Promise<SyncedProxy> {
   const log = opts.logger;
   let collector: ReportCollector | undefined;
-  const parts = createDataPlaneParts(log, (metrics) => (collector = createReportCollector(metrics)));
+  const parts = createDataPlaneParts(log, opts.authMode ?? 'required', (metrics) => (collector = createReportCollector(metrics)));
   const running = await serveDataPlane(parts, opts);
   let sync: SyncClient;
   try {
@@ -83,7 +86,7 @@ export async function startSyncedProxy(opts: SyncedProxyOptions): Promise<Synced
     await running.close();
     throw err;
   }
-  log.info({ dataAddress: running.data.listen, adminAddress: running.admin.listen, sync: opts.syncUrls.map(displayUrl), proxyId: opts.proxyId },
+  log.info({ dataAddress: running.data.listen, adminAddress: running.admin.listen, sync: opts.syncUrls.map(displayUrl), proxyId: opts.proxyId, auth: parts.holder.authMode },
     'switchyard proxy listening');
   opts.banner?.(formatProxyBanner({ version: opts.version ?? '', opts, data: running.data, admin: running.admin, table: parts.holder.table }));
   void sync.firstTable.then(() => {

@@ -44,7 +44,7 @@ beforeAll(async () => {
     route('b3', { model: 'b3', retry: { attempts: 3 }, targets: [{ provider: 'a', model: 'ra-30' }] }),
     route('b3-failover', { model: 'b3-failover', strategy: 'priority', targets: [{ provider: 'a', model: 'ra-date', priority: 0 }, { provider: 'b', model: 'ok', priority: 1 }] }),
     route('budget', { model: 'budget', retry: { attempts: 10, backoff: { base: '1ms', max: '1ms' } }, targets: [{ provider: 'a', model: 'status-503' }] }),
-  ], { now: () => clock, random: () => 0, options: { maxAttempts: 4 } });
+  ], { auth: 'open', now: () => clock, random: () => 0, options: { maxAttempts: 4 } });
 });
 
 afterAll(async () => {

@@ -12,6 +12,7 @@ import type { ProxyOptions } from '../../pkg/proxy/core.ts';
 import { createProxyServer } from '../../pkg/proxy/server.ts';
 import { TableHolder } from '../../pkg/proxy/table-holder.ts';
 import type { RoutingTable } from '../../pkg/table/types.ts';
+import type { AuthMode } from '../../pkg/telemetry/types.ts';
 import { createLogger } from '../../pkg/telemetry/logger.ts';
 import { createMetrics } from '../../pkg/telemetry/metrics.ts';
 
@@ -27,7 +28,7 @@ export function apiKey(name: string, key: string, fields: Record<string, string>
 
 export interface ProviderOpts {
   readonly key?: string;
-  readonly models?: readonly { name: string; pricing?: { input?: number; output?: number; cachedInput?: number } }[];
+  readonly models?: readonly { name: string; pricing?: { input?: number; output?: number; cachedInput?: number }; capabilities?: readonly string[] }[];
   readonly timeouts?: Record<string, string>;
 }
 
@@ -77,6 +78,11 @@ export interface Gateway {
 }
 
 export interface GatewayOptions {
+  /**
+   * The process's auth mode, as `--auth` sets it. Default 'required' (the product default): a test whose manifests
+   * hold no API key and that sends none must say `auth: 'open'`.
+   */
+  readonly auth?: AuthMode;
   readonly options?: ProxyOptions;
   readonly random?: () => number;
   readonly now?: () => number;
@@ -90,7 +96,7 @@ export async function startGateway(objects: readonly unknown[], o: GatewayOption
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const pools = createUpstreamPools({ keepAliveTimeoutMs: 1000 });
-  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger });
+  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode: o.auth ?? 'required', metrics });
   holder.load(compileTable(objects, o.version ?? 1));
   const app = createProxyServer({
     holder, logger, metrics,

@@ -18,7 +18,7 @@ beforeAll(async () => {
     ...provider('up', up.url),
     route('m', { model: 'm', targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }),
     route('emb', { model: 'emb', targets: [{ provider: 'up', model: 'text-embedding-3-small' }] }),
-  ], { options: { maxBodyBytes: LIMIT } });
+  ], { auth: 'open', options: { maxBodyBytes: LIMIT } });
   port = Number(new URL(gw.origin).port);
   url = `${gw.baseURL}/chat/completions`;
 });

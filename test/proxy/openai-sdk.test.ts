@@ -16,7 +16,7 @@ let gw: Gateway;
 beforeAll(async () => {
   up = await startFakeOpenAI();
   gw = await startGateway([
-    ...provider('up', up.url, { key: 'sk-upstream-key-000001', models: [{ name: 'gpt-4o-mini', pricing: { input: 1, output: 2 } }, { name: 'text-embedding-3-small' }, { name: 'status-429' }] }),
+    ...provider('up', up.url, { key: 'sk-upstream-key-000001', models: [{ name: 'gpt-4o-mini', pricing: { input: 1, output: 2 } }, { name: 'text-embedding-3-small', capabilities: ['embeddings'] }, { name: 'status-429' }] }),
     route('gpt-4o-mini', { model: 'gpt-4o-mini', aliases: ['mini'], targets: [{ provider: 'up' }] }),
     route('emb', { model: 'text-embedding-3-small', targets: [{ provider: 'up' }] }),
     route('restricted', { model: 'restricted', targets: [{ provider: 'up', model: 'gpt-4o-mini' }], access: { allow: [{ teams: ['other'] }] } }),

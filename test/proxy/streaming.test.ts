@@ -17,7 +17,7 @@ beforeAll(async () => {
   gw = await startGateway([
     ...provider('up', up.url, { key: 'sk-up-00000000000000001' }),
     route('m', { model: 'm', retry: { attempts: 1 }, targets: [{ provider: 'up', model: 'gpt-4o-mini' }] }),
-  ]);
+  ], { auth: 'open' });
 });
 
 afterAll(async () => {
@@ -27,7 +27,9 @@ afterAll(async () => {
 
 afterEach(() => up.setBehavior(undefined));
 
-const sdk = (): OpenAI => new OpenAI({ baseURL: gw.baseURL, apiKey: 'unused', maxRetries: 0 });
+// Open mode: the SDK insists on an apiKey, so the Authorization header it would send is dropped (a presented key
+// is still checked, ADR 0013).
+const sdk = (): OpenAI => new OpenAI({ baseURL: gw.baseURL, apiKey: 'unused', defaultHeaders: { authorization: null }, maxRetries: 0 });
 
 async function sdkText(): Promise<{ text: string; finish: string | null }> {
   const stream = await sdk().chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true });
@@ -167,7 +169,7 @@ describe('backpressure', () => {
       pump();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const bp = await startGateway([...provider('bp', `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`), route('bp', { model: 'bp', targets: [{ provider: 'bp' }] })]);
+    const bp = await startGateway([...provider('bp', `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`), route('bp', { model: 'bp', targets: [{ provider: 'bp' }] })], { auth: 'open' });
     try {
       const ac = new AbortController();
       const res = await fetch(`${bp.baseURL}/chat/completions`, {

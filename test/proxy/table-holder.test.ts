@@ -37,7 +37,8 @@ describe('TableHolder', () => {
     const rt = h.current as RuntimeTable;
     expect(h.table).toBe(table);
     expect(rt.version).toBe(3);
-    expect(rt.open).toBe(true);
+    expect(h.authMode).toBe('required');
+    expect(h.keyCount).toBe(0);
     const r = rt.routes.get('r');
     expect(rt.routes.get('r2')).toBe(r);
     const level = r?.levels[0];
@@ -50,11 +51,11 @@ describe('TableHolder', () => {
     expect(r?.staticPlan).toBeNull();
   });
 
-  it('keys make the gateway closed; principals are keyed by hash with model sets', () => {
+  it('principals are keyed by hash with model sets', () => {
     const h = newHolder();
     h.load(compileTable([...BASE, apiKey('k', 'sk-holder-test-000001', { models: 'r' })]));
     const rt = h.current as RuntimeTable;
-    expect(rt.open).toBe(false);
+    expect(h.keyCount).toBe(1);
     const [p] = [...rt.principals.values()];
     expect(p?.principal.id).toBe('default/k');
     expect([...(p?.models ?? [])]).toEqual(['r']);
@@ -109,7 +110,7 @@ describe('per-request capture', () => {
 
   it('a request in flight keeps the table it started with; the next one sees the new table', async () => {
     const objects = [...provider('up', up.url), route('m', { model: 'm', targets: [{ provider: 'up', model: 'slow-headers-300' }] })];
-    const gw = await startGateway(objects);
+    const gw = await startGateway(objects, { auth: 'open' });
     try {
       const inFlight = postJson(`${gw.baseURL}/chat/completions`, { ...CHAT, model: 'm' });
       await new Promise((r) => setTimeout(r, 100));
@@ -138,11 +139,11 @@ describe('fail closed and open mode', () => {
     }
   });
 
-  it('a table without keys runs open: no key needed, no principal logged', async () => {
+  it('open mode (explicit): no key needed, no principal logged; a table without keys does not decide it', async () => {
     const up = await startFakeOpenAI();
-    const gw = await startGateway([...provider('up', up.url), route('m', { model: 'm', targets: [{ provider: 'up' }] })]);
+    const gw = await startGateway([...provider('up', up.url), route('m', { model: 'm', targets: [{ provider: 'up' }] })], { auth: 'open' });
     try {
-      const res = await postJson(`${gw.baseURL}/chat/completions`, { ...CHAT, model: 'm' }, { authorization: 'Bearer anything-at-all' });
+      const res = await postJson(`${gw.baseURL}/chat/completions`, { ...CHAT, model: 'm' });
       expect(res.status).toBe(200);
       expect(gw.accessLines().at(-1)).toMatchObject({ status: 200, keyId: null, team: null });
       const models = (await (await fetch(`${gw.baseURL}/models`)).json()) as { data: { id: string }[] };

@@ -17,7 +17,7 @@ beforeAll(async () => {
     ...provider('a', up.url),
     ...provider('b', up.url),
     route('m', { model: 'm', strategy: 'priority', retry: { attempts: 1 }, targets: [{ provider: 'a', model: 'status-503', priority: 0 }, { provider: 'b', model: 'gpt-4o-mini', priority: 1 }] }),
-  ], { tracer: tracerProvider.getTracer('test') });
+  ], { auth: 'open', tracer: tracerProvider.getTracer('test') });
 });
 
 afterAll(async () => {

@@ -3,6 +3,7 @@
 import type { Operation } from '../../providers/types.ts';
 import type { InferenceRequest } from '../body/validate.ts';
 import { errorEvent, errorOut, noUpstreamAvailable, writeErrorResponse } from '../error-reply.ts';
+import type { ErrorOut } from '../error-reply.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeRoute } from '../runtime-table.ts';
 import { failureToError } from './failure-map.ts';
@@ -15,17 +16,27 @@ import { runAttempts } from './run.ts';
  */
 const NO_TARGETS_RETRY_AFTER_S = 5;
 
-async function run(st: RequestState, op: Operation, req: InferenceRequest, route: RuntimeRoute): Promise<void> {
+/**
+ * The answer for a route with nothing to send to. A configuration error (`unresolved.retryable === false`: Provider
+ * missing or not accepted, model not offered) is 500 route_misconfigured with the table's message and no
+ * Retry-After (design §7). Anything that may clear by itself — and a route from an older table without
+ * `unresolved` — stays 503 with Retry-After, not the 502 of "every provider tried failed" (C7, B2).
+ */
+export function unresolvedError(route: RuntimeRoute): ErrorOut {
+  const u = route.unresolved;
+  if (u !== null && !u.retryable) return errorOut('route_misconfigured', { message: u.message });
+  return noUpstreamAvailable(NO_TARGETS_RETRY_AFTER_S);
+}
+
+async function run(st: RequestState, op: Operation, req: InferenceRequest, route: RuntimeRoute, view: RuntimeRoute): Promise<void> {
   const headers = (): Record<string, string> => ({ 'x-switchyard-route': route.routeHeader, 'x-switchyard-attempts': String(st.attempts) });
-  // The compiler keeps a route whose references all failed to resolve, with no targets and no fallback (C7):
-  // 503 with Retry-After, not the 502 of "every provider tried failed" (B2).
   if (route.primaryCount === 0 && route.fallback.length === 0) {
-    const e = noUpstreamAvailable(NO_TARGETS_RETRY_AFTER_S);
+    const e = unresolvedError(route);
     st.code = e.code;
     writeErrorResponse(st.res, st.id, e, headers());
     return;
   }
-  const result = await runAttempts(st, op, req, route);
+  const result = await runAttempts(st, op, req, view);
   if (result.kind === 'aborted') return;
   if (result.kind === 'failed') {
     const e = failureToError(result.failure, result.provider);
@@ -50,10 +61,13 @@ function internalError(st: RequestState, err: unknown): void {
   if (!writeErrorResponse(res, st.id, e) && !res.destroyed && !res.writableEnded) res.end(errorEvent(e));
 }
 
-/** Fire-and-forget from the route handler: never rejects. */
-export function dispatchInference(st: RequestState, op: Operation, req: InferenceRequest, route: RuntimeRoute): void {
+/**
+ * Fire-and-forget from the route handler: never rejects. `view` is `route.byOperation[op]`: the route restricted to
+ * the targets that can serve `op` (the route itself when all can).
+ */
+export function dispatchInference(st: RequestState, op: Operation, req: InferenceRequest, route: RuntimeRoute, view: RuntimeRoute = route): void {
   st.beginDispatch();
-  run(st, op, req, route).then(
+  run(st, op, req, route, view).then(
     () => st.endDispatch(),
     (err: unknown) => {
       internalError(st, err);

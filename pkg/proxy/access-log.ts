@@ -21,7 +21,10 @@ export interface AccessLogLine {
   readonly stream: boolean;
   readonly tokensIn: number | null;
   readonly tokensOut: number | null;
+  /** USD, rounded to 1e-9 where it is computed (dispatch/usage.ts). */
   readonly costUSD: number | null;
+  /** True when tokensIn/tokensOut are our estimate (stream cut short before the provider reported usage). */
+  readonly usageEstimated: boolean;
   /** Principal id ("namespace/name" of the key Secret): a non-secret key id. */
   readonly keyId: string | null;
   readonly team: string | null;
@@ -53,7 +56,8 @@ export function writeAccessLog(logger: Logger, l: AccessLogLine): void {
       stream: l.stream,
       tokensIn: l.tokensIn,
       tokensOut: l.tokensOut,
-      costUSD: l.costUSD,
+      costUSD: l.costUSD === null ? null : Math.round(l.costUSD * 1e9) / 1e9,
+      usageEstimated: l.usageEstimated,
       keyId: cap(l.keyId),
       team: cap(l.team),
       user: cap(l.user),

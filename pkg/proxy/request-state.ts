@@ -52,6 +52,10 @@ export class RequestState {
   tokensIn: number | null = null;
   tokensOut: number | null = null;
   costUSD: number | null = null;
+  /** True when the token figures are our estimate (a stream cut short before the provider reported usage). */
+  usageEstimated = false;
+  /** The client's parsed body, kept by reference for the estimate of a stream cut short (never logged). */
+  requestBody: Readonly<Record<string, unknown>> | null = null;
   span: Span | null = null;
   controller: AbortController | null = null;
   #dispatching = false;
@@ -139,6 +143,7 @@ export class RequestState {
       tokensIn: this.tokensIn,
       tokensOut: this.tokensOut,
       costUSD: this.costUSD,
+      usageEstimated: this.usageEstimated,
       keyId: p?.id ?? null,
       team: p?.team ?? null,
       user: p?.user ?? null,

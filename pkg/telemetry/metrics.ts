@@ -26,7 +26,31 @@ interface Dimensions {
   readonly code: BoundedValues;
 }
 
-function instruments(registry: Registry) {
+interface NanoEntry {
+  readonly labels: readonly string[];
+  nano: number;
+}
+
+/** Integer nano-dollar sums per (clamped) label combination. */
+class NanoTotals {
+  readonly #map = new Map<string, NanoEntry>();
+
+  entry(labels: readonly string[]): NanoEntry {
+    const key = labels.join('\u0000');
+    let e = this.#map.get(key);
+    if (e === undefined) {
+      e = { labels, nano: 0 };
+      this.#map.set(key, e);
+    }
+    return e;
+  }
+
+  entries(): IterableIterator<NanoEntry> {
+    return this.#map.values();
+  }
+}
+
+function instruments(registry: Registry, costTotals: NanoTotals) {
   const registers = [registry];
   return {
     requests: new Counter({
@@ -56,6 +80,10 @@ function instruments(registry: Registry) {
     cost: new Counter({
       name: 'switchyard_cost_usd_total', help: 'Estimated spend in USD from the routing table\'s prices.',
       labelNames: ['route', 'provider', 'model'] as const, registers,
+      collect(this: Counter<'route' | 'provider' | 'model'>): void {
+        this.reset();
+        for (const e of costTotals.entries()) if (e.nano > 0) this.labels(...e.labels).inc(e.nano / 1e9);
+      },
     }),
     inflight: new Gauge({ name: 'switchyard_inflight_requests', help: 'Client requests in progress.', registers }),
     tableVersion: new Gauge({ name: 'switchyard_table_version', help: 'Version of the routing table in use.', registers }),
@@ -78,7 +106,8 @@ function instruments(registry: Registry) {
 }
 
 export function createMetrics(registry: Registry, opts: MetricsOptions = {}): GatewayMetrics {
-  const m = instruments(registry);
+  const costTotals = new NanoTotals();
+  const m = instruments(registry, costTotals);
   if (opts.processMetrics === true) collectDefaultMetrics({ register: registry });
   const maxValues = opts.maxLabelValues ?? 1000;
   const maxCombos = opts.maxCombinations ?? 10_000;
@@ -95,7 +124,9 @@ export function createMetrics(registry: Registry, opts: MetricsOptions = {}): Ga
   const upstreamDuration = new ChildCache(maxCombos, (v) => m.upstreamDuration.labels(...v));
   const ttft = new ChildCache(maxCombos, (v) => m.ttft.labels(...v));
   const tokens = new ChildCache(maxCombos, (v) => m.tokens.labels(...v));
-  const cost = new ChildCache(maxCombos, (v) => m.cost.labels(...v));
+  // Spend is summed in whole nano-dollars and written to the counter when it is collected, so the exported total
+  // is exact to 1e-9 USD instead of a float sum drifting to 0.30000000000000004.
+  const cost = new ChildCache(maxCombos, (v) => costTotals.entry(v));
   const clampRPM = (r: readonly string[]): string[] => [d.route.clamp(r[0] ?? ''), d.provider.clamp(r[1] ?? ''), d.model.clamp(r[2] ?? '')];
 
   return {
@@ -124,7 +155,7 @@ export function createMetrics(registry: Registry, opts: MetricsOptions = {}): Ga
       const usd = nonNegative(o.costUSD);
       if (input > 0) tokens.get([o.route, o.provider, o.model, 'input'], (r) => [...clampRPM(r), 'input']).inc(input);
       if (output > 0) tokens.get([o.route, o.provider, o.model, 'output'], (r) => [...clampRPM(r), 'output']).inc(output);
-      if (usd > 0) cost.get([o.route, o.provider, o.model], clampRPM).inc(usd);
+      if (usd > 0) cost.get([o.route, o.provider, o.model], clampRPM).nano += Math.round(usd * 1e9);
     },
     inflight(delta: 1 | -1): void {
       if (delta === 1) m.inflight.inc();

@@ -20,6 +20,7 @@ describe('createMetrics', () => {
     const { registry } = setup();
     const names = (await registry.getMetricsAsJSON()).map((m) => m.name).sort();
     expect(names).toEqual([
+      'switchyard_api_keys', 'switchyard_auth_locked_out', 'switchyard_auth_mode', 'switchyard_config_last_good_objects',
       'switchyard_cost_usd_total', 'switchyard_inflight_requests', 'switchyard_request_duration_seconds',
       'switchyard_requests_total', 'switchyard_table_info', 'switchyard_table_load_failures_total',
       'switchyard_table_routes', 'switchyard_table_version', 'switchyard_time_to_first_token_seconds',
@@ -53,6 +54,23 @@ describe('createMetrics', () => {
     expect(text).toContain('switchyard_tokens_total{route="default/mini",provider="default/fake",model="gpt-4o-mini",direction="input"} 10');
     expect(text).toContain('switchyard_tokens_total{route="default/mini",provider="default/fake",model="gpt-4o-mini",direction="output"} 20');
     expect(text).toContain('switchyard_cost_usd_total{route="default/mini",provider="default/fake",model="gpt-4o-mini"} 0.0000135');
+  });
+
+  it('sums cost in nano-dollars: the exported total is exact to 1e-9 USD, without a float tail', async () => {
+    const { registry, metrics } = setup();
+    const t = { route: 'r', provider: 'p', model: 'm', inputTokens: 1, outputTokens: 1 };
+    // As floats, 0.1 + 0.2 is 0.30000000000000004; and ten of 1.23e-7 sum to 0.0000012300000000000002.
+    metrics.observeTokens({ ...t, costUSD: 0.1 });
+    metrics.observeTokens({ ...t, costUSD: 0.2 });
+    for (let i = 0; i < 10; i++) metrics.observeTokens({ ...t, model: 'small', costUSD: 1.23e-7 });
+    metrics.observeTokens({ ...t, model: 'tiny', costUSD: 0.0000000001 }); // under 1e-9: rounds to nothing
+    const text = await registry.metrics();
+    expect(text).toContain('switchyard_cost_usd_total{route="r",provider="p",model="m"} 0.3\n');
+    expect(text).toContain('switchyard_cost_usd_total{route="r",provider="p",model="small"} 0.00000123\n');
+    expect(text).not.toContain('switchyard_cost_usd_total{route="r",provider="p",model="tiny"}');
+    // A second scrape reports the same totals (collect rewrites them, it does not add again).
+    metrics.observeTokens({ ...t, costUSD: 0.1 });
+    expect(await registry.metrics()).toContain('switchyard_cost_usd_total{route="r",provider="p",model="m"} 0.4\n');
   });
 
   it('never throws on negative or NaN amounts (hot path) and ignores them', async () => {

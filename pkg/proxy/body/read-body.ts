@@ -12,18 +12,23 @@ export function parseContentLength(value: string | undefined): number {
   return /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
 }
 
-class BodyReader {
+/** What a failed stream (error or early close) answers; the decoded reader says the encoding was bad. */
+const UNREADABLE = 'The request body could not be read.';
+
+export class BodyReader {
   readonly #stream: Readable;
   readonly #limit: number;
   readonly #cb: BodyCallback;
+  readonly #errorMessage: string;
   readonly #chunks: Buffer[] = [];
   #size = 0;
   #done = false;
 
-  constructor(stream: Readable, limit: number, cb: BodyCallback) {
+  constructor(stream: Readable, limit: number, cb: BodyCallback, errorMessage = UNREADABLE) {
     this.#stream = stream;
     this.#limit = limit;
     this.#cb = cb;
+    this.#errorMessage = errorMessage;
     stream.on('data', this.#onData);
     stream.on('end', this.#onEnd);
     stream.on('error', this.#onError);
@@ -46,13 +51,18 @@ class BodyReader {
   };
 
   readonly #onError = (): void => {
-    this.#finish(new GatewayError('bad_request', { message: 'The request body could not be read.' }), null);
+    this.#finish(new GatewayError('bad_request', { message: this.#errorMessage }), null);
   };
 
   readonly #onClose = (): void => {
-    // 'close' before 'end': the client went away mid-body.
-    this.#finish(new GatewayError('bad_request', { message: 'The request body could not be read.' }), null);
+    // 'close' before 'end': the client went away mid-body (or the decoder was destroyed).
+    this.#finish(new GatewayError('bad_request', { message: this.#errorMessage }), null);
   };
+
+  /** Stops reading with `err` (no-op once finished). */
+  fail(err: GatewayError): void {
+    this.#finish(err, null);
+  }
 
   #finish(err: GatewayError | null, body: Buffer | null): void {
     if (this.#done) return;
@@ -71,14 +81,18 @@ class BodyReader {
  * announced (Content-Length) or received.
  */
 export function readBody(stream: Readable, contentLength: string | undefined, limit: number, cb: BodyCallback): void {
-  const declared = parseContentLength(contentLength);
-  if (Number.isNaN(declared)) {
-    cb(new GatewayError('bad_request', { message: 'The Content-Length header is invalid.' }), null);
-    return;
-  }
-  if (declared > limit) {
-    cb(new GatewayError('request_too_large'), null);
+  const refused = checkDeclaredLength(contentLength, limit);
+  if (refused !== null) {
+    cb(refused, null);
     return;
   }
   new BodyReader(stream, limit, cb);
+}
+
+/** The error for a Content-Length that is invalid or over `limit`, or null. */
+export function checkDeclaredLength(contentLength: string | undefined, limit: number): GatewayError | null {
+  const declared = parseContentLength(contentLength);
+  if (Number.isNaN(declared)) return new GatewayError('bad_request', { message: 'The Content-Length header is invalid.' });
+  if (declared > limit) return new GatewayError('request_too_large');
+  return null;
 }

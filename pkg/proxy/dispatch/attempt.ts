@@ -9,10 +9,11 @@ import type { InferenceRequest } from '../body/validate.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeTarget } from '../runtime-table.ts';
 import { endAttemptSpan, startAttemptSpan } from '../tracing.ts';
+import type { TimeoutPhase } from '../upstream-failure-log.ts';
 
 export type AttemptResult =
   | { readonly kind: 'ok'; readonly ctx: AttemptContext; readonly response: UpstreamResponse; readonly translated: TranslatedResponse | null }
-  | { readonly kind: 'failed'; readonly failure: UpstreamFailure }
+  | { readonly kind: 'failed'; readonly failure: UpstreamFailure; readonly cause?: unknown; readonly timeout?: TimeoutPhase }
   | { readonly kind: 'aborted' };
 
 export const ABORTED: Extract<AttemptResult, { kind: 'aborted' }> = { kind: 'aborted' };
@@ -41,10 +42,26 @@ function failed(failure: UpstreamFailure): AttemptResult {
 /** Maps a throw from send/body/translate. `attemptSignal` differs from the client's when a total deadline is set. */
 function classifyThrown(st: RequestState, err: unknown, clientSignal: AbortSignal, attemptSignal: AbortSignal): AttemptResult {
   if (clientSignal.aborted) return ABORTED;
-  if (err instanceof UpstreamFailureError) return failed(err.failure);
-  if (attemptSignal.aborted) return failed({ kind: 'timeout', message: 'The upstream provider did not finish in time.' });
+  if (err instanceof UpstreamFailureError) return { kind: 'failed', failure: err.failure, cause: err.cause };
+  if (attemptSignal.aborted) {
+    return { kind: 'failed', failure: { kind: 'timeout', message: 'The upstream provider did not finish in time.' }, timeout: 'total' };
+  }
   st.core.logger.warn({ requestId: st.id, err: err instanceof Error ? err.name : typeof err }, 'unexpected error from a provider adapter');
-  return failed({ kind: 'server' });
+  return failed({ kind: 'server', message: 'The provider adapter failed unexpectedly.' });
+}
+
+function logFailure(st: RequestState, target: RuntimeTarget, r: Extract<AttemptResult, { kind: 'failed' }>): void {
+  st.core.upstreamFailures.record({
+    requestId: st.id,
+    route: st.route?.id ?? null,
+    provider: target.bound.provider,
+    model: target.bound.model,
+    attempt: st.attempts,
+    kind: r.failure.kind,
+    failure: r.failure,
+    ...(r.cause === undefined ? {} : { cause: r.cause }),
+    ...(r.timeout === undefined ? {} : { timeout: r.timeout }),
+  });
 }
 
 function attemptSignal(client: AbortSignal, totalMs: number): AbortSignal {
@@ -80,7 +97,10 @@ export async function attemptOnce(st: RequestState, op: Operation, req: Inferenc
   } catch (err) {
     result = classifyThrown(st, err, client, signal);
   }
-  if (result.kind === 'failed') status = result.failure.status ?? 0;
+  if (result.kind === 'failed') {
+    status = result.failure.status ?? 0;
+    logFailure(st, target, result);
+  }
   const outcome = result.kind === 'ok' ? 'ok' : result.kind === 'failed' ? result.failure.kind : 'aborted';
   if (result.kind !== 'aborted') {
     core.metrics.observeUpstream({ provider: target.providerId, model: target.bound.model, outcome, status, durationMs: performance.now() - started });

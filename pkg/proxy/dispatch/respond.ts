@@ -2,12 +2,14 @@
 // translator with backpressure. Once stream headers are out, a failure becomes one terminal
 // `data: {"error":…}` event and the response ends without [DONE] (catalogue §5.0).
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { StreamTranslator, TranslatedResponse, UpstreamFailure, UpstreamResponse } from '../../providers/types.ts';
+import type { StreamTranslator, TranslatedResponse, UpstreamFailure, UpstreamResponse, Usage } from '../../providers/types.ts';
 import { UpstreamFailureError } from '../../providers/types.ts';
 import { errorEvent, errorOut } from '../error-reply.ts';
 import type { ErrorOut } from '../error-reply.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeTarget } from '../runtime-table.ts';
+import type { LoggedFailureKind } from '../upstream-failure-log.ts';
+import { cutShortUsage, streamedTextChars } from './estimate.ts';
 import { failureToError } from './failure-map.ts';
 import { recordUsage } from './usage.ts';
 
@@ -57,7 +59,17 @@ function midStreamError(f: UpstreamFailure, target: RuntimeTarget): ErrorOut {
   return failureToError(f, target.bound.provider);
 }
 
-async function pump(st: RequestState, target: RuntimeTarget, body: AsyncIterable<Uint8Array>, tr: StreamTranslator): Promise<ErrorOut | null> {
+/** What a stream saw: text characters streamed to the client (for the estimate of a stream cut short). */
+interface StreamProgress {
+  chars: number;
+}
+
+interface PumpFailure {
+  readonly failure: UpstreamFailure;
+  readonly cause: unknown;
+}
+
+async function pump(st: RequestState, target: RuntimeTarget, body: AsyncIterable<Uint8Array>, tr: StreamTranslator, seen: StreamProgress): Promise<PumpFailure | null> {
   const res = st.res;
   const core = st.core;
   for await (const chunk of body) {
@@ -65,9 +77,13 @@ async function pump(st: RequestState, target: RuntimeTarget, body: AsyncIterable
     try {
       out = tr.push(chunk);
     } catch (err) {
-      return err instanceof UpstreamFailureError ? midStreamError(err.failure, target) : errorOut('upstream_invalid_response');
+      const failure: UpstreamFailure = err instanceof UpstreamFailureError
+        ? err.failure
+        : { kind: 'invalid', message: 'The upstream provider sent an invalid stream.' };
+      return { failure, cause: err };
     }
     if (out === '') continue;
+    seen.chars += streamedTextChars(out);
     if (st.ttftMs === null) {
       st.ttftMs = performance.now() - st.start;
       core.metrics.observeTimeToFirstToken(st.route?.id ?? '_none', target.providerId, st.ttftMs);
@@ -78,25 +94,54 @@ async function pump(st: RequestState, target: RuntimeTarget, body: AsyncIterable
   return null;
 }
 
+function logStreamFailure(st: RequestState, target: RuntimeTarget, kind: LoggedFailureKind, failure?: UpstreamFailure, cause?: unknown): void {
+  st.core.upstreamFailures.record({
+    requestId: st.id,
+    route: st.route?.id ?? null,
+    provider: target.bound.provider,
+    model: target.bound.model,
+    attempt: st.attempts,
+    kind,
+    ...(failure === undefined ? {} : { failure }),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** Usage of a finished stream; a stream cut short without reported usage gets an estimate (estimate.ts). */
+function recordStreamUsage(st: RequestState, target: RuntimeTarget, reported: Usage | null, cutShort: boolean, seen: StreamProgress): void {
+  recordUsage(st, target, cutShort ? cutShortUsage(reported, st.requestBody, seen.chars) : reported);
+}
+
 export async function sendStream(st: RequestState, target: RuntimeTarget, response: UpstreamResponse, tr: StreamTranslator): Promise<void> {
   const res = st.res;
   res.writeHead(200, routingHeaders(st, target, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }));
   res.flushHeaders();
-  let failure: ErrorOut | null;
+  const seen: StreamProgress = { chars: 0 };
+  let failure: PumpFailure | null;
   try {
-    failure = await pump(st, target, response.body, tr);
-  } catch {
+    failure = await pump(st, target, response.body, tr, seen);
+  } catch (err) {
     // The upstream body failed mid-stream (reset, idle timeout) or the client went away (abort).
-    const end = tr.end();
-    recordUsage(st, target, end.usage);
-    if (!st.clientGone) terminate(st, errorOut('upstream_stream_interrupted'), '');
+    recordStreamUsage(st, target, tr.end().usage, true, seen);
+    if (st.clientGone) return;
+    logStreamFailure(st, target, 'stream_interrupted', err instanceof UpstreamFailureError ? err.failure : undefined, err);
+    terminate(st, errorOut('upstream_stream_interrupted'), '');
     return;
   }
   const end = tr.end();
-  recordUsage(st, target, end.usage);
-  if (st.clientGone || !writable(res)) return;
-  if (failure !== null) terminate(st, failure, '');
-  else if (end.error !== undefined) terminate(st, midStreamError(end.error, target), end.tail);
-  else if (end.outcome === 'complete') res.end(end.tail);
-  else terminate(st, errorOut('upstream_stream_truncated'), end.tail);
+  const gone = st.clientGone || !writable(res);
+  recordStreamUsage(st, target, end.usage, gone || failure !== null || end.outcome !== 'complete', seen);
+  if (gone) return;
+  if (failure !== null) {
+    logStreamFailure(st, target, failure.failure.kind, failure.failure, failure.cause);
+    terminate(st, midStreamError(failure.failure, target), '');
+  } else if (end.error !== undefined) {
+    logStreamFailure(st, target, end.error.kind, end.error);
+    terminate(st, midStreamError(end.error, target), end.tail);
+  } else if (end.outcome === 'complete') {
+    res.end(end.tail);
+  } else {
+    logStreamFailure(st, target, 'stream_truncated');
+    terminate(st, errorOut('upstream_stream_truncated'), end.tail);
+  }
 }

@@ -60,6 +60,7 @@ export async function runAttempts(st: RequestState, op: Operation, req: Inferenc
   const retry = route.retry;
   const budget = core.options.maxAttempts;
   const plan = planTargets(route, core.random);
+  st.requestBody = req.body;
   let last: UpstreamFailure = NO_TARGET;
   let lastProvider: TableProvider | null = null;
   for (let i = 0; i < plan.length; i++) {

@@ -1,0 +1,55 @@
+// Token estimates for a stream cut short before the provider reported usage (ADR 0014): one token per 4 characters
+// (UTF-16 code units, rounded up) of the text seen — the streamed `content` and tool-call `arguments` strings for
+// output, the messages' text (or the prompt / input strings) for input. Rough by design: a cut stream still costs
+// money, and an estimate marked as such beats a silent zero.
+import type { Usage } from '../../providers/types.ts';
+
+const MARKERS = ['"content":"', '"arguments":"'] as const;
+
+/** Characters inside the JSON string values of `"content"` and `"arguments"` keys in `sse` (escapes count as written). */
+export function streamedTextChars(sse: string): number {
+  let total = 0;
+  for (const marker of MARKERS) {
+    let i = sse.indexOf(marker);
+    while (i !== -1) {
+      let j = i + marker.length;
+      const start = j;
+      for (; j < sse.length; j++) {
+        const c = sse.charCodeAt(j);
+        if (c === 92) j++; // backslash: skip the escaped character
+        else if (c === 34) break; // closing quote
+      }
+      total += Math.min(j, sse.length) - start;
+      i = sse.indexOf(marker, j + 1);
+    }
+  }
+  return total;
+}
+
+export function estimateTokensFromChars(chars: number): number {
+  return chars <= 0 ? 0 : Math.ceil(chars / 4);
+}
+
+function textChars(v: unknown, depth: number): number {
+  if (typeof v === 'string') return v.length;
+  if (depth > 4 || typeof v !== 'object' || v === null) return 0;
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + textChars(x, depth + 1), 0);
+  const o = v as Record<string, unknown>;
+  return textChars(o.content, depth + 1) + textChars(o.text, depth + 1);
+}
+
+/** Characters of prompt text in an OpenAI-dialect request body (messages, prompt or input). */
+export function promptChars(body: Readonly<Record<string, unknown>>): number {
+  return textChars(body.messages, 0) + textChars(body.prompt, 0) + textChars(body.input, 0);
+}
+
+/**
+ * The usage of a stream cut short: the provider's own when it sent any (not estimated), otherwise an estimate from
+ * the prompt and the text streamed so far.
+ */
+export function cutShortUsage(reported: Usage | null, body: Readonly<Record<string, unknown>> | null, streamedChars: number): Usage {
+  if (reported !== null) return reported;
+  const inputTokens = body === null ? 0 : estimateTokensFromChars(promptChars(body));
+  const outputTokens = estimateTokensFromChars(streamedChars);
+  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, estimated: true };
+}

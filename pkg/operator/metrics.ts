@@ -13,6 +13,8 @@ export interface OperatorMetrics {
   statusWrite(result: StatusWriteResult): void;
   leader(isLeader: boolean): void;
   informerRestart(resource: string): void;
+  /** Objects served from their last accepted version because the current one is rejected (ADR 0012). */
+  lastGoodObjects(count: number): void;
 }
 
 export interface OperatorMetricsOptions {
@@ -55,7 +57,13 @@ export function createOperatorMetrics(registry: Registry, opts: OperatorMetricsO
     name: 'switchyard_operator_informer_restarts_total', help: 'Informer restarts (relist after an error, an unexpected end or a silent watch).',
     labelNames: ['resource'] as const, registers,
   });
+  const lastGood = new Gauge({
+    name: 'switchyard_operator_last_good_objects',
+    help: 'Objects whose current generation the compiler rejected and whose last accepted generation keeps serving.',
+    registers,
+  });
   leader.set(0);
+  lastGood.set(0);
   for (const r of ['published', 'unchanged', 'follower', 'not_synced', 'error'] as const) reconciles.labels(r);
   for (const r of ['ok', 'not_found', 'conflict', 'invalid', 'error'] as const) statusWrites.labels(r);
 
@@ -67,5 +75,6 @@ export function createOperatorMetrics(registry: Registry, opts: OperatorMetricsO
     statusWrite: (result) => statusWrites.labels(result).inc(),
     leader: (isLeader) => leader.set(isLeader ? 1 : 0),
     informerRestart: (resource) => restarts.labels(resource).inc(),
+    lastGoodObjects: (count) => lastGood.set(count),
   };
 }

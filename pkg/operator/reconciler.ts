@@ -2,7 +2,11 @@
 // (with the globally ejected targets), and — only when leading and only when the hash changed, or a new term began —
 // publishes it under the next fenced version. Nothing is compiled for publishing before every informer has synced
 // (C2), so the first table after a restart is complete and, when nothing changed, has the same hash.
+// The compiler's lastGood is carried from one reconcile to the next (leader and follower alike), so an object whose
+// new generation is rejected keeps serving its last accepted one (ADR 0012); a change in the set of rejected or
+// stale objects is logged once at warn.
 import type { Logger } from 'pino';
+import type { LastGood, StaleObject } from '../compiler/index.ts';
 import type { ObjectStatus, RoutingTable } from '../table/types.ts';
 import { gatherSnapshot } from './gather.ts';
 import type { CacheContents } from './informers.ts';
@@ -13,6 +17,8 @@ import type { PublishedTable } from './status.ts';
 export interface CompileInput {
   readonly version: number;
   readonly ejectedTargets: ReadonlySet<string>;
+  /** The previous compile's lastGood (absent on the first compile of this process). */
+  readonly previous?: LastGood;
 }
 
 export type CompileFn = (objects: readonly unknown[], opts: CompileInput) => {
@@ -20,6 +26,10 @@ export type CompileFn = (objects: readonly unknown[], opts: CompileInput) => {
   readonly statuses: readonly ObjectStatus[];
   /** Canonical JSON of the table content (what the hash covers), when the compiler provides it. */
   readonly contentJSON?: string;
+  /** Input to the next compile's `previous`, when the compiler provides it. */
+  readonly lastGood?: LastGood;
+  /** Objects whose last accepted version serves in place of a rejected current one. */
+  readonly stale?: readonly StaleObject[];
 };
 
 export interface Publisher {
@@ -72,6 +82,22 @@ export interface Reconciler {
   stop(): Promise<void>;
 }
 
+interface NotAcceptedEntry {
+  readonly object: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Objects whose Accepted or ResolvedRefs condition is not True, with that condition's reason. */
+function notAcceptedList(statuses: readonly ObjectStatus[]): NotAcceptedEntry[] {
+  const out: NotAcceptedEntry[] = [];
+  for (const s of statuses) {
+    const bad = s.conditions.find((c) => c.status !== 'True' && (c.type === 'Accepted' || c.type === 'ResolvedRefs'));
+    if (bad !== undefined) out.push({ object: `${s.kind} ${s.namespace}/${s.name}`, reason: bad.reason, message: bad.message });
+  }
+  return out;
+}
+
 export function createReconciler(opts: ReconcilerOptions): Reconciler {
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: 'reconciler' });
@@ -79,6 +105,25 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   let mustPublish = false;
   let latest: Reconciled | null = null;
   let retry: NodeJS.Timeout | undefined;
+  let lastGood: LastGood | undefined;
+  let problems = '';
+
+  /** Logs at warn when the set of rejected or stale objects changes (not on every reconcile). */
+  function reportProblems(statuses: readonly ObjectStatus[], stale: readonly StaleObject[]): void {
+    const rejected = notAcceptedList(statuses);
+    const staleList = stale.map((s) => ({ object: `${s.kind} ${s.namespace}/${s.name}`, reason: s.reason, message: s.message }));
+    const key = JSON.stringify([rejected.map((r) => [r.object, r.reason]), staleList.map((s) => [s.object, s.reason])]);
+    if (key === problems) return;
+    problems = key;
+    if (rejected.length === 0 && staleList.length === 0) {
+      log.info('every object is accepted again');
+      return;
+    }
+    log.warn(
+      { notAccepted: rejected, stale: staleList },
+      `compile left ${rejected.length} object(s) not accepted or unresolved, ${staleList.length} serving their last accepted generation`,
+    );
+  }
 
   function publishIfNeeded(table: RoutingTable, contentJSON: string | undefined, compileMs: number): RoutingTable | null {
     if (published !== null && !mustPublish && published.hash === table.hash) return null;
@@ -103,9 +148,14 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     }
     const snapshot = gatherSnapshot(opts.caches.contents());
     const t0 = performance.now();
-    const result = opts.compile(snapshot.objects, { version: 0, ejectedTargets: opts.ejected() });
+    const input: CompileInput = { version: 0, ejectedTargets: opts.ejected(), ...(lastGood === undefined ? {} : { previous: lastGood }) };
+    const result = opts.compile(snapshot.objects, input);
     const compileMs = performance.now() - t0;
     opts.metrics.compileSeconds(compileMs / 1000);
+    if (result.lastGood !== undefined) lastGood = result.lastGood;
+    const stale = result.stale ?? [];
+    opts.metrics.lastGoodObjects(stale.length);
+    reportProblems(result.statuses, stale);
     let table = result.table;
     let publishedNow = false;
     if (!opts.leadership.isLeader()) {

@@ -130,7 +130,7 @@ describe('operator status on a real API server', () => {
       const o = await get('ModelRoute', 'gpt');
       return o !== undefined && o.conditions.length > 0 ? o : undefined;
     });
-    expect(condition(r, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'SecretNotFound' }) // the Provider waits for its Secret (ADR 0011);
+    expect(condition(r, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'SecretNotFound' }); // the Provider waits for its Secret (ADR 0011)
     expect(proxy.holder.table?.providers[`${NS}/openai`]).toBeUndefined();
 
     await applyAll(env.kube, [secret(NS, 'openai-key', { apiKey: 'sk-e2e-not-a-real-key' })]);

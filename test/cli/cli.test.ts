@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,8 +122,52 @@ describe('switchyard CLI', () => {
     }
   });
 
-  it('serve starts the quickstart on chosen ports, answers, and exits 0 on SIGTERM after draining', async () => {
+  it('--auth / SWITCHYARD_AUTH accept only required or open: anything else is a usage error with the command\'s usage', async () => {
+    for (const [args, env] of [
+      [['serve', '--config', 'examples/quickstart', '--auth', 'bogus'], {}],
+      [['serve', '--config', 'examples/quickstart'], { SWITCHYARD_AUTH: 'OPEN' }],
+      [['proxy', '--sync', 'http://127.0.0.1:1', '--auth', 'none'], { SWITCHYARD_SYNC_TOKEN: 't' }],
+    ] as const) {
+      const r = await call([...args], env);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^switchyard: --auth must be required or open, not "/);
+      expect(r.stderr).toContain(`Usage: switchyard ${args[0]}`);
+    }
+    expect((await call(['serve', '--help'])).stdout).toContain('--auth MODE');
+    expect((await call(['proxy', '--help'])).stdout).toContain('--auth MODE');
+  });
+
+  it('serve without --auth is required: the quickstart (no keys) answers 401 and the banner says why, with a key in the curl', async () => {
     const child = spawn(process.execPath, [CLI, 'serve', '--config', 'examples/quickstart', '--port', '0', '--admin-port', '0', '--host', '127.0.0.1', '--log-level', 'warn'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const dataUrl = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no banner: ${stderr}`)), 10_000);
+        child.stderr.on('data', (c: Buffer) => {
+          stderr += c.toString();
+          const m = /try:[\s\S]*curl (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stderr);
+          if (m?.[1]) { clearTimeout(t); resolve(m[1]); }
+        });
+      });
+      expect(stderr).toContain('auth     required — every request needs an API key');
+      expect(stderr).toContain('every request will get 401 until a key Secret is added');
+      expect(stderr).toContain('-H "authorization: Bearer $SWITCHYARD_KEY"');
+      const r = await fetch(`${dataUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(r.status).toBe(401);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const warned = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; msg: string });
+      expect(warned.some((l) => l.level === 'warn' && l.msg.includes('holds no API keys'))).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('serve --auth open (what npm start runs) serves the quickstart, answers, and exits 0 on SIGTERM after draining', async () => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', 'examples/quickstart', '--auth', 'open', '--port', '0', '--admin-port', '0', '--host', '127.0.0.1', '--log-level', 'warn'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
@@ -137,7 +181,10 @@ describe('switchyard CLI', () => {
           if (m?.[1]) { clearTimeout(t); resolve(m[1]); }
         });
       });
-      expect(stderr).toContain('the gateway is OPEN');
+      expect(stderr).toContain('auth     OPEN — requests without an API key are served (started with --auth open)');
+      expect(stderr).not.toContain('authorization: Bearer');
+      const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      expect(pkg.scripts['start']).toBe('node cmd/switchyard.ts serve --config examples/quickstart --auth open');
       const r = await fetch(`${dataUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
       expect(r.status).toBe(200);
       child.kill('SIGTERM');

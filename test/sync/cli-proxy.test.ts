@@ -45,7 +45,7 @@ describe('switchyard proxy (CLI)', () => {
   it('--help documents the flags; bad flags are usage errors (exit 2)', async () => {
     const help = await call(['proxy', '--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--sync', '--sync-token-file', '--proxy-id', '--bootstrap', '--snapshot-out', '--admin-port', '--otlp-endpoint']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--sync', '--sync-token-file', '--proxy-id', '--bootstrap', '--snapshot-out', '--admin-port', '--otlp-endpoint', '--auth']) expect(help.stdout).toContain(flag);
     expect((await call(['--help'])).stdout).toContain('switchyard proxy --sync URL');
 
     const cases: [string[], Record<string, string>, RegExp][] = [
@@ -56,6 +56,8 @@ describe('switchyard proxy (CLI)', () => {
       [['proxy', '--sync', 'http://x', '--sync-token-file', '/nonexistent/token'], {}, /cannot be read \(ENOENT\)/],
       [['proxy', '--sync', 'http://x', '--proxy-id', 'bad id'], { SWITCHYARD_SYNC_TOKEN: 't' }, /--proxy-id/],
       [['proxy', '--sync', 'http://x', '--port', '99999'], { SWITCHYARD_SYNC_TOKEN: 't' }, /--port must be a port number/],
+      [['proxy', '--sync', 'http://x', '--auth', 'bogus'], { SWITCHYARD_SYNC_TOKEN: 't' }, /--auth must be required or open/],
+      [['proxy', '--sync', 'http://x'], { SWITCHYARD_SYNC_TOKEN: 't', SWITCHYARD_AUTH: 'off' }, /--auth must be required or open/],
     ];
     for (const [args, env, message] of cases) {
       const r = await call(args, env);
@@ -70,7 +72,7 @@ describe('switchyard proxy (CLI)', () => {
     expect(defaultProxyId('', 7)).toBe('proxy-7');
   });
 
-  it('the binary waits for its first table (readyz 503), then serves it; SIGTERM exits 0', async () => {
+  it('the binary waits for its first table (readyz 503), then serves it with auth required by default; SIGTERM exits 0', async () => {
     op = await startSyncServer();
     const [port, adminPort] = [await freePort(), await freePort()];
     let stderr = '';
@@ -83,12 +85,21 @@ describe('switchyard proxy (CLI)', () => {
     await until(async () => (await readyz()) === 503, 'the admin port to answer 503', 10_000);
     expect(stderr).toContain(`sync     ${op.url}  (proxy id cli-proxy)`);
     expect(stderr).toContain('waiting for the operator');
+    expect(stderr).toContain('auth     required');
 
     const sync = op;
     await until(() => sync.server.proxies().some((p) => p.id === 'cli-proxy' && p.connected), 'the proxy to connect', 5000);
     sync.server.publish(tableOf([fakeProvider('f'), route('chat', 'chat', [{ provider: 'f' }])], 1));
     await until(async () => (await readyz()) === 200, 'readiness', 5000);
-    expect((await chat(`http://127.0.0.1:${port}`, 'chat')).status).toBe(200);
+    // A snapshot without keys never opens a secured proxy.
+    expect((await chat(`http://127.0.0.1:${port}`, 'chat')).status).toBe(401);
+    const key = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'k', namespace: 'default', labels: { 'switchyard.dev/api-key': 'true' } }, stringData: { key: 'sk-cli-proxy-key-0001' } };
+    sync.server.publish(tableOf([fakeProvider('f'), route('chat', 'chat', [{ provider: 'f' }]), key], 2));
+    const authed = () => fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-cli-proxy-key-0001' },
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await until(async () => (await authed()).status === 200, 'the keyed table', 5000);
 
     const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

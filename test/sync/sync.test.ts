@@ -52,7 +52,7 @@ afterAll(async () => {
 describe('sync: operator → proxies', () => {
   it('C3 a proxy is not ready before its first table; after it, it is ready and serves the table', async () => {
     const op = track(await startSyncServer());
-    const p = track(await startProxy([op.url], { proxyId: 'first' }));
+    const p = track(await startProxy([op.url], { authMode: 'open', proxyId: 'first' }));
     await until(() => op.server.proxies().some((s) => s.connected), 'the proxy to connect');
     expect(await p.ready()).toBe(503);
     expect((await chat(p.proxy.dataUrl, 'chat')).status).toBe(503);
@@ -70,7 +70,7 @@ describe('sync: operator → proxies', () => {
     const op = track(await startSyncServer());
     op.server.publish(tableWith(1, ['chat']));
     const proxies: ProxyHarness[] = [];
-    for (let i = 0; i < 3; i++) proxies.push(track(await startProxy([op.url], { proxyId: `p${i}` })));
+    for (let i = 0; i < 3; i++) proxies.push(track(await startProxy([op.url], { authMode: 'open', proxyId: `p${i}` })));
     await until(() => ['p0', 'p1', 'p2'].every((id) => acked(op, id, 1)), 'three proxies on v1');
 
     const started = performance.now();
@@ -87,7 +87,7 @@ describe('sync: operator → proxies', () => {
   it('C4 a stale version N−1 offered after N is refused and NACKed; the proxy keeps serving N', async () => {
     const op = track(await startSyncServer());
     op.server.publish(tableWith(5, ['chat']));
-    const p = track(await startProxy([op.url], { proxyId: 'stale' }));
+    const p = track(await startProxy([op.url], { authMode: 'open', proxyId: 'stale' }));
     await until(() => acked(op, 'stale', 5), 'v5');
     const nacks: string[] = [];
     op.server.onAck((ack) => {
@@ -110,7 +110,7 @@ describe('sync: operator → proxies', () => {
     const op = track(await startSyncServer());
     const port = (op.app.server.address() as AddressInfo).port;
     op.server.publish(tableWith(1, ['chat']));
-    const p = track(await startProxy([op.url], { proxyId: 'survivor' }));
+    const p = track(await startProxy([op.url], { authMode: 'open', proxyId: 'survivor' }));
     await until(() => acked(op, 'survivor', 1), 'v1');
     await op.close();
 
@@ -133,7 +133,7 @@ describe('sync: operator → proxies', () => {
 
     const op = track(await startSyncServer());
     op.server.publish(tableWith(1, ['chat']));
-    const p = track(await startProxy([op.url], { proxyId: 'demoted' }));
+    const p = track(await startProxy([op.url], { authMode: 'open', proxyId: 'demoted' }));
     await until(() => acked(op, 'demoted', 1), 'v1');
     op.server.setLeader(false);
     await until(() => op.server.proxies().every((s) => !s.connected), 'the stream to close');
@@ -144,7 +144,7 @@ describe('sync: operator → proxies', () => {
     const follower = track(await startSyncServer({ leader: false }));
     const op = track(await startSyncServer());
     op.server.publish(tableWith(1, ['chat']));
-    const p = track(await startProxy([follower.url, op.url], { proxyId: 'rotator' }));
+    const p = track(await startProxy([follower.url, op.url], { authMode: 'open', proxyId: 'rotator' }));
     await until(() => acked(op, 'rotator', 1), 'v1 from the second URL');
     expect(p.proxy.sync.status().url).toBe(op.url);
   });
@@ -153,14 +153,14 @@ describe('sync: operator → proxies', () => {
     const file = join(dir, 'table.json');
     const op = track(await startSyncServer());
     op.server.publish(tableWith(7, ['chat']));
-    const writer = track(await startProxy([op.url], { proxyId: 'writer', snapshotOut: file }));
+    const writer = track(await startProxy([op.url], { authMode: 'open', proxyId: 'writer', snapshotOut: file }));
     await until(() => acked(op, 'writer', 7), 'v7');
     await until(async () => (await stat(file).catch(() => null))?.isFile(), 'the snapshot file');
     await writer.close();
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
     const dead = 'http://127.0.0.1:9';
-    const booted = track(await startProxy([dead], { proxyId: 'booted', bootstrapFile: file }));
+    const booted = track(await startProxy([dead], { authMode: 'open', proxyId: 'booted', bootstrapFile: file }));
     expect(await booted.ready()).toBe(200);
     expect(booted.proxy.holder.table?.version).toBe(7);
     expect((await chat(booted.proxy.dataUrl, 'chat')).status).toBe(200);
@@ -168,7 +168,7 @@ describe('sync: operator → proxies', () => {
     const text = await readFile(file, 'utf8');
     const bad = join(dir, 'bad.json');
     await writeFile(bad, text.replace('"chat"', '"chat-tampered"'));
-    const refused = track(await startProxy([dead], { proxyId: 'refused', bootstrapFile: bad }));
+    const refused = track(await startProxy([dead], { authMode: 'open', proxyId: 'refused', bootstrapFile: bad }));
     expect(await refused.ready()).toBe(503);
     expect(refused.logs.lines.some((l) => l.includes('bootstrap snapshot refused') && l.includes('does not match its hash'))).toBe(true);
   });
@@ -178,7 +178,7 @@ describe('sync: operator → proxies', () => {
     const reports: ReportMessage[] = [];
     op.server.onReport((r) => reports.push(r));
     op.server.publish(tableWith(1, ['chat', 'broken']));
-    const p = track(await startProxy([op.url], { proxyId: 'reporter' }));
+    const p = track(await startProxy([op.url], { authMode: 'open', proxyId: 'reporter' }));
     await until(() => acked(op, 'reporter', 1), 'v1');
     for (let i = 0; i < 3; i++) expect((await chat(p.proxy.dataUrl, 'chat')).status).toBe(200);
     expect((await chat(p.proxy.dataUrl, 'broken')).status).toBeGreaterThanOrEqual(500);
@@ -206,12 +206,12 @@ describe('sync: operator → proxies', () => {
     });
     expect(ack.status).toBe(401);
 
-    const p = track(await startProxy([op.url], { proxyId: 'intruder', token: 'not-the-token' }));
+    const p = track(await startProxy([op.url], { authMode: 'open', proxyId: 'intruder', token: 'not-the-token' }));
     await until(() => p.logs.lines.some((l) => l.includes('HTTP 401')), 'the 401 to be logged');
     expect(await p.ready()).toBe(503);
     expect(op.server.proxies().some((s) => s.id === 'intruder')).toBe(false);
 
-    const good = track(await startProxy([op.url], { proxyId: 'legit' }));
+    const good = track(await startProxy([op.url], { authMode: 'open', proxyId: 'legit' }));
     await until(() => acked(op, 'legit', 1), 'v1');
     const all = [...op.logs.lines, ...p.logs.lines, ...good.logs.lines].join('\n');
     expect(all).not.toContain(TOKEN);

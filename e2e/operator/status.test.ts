@@ -30,7 +30,7 @@ beforeAll(async () => {
     syncPort: 0, adminPort: 0, host: '127.0.0.1', statusQps: 200, processMetrics: false,
   });
   proxy = await startSyncedProxy({
-    syncUrls: [op.syncUrl], token: TOKEN, proxyId: 'proxy-1', dataPort: 0, adminPort: 0, host: '127.0.0.1',
+    syncUrls: [op.syncUrl], token: TOKEN, proxyId: 'proxy-1', dataPort: 0, adminPort: 0, host: '127.0.0.1', authMode: 'open',
     logger: testLogger('proxy'), sync: { reportIntervalMs: 500 },
   });
 }, 120_000);
@@ -86,20 +86,21 @@ describe('operator status on a real API server', () => {
     expect(await chat('chat-model')).toBe(200);
   });
 
-  it('C5 an unresolved reference gives ResolvedRefs=False on that route only (503 until it resolves); its neighbour keeps serving', async () => {
+  it('C5 an unresolved reference gives ResolvedRefs=False on that route only (500 route_misconfigured until fixed); its neighbour keeps serving', async () => {
     await applyAll(env.kube, [route(NS, 'broken', { model: 'broken-model', targets: [{ provider: 'missing', model: 'x' }] })]);
     const b = await waitFor('broken to report its unresolved reference, programmed', async () => {
       const o = await get('ModelRoute', 'broken');
       return condition(o, 'ResolvedRefs')?.status === 'False' && condition(o, 'Programmed')?.status === 'True' ? o : undefined;
     });
     expect(condition(b, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'ProviderNotFound' });
-    // Accepted (C7): the route keeps its name in the table with no targets, so clients get 503, not 404.
+    // Accepted (C7): the route keeps its name in the table with no targets, so clients get an error naming it, not
+    // 404; a missing Provider is configuration, not an outage: 500 route_misconfigured without Retry-After.
     expect(condition(b, 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted' });
     expect(generationsMatch(b)).toBe(true);
     const c = await get('ModelRoute', 'chat');
     expect(condition(c, 'Accepted')?.status).toBe('True');
     expect(await chat('chat-model')).toBe(200);
-    expect(await chat('broken-model')).toBe(503);
+    expect(await chat('broken-model')).toBe(500);
   });
 
   it('C11 a spec change moves observedGeneration; lastTransitionTime stays while the status value holds', async () => {

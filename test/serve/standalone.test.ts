@@ -252,7 +252,7 @@ describe('standalone gateway, auth required (the default)', () => {
     try {
       const base = s.gw.dataUrl;
       const embBody = JSON.stringify({ model: 'model-a', input: 'x' });
-      for (const headers of [{}, { authorization: 'Bearer sk-anything-at-all' }]) {
+      for (const headers of [{}, { authorization: 'Bearer sk-anything-at-all' }] as Record<string, string>[]) {
         const answers = [
           await post(base, '/v1/chat/completions', chatBody, headers),
           await post(base, '/v1/embeddings', embBody, headers),
@@ -300,7 +300,7 @@ describe('standalone gateway, auth required (the default)', () => {
       const result = await s.gw.reload();
       expect(result.outcome).toBe('loaded');
       expect(s.gw.holder.table && Object.keys(s.gw.holder.table.keys)).toEqual([]);
-      for (const headers of [{}, withKey]) {
+      for (const headers of [{}, withKey] as Record<string, string>[]) {
         const r = await post(base, '/v1/chat/completions', chatBody, headers);
         expect(r.status).toBe(401);
         expect((await fetch(`${base}/v1/models`, { headers })).status).toBe(401);

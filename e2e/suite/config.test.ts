@@ -16,7 +16,7 @@ import { waitFor } from './harness/wait.ts';
 import type { DebugTable } from './harness/world.ts';
 
 const NS = 'team-a';
-const world = useWorld({ name: 'config', operators: 1, proxies: 3 });
+const world = useWorld({ name: 'config', operators: 1, proxies: 3, auth: 'open' });
 let upstream: KeyedUpstream;
 
 beforeAll(async () => {
@@ -142,13 +142,14 @@ spec:
         route(NS, 'dup-chat', 'chat-model', [{ provider: 'builtin' }]),
       ]);
       const expected: [string, string, string, string][] = [
-        // Unresolved references only (no weight-0 choice): accepted, kept in the table, answered with 503 (C7).
+        // Unresolved references only (no weight-0 choice): accepted and kept in the table; a reference that is wrong in
+        // the configuration answers 500 route_misconfigured (ADR 0011), a missing Secret 503 (C7, below).
         ['ModelRoute', 'ghost', 'Accepted', 'True/Accepted'],
         ['ModelRoute', 'ghost', 'ResolvedRefs', 'False/ProviderNotFound'],
         ['Provider', 'anthropic-x', 'Accepted', 'False/UnsupportedValue'],
         ['ModelRoute', 'anth', 'ResolvedRefs', 'False/ProviderNotAccepted'],
         ['ModelRoute', 'unlisted', 'ResolvedRefs', 'False/ModelNotListed'],
-        ['ModelRoute', 'dup-chat', 'Accepted', 'False/Conflicted'],
+        ['ModelRoute', 'dup-chat', 'Accepted', 'False/Conflict'],
       ];
       for (const [kind, name, type, want] of expected) {
         const c = await waitFor(async () => {
@@ -163,7 +164,9 @@ spec:
           const r = await chat(p.dataUrl, 'ghost-model');
           return r.code === 'model_not_found' ? undefined : r;
         }, { what: 'ghost-model reaches the proxy' });
-        expect(`${res.status} ${res.code}`).toBe('503 no_healthy_upstream');
+        expect(`${res.status} ${res.code}`).toBe('500 route_misconfigured');
+        expect(res.retryAfter).toBeNull();
+        expect(JSON.stringify(res.body)).toContain('ghost');
       }
       // The accepted route still wins its model: traffic for chat-model keeps reaching the upstream.
       const tables = await w.waitForTables(hasModel('chat-model'), 'chat-model is still routed');
@@ -192,12 +195,12 @@ spec:
       }, { what: 'Provider keyless ResolvedRefs=False' });
       expect(refs.reason).toBe('SecretNotFound');
       expect(refs.message).toContain('late-secret');
-      expect((await readCondition(w.kube, 'ModelRoute', NS, 'failover', 'ResolvedRefs'))?.reason).toBe('ProviderNotAccepted');
+      expect((await readCondition(w.kube, 'ModelRoute', NS, 'failover', 'ResolvedRefs'))?.reason).toBe('SecretNotFound');
       const soloRefs = await waitFor(async () => {
         const c = await readCondition(w.kube, 'ModelRoute', NS, 'solo', 'ResolvedRefs');
         return c?.status === 'False' ? c : undefined;
       }, { what: 'solo ResolvedRefs=False' });
-      expect(soloRefs.reason).toBe('ProviderNotAccepted');
+      expect(soloRefs.reason).toBe('SecretNotFound');
       const soloAccepted = await readCondition(w.kube, 'ModelRoute', NS, 'solo', 'Accepted');
       expect(soloAccepted?.status).toBe('True');
       expect(soloAccepted?.message).toContain('503');

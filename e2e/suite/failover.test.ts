@@ -21,7 +21,7 @@ import { waitHttpReady } from './harness/world.ts';
 import type { OperatorNode } from './harness/world.ts';
 
 const NS = 'team-ops';
-const world = useWorld({ name: 'failover', operators: 2, proxies: 3 });
+const world = useWorld({ name: 'failover', operators: 2, proxies: 3, auth: 'open' });
 let upstream: KeyedUpstream;
 let sampler: Sampler | undefined;
 

@@ -15,7 +15,7 @@ import { waitFor } from './harness/wait.ts';
 import type { DebugTable } from './harness/world.ts';
 
 const NS = 'team-traffic';
-const world = useWorld({ name: 'traffic', operators: 1, proxies: 3 });
+const world = useWorld({ name: 'traffic', operators: 1, proxies: 3, auth: 'open' });
 const upstreams: KeyedUpstream[] = [];
 
 async function upstream(keys: readonly string[] = []): Promise<KeyedUpstream> {

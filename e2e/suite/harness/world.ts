@@ -35,6 +35,8 @@ export interface WorldOptions {
   readonly proxies?: number;
   /** Extra flags for every operator. */
   readonly operatorFlags?: readonly string[];
+  /** The proxies' `--auth` mode (design §7): stated by every suite, never defaulted. */
+  readonly auth: 'required' | 'open';
 }
 
 export interface World {
@@ -97,10 +99,10 @@ function operatorArgs(cluster: Cluster, identity: string, syncPort: number, admi
   ];
 }
 
-function proxyArgs(id: string, syncUrls: readonly string[], tokenFile: string, dataPort: number, adminPort: number): string[] {
+function proxyArgs(id: string, syncUrls: readonly string[], tokenFile: string, dataPort: number, adminPort: number, auth: WorldOptions['auth']): string[] {
   return [
     'proxy', '--sync', syncUrls.join(','), '--sync-token-file', tokenFile, '--proxy-id', id,
-    '--port', String(dataPort), '--admin-port', String(adminPort), '--host', '127.0.0.1',
+    '--port', String(dataPort), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--auth', auth,
   ];
 }
 
@@ -153,12 +155,12 @@ async function startOperators(opts: WorldOptions, cluster: Cluster, procs: Proce
   return operators;
 }
 
-function proxyStarter(procs: ProcessGroup, operators: readonly OperatorNode[], proxies: ProxyNode[], tokenFile: string): World['addProxy'] {
+function proxyStarter(procs: ProcessGroup, operators: readonly OperatorNode[], proxies: ProxyNode[], tokenFile: string, auth: WorldOptions['auth']): World['addProxy'] {
   return async (o = {}) => {
     const id = o.id ?? `proxy-${procs.all.filter((p) => p.name.startsWith('proxy-')).length}`;
     const [dataPort, adminPort] = [await freePort(), await freePort()];
     const syncUrls = o.syncUrls ?? operators.map((op) => op.syncUrl);
-    const proc = procs.spawn({ name: id, args: proxyArgs(id, syncUrls, tokenFile, dataPort, adminPort) });
+    const proc = procs.spawn({ name: id, args: proxyArgs(id, syncUrls, tokenFile, dataPort, adminPort, auth) });
     const node = { proc, id, dataUrl: `http://127.0.0.1:${dataPort}`, adminUrl: `http://127.0.0.1:${adminPort}` };
     if (o.track !== false) proxies.push(node);
     return node;
@@ -204,7 +206,7 @@ async function populate(opts: WorldOptions, cluster: Cluster, procs: ProcessGrou
   writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   const operators = await startOperators(opts, cluster, procs);
   const proxies: ProxyNode[] = [];
-  const addProxy = proxyStarter(procs, operators, proxies, tokenFile);
+  const addProxy = proxyStarter(procs, operators, proxies, tokenFile, opts.auth);
   for (let i = 0; i < (opts.proxies ?? 3); i++) await addProxy();
   for (const p of proxies) await waitHttpReady(p.proc, `${p.adminUrl}/readyz`, 60_000);
   return {

@@ -11,7 +11,7 @@ Usage:
   switchyard version                             Print the version (same as --version)
 
 Examples:
-  switchyard serve --config examples/quickstart
+  switchyard serve --config examples/quickstart --auth open
   switchyard validate ./config && echo "config OK"
   switchyard validate --strict ./config ./secrets.yaml
   switchyard help validate

@@ -105,7 +105,7 @@ export function capabilityIssue(binding: Binding, providers: ReadonlyMap<string,
   const common = known.slice(1).reduce((acc, k) => acc.filter((c) => k.caps.includes(c)), [...(known[0]?.caps ?? [])]);
   if (common.length > 0) return null;
   const list = known.map((k) => `${k.where}: ${k.caps.join(', ')}`).join('; ');
-  return { reason: Reason.CapabilityMismatch, message: `the targets and fallbacks have no capability in common (${list}); a request one of them cannot serve fails on that target` };
+  return { reason: Reason.CapabilityMismatch, message: `the targets and fallbacks have no capability in common (${list}); each request goes only to the targets that declare its operation (400 unsupported_operation when none does)` };
 }
 
 export function refsCondition(issues: readonly RefIssue[], spec: ModelRouteSpec): Condition {

@@ -19,6 +19,12 @@ export interface EncodeContext {
   readonly nowSec: number;
   /** The client asked for usage in the stream (OpenAI stream_options.include_usage); other dialects always send it. */
   readonly streamUsage: boolean;
+  /**
+   * The decoded client request, for dialects whose answers echo the request's settings (the Responses API's
+   * `response` object repeats tools, tool_choice, temperature, text.format, …). Optional: without it they report
+   * their defaults.
+   */
+  readonly request?: CanonicalRequest;
 }
 
 /** Client side: the client's body in, canonical out; canonical answers back in the client's dialect. */

@@ -50,3 +50,6 @@ export interface Ingress {
   /** Response content type of a stream in this dialect. */
   readonly streamContentType: string;
 }
+
+/** The part of an ingress that words errors: what the error handler and dispatch write with (OpenAI before a route matched). */
+export type ErrorDialect = Pick<Ingress, 'errorResponse' | 'streamErrorEvent'>;

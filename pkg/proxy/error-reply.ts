@@ -1,6 +1,8 @@
-// Client-visible errors: every error leaves as the OpenAI envelope (catalogue §5.0) built from pkg/errors.
-// ErrorOut is the one shape both the Fastify error handler and the hijacked dispatch path write.
+// Client-visible errors built from pkg/errors. ErrorOut is the one shape both the Fastify error handler and the
+// hijacked dispatch path write; the envelope is the caller's dialect (the ingress of the route that was hit; the
+// OpenAI envelope, catalogue §5.0, before a route matched).
 import type { ServerResponse } from 'node:http';
+import type { ErrorDialect } from '../ingress/types.ts';
 import { ERRORS, GatewayError, NO_UPSTREAM_AVAILABLE, toOpenAIError } from '../errors/errors.ts';
 import type { ErrorCode, OpenAIErrorType } from '../errors/errors.ts';
 
@@ -32,11 +34,12 @@ export function noUpstreamAvailable(retryAfter: number): ErrorOut {
   return { status, type, code, message, param: null, retryAfter };
 }
 
+/** The OpenAI envelope (for writers outside any route: client errors on the socket). */
 export function errorJson(e: ErrorOut): string {
   return JSON.stringify({ error: { message: e.message, type: e.type, param: e.param, code: e.code } });
 }
 
-/** A terminal SSE error event (the stream then closes without [DONE]). */
+/** The OpenAI chat terminal SSE error event. Dispatch writes `st.dialect.streamErrorEvent(e)` instead. */
 export function errorEvent(e: ErrorOut): string {
   return `data: ${errorJson(e)}\n\n`;
 }
@@ -62,17 +65,28 @@ export function toErrorOut(err: unknown): { out: ErrorOut; internal: boolean } {
   return { out: errorOut('internal_error'), internal: true };
 }
 
-/** Writes an error response on a raw (hijacked) response; a no-op once headers are out or the socket is gone. */
-export function writeErrorResponse(res: ServerResponse, requestId: string, e: ErrorOut, extra?: Readonly<Record<string, string>>): boolean {
+/** Seconds for the Retry-After header (at least 1). */
+export function retryAfterHeader(seconds: number): string {
+  return String(Math.max(1, Math.ceil(seconds)));
+}
+
+/**
+ * Writes an error response in `dialect` on a raw (hijacked) response; a no-op once headers are out or the socket is
+ * gone. Headers: x-request-id, the dialect's own (Anthropic's request-id), `extra`, Retry-After when set.
+ */
+export function writeErrorResponse(
+  res: ServerResponse, dialect: ErrorDialect, requestId: string, e: ErrorOut, extra?: Readonly<Record<string, string>>,
+): boolean {
   if (res.headersSent || res.destroyed) return false;
-  const body = errorJson(e);
+  const { body, headers: own } = dialect.errorResponse(e, requestId);
   const headers: Record<string, string | number> = {
     'x-request-id': requestId,
+    ...own,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     ...extra,
   };
-  if (e.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(e.retryAfter)));
+  if (e.retryAfter !== undefined) headers['retry-after'] = retryAfterHeader(e.retryAfter);
   res.writeHead(e.status, headers);
   res.end(body);
   return true;

@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { GatewayError } from '../errors/errors.ts';
-import type { Operation } from '../providers/types.ts';
+import type { Ingress } from '../ingress/types.ts';
 import { authenticate, mayUse } from './auth.ts';
 import { unsupportedMessage } from './capabilities.ts';
 import { isJsonContentType } from './body/content-type.ts';
@@ -12,7 +12,6 @@ import { parseJsonBody } from './body/json-guard.ts';
 import { parseContentEncoding, readEncodedBody } from './body/decode.ts';
 import { readBody } from './body/read-body.ts';
 import type { BodyCallback } from './body/read-body.ts';
-import { validateInference } from './body/validate.ts';
 import type { ProxyCore } from './core.ts';
 import { dispatchInference } from './dispatch/dispatch.ts';
 import { modelBody, modelListBody } from './models.ts';
@@ -40,12 +39,19 @@ export function createInitHook(core: ProxyCore) {
   };
 }
 
-/** One per data route: records the canonical path and endpoint, then authenticates (fail closed without a table). */
-export function createAuthHook(core: ProxyCore, path: string, endpoint: Endpoint) {
+/**
+ * One per data route: records the canonical path, endpoint and ingress (from here on errors are in its dialect),
+ * then authenticates (fail closed without a table).
+ */
+export function createAuthHook(core: ProxyCore, path: string, endpoint: Endpoint, ingress: Ingress | null = null) {
   return function authenticateRequest(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const st = stateOf(request);
     st.path = path;
     st.endpoint = endpoint;
+    if (ingress !== null) {
+      st.ingress = ingress;
+      st.dialect = ingress;
+    }
     const rt = st.rt;
     if (rt === null) {
       done(new GatewayError('not_ready'));
@@ -93,16 +99,18 @@ export function createBodyParser(core: ProxyCore) {
   };
 }
 
-export function createInferenceHandler(core: ProxyCore, op: Operation) {
+export function createInferenceHandler(core: ProxyCore, ingress: Ingress) {
   return function inferenceHandler(request: FastifyRequest, reply: FastifyReply): void {
     const st = stateOf(request);
     if (request.body === undefined) {
       throw new GatewayError(isJsonContentType(request.headers['content-type']) ? 'invalid_json' : 'unsupported_media_type');
     }
-    const req = validateInference(op, request.body);
+    const req = ingress.parse(request.body, request.headers);
     const rt = st.rt;
     if (rt === null) throw new GatewayError('not_ready');
+    st.request = req;
     st.stream = req.stream;
+    const op = req.op;
     if (core.tracer !== null) st.span = startRequestSpan(core.tracer, op, req.model);
     const route = rt.routes.get(req.model);
     if (route === undefined) throw new GatewayError('model_not_found', { param: 'model' });
@@ -114,7 +122,7 @@ export function createInferenceHandler(core: ProxyCore, op: Operation) {
     const view = route.byOperation[op];
     if (view === null) throw new GatewayError('unsupported_operation', { param: 'model', message: unsupportedMessage(req.model, op, route.capabilities) });
     reply.hijack();
-    dispatchInference(st, op, req, route, view);
+    dispatchInference(st, req, ingress, route, view);
   };
 }
 

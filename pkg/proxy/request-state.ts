@@ -4,6 +4,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import type { FastifyRequest } from 'fastify';
+import { OPENAI_ERRORS } from '../ingress/shared/openai-envelope.ts';
+import type { ErrorDialect, Ingress, IngressRequest } from '../ingress/types.ts';
 import type { ProxyCore } from './core.ts';
 import { writeAccessLog } from './access-log.ts';
 import type { RuntimePrincipal, RuntimeRoute, RuntimeTable, RuntimeTarget } from './runtime-table.ts';
@@ -41,6 +43,12 @@ export class RequestState {
   /** Canonical route path, set by the route's own hook; '(unmatched)' otherwise. */
   path = '(unmatched)';
   endpoint: Endpoint | null = null;
+  /** The ingress of the route that was hit (null before a route matched, and on non-inference routes). */
+  ingress: Ingress | null = null;
+  /** The validated request (set by the inference handler). */
+  request: IngressRequest | null = null;
+  /** The dialect errors are written in: the route's ingress, OpenAI before a route matched. */
+  dialect: ErrorDialect = OPENAI_ERRORS;
   principal: RuntimePrincipal | null = null;
   route: RuntimeRoute | null = null;
   /** The target that served (or last tried). */

@@ -8,11 +8,15 @@ import type { Tracer } from '@opentelemetry/api';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { createOpenAIChatIngress } from '../ingress/openai-chat/index.ts';
+import { createOpenAIEmbeddingsIngress } from '../ingress/openai-embeddings/index.ts';
+import { OPENAI_ERRORS } from '../ingress/shared/openai-envelope.ts';
+import type { ErrorDialect } from '../ingress/types.ts';
 import type { GatewayMetrics } from '../telemetry/types.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { resolveOptions } from './core.ts';
 import type { ProxyCore, ProxyOptions } from './core.ts';
-import { errorJson, errorOut, toErrorOut } from './error-reply.ts';
+import { errorOut, retryAfterHeader, toErrorOut } from './error-reply.ts';
 import { FailureLogLimiter } from './failure-limiter.ts';
 import type { ErrorOut } from './error-reply.ts';
 import {
@@ -44,17 +48,21 @@ export const DATA_ROUTES: ReadonlyMap<string, string> = new Map([
 
 function noop(): void {}
 
-function sendError(request: FastifyRequest, reply: FastifyReply, e: ErrorOut): void {
+/** An error before dispatch, in the dialect of the route that was hit (OpenAI before a route matched). */
+function sendError(request: FastifyRequest, reply: FastifyReply, e: ErrorOut, dialect?: ErrorDialect): void {
   const st = (request as unknown as Record<typeof STATE_KEY, RequestState | null>)[STATE_KEY];
   if (st !== null && st !== undefined) st.code = e.code;
-  reply.code(e.status).header('x-request-id', request.id).header('content-type', 'application/json; charset=utf-8');
-  if (e.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(e.retryAfter))));
-  reply.send(errorJson(e));
+  const { body, headers } = (dialect ?? st?.dialect ?? OPENAI_ERRORS).errorResponse(e, request.id);
+  reply.code(e.status).header('x-request-id', request.id).headers(headers).header('content-type', 'application/json; charset=utf-8');
+  if (e.retryAfter !== undefined) reply.header('retry-after', retryAfterHeader(e.retryAfter));
+  reply.send(body);
 }
 
 function registerRoutes(app: FastifyInstance, core: ProxyCore): void {
-  app.post('/v1/chat/completions', { onRequest: createAuthHook(core, '/v1/chat/completions', 'chat') }, createInferenceHandler(core, 'chat'));
-  app.post('/v1/embeddings', { onRequest: createAuthHook(core, '/v1/embeddings', 'embeddings') }, createInferenceHandler(core, 'embeddings'));
+  const chat = createOpenAIChatIngress();
+  const embeddings = createOpenAIEmbeddingsIngress();
+  app.post(chat.path, { onRequest: createAuthHook(core, chat.path, 'chat', chat) }, createInferenceHandler(core, chat));
+  app.post(embeddings.path, { onRequest: createAuthHook(core, embeddings.path, 'embeddings', embeddings) }, createInferenceHandler(core, embeddings));
   app.get('/v1/models', { onRequest: createAuthHook(core, '/v1/models', 'models') }, createModelsHandler());
   app.get<{ Params: { model: string } }>('/v1/models/:model', { onRequest: createAuthHook(core, '/v1/models/:model', 'models') }, createModelHandler());
 }

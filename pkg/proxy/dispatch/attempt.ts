@@ -5,7 +5,7 @@ import { UpstreamFailureError } from '../../providers/types.ts';
 import type {
   AttemptContext, Operation, TranslatedResponse, UpstreamFailure, UpstreamResponse,
 } from '../../providers/types.ts';
-import type { InferenceRequest } from '../body/validate.ts';
+import type { IngressRequest } from '../../ingress/types.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeTarget } from '../runtime-table.ts';
 import { endAttemptSpan, startAttemptSpan } from '../tracing.ts';
@@ -80,13 +80,13 @@ async function exchange(st: RequestState, target: RuntimeTarget, ctx: AttemptCon
   return { kind: 'ok', ctx, response: res, translated: target.adapter.translateResponse(ctx, body) };
 }
 
-export async function attemptOnce(st: RequestState, op: Operation, req: InferenceRequest, target: RuntimeTarget): Promise<AttemptResult> {
+export async function attemptOnce(st: RequestState, op: Operation, req: IngressRequest, target: RuntimeTarget): Promise<AttemptResult> {
   const core = st.core;
   const started = performance.now();
   const client = st.abortController().signal;
   const signal = attemptSignal(client, target.bound.timeouts.totalMs);
   const ctx: AttemptContext = {
-    op, body: req.body, stream: req.stream, clientWantsUsage: req.clientWantsUsage, target: target.bound, signal, requestId: st.id,
+    op, body: req.body, stream: req.stream, clientWantsUsage: req.wantsUsage, target: target.bound, signal, requestId: st.id,
   };
   const span: Span | null = core.tracer !== null && st.span !== null ? startAttemptSpan(core.tracer, st.span, op, target, st.attempts) : null;
   let result: AttemptResult;

@@ -1,8 +1,7 @@
 // Runs one inference request after validation and access checks: attempts, then the answer or the mapped failure.
 // The response is written on the raw (hijacked) response; the request state closes once this settles.
-import type { Operation } from '../../providers/types.ts';
-import type { InferenceRequest } from '../body/validate.ts';
-import { errorEvent, errorOut, noUpstreamAvailable, writeErrorResponse } from '../error-reply.ts';
+import type { Ingress, IngressRequest } from '../../ingress/types.ts';
+import { errorOut, noUpstreamAvailable, writeErrorResponse } from '../error-reply.ts';
 import type { ErrorOut } from '../error-reply.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeRoute } from '../runtime-table.ts';
@@ -28,20 +27,20 @@ export function unresolvedError(route: RuntimeRoute): ErrorOut {
   return noUpstreamAvailable(NO_TARGETS_RETRY_AFTER_S);
 }
 
-async function run(st: RequestState, op: Operation, req: InferenceRequest, route: RuntimeRoute, view: RuntimeRoute): Promise<void> {
+async function run(st: RequestState, req: IngressRequest, ingress: Ingress, route: RuntimeRoute, view: RuntimeRoute): Promise<void> {
   const headers = (): Record<string, string> => ({ 'x-switchyard-route': route.routeHeader, 'x-switchyard-attempts': String(st.attempts) });
   if (route.primaryCount === 0 && route.fallback.length === 0) {
     const e = unresolvedError(route);
     st.code = e.code;
-    writeErrorResponse(st.res, st.id, e, headers());
+    writeErrorResponse(st.res, ingress, st.id, e, headers());
     return;
   }
-  const result = await runAttempts(st, op, req, view);
+  const result = await runAttempts(st, req.op, req, view);
   if (result.kind === 'aborted') return;
   if (result.kind === 'failed') {
     const e = failureToError(result.failure, result.provider);
     st.code = e.code;
-    writeErrorResponse(st.res, st.id, e, headers());
+    writeErrorResponse(st.res, ingress, st.id, e, headers());
     return;
   }
   const target = st.target;
@@ -50,7 +49,7 @@ async function run(st: RequestState, op: Operation, req: InferenceRequest, route
   else await sendStream(st, target, result.response, target.adapter.createStreamTranslator(result.ctx));
 }
 
-function internalError(st: RequestState, err: unknown): void {
+function internalError(st: RequestState, ingress: Ingress, err: unknown): void {
   st.core.logger.error(
     { requestId: st.id, err: err instanceof Error ? { name: err.name, message: err.message.slice(0, 500), stack: err.stack?.slice(0, 4000) } : typeof err },
     'internal error while dispatching',
@@ -58,19 +57,21 @@ function internalError(st: RequestState, err: unknown): void {
   const e = errorOut('internal_error');
   st.code = e.code;
   const res = st.res;
-  if (!writeErrorResponse(res, st.id, e) && !res.destroyed && !res.writableEnded) res.end(errorEvent(e));
+  if (!writeErrorResponse(res, ingress, st.id, e) && !res.destroyed && !res.writableEnded) res.end(ingress.streamErrorEvent(e));
 }
 
 /**
- * Fire-and-forget from the route handler: never rejects. `view` is `route.byOperation[op]`: the route restricted to
- * the targets that can serve `op` (the route itself when all can).
+ * Fire-and-forget from the route handler: never rejects. `req` is the ingress's validated request (its `op` picks
+ * the adapter call); every error body and stream error event is written in `ingress`'s dialect
+ * (`ingress.errorResponse` via writeErrorResponse, `ingress.streamErrorEvent`). `view` is the route restricted to
+ * the targets that can serve the request (the route itself when all can).
  */
-export function dispatchInference(st: RequestState, op: Operation, req: InferenceRequest, route: RuntimeRoute, view: RuntimeRoute = route): void {
+export function dispatchInference(st: RequestState, req: IngressRequest, ingress: Ingress, route: RuntimeRoute, view: RuntimeRoute = route): void {
   st.beginDispatch();
-  run(st, op, req, route, view).then(
+  run(st, req, ingress, route, view).then(
     () => st.endDispatch(),
     (err: unknown) => {
-      internalError(st, err);
+      internalError(st, ingress, err);
       st.endDispatch();
     },
   );

@@ -4,7 +4,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { StreamTranslator, TranslatedResponse, UpstreamFailure, UpstreamResponse, Usage } from '../../providers/types.ts';
 import { UpstreamFailureError } from '../../providers/types.ts';
-import { errorEvent, errorOut } from '../error-reply.ts';
+import { errorOut } from '../error-reply.ts';
 import type { ErrorOut } from '../error-reply.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeTarget } from '../runtime-table.ts';
@@ -52,7 +52,7 @@ function writable(res: ServerResponse): boolean {
 function terminate(st: RequestState, e: ErrorOut, tail: string): void {
   st.code = e.code;
   const res = st.res;
-  if (writable(res)) res.end(tail + errorEvent(e));
+  if (writable(res)) res.end(tail + st.dialect.streamErrorEvent(e));
 }
 
 function midStreamError(f: UpstreamFailure, target: RuntimeTarget): ErrorOut {

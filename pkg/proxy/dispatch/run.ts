@@ -4,7 +4,7 @@
 // blocks that target for every request until then; a wait longer than maxRetryAfterWaitMs moves on instead.
 import type { Operation, UpstreamFailure } from '../../providers/types.ts';
 import type { TableProvider, TableRetry } from '../../table/types.ts';
-import type { InferenceRequest } from '../body/validate.ts';
+import type { IngressRequest } from '../../ingress/types.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeRoute } from '../runtime-table.ts';
 import { ABORTED, attemptOnce } from './attempt.ts';
@@ -55,7 +55,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-export async function runAttempts(st: RequestState, op: Operation, req: InferenceRequest, route: RuntimeRoute): Promise<RunResult> {
+export async function runAttempts(st: RequestState, op: Operation, req: IngressRequest, route: RuntimeRoute): Promise<RunResult> {
   const core = st.core;
   const retry = route.retry;
   const budget = core.options.maxAttempts;

@@ -78,7 +78,7 @@ function decodeContentPart(part: unknown, param: string, role: 'user' | 'assista
     default:
       throw invalid(`${param}.type`, `Unsupported content part type ${JSON.stringify(part.type)}.`);
   }
-  throw invalid(`${param}.type`, `A ${role} message cannot contain a ${String(part.type)} part.`);
+  throw invalid(`${param}.type`, `A ${role} message cannot contain ${String(part.type)} parts.`);
 }
 
 function decodeContent(content: unknown, param: string, role: 'user' | 'assistant' | 'system'): Part[] {

@@ -87,7 +87,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
         if (status === 'in_progress') return { type: 'reasoning', id: b.itemId, summary: [], status };
         return reasoningItem({ type: 'thinking', text: b.text, ...(b.signature === '' ? {} : { signature: b.signature }) }, b.itemId);
       case 'redacted_thinking':
-        return reasoningItem({ type: 'redacted_thinking', data: b.block.data }, b.itemId);
+        return { ...reasoningItem({ type: 'redacted_thinking', data: b.block.data }, b.itemId), status };
     }
   }
 

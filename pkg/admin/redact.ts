@@ -1,6 +1,6 @@
 // A view of the RoutingTable that is safe to show on /debug/table: no credential values, no API-key hashes, no
 // secret-looking header values, no userinfo or query values in URLs (E11: a canary must not appear in any sink).
-import type { RoutingTable, TablePrincipal, TableProvider } from '../table/types.ts';
+import type { RoutingTable, TableCredential, TablePrincipal, TableProvider } from '../table/types.ts';
 
 export const REDACTED = '<redacted>';
 
@@ -30,8 +30,28 @@ export function redactHeaders(headers: Readonly<Record<string, string>>): Record
   return out;
 }
 
+/** A credential with every secret field replaced: the kind and where it goes (header, parameter, service) stay visible. */
+export type RedactedCredential =
+  | { readonly kind: 'header'; readonly header: string; readonly value: typeof REDACTED }
+  | { readonly kind: 'query'; readonly param: string; readonly value: typeof REDACTED }
+  | { readonly kind: 'sigv4'; readonly service: string; readonly region: string; readonly accessKeyId: typeof REDACTED; readonly value: typeof REDACTED }
+  | { readonly kind: 'oauth'; readonly source: string; readonly tokenURL: string; readonly scopes: readonly string[]; readonly value: typeof REDACTED };
+
+export function redactCredential(c: TableCredential): RedactedCredential {
+  switch (c.kind) {
+    case 'header':
+      return { kind: 'header', header: c.header, value: REDACTED };
+    case 'query':
+      return { kind: 'query', param: c.param, value: REDACTED };
+    case 'sigv4':
+      return { kind: 'sigv4', service: c.service, region: c.region, accessKeyId: REDACTED, value: REDACTED };
+    case 'oauth':
+      return { kind: 'oauth', source: c.source, tokenURL: redactUrl(c.tokenURL), scopes: c.scopes, value: REDACTED };
+  }
+}
+
 export interface RedactedProvider extends Omit<TableProvider, 'credential'> {
-  readonly credential: { readonly header: string; readonly value: typeof REDACTED } | null;
+  readonly credential: RedactedCredential | null;
 }
 
 export function redactProvider(p: TableProvider): RedactedProvider {
@@ -39,7 +59,7 @@ export function redactProvider(p: TableProvider): RedactedProvider {
     ...p,
     baseURL: redactUrl(p.baseURL),
     headers: redactHeaders(p.headers),
-    credential: p.credential === null ? null : { header: p.credential.header, value: REDACTED },
+    credential: p.credential === null ? null : redactCredential(p.credential),
   };
 }
 

@@ -28,5 +28,7 @@ export const Reason = {
   RouteNotFound: 'RouteNotFound',
   /** The targets and fallbacks of a route have no capability (chat, embeddings, ...) in common. */
   CapabilityMismatch: 'CapabilityMismatch',
+  /** No target or fallback of a route can serve any client API of an operation its models declare (provider descriptors). */
+  ClientApiUnsupported: 'ClientApiUnsupported',
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];

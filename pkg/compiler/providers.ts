@@ -1,8 +1,13 @@
-// Provider → TableProvider: type support, default and safe base URL, headers, models, credentials.
+// Provider → TableProvider: type support, default and safe base URL, headers, models, credentials — every per-type
+// fact (served or not, default base URL, auth scheme and whether it is required, client APIs, stream usage) comes
+// from the provider descriptors (pkg/providers/descriptors.ts).
 // A Provider whose credentials do not resolve is accepted but left out of the table (no half-configured provider).
 import { Provider } from '../api/provider.ts';
 import type { ProviderSpec } from '../api/provider.ts';
 import type { ObjectStatus, TableCredential, TableFake, TableModel, TableProvider } from '../table/types.ts';
+import { descriptorFor, effectiveDescriptor, servedTypes } from '../providers/descriptors.ts';
+import type { EffectiveDescriptor } from '../providers/descriptors.ts';
+import type { ProviderDescriptor } from '../providers/descriptor-types.ts';
 import { durationMs } from '../api/duration.ts';
 import { fullTimeouts } from './durations.ts';
 import { sortedRecord } from './hash.ts';
@@ -33,20 +38,6 @@ export interface ProvidersResult {
   readonly stale: StaleObject[];
 }
 
-export const SERVED_TYPES: readonly string[] = ['openai', 'openai-compatible', 'fake'];
-
-export const PRESET_BASE_URLS: Readonly<Record<string, string>> = {
-  vllm: 'http://localhost:8000/v1',
-  ollama: 'http://localhost:11434/v1',
-  groq: 'https://api.groq.com/openai/v1',
-  mistral: 'https://api.mistral.ai/v1',
-  together: 'https://api.together.xyz/v1',
-  deepseek: 'https://api.deepseek.com/v1',
-  fireworks: 'https://api.fireworks.ai/inference/v1',
-  openrouter: 'https://openrouter.ai/api/v1',
-};
-
-const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection']);
 
 export function compileProviders(objs: readonly InputObject[], secrets: SecretIndex, previous?: LastGood): ProvidersResult {
@@ -97,12 +88,14 @@ function compileProvider(obj: InputObject, secrets: SecretIndex): Compiled {
   }
   if (!parsed.success) return notReady('Invalid', formatIssues(parsed.error.issues));
   const spec = parsed.data.spec;
-  if (!SERVED_TYPES.includes(spec.type)) {
-    return notReady('UnsupportedValue', `type ${spec.type} is not served by this release; use one of ${SERVED_TYPES.join(', ')}`);
+  const d = descriptorFor(spec.type);
+  if (d === undefined) {
+    return notReady('UnsupportedValue', `type ${spec.type} is not served by this release; use one of ${servedTypes().join(', ')}`);
   }
-  const problem = specProblem(spec);
+  const eff = effectiveDescriptor(d, spec.preset);
+  const problem = specProblem(spec, d);
   if (problem !== null) return notReady('Invalid', problem);
-  const base = resolveBaseURL(spec);
+  const base = resolveBaseURL(spec, d, eff);
   if (!base.ok) return notReady(base.reason, base.problem);
 
   let credential: TableCredential | null = null;
@@ -117,11 +110,10 @@ function compileProvider(obj: InputObject, secrets: SecretIndex): Compiled {
         status: makeStatus(obj, [accepted, cond('ResolvedRefs', 'False', found.reason, found.message)]),
       };
     }
-    const header = (spec.auth.header ?? 'authorization').toLowerCase();
-    credential = { header, value: header === 'authorization' ? `Bearer ${found.value}` : found.value };
+    credential = tableCredential(d, spec.auth.header, found.value);
     refsMessage = `key ${key} of Secret ${obj.namespace}/${name} resolved`;
   }
-  const provider = buildProvider(obj, spec, base.url, credential);
+  const provider = buildProvider(obj, spec, { d, eff, baseURL: base.url, credential });
   return {
     state: { ready: true, provider },
     status: makeStatus(obj, [
@@ -144,15 +136,33 @@ function acceptedMessage(spec: ProviderSpec, baseURL: string): string {
 }
 
 /** Cross-field rules the schema does not express (preset, fake and baseURL presence are schema rules). */
-function specProblem(spec: ProviderSpec): string | null {
-  if (spec.type === 'openai' && spec.auth === undefined) {
-    return 'type openai needs spec.auth.secretRef naming the Secret key that holds the API key';
+function specProblem(spec: ProviderSpec, d: ProviderDescriptor): string | null {
+  if (d.authRequired && spec.auth === undefined) {
+    return `type ${spec.type} needs spec.auth.secretRef naming the Secret key that holds the API key`;
   }
-  return headersProblem(spec);
+  return headersProblem(spec, d);
 }
 
-function headersProblem(spec: ProviderSpec): string | null {
-  const credentialHeader = (spec.auth?.header ?? 'authorization').toLowerCase();
+/** The header that carries the key: spec.auth.header, else the descriptor's, else Authorization. */
+function credentialHeaderOf(spec: ProviderSpec, d: ProviderDescriptor): string {
+  return (spec.auth?.header ?? (d.auth.kind === 'header' ? d.auth.header : 'authorization')).toLowerCase();
+}
+
+/**
+ * The table credential for a resolved key. Header schemes: the Authorization header always carries "Bearer <key>";
+ * the descriptor's own header uses the descriptor's format; any other header named by spec.auth.header the raw key.
+ * Query schemes put the key in the descriptor's parameter. Types without a scheme (fake) use Authorization.
+ */
+function tableCredential(d: ProviderDescriptor, headerOverride: string | undefined, key: string): TableCredential {
+  if (d.auth.kind === 'query' && headerOverride === undefined) return { kind: 'query', param: d.auth.param, value: key };
+  const scheme = d.auth.kind === 'header' ? d.auth : { header: 'authorization', format: 'bearer' as const };
+  const header = (headerOverride ?? scheme.header).toLowerCase();
+  const bearer = header === scheme.header ? scheme.format === 'bearer' : header === 'authorization';
+  return { kind: 'header', header, value: bearer ? `Bearer ${key}` : key };
+}
+
+function headersProblem(spec: ProviderSpec, d: ProviderDescriptor): string | null {
+  const credentialHeader = credentialHeaderOf(spec, d);
   const seen = new Map<string, string>();
   for (const [name, value] of Object.entries(spec.headers ?? {})) {
     const lower = name.toLowerCase();
@@ -166,26 +176,36 @@ function headersProblem(spec: ProviderSpec): string | null {
   return null;
 }
 
-function resolveBaseURL(spec: ProviderSpec): ReturnType<typeof checkBaseURL> {
-  if (spec.type === 'fake') return { ok: true, url: '' };
-  const preset = spec.preset ?? 'generic';
-  const fallback = spec.type === 'openai' ? OPENAI_BASE_URL : PRESET_BASE_URLS[preset];
-  return checkBaseURL(spec.baseURL ?? fallback ?? '');
+function resolveBaseURL(spec: ProviderSpec, d: ProviderDescriptor, eff: EffectiveDescriptor): ReturnType<typeof checkBaseURL> {
+  if (!d.usesBaseURL) return { ok: true, url: '' };
+  return checkBaseURL(spec.baseURL ?? eff.defaultBaseURL ?? '');
 }
 
-function buildProvider(obj: InputObject, spec: ProviderSpec, baseURL: string, credential: TableCredential | null): TableProvider {
+interface Resolved {
+  readonly d: ProviderDescriptor;
+  readonly eff: EffectiveDescriptor;
+  readonly baseURL: string;
+  readonly credential: TableCredential | null;
+}
+
+function buildProvider(obj: InputObject, spec: ProviderSpec, r: Resolved): TableProvider {
+  const { d, eff, baseURL, credential } = r;
   const models = sortedRecord((spec.models ?? []).map((m) => [m.name, tableModel(m)] as const));
   const limits = { ...spec.limits };
+  const headers = { ...d.requiredHeaders };
+  for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k.toLowerCase()] = v;
   return {
     id: refId(obj),
     namespace: obj.namespace,
     name: obj.name,
     type: spec.type,
-    ...(spec.type === 'openai-compatible' ? { preset: spec.preset ?? 'generic' } : {}),
+    ...(d.presets === undefined ? {} : { preset: spec.preset ?? 'generic' }),
     baseURL,
-    headers: sortedRecord(Object.entries(spec.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v] as const)),
+    headers: sortedRecord(Object.entries(headers)),
     credential,
-    streamUsage: true,
+    streamUsage: eff.streamUsage !== 'never',
+    nativeApis: [...eff.nativeApis],
+    translatedApis: [...eff.translatedApis],
     models,
     modelsListed: (spec.models ?? []).length > 0,
     limits,

@@ -1,8 +1,13 @@
 // A route's references: targets and fallbacks bound to Providers, what to tell clients when none resolves
-// (misconfiguration vs waiting, ADR 0011), and whether the bound models share a capability.
+// (misconfiguration vs waiting, ADR 0011), whether the bound models share a capability, and which client APIs the
+// route can serve (provider descriptors: a route that can serve no API of an operation is ClientApiUnsupported).
 import { Reason } from '../api/conditions.ts';
 import type { ModelRouteSpec } from '../api/modelroute.ts';
 import type { TableProvider, TableTarget, TableUnresolved } from '../table/types.ts';
+import { CLIENT_APIS } from '../canonical/types.ts';
+import type { ClientApi } from '../canonical/types.ts';
+import { apiOperation } from '../providers/descriptors.ts';
+import type { DescriptorOperation } from '../providers/descriptor-types.ts';
 import type { ProviderState } from './providers.ts';
 import { cond } from './status.ts';
 import type { Condition } from './status.ts';
@@ -106,6 +111,48 @@ export function capabilityIssue(binding: Binding, providers: ReadonlyMap<string,
   if (common.length > 0) return null;
   const list = known.map((k) => `${k.where}: ${k.caps.join(', ')}`).join('; ');
   return { reason: Reason.CapabilityMismatch, message: `the targets and fallbacks have no capability in common (${list}); each request goes only to the targets that declare its operation (400 unsupported_operation when none does)` };
+}
+
+const OPERATIONS: readonly string[] = ['chat', 'completions', 'embeddings'] satisfies readonly DescriptorOperation[];
+
+export interface ClientApiCheck {
+  /** The client APIs at least one bound target or fallback can serve, in CLIENT_APIS order. */
+  readonly apis: ClientApi[];
+  /** ClientApiUnsupported when an operation the route's models declare has no client API any of them can serve. */
+  readonly issue: RefIssue | null;
+}
+
+/**
+ * Which client APIs the bound targets and fallbacks serve: each one's provider's native and translated APIs, limited
+ * to the operations its model declares when the Provider lists models (an unlisted model may do anything its
+ * provider does). The route's operations are those its listed models declare, or chat when none is listed.
+ */
+export function clientApiCheck(binding: Binding, providers: ReadonlyMap<string, ProviderState>): ClientApiCheck {
+  const served = new Set<ClientApi>();
+  const declared = new Set<DescriptorOperation>();
+  const types = new Set<string>();
+  for (const t of [...binding.targets, ...binding.fallback]) {
+    const state = providers.get(t.provider);
+    if (state?.ready !== true) continue;
+    const p = state.provider;
+    types.add(p.preset === undefined ? p.type : `${p.type} (${p.preset})`);
+    const ops = p.modelsListed ? (p.models[t.model]?.capabilities ?? []).filter((c): c is DescriptorOperation => OPERATIONS.includes(c)) : undefined;
+    for (const op of ops ?? []) declared.add(op);
+    for (const api of [...p.nativeApis, ...p.translatedApis]) if (ops === undefined || ops.includes(apiOperation(api))) served.add(api);
+  }
+  const apis = CLIENT_APIS.filter((a) => served.has(a));
+  if (types.size === 0) return { apis, issue: null };
+  if (declared.size === 0) declared.add('chat');
+  const missing = [...declared].filter((op) => !apis.some((a) => apiOperation(a) === op));
+  if (missing.length === 0) return { apis, issue: null };
+  const named = missing.map((op) => `${op} (${CLIENT_APIS.filter((a) => apiOperation(a) === op).join(', ')})`).join('; ');
+  return {
+    apis,
+    issue: {
+      reason: Reason.ClientApiUnsupported,
+      message: `no target or fallback can serve the client APIs of ${named}: provider type ${[...types].sort().join(', ')} does not serve them; requests in those APIs get 400`,
+    },
+  };
 }
 
 export function refsCondition(issues: readonly RefIssue[], spec: ModelRouteSpec): Condition {

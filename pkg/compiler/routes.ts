@@ -11,7 +11,7 @@ import { keptMessage, previousVersion, rejection } from './last-good.ts';
 import type { LastGood, PreviousVersion } from './last-good.ts';
 import type { InputObject } from './objects.ts';
 import type { ProviderState } from './providers.ts';
-import { bindTargets, capabilityIssue, refsCondition, unresolvedOf } from './route-refs.ts';
+import { bindTargets, capabilityIssue, clientApiCheck, refsCondition, unresolvedOf } from './route-refs.ts';
 import type { Binding, RefIssue } from './route-refs.ts';
 import { cond, formatIssues, makeStatus, refId, rejected } from './status.ts';
 import type { Condition } from './status.ts';
@@ -92,7 +92,9 @@ function compileRoute(obj: InputObject, inputs: RouteInputs): RouteCandidate | O
   const unresolvedIssues = [...binding.issues];
   const access = tableAccess(obj.namespace, spec, inputs.principals, binding.issues);
   const capability = capabilityIssue(bound, inputs.providers);
-  const resolvedRefs = refsCondition(capability === null ? binding.issues : [...binding.issues, capability], spec);
+  const apiCheck = clientApiCheck(bound, inputs.providers);
+  const extra = [capability, apiCheck.issue].filter((i) => i !== null);
+  const resolvedRefs = refsCondition([...binding.issues, ...extra], spec);
   // Which routes with nothing to send to stay in the table (catalogue C7, ADR 0006 and 0011):
   // - every target has weight 0: a deliberate configuration, so Accepted=False/NoUsableTargets and the route is left
   //   out of the table (clients get 404 model_not_found; its names are free for other routes);
@@ -116,6 +118,7 @@ function compileRoute(obj: InputObject, inputs: RouteInputs): RouteCandidate | O
     strategy: spec.strategy,
     targets: binding.targets,
     fallback: binding.fallback,
+    clientApis: apiCheck.apis,
     retry,
     timeouts: partialTimeouts(spec.timeouts),
     access,

@@ -35,6 +35,7 @@ export const REASON_SEVERITY: Readonly<Record<string, Severity>> = {
   UnsafeBaseURL: 'error',
   NoUsableTargets: 'error',
   CapabilityMismatch: 'error',
+  ClientApiUnsupported: 'error',
   // References inside the set that do not resolve.
   ProviderNotFound: 'error',
   ProviderNotAccepted: 'error',

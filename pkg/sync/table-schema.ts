@@ -7,6 +7,8 @@ import type {
   RoutingTableContent, TableAccessRule, TableFake, TableModel, TablePrincipal, TableProvider, TableQuota, TableQuotaLimit,
   TableRetry, TableRoute, TableTarget, TableTimeouts,
 } from '../table/types.ts';
+import { CLIENT_APIS } from '../canonical/types.ts';
+import type { ClientApi } from '../canonical/types.ts';
 
 const Id = z.string().min(1).max(512);
 const Name = z.string().max(512);
@@ -31,6 +33,20 @@ const Fake = z.strictObject({
   embeddingDimensions: z.number().int().min(0),
 });
 
+const ClientApiName = z.enum(CLIENT_APIS as [ClientApi, ...ClientApi[]]);
+
+const Credential = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('header'), header: z.string().min(1).max(256), value: z.string() }),
+  z.strictObject({ kind: z.literal('query'), param: z.string().min(1).max(256), value: z.string() }),
+  z.strictObject({
+    kind: z.literal('sigv4'), service: Name, region: Name, accessKeyId: z.string().max(256), value: z.string(), sessionToken: z.string().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('oauth'), source: z.enum(['service-account', 'client-credentials']), tokenURL: z.string().max(4096),
+    scopes: Strings, clientId: z.string().max(512).optional(), value: z.string(),
+  }),
+]);
+
 export const ProviderSchema = z.strictObject({
   id: Id,
   namespace: Name,
@@ -39,8 +55,10 @@ export const ProviderSchema = z.strictObject({
   preset: Name.optional(),
   baseURL: z.string().max(4096),
   headers: z.record(z.string(), z.string()),
-  credential: z.strictObject({ header: z.string().min(1).max(256), value: z.string() }).nullable(),
+  credential: Credential.nullable(),
   streamUsage: z.boolean(),
+  nativeApis: z.array(ClientApiName),
+  translatedApis: z.array(ClientApiName),
   models: z.record(z.string(), Model),
   modelsListed: z.boolean(),
   limits: z.strictObject({ rpm: NonNegative.optional(), tpm: NonNegative.optional(), maxConcurrent: NonNegative.optional() }),
@@ -73,6 +91,7 @@ export const RouteSchema = z.strictObject({
   strategy: z.enum(['weighted', 'priority']),
   targets: z.array(Target),
   fallback: z.array(Target),
+  clientApis: z.array(ClientApiName),
   retry: Retry,
   timeouts: Timeouts.partial(),
   access: z.array(AccessRule).nullable(),

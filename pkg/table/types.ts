@@ -1,6 +1,7 @@
 // The compiled RoutingTable: the contract between the control plane and the data plane.
 // Plain JSON data (so it can be hashed, golden-tested, pushed over the sync protocol and saved as a snapshot);
 // knows nothing of Kubernetes. The proxy builds its runtime structures (maps, pools, adapters) from it at load.
+import type { ClientApi } from '../canonical/types.ts';
 
 /** Milliseconds. */
 export type Millis = number;
@@ -35,10 +36,52 @@ export interface TableFake {
   readonly embeddingDimensions: number;
 }
 
-export interface TableCredential {
-  /** Header name, lower case (e.g. "authorization", "api-key"). */
+/**
+ * How the Provider's key reaches the upstream (issue 7: a discriminated union, so providers that sign or fetch tokens
+ * slot in without touching the core). Every kind carries its secret material in `value`: a secret, never log or
+ * expose it (/debug/table redacts it; failure messages are checked against it). pkg/providers/http/credentials.ts
+ * applies a credential to a request. The compiler produces `header` and `query`; `sigv4` and `oauth` are typed for
+ * the providers still to come (Bedrock; Vertex AI, Azure Entra ID) and refused at send time until one implements them.
+ */
+export type TableCredential = TableHeaderCredential | TableQueryCredential | TableSigV4Credential | TableOAuthCredential;
+
+export interface TableHeaderCredential {
+  readonly kind: 'header';
+  /** Header name, lower case (e.g. "authorization", "x-api-key"). */
   readonly header: string;
-  /** Full header value (e.g. "Bearer sk-..."). A secret: never log or expose. */
+  /** Full header value, already formatted (e.g. "Bearer sk-..."). A secret. */
+  readonly value: string;
+}
+
+export interface TableQueryCredential {
+  readonly kind: 'query';
+  /** Query parameter name (e.g. Gemini's "key"). */
+  readonly param: string;
+  /** The key. A secret. */
+  readonly value: string;
+}
+
+export interface TableSigV4Credential {
+  readonly kind: 'sigv4';
+  /** AWS service name used in the signature scope, e.g. "bedrock". */
+  readonly service: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  /** The secret access key. A secret. */
+  readonly value: string;
+  /** A session token for temporary credentials. A secret. */
+  readonly sessionToken?: string;
+}
+
+export interface TableOAuthCredential {
+  readonly kind: 'oauth';
+  /** Where the token comes from: a Google service-account key, or an OAuth2 client-credentials grant (Entra ID). */
+  readonly source: 'service-account' | 'client-credentials';
+  readonly tokenURL: string;
+  readonly scopes: readonly string[];
+  /** OAuth2 client id (client-credentials only). */
+  readonly clientId?: string;
+  /** The service-account key JSON or the client secret. A secret. */
   readonly value: string;
 }
 
@@ -54,8 +97,15 @@ export interface TableProvider {
   /** Extra headers, lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
   readonly credential: TableCredential | null;
-  /** Whether the provider asks for / returns usage in streams (stream_options.include_usage). */
+  /**
+   * Whether the provider's streams report usage (from its descriptor or preset). For OpenAI-family types the
+   * adapter asks with stream_options.include_usage; when false the gateway estimates stream usage.
+   */
   readonly streamUsage: boolean;
+  /** Client APIs this provider serves by passthrough (from its descriptor or preset). */
+  readonly nativeApis: readonly ClientApi[];
+  /** Client APIs this provider serves through the canonical form. Disjoint from nativeApis. */
+  readonly translatedApis: readonly ClientApi[];
   /** Listed models; empty object with modelsListed=false means "any model". */
   readonly models: Readonly<Record<string, TableModel>>;
   readonly modelsListed: boolean;
@@ -103,6 +153,13 @@ export interface TableRoute {
   /** Usable targets only (weight>0 for weighted, resolved provider). */
   readonly targets: readonly TableTarget[];
   readonly fallback: readonly TableTarget[];
+  /**
+   * The client APIs at least one target or fallback can serve (its provider's native or translated APIs, limited
+   * to the operations its model declares when the Provider lists models), in CLIENT_APIS order. A request arriving
+   * in another client API gets a 400 naming the API (checked after `unresolved`: an empty route has none); within
+   * the route, only targets whose provider's nativeApis/translatedApis hold the request's API are tried.
+   */
+  readonly clientApis: readonly ClientApi[];
   readonly retry: TableRetry;
   /** Route-level overrides (merged over the provider's at load). */
   readonly timeouts: Partial<TableTimeouts>;

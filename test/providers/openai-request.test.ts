@@ -85,7 +85,7 @@ describe('OpenAI adapter request building', () => {
   });
 
   it('openai-compatible generic preset behaves like openai and sends a custom credential header', async () => {
-    const provider = makeProvider({ baseURL: fake.up.url, type: 'openai-compatible', credential: { header: 'api-key', value: SECRET } });
+    const provider = makeProvider({ baseURL: fake.up.url, type: 'openai-compatible', credential: { kind: 'header', header: 'api-key', value: SECRET } });
     const adapter = createAdapter(provider, fake.pools);
     await readAll(await adapter.send(makeCtx(provider, { stream: true })));
     const req = fake.up.requests[0];

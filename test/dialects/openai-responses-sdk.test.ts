@@ -150,7 +150,7 @@ describe('openai SDK against the encoded Responses wire format', () => {
     const second = await client().responses.create({
       model: 'my-route',
       tools: [weatherTool],
-      input: [{ role: 'user', content: 'What is the weather in Paris?' }, ...first.output, { type: 'function_call_output', call_id: call.call_id, output: '18C' }],
+      input: [{ role: 'user', content: 'What is the weather in Paris?' }, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: call.call_id, output: '18C' }],
     });
     expect(second.output_text).toBe('It is 18C in Paris.');
     const decoded = seen.at(-1);
@@ -241,7 +241,7 @@ describe('Vercel ai with @ai-sdk/openai (Responses API) against the encoded wire
     expect(r.text).toBe('It is 18C in Paris.');
     expect(r.steps).toHaveLength(2);
     const decoded = seen.at(-1);
-    expect(decoded?.messages.at(-1)?.content).toEqual([{ type: 'tool_result', toolUseId: 'call_w1', content: [{ type: 'text', text: '"18C in Paris"' }] }]);
+    expect(decoded?.messages.at(-1)?.content).toEqual([{ type: 'tool_result', toolUseId: 'call_w1', content: [{ type: 'text', text: '18C in Paris' }] }]);
   });
 
   it('with the SDK\'s default store (true) the second step refers to stored items: a clear 400', async () => {

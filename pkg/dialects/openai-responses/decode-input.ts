@@ -156,7 +156,7 @@ function decodeItem(item: unknown, param: string, turns: Turns): void {
       return;
     }
     case 'item_reference':
-      throw invalid(`${param}.type`, `item_reference refers to an item stored by OpenAI; it is only available when the route's target is OpenAI itself. Send the item itself instead.`);
+      throw invalid(`${param}.type`, `item_reference refers to an item stored by OpenAI; it is only available when the route's target is OpenAI itself. Send the item itself instead (clients that keep history as references, such as @ai-sdk/openai by default, need store: false).`);
     default:
       throw invalid(`${param}.type`, `Input items of type ${JSON.stringify(type)} belong to OpenAI's built-in tools and only work when the route's target is OpenAI itself.`);
   }

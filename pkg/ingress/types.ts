@@ -32,6 +32,12 @@ export interface IngressRequest {
   readonly wantsUsage: boolean;
   /** Client headers a native passthrough forwards (e.g. anthropic-beta, anthropic-version), lower-case names. */
   readonly forwardHeaders: Readonly<Record<string, string>>;
+  /**
+   * Anthropic's POST /v1/messages/count_tokens (api 'anthropic-messages'): sent natively to the upstream's
+   * /v1/messages/count_tokens and answered with its JSON as received; never translated, never streamed. The handler
+   * only dispatches it when every target serves anthropic-messages natively.
+   */
+  readonly countTokens?: boolean;
 }
 
 export interface Ingress {

@@ -4,6 +4,8 @@
 // Rule: an operation is served when the model lists the capability of the same name (`chat` for chat completions,
 // `embeddings` for embeddings). A model the Provider does not list, or a Provider whose models are not listed
 // (modelsListed=false, "any model"), can serve any operation: nothing declared, nothing to enforce.
+import { CLIENT_APIS } from '../canonical/types.ts';
+import type { ClientApi } from '../canonical/types.ts';
 import type { Operation } from '../providers/types.ts';
 import type { TableProvider } from '../table/types.ts';
 
@@ -31,4 +33,58 @@ const OPERATION_TEXT: Readonly<Record<Operation, string>> = { chat: 'chat comple
 export function unsupportedMessage(model: string, op: Operation, declared: readonly string[]): string {
   const what = declared.length === 0 ? 'no capabilities' : declared.join(', ');
   return `The model ${JSON.stringify(model)} does not support ${OPERATION_TEXT[op]}: its providers declare ${what}.`;
+}
+
+// Client APIs (issue 7 point 4). A target serves a client API when it can serve the API's operation (above) and its
+// provider serves the API natively (passthrough) or through translation, as the provider's descriptor says
+// (TableProvider.nativeApis / translatedApis). A table from before descriptors carries neither: then every provider
+// is taken as OpenAI-shaped (chat and embeddings native, the other APIs translated), and the `anthropic` type as
+// serving Messages natively and the OpenAI chat-like APIs through translation; embeddings only ever natively.
+
+/** How a target serves a client API: 'native' (passthrough), 'translated', or null (not at all). */
+export type ApiMode = 'native' | 'translated' | null;
+export type ApiSet = Readonly<Record<ClientApi, ApiMode>>;
+
+export function operationOf(api: ClientApi): Operation {
+  return api === 'openai-embeddings' ? 'embeddings' : 'chat';
+}
+
+interface ApiSupportLike {
+  readonly type: string;
+  readonly nativeApis?: readonly ClientApi[];
+  readonly translatedApis?: readonly ClientApi[];
+}
+
+const OPENAI_SHAPED = { native: ['openai-chat', 'openai-embeddings'], translated: ['openai-completions', 'openai-responses', 'anthropic-messages'] } as const;
+const ANTHROPIC_SHAPED = { native: ['anthropic-messages'], translated: ['openai-chat', 'openai-completions', 'openai-responses'] } as const;
+
+export function targetApis(provider: TableProvider, ops: OperationSet): ApiSet {
+  const p = provider as unknown as ApiSupportLike;
+  const fallback = p.type === 'anthropic' ? ANTHROPIC_SHAPED : OPENAI_SHAPED;
+  const native: readonly ClientApi[] = p.nativeApis ?? fallback.native;
+  const translated: readonly ClientApi[] = p.translatedApis ?? fallback.translated;
+  const out = {} as Record<ClientApi, ApiMode>;
+  for (const api of CLIENT_APIS) {
+    const mode: ApiMode = native.includes(api) ? 'native' : translated.includes(api) && api !== 'openai-embeddings' ? 'translated' : null;
+    out[api] = ops[operationOf(api)] ? mode : null;
+  }
+  return out;
+}
+
+const API_TEXT: Readonly<Record<ClientApi, string>> = {
+  'openai-chat': 'the OpenAI Chat Completions API',
+  'openai-completions': 'the OpenAI Completions API',
+  'openai-embeddings': 'the OpenAI Embeddings API',
+  'openai-responses': 'the OpenAI Responses API',
+  'anthropic-messages': 'the Anthropic Messages API',
+};
+
+/** The 400 message when no target of a route serves `api`. */
+export function unsupportedApiMessage(model: string, api: ClientApi, providerTypes: readonly string[]): string {
+  return `The model ${JSON.stringify(model)} cannot be called through ${API_TEXT[api]}: its providers (${providerTypes.join(', ') || 'none'}) serve it neither natively nor through translation.`;
+}
+
+/** The 400 message when a request would need a translation the gateway does not have yet. */
+export function noTranslationMessage(model: string, api: ClientApi): string {
+  return `The model ${JSON.stringify(model)} is served by providers that do not speak ${API_TEXT[api]} natively, and the gateway cannot translate ${API_TEXT[api]} yet.`;
 }

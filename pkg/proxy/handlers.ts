@@ -4,9 +4,12 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { GatewayError } from '../errors/errors.ts';
+import type { ClientApi } from '../canonical/types.ts';
+import { ANTHROPIC_ERRORS } from '../ingress/anthropic-messages/envelope.ts';
+import { COUNT_TOKENS_ONLY_ANTHROPIC } from '../ingress/anthropic-messages/count-tokens.ts';
 import type { Ingress } from '../ingress/types.ts';
 import { authenticate, mayUse } from './auth.ts';
-import { unsupportedMessage } from './capabilities.ts';
+import { noTranslationMessage, unsupportedApiMessage, unsupportedMessage } from './capabilities.ts';
 import { isJsonContentType } from './body/content-type.ts';
 import { parseJsonBody } from './body/json-guard.ts';
 import { parseContentEncoding, readEncodedBody } from './body/decode.ts';
@@ -14,9 +17,10 @@ import { readBody } from './body/read-body.ts';
 import type { BodyCallback } from './body/read-body.ts';
 import type { ProxyCore } from './core.ts';
 import { dispatchInference } from './dispatch/dispatch.ts';
-import { modelBody, modelListBody } from './models.ts';
+import { modelBody, modelListBody, modelsShape } from './models.ts';
 import { RequestState } from './request-state.ts';
 import type { Endpoint } from './request-state.ts';
+import type { RuntimeRoute } from './runtime-table.ts';
 import { startRequestSpan } from './tracing.ts';
 
 /** Open mode: an anonymous caller asked for a route with access rules (403, ADR 0013). */
@@ -51,6 +55,8 @@ export function createAuthHook(core: ProxyCore, path: string, endpoint: Endpoint
     if (ingress !== null) {
       st.ingress = ingress;
       st.dialect = ingress;
+    } else if (endpoint === 'models' && modelsShape(request.headers) === 'anthropic') {
+      st.dialect = ANTHROPIC_ERRORS;
     }
     const rt = st.rt;
     if (rt === null) {
@@ -118,12 +124,35 @@ export function createInferenceHandler(core: ProxyCore, ingress: Ingress) {
     if (!mayUse(st.principal, req.model, route)) {
       throw new GatewayError('model_not_allowed', { param: 'model', ...(st.principal === null ? { message: ANONYMOUS_NOT_ALLOWED } : {}) });
     }
-    // Declared capabilities (issue 6 point 4): refuse before anything goes upstream when no target can serve `op`.
-    const view = route.byOperation[op];
-    if (view === null) throw new GatewayError('unsupported_operation', { param: 'model', message: unsupportedMessage(req.model, op, route.capabilities) });
+    const view = servingView(route, req.model, ingress, req.countTokens === true);
     reply.hijack();
     dispatchInference(st, req, ingress, route, view);
   };
+}
+
+/** True when every target of `view` serves `api` by passthrough (no translation needed). */
+function allNative(view: RuntimeRoute, api: ClientApi): boolean {
+  for (const level of view.levels) for (const t of level.targets) if (t.apis[api] !== 'native') return false;
+  for (const t of view.fallback) if (t.apis[api] !== 'native') return false;
+  return true;
+}
+
+/**
+ * The route restricted to the targets that can serve this request, or a 400 before anything goes upstream:
+ * declared capabilities (issue 6 point 4: no target serves the operation), then the client API (issue 7 point 4:
+ * no target serves the ingress's API natively or through translation), then translation the gateway does not
+ * have (an ingress without a codec; count_tokens, which only Anthropic-family upstreams answer).
+ */
+function servingView(route: RuntimeRoute, model: string, ingress: Ingress, countTokens: boolean): RuntimeRoute {
+  const op = ingress.op;
+  if (route.byOperation[op] === null) throw new GatewayError('unsupported_operation', { param: 'model', message: unsupportedMessage(model, op, route.capabilities) });
+  const view = route.byApi[ingress.api];
+  if (view === null) throw new GatewayError('unsupported_operation', { param: 'model', message: unsupportedApiMessage(model, ingress.api, route.providerTypes) });
+  if (ingress.codec === null && !allNative(view, ingress.api)) {
+    if (countTokens) throw new GatewayError('invalid_request', { param: 'model', message: COUNT_TOKENS_ONLY_ANTHROPIC });
+    throw new GatewayError('unsupported_operation', { param: 'model', message: noTranslationMessage(model, ingress.api) });
+  }
+  return view;
 }
 
 export function createModelsHandler() {
@@ -131,7 +160,7 @@ export function createModelsHandler() {
     const st = stateOf(request);
     const rt = st.rt;
     if (rt === null) throw new GatewayError('not_ready');
-    reply.header('x-request-id', st.id).header('content-type', 'application/json').send(modelListBody(rt, st.principal));
+    reply.header('x-request-id', st.id).header('content-type', 'application/json').send(modelListBody(rt, st.principal, modelsShape(request.headers)));
   };
 }
 
@@ -140,7 +169,7 @@ export function createModelHandler() {
     const st = stateOf(request);
     const rt = st.rt;
     if (rt === null) throw new GatewayError('not_ready');
-    const body = modelBody(rt, st.principal, request.params.model);
+    const body = modelBody(rt, st.principal, request.params.model, modelsShape(request.headers));
     if (body === null) throw new GatewayError('model_not_found', { param: 'model' });
     reply.header('x-request-id', st.id).header('content-type', 'application/json').send(body);
   };

@@ -1,30 +1,51 @@
-// GET /v1/models: the client-facing names (route models and aliases) the caller may use, in OpenAI list format.
-// Bodies are cached per principal on the runtime table (immutable), so a listing is built once per key per load.
+// GET /v1/models: the client-facing names (route models and aliases) the caller may use. Two shapes:
+//   OpenAI (default)      {object:"list", data:[{id, object:"model", created, owned_by}]}
+//   Anthropic             {data:[{type:"model", id, display_name, created_at}], has_more:false, first_id, last_id}
+//                         for requests carrying `anthropic-version` (the official Anthropic SDK always sends it);
+//                         one page holds every model, so has_more is false and paging parameters are ignored.
+// Bodies are cached per shape and principal on the runtime table (immutable), so a listing is built once per key
+// per load.
+import type { IncomingHttpHeaders } from 'node:http';
 import { mayUse } from './auth.ts';
 import type { RuntimePrincipal, RuntimeTable } from './runtime-table.ts';
 
-function modelObject(id: string, created: number): { id: string; object: 'model'; created: number; owned_by: 'switchyard' } {
-  return { id, object: 'model', created, owned_by: 'switchyard' };
+export type ModelsShape = 'openai' | 'anthropic';
+
+/** Anthropic clients announce themselves with anthropic-version. */
+export function modelsShape(headers: IncomingHttpHeaders): ModelsShape {
+  return headers['anthropic-version'] === undefined ? 'openai' : 'anthropic';
 }
 
-export function modelListBody(rt: RuntimeTable, principal: RuntimePrincipal | null): string {
-  const cacheKey = principal === null ? '' : principal.principal.id;
+function modelObject(shape: ModelsShape, id: string, createdSec: number): Record<string, unknown> {
+  if (shape === 'anthropic') return { type: 'model', id, display_name: id, created_at: new Date(createdSec * 1000).toISOString() };
+  return { id, object: 'model', created: createdSec, owned_by: 'switchyard' };
+}
+
+function usableNames(rt: RuntimeTable, principal: RuntimePrincipal | null): string[] {
+  const out: string[] = [];
+  for (const name of [...rt.routes.keys()].sort()) {
+    const route = rt.routes.get(name);
+    if (route !== undefined && mayUse(principal, name, route)) out.push(name);
+  }
+  return out;
+}
+
+export function modelListBody(rt: RuntimeTable, principal: RuntimePrincipal | null, shape: ModelsShape = 'openai'): string {
+  const cacheKey = `${shape}\0${principal === null ? '' : principal.principal.id}`;
   const cached = rt.modelListCache.get(cacheKey);
   if (cached !== undefined) return cached;
-  const data: ReturnType<typeof modelObject>[] = [];
-  const names = [...rt.routes.keys()].sort();
-  for (const name of names) {
-    const route = rt.routes.get(name);
-    if (route !== undefined && mayUse(principal, name, route)) data.push(modelObject(name, rt.createdSec));
-  }
-  const body = JSON.stringify({ object: 'list', data });
+  const names = usableNames(rt, principal);
+  const data = names.map((n) => modelObject(shape, n, rt.createdSec));
+  const body = shape === 'openai'
+    ? JSON.stringify({ object: 'list', data })
+    : JSON.stringify({ data, has_more: false, first_id: names[0] ?? null, last_id: names.at(-1) ?? null });
   rt.modelListCache.set(cacheKey, body);
   return body;
 }
 
 /** One model, or null when it does not exist or the caller may not use it (same 404 either way). */
-export function modelBody(rt: RuntimeTable, principal: RuntimePrincipal | null, name: string): string | null {
+export function modelBody(rt: RuntimeTable, principal: RuntimePrincipal | null, name: string, shape: ModelsShape = 'openai'): string | null {
   const route = rt.routes.get(name);
   if (route === undefined || !mayUse(principal, name, route)) return null;
-  return JSON.stringify(modelObject(name, rt.createdSec));
+  return JSON.stringify(modelObject(shape, name, rt.createdSec));
 }

@@ -11,7 +11,8 @@ import { writeAccessLog } from './access-log.ts';
 import type { RuntimePrincipal, RuntimeRoute, RuntimeTable, RuntimeTarget } from './runtime-table.ts';
 import { endRequestSpan } from './tracing.ts';
 
-export type Endpoint = 'chat' | 'embeddings' | 'models';
+/** The metrics label of a data route (one per route; count_tokens apart from messages). */
+export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'responses' | 'messages' | 'count_tokens' | 'models';
 
 /** Logged (never sent) when the client went away before the response finished. */
 export const CLIENT_CLOSED_STATUS = 499;

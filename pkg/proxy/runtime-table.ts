@@ -8,8 +8,10 @@ import type {
   RoutingTable, TableAccessRule, TablePrincipal, TableProvider, TableRetry, TableRoute, TableTarget, TableTimeouts,
   TableUnresolved,
 } from '../table/types.ts';
-import { OPERATIONS, targetOperations } from './capabilities.ts';
-import type { OperationSet } from './capabilities.ts';
+import { CLIENT_APIS } from '../canonical/types.ts';
+import type { ClientApi } from '../canonical/types.ts';
+import { OPERATIONS, targetApis, targetOperations } from './capabilities.ts';
+import type { ApiSet, OperationSet } from './capabilities.ts';
 import type { TargetHealth, TargetHealthStore } from './target-health.ts';
 
 /** USD per token (the table's prices are per 1M tokens). */
@@ -37,6 +39,8 @@ export interface RuntimeTarget {
   readonly ops: OperationSet;
   /** The model's declared capabilities; null = none declared (any operation). */
   readonly capabilities: readonly string[] | null;
+  /** How this target serves each client API (native, translated or not at all). */
+  readonly apis: ApiSet;
 }
 
 /** Targets of one priority level (weighted strategy: one level holding every target), sorted by weight desc. */
@@ -77,6 +81,13 @@ export interface RuntimeRoute {
   readonly byOperation: Readonly<Record<Operation, RuntimeRoute | null>>;
   /** Union of the targets' declared capabilities, for the 400 message. */
   readonly capabilities: readonly string[];
+  /**
+   * The route restricted to the targets (and fallbacks) that can serve each client API (its operation included):
+   * the route itself when all can, null when none can (400 unsupported_operation).
+   */
+  readonly byApi: Readonly<Record<ClientApi, RuntimeRoute | null>>;
+  /** The targets' provider types, sorted, for the 400 message. */
+  readonly providerTypes: readonly string[];
 }
 
 export interface RuntimePrincipal {
@@ -172,6 +183,7 @@ class TargetBinder {
   bind(route: TableRoute, t: TableTarget, routeTimeouts: boolean): RuntimeTarget {
     const { provider, adapter, providerHeader, serverAddress } = this.#provider(route, t.provider);
     const { ops, capabilities } = targetOperations(provider, t.model);
+    const apis = targetApis(provider, ops);
     return {
       // A route without timeouts of its own shares the provider's (read-only) timeouts object.
       bound: { provider, model: t.model, timeouts: routeTimeouts ? mergeTimeouts(provider.timeouts, route.timeouts) : provider.timeouts },
@@ -186,6 +198,7 @@ class TargetBinder {
       serverAddress,
       ops,
       capabilities,
+      apis,
     };
   }
 }
@@ -232,10 +245,11 @@ function compileAccess(rules: readonly TableAccessRule[] | null): CompiledAccess
   return { teams, users, keys };
 }
 
-type RouteShared = Omit<RuntimeRoute, 'levels' | 'fallback' | 'staticPlan' | 'primaryCount' | 'byOperation'>;
+type RouteShared = Omit<RuntimeRoute, 'levels' | 'fallback' | 'staticPlan' | 'primaryCount' | 'byOperation' | 'byApi'>;
 
-interface MutableRoute extends Omit<RuntimeRoute, 'byOperation'> {
+interface MutableRoute extends Omit<RuntimeRoute, 'byOperation' | 'byApi'> {
   byOperation: Record<Operation, RuntimeRoute | null>;
+  byApi: Record<ClientApi, RuntimeRoute | null>;
 }
 
 function routeOver(route: TableRoute, shared: RouteShared, targets: RuntimeTarget[], fallback: RuntimeTarget[]): MutableRoute {
@@ -248,6 +262,7 @@ function routeOver(route: TableRoute, shared: RouteShared, targets: RuntimeTarge
     staticPlan: deterministic ? [...levels.map((l) => l.targets[0] as RuntimeTarget), ...fallback] : null,
     primaryCount: targets.length,
     byOperation: { chat: null, embeddings: null },
+    byApi: { 'openai-chat': null, 'openai-completions': null, 'openai-embeddings': null, 'openai-responses': null, 'anthropic-messages': null },
   };
 }
 
@@ -270,6 +285,7 @@ function buildRoute(route: TableRoute, binder: TargetBinder): RuntimeRoute {
     routeHeader: headerSafe(route.name),
     unresolved: route.unresolved ?? null,
     capabilities: declaredCapabilities([...targets, ...fallback]),
+    providerTypes: [...new Set([...targets, ...fallback].map((t) => t.bound.provider.type))].sort(),
   };
   const full = routeOver(route, shared, targets, fallback);
   const empty = targets.length === 0 && fallback.length === 0;
@@ -283,7 +299,21 @@ function buildRoute(route: TableRoute, binder: TargetBinder): RuntimeRoute {
     if (opTargets.length === 0 && opFallback.length === 0) continue;
     const view = routeOver(route, shared, opTargets, opFallback);
     view.byOperation = full.byOperation;
+    view.byApi = full.byApi;
     full.byOperation[op] = view;
+  }
+  for (const api of CLIENT_APIS) {
+    if (empty || (targets.every((t) => t.apis[api] !== null) && fallback.every((t) => t.apis[api] !== null))) {
+      full.byApi[api] = full;
+      continue;
+    }
+    const apiTargets = targets.filter((t) => t.apis[api] !== null);
+    const apiFallback = fallback.filter((t) => t.apis[api] !== null);
+    if (apiTargets.length === 0 && apiFallback.length === 0) continue;
+    const view = routeOver(route, shared, apiTargets, apiFallback);
+    view.byOperation = full.byOperation;
+    view.byApi = full.byApi;
+    full.byApi[api] = view;
   }
   return full;
 }

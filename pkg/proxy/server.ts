@@ -1,17 +1,19 @@
-// The data-plane server factory. The data port exposes exactly the documented OpenAI-compatible routes (E9):
-// POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models, GET /v1/models/:model. No HEAD twins, no health or
-// admin routes (those live on the admin port), case-sensitive paths without slash or dot normalisation (E7), no
-// method-override headers, no trusted proxies by default (E8). Every response carries x-request-id and every error
-// is the OpenAI envelope. The caller listens.
+// The data-plane server factory. The data port exposes exactly the documented routes (E9), one ingress per client
+// API: POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses (OpenAI dialect), POST
+// /v1/messages and /v1/messages/count_tokens (Anthropic dialect), GET /v1/models and /v1/models/:model. No HEAD
+// twins, no health or admin routes (those live on the admin port), case-sensitive paths without slash or dot
+// normalisation (E7), no method-override headers, no trusted proxies by default (E8). Every response carries
+// x-request-id; every error is in the dialect of the route that was hit (the OpenAI envelope before a route
+// matched: unknown paths, router errors). The caller listens.
 import { TextDecoder } from 'node:util';
 import type { Tracer } from '@opentelemetry/api';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { createOpenAIChatIngress } from '../ingress/openai-chat/index.ts';
-import { createOpenAIEmbeddingsIngress } from '../ingress/openai-embeddings/index.ts';
+import { createIngresses } from '../ingress/index.ts';
 import { OPENAI_ERRORS } from '../ingress/shared/openai-envelope.ts';
-import type { ErrorDialect } from '../ingress/types.ts';
+import { ANTHROPIC_ERRORS } from '../ingress/anthropic-messages/envelope.ts';
+import type { ErrorDialect, Ingress } from '../ingress/types.ts';
 import type { GatewayMetrics } from '../telemetry/types.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { resolveOptions } from './core.ts';
@@ -22,7 +24,8 @@ import type { ErrorOut } from './error-reply.ts';
 import {
   STATE_KEY, createAuthHook, createBodyParser, createInferenceHandler, createInitHook, createModelHandler, createModelsHandler,
 } from './handlers.ts';
-import type { RequestState } from './request-state.ts';
+import { modelsShape } from './models.ts';
+import type { Endpoint, RequestState } from './request-state.ts';
 import { requestIdFor } from './request-id.ts';
 import type { TableHolder } from './table-holder.ts';
 import { UpstreamFailureLog } from './upstream-failure-log.ts';
@@ -42,9 +45,16 @@ export interface ProxyServerDeps {
 /** Canonical data routes: path → method. Used for 405 answers; the route inventory test pins it (E9). */
 export const DATA_ROUTES: ReadonlyMap<string, string> = new Map([
   ['/v1/chat/completions', 'POST'],
+  ['/v1/completions', 'POST'],
   ['/v1/embeddings', 'POST'],
+  ['/v1/responses', 'POST'],
+  ['/v1/messages', 'POST'],
+  ['/v1/messages/count_tokens', 'POST'],
   ['/v1/models', 'GET'],
 ]);
+
+/** Paths whose errors (405 included) are in Anthropic's dialect. */
+const ANTHROPIC_PATHS: ReadonlySet<string> = new Set(['/v1/messages', '/v1/messages/count_tokens']);
 
 function noop(): void {}
 
@@ -59,10 +69,14 @@ function sendError(request: FastifyRequest, reply: FastifyReply, e: ErrorOut, di
 }
 
 function registerRoutes(app: FastifyInstance, core: ProxyCore): void {
-  const chat = createOpenAIChatIngress();
-  const embeddings = createOpenAIEmbeddingsIngress();
-  app.post(chat.path, { onRequest: createAuthHook(core, chat.path, 'chat', chat) }, createInferenceHandler(core, chat));
-  app.post(embeddings.path, { onRequest: createAuthHook(core, embeddings.path, 'embeddings', embeddings) }, createInferenceHandler(core, embeddings));
+  const ing = createIngresses();
+  const inference: readonly [Ingress, Endpoint][] = [
+    [ing.chat, 'chat'], [ing.completions, 'completions'], [ing.embeddings, 'embeddings'], [ing.responses, 'responses'],
+    [ing.messages, 'messages'], [ing.countTokens, 'count_tokens'],
+  ];
+  for (const [ingress, endpoint] of inference) {
+    app.post(ingress.path, { onRequest: createAuthHook(core, ingress.path, endpoint, ingress) }, createInferenceHandler(core, ingress));
+  }
   app.get('/v1/models', { onRequest: createAuthHook(core, '/v1/models', 'models') }, createModelsHandler());
   app.get<{ Params: { model: string } }>('/v1/models/:model', { onRequest: createAuthHook(core, '/v1/models/:model', 'models') }, createModelHandler());
 }
@@ -73,7 +87,8 @@ function registerErrorHandlers(app: FastifyInstance, core: ProxyCore): void {
     const allowed = DATA_ROUTES.get(path);
     if (allowed !== undefined) {
       reply.header('allow', allowed);
-      sendError(request, reply, errorOut('method_not_allowed'));
+      const anthropic = ANTHROPIC_PATHS.has(path) || (path === '/v1/models' && modelsShape(request.headers) === 'anthropic');
+      sendError(request, reply, errorOut('method_not_allowed'), anthropic ? ANTHROPIC_ERRORS : OPENAI_ERRORS);
       return;
     }
     sendError(request, reply, errorOut('not_found'));

@@ -35,7 +35,7 @@ export function statusLabel(status: number): string {
   return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : '0';
 }
 
-const ENDPOINTS = new Set(['chat', 'embeddings', 'models']);
+const ENDPOINTS = new Set(['chat', 'completions', 'embeddings', 'responses', 'messages', 'count_tokens', 'models']);
 export function endpointLabel(endpoint: string): string {
   return ENDPOINTS.has(endpoint) ? endpoint : OTHER;
 }

@@ -1,7 +1,7 @@
 // What the proxy reports. Implemented with prom-client / pino / OpenTelemetry in pkg/telemetry; label values
 // come only from the routing table (route, provider, model) or fixed sets (status, code), never from raw input.
 export interface RequestObservation {
-  readonly endpoint: 'chat' | 'embeddings' | 'models';
+  readonly endpoint: 'chat' | 'completions' | 'embeddings' | 'responses' | 'messages' | 'count_tokens' | 'models';
   /** Route id or '_none' when the request never matched a route. */
   readonly route: string;
   /** Provider id that finally served (or '_none'). */

@@ -158,8 +158,16 @@ describe('E9 route inventory', () => {
       [
         '├── /v1/chat/completions (POST)',
         '│   • (onRequest) ["initRequest()","authenticateRequest()"]',
+        '├── /v1/completions (POST)',
+        '│   • (onRequest) ["initRequest()","authenticateRequest()"]',
         '├── /v1/embeddings (POST)',
         '│   • (onRequest) ["initRequest()","authenticateRequest()"]',
+        '├── /v1/responses (POST)',
+        '│   • (onRequest) ["initRequest()","authenticateRequest()"]',
+        '├── /v1/messages (POST)',
+        '│   • (onRequest) ["initRequest()","authenticateRequest()"]',
+        '│   └── /count_tokens (POST)',
+        '│       • (onRequest) ["initRequest()","authenticateRequest()"]',
         '└── /v1/models (GET)',
         '    • (onRequest) ["initRequest()","authenticateRequest()"]',
         '    └── /:model (GET)',
@@ -169,7 +177,7 @@ describe('E9 route inventory', () => {
     );
   });
 
-  it.each(['/metrics', '/healthz', '/readyz', '/debug/table', '/debug/explain?model=m', '/admin', '/', '/v1', '/v1/completions', '/v1/responses', '/documentation'])(
+  it.each(['/metrics', '/healthz', '/readyz', '/debug/table', '/debug/explain?model=m', '/admin', '/', '/v1', '/v1/message', '/v1/responses/r1', '/v1/messages/batches', '/documentation'])(
     'E9/E10 GET %s on the data port → 404 envelope',
     async (path) => {
       const res = await fetch(`${gw.origin}${path}`);
@@ -184,6 +192,21 @@ describe('E9 route inventory', () => {
     const del = await fetch(`${gw.baseURL}/models`, { method: 'DELETE' });
     expect(del.status).toBe(405);
     expect(errorCode(await del.text())).toBe('method_not_allowed');
+  });
+
+  it.each(['/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/v1/responses'])('E9 GET %s → 405 OpenAI envelope, Allow: POST', async (path) => {
+    const res = await fetch(`${gw.origin}${path}`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(errorCode(await res.text())).toBe('method_not_allowed');
+  });
+
+  it.each(['/v1/messages', '/v1/messages/count_tokens'])('E9 GET %s → 405 in Anthropic\'s envelope with request-id', async (path) => {
+    const res = await fetch(`${gw.origin}${path}`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(res.headers.get('request-id')).toBe(res.headers.get('x-request-id'));
+    expect(await res.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'Method not allowed on this endpoint.' }, request_id: res.headers.get('x-request-id') });
   });
 });
 

@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { ClientCodec } from '../../canonical/codec.ts';
+import { clientCodec } from '../../dialects/openai-chat/index.ts';
 import { openaiErrorResponse, openaiStreamErrorEvent } from '../shared/openai-envelope.ts';
 import { NO_HEADERS, checkSchema, includeUsage, isPlainObject, requireObject } from '../shared/validate.ts';
 import type { Ingress, IngressRequest } from '../types.ts';
@@ -39,7 +40,7 @@ export function parseChat(body: unknown): IngressRequest {
   };
 }
 
-export function createOpenAIChatIngress(codec: ClientCodec | null = null): Ingress {
+export function createOpenAIChatIngress(codec: ClientCodec | null = clientCodec): Ingress {
   return {
     api: 'openai-chat',
     path: '/v1/chat/completions',

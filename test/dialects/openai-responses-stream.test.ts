@@ -77,7 +77,7 @@ describe('openai-responses stream encoder properties', () => {
       const last = events.at(-1);
       const incomplete = resp.stopReason === 'max_tokens' || resp.stopReason === 'content_filter';
       expect(last?.type).toBe(incomplete ? 'response.incomplete' : 'response.completed');
-      expect((last as { response: unknown }).response).toEqual(JSON.parse(clientCodec.encodeResponse(resp, ctx)));
+      expect(last?.response).toEqual(JSON.parse(clientCodec.encodeResponse(resp, ctx)));
       expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
       const textDeltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
       expect(textDeltas).toBe(resp.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''));

@@ -3,7 +3,7 @@
 import { createSseParser } from '../../pkg/stream/sse.ts';
 import type { SseEvent } from '../../pkg/stream/sse.ts';
 import { createOpenAIStreamTranslator } from '../../pkg/providers/openai/stream.ts';
-import type { AttemptContext } from '../../pkg/providers/types.ts';
+import type { OpenAIStreamContext } from '../../pkg/providers/openai/stream.ts';
 
 const EVENTS = 2000;
 const ROUNDS = 15;
@@ -61,10 +61,7 @@ function handParse(chunks: readonly Uint8Array[], onEvent: (e: SseEvent) => void
   p.end();
 }
 
-const ctx = {
-  op: 'chat', body: {}, stream: true, clientWantsUsage: false, signal: new AbortController().signal, requestId: 'bench',
-  target: { model: 'm', timeouts: { connectMs: 0, firstByteMs: 0, idleMs: 0, totalMs: 0 }, provider: { baseURL: 'http://127.0.0.1', credential: null } },
-} as unknown as AttemptContext;
+const ctx = { wantsUsage: false, provider: { baseURL: 'http://127.0.0.1', credential: null } } as unknown as OpenAIStreamContext;
 
 function translate(chunks: readonly Uint8Array[]): void {
   const t = createOpenAIStreamTranslator(ctx);

@@ -2,11 +2,10 @@
 // compiler reports them as unsupported before they reach a table.
 import type { AdapterDeps, AdapterFactory, ProviderAdapter } from './types.ts';
 import type { TableProvider } from '../table/types.ts';
+import { providerCodec as openAIChatCodec } from '../dialects/openai-chat/index.ts';
 import { createFakeAdapter } from './fake/index.ts';
 import { createOpenAIAdapter } from './openai/index.ts';
 import { createOpenAICompatibleAdapter } from './openai-compatible/index.ts';
-
-export const SUPPORTED_PROVIDER_TYPES = ['openai', 'openai-compatible', 'fake'] as const;
 
 export class UnsupportedProviderError extends Error {
   readonly providerType: string;
@@ -20,11 +19,11 @@ export class UnsupportedProviderError extends Error {
 export const createAdapter: AdapterFactory = (provider: TableProvider, deps: AdapterDeps): ProviderAdapter => {
   switch (provider.type) {
     case 'openai':
-      return createOpenAIAdapter(provider, deps);
+      return createOpenAIAdapter(provider, deps, { codec: openAIChatCodec });
     case 'openai-compatible':
-      return createOpenAICompatibleAdapter(provider, deps);
+      return createOpenAICompatibleAdapter(provider, deps, { codec: openAIChatCodec });
     case 'fake':
-      return createFakeAdapter(provider, deps);
+      return createFakeAdapter(provider, deps, { codec: openAIChatCodec });
     default:
       throw new UnsupportedProviderError(provider.type);
   }

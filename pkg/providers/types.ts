@@ -1,15 +1,26 @@
-// The provider adapter contract: one small typed module per provider (pkg/providers/<name>/).
-// The proxy core owns routing, retries, fallback, client I/O and accounting; an adapter owns the wire format.
+// The provider adapter contract (ADR 0016): one small typed module per provider (pkg/providers/<type>/).
+// The proxy core owns routing, retries, fallback, client I/O, accounting and sending; an adapter owns the wire
+// format. Request building is pure — (request, target) → UpstreamRequest — and comes in two flavours:
+//   - native: the client API is one the provider speaks (`nativeApis`): the client's body is passed through with
+//     only what must change patched, answers and SSE events are forwarded as received (usage extracted on the way);
+//   - canonical: every other client API: the ingress codec decodes the body once per request, the adapter encodes
+//     it with its provider codec, and answers go back through the provider codec's decoder.
 import type { Dispatcher } from 'undici';
+import type { ProviderCodec } from '../canonical/codec.ts';
+import type { CanonicalRequest, ClientApi } from '../canonical/types.ts';
+import type { IngressRequest } from '../ingress/types.ts';
 import type { TableProvider, TableTimeouts } from '../table/types.ts';
 
 export type Operation = 'chat' | 'embeddings';
 
 export interface Usage {
+  /** All input tokens, cached and cache-write included. */
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly totalTokens: number;
   readonly cachedInputTokens?: number;
+  /** Input tokens written to the provider's prompt cache (Anthropic cache_creation_input_tokens). */
+  readonly cacheWriteTokens?: number;
   readonly reasoningTokens?: number;
   /** True when estimated by us rather than reported by the provider. */
   readonly estimated?: boolean;
@@ -24,17 +35,28 @@ export interface BoundTarget {
   readonly timeouts: TableTimeouts;
 }
 
-export interface AttemptContext {
-  readonly op: Operation;
-  /** Parsed client body in the OpenAI dialect. Adapters must not mutate it (copy, then patch). */
-  readonly body: Readonly<Record<string, unknown>>;
-  readonly stream: boolean;
-  /** The client asked for usage in the stream (stream_options.include_usage === true). */
-  readonly clientWantsUsage: boolean;
-  readonly target: BoundTarget;
-  /** Aborted when the client disconnects or a gateway deadline passes. */
-  readonly signal: AbortSignal;
+/** What a builder needs besides the request and the target. */
+export interface BuildContext {
   readonly requestId: string;
+  /**
+   * Upstream bodies already serialised for this request, keyed by the adapter (its dialect variant and the upstream
+   * model): a body is serialised once per upstream model, never once per attempt.
+   */
+  readonly bodies: Map<string, string>;
+}
+
+/** A request ready to send: pure data. `origin` + `path` is the URL (kept apart so the pool is found without parsing). */
+export interface UpstreamRequest {
+  readonly method: 'POST';
+  /** e.g. "https://api.openai.com". */
+  readonly origin: string;
+  /** Path and query, e.g. "/v1/chat/completions". Never built from client input. */
+  readonly path: string;
+  /** Lower-case names. Holds the credential: never log this object. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  /** The answer is an SSE stream. */
+  readonly stream: boolean;
 }
 
 export interface UpstreamResponse {
@@ -45,6 +67,9 @@ export interface UpstreamResponse {
   /** Release the body without reading it (on error paths). */
   dump(): Promise<void>;
 }
+
+/** Sends one request; resolves at the response head. Throws UpstreamFailureError, or the signal's reason when aborted. */
+export type Transport = (req: UpstreamRequest, timeouts: TableTimeouts, signal: AbortSignal) => Promise<UpstreamResponse>;
 
 /** Why an attempt failed; drives retry, fallback and the client-facing error. */
 export type FailureKind =
@@ -79,13 +104,13 @@ export class UpstreamFailureError extends Error {
 }
 
 export interface TranslatedResponse {
-  /** Body to send to the client (OpenAI dialect JSON). */
+  /** Body to send to the client, in the client's dialect. */
   readonly body: string | Uint8Array;
   readonly usage: Usage | null;
 }
 
 export interface StreamEndResult {
-  /** Bytes still to send (may be empty). Never contains [DONE] when outcome is not 'complete'. */
+  /** Bytes still to send (may be empty). Never contains the success terminator when outcome is not 'complete'. */
   readonly tail: string;
   /** complete: saw the terminal marker; truncated: upstream closed early. */
   readonly outcome: 'complete' | 'truncated';
@@ -94,26 +119,41 @@ export interface StreamEndResult {
   readonly error?: UpstreamFailure;
 }
 
-/** Per-request stream state: raw upstream bytes in, OpenAI SSE bytes out. */
+/** Per-request stream state: raw upstream bytes in, the client's SSE bytes out. */
 export interface StreamTranslator {
   /** Feed upstream bytes; returns what to write to the client now ('' when nothing is complete yet). */
   push(chunk: Uint8Array): string;
   /** Upstream body ended. */
   end(): StreamEndResult;
-  /** True once at least one content event was produced for the client. */
+  /** True once at least one event was produced for the client. */
   readonly started: boolean;
+  /**
+   * True once an event carrying content (text, a tool call, reasoning) was produced: the response head is held
+   * until then (design §3), so that anything failing before it can fail over.
+   */
+  readonly contentSeen: boolean;
+  /** An in-band error seen so far (the translator produces nothing after it). */
+  readonly inBandError: UpstreamFailure | undefined;
 }
 
 export interface ProviderAdapter {
   readonly type: string;
-  /** Send one attempt; resolves when the response head arrives. Throws UpstreamFailureError for connect/timeout/TLS faults. */
-  send(ctx: AttemptContext): Promise<UpstreamResponse>;
+  /** Client APIs served by passthrough; every other one goes through the canonical form and `providerCodec`. */
+  readonly nativeApis: ReadonlySet<ClientApi>;
+  /** The provider's dialect codec; null when the provider has none (it then serves only its native APIs). */
+  readonly providerCodec: ProviderCodec | null;
+  /** The upstream request for a native pair: the client's body with only what must change patched. */
+  buildNative(req: IngressRequest, target: BoundTarget, ctx: BuildContext): UpstreamRequest;
+  /** The upstream request for a translated pair, from the canonical request (decoded once per client request). */
+  buildCanonical(creq: CanonicalRequest, target: BoundTarget, ctx: BuildContext): UpstreamRequest;
   /** Classify a non-2xx response (the body is already read, capped). */
-  classifyError(ctx: AttemptContext, status: number, headers: UpstreamResponse['headers'], body: Uint8Array): UpstreamFailure;
-  /** Translate a complete 2xx non-stream body. Throws UpstreamFailureError(kind 'invalid') on garbage. */
-  translateResponse(ctx: AttemptContext, body: Uint8Array): TranslatedResponse;
-  /** A fresh translator for one streamed response. */
-  createStreamTranslator(ctx: AttemptContext): StreamTranslator;
+  classifyError(target: BoundTarget, status: number, headers: UpstreamResponse['headers'], body: Uint8Array): UpstreamFailure;
+  /** A complete 2xx body of a native pair: passed through, usage extracted. Throws UpstreamFailureError('invalid') on garbage. */
+  nativeResponse(req: IngressRequest, target: BoundTarget, body: Uint8Array): TranslatedResponse;
+  /** A fresh passthrough translator for one streamed response of a native pair. */
+  nativeStream(req: IngressRequest, target: BoundTarget): StreamTranslator;
+  /** How requests reach the upstream (HTTP through sendUpstream; in-process for `fake`). */
+  readonly transport: Transport;
 }
 
 /** Resources adapters share, built by the proxy's composition root. */

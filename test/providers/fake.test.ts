@@ -4,7 +4,7 @@ import { estimateTokens } from '../../pkg/providers/fake/content.ts';
 import { createAdapter } from '../../pkg/providers/registry.ts';
 import type { TableFake } from '../../pkg/table/types.ts';
 import { createSseParser } from '../../pkg/stream/sse.ts';
-import { makeCtx, makeProvider, readAll } from './helpers.ts';
+import { makeCtx, makeProvider, readAll, send, respond, translator, classify } from './helpers.ts';
 import type { CtxOptions } from './helpers.ts';
 
 const noNetwork = { dispatcherFor: () => { throw new Error('the fake provider must not use the network'); } };
@@ -23,7 +23,7 @@ async function run(fake: Partial<TableFake>, o: CtxOptions) {
   const provider = fakeProvider(fake);
   const adapter = createAdapter(provider, noNetwork);
   const ctx = makeCtx(provider, o);
-  const res = await adapter.send(ctx);
+  const res = await send(adapter, ctx);
   return { res, adapter, ctx, raw: await readAll(res) };
 }
 
@@ -44,7 +44,7 @@ describe('fake provider', () => {
     const json = JSON.parse(raw.toString()) as { choices: { message: { content: string }; finish_reason: string }[] };
     expect(json.choices[0]?.message.content).toBe('alpha beta gamma alpha beta');
     expect(json.choices[0]?.finish_reason).toBe('stop');
-    const usage = adapter.translateResponse(ctx, raw).usage;
+    const usage = respond(adapter, ctx, raw).usage;
     const promptTokens = Math.ceil(('Be brief.' + '\n' + 'alpha beta gamma').length / 4);
     expect(usage).toEqual({ inputTokens: promptTokens, outputTokens: 5, totalTokens: promptTokens + 5, cachedInputTokens: 0, reasoningTokens: 0 });
     expect(estimateTokens('')).toBe(1);
@@ -67,19 +67,19 @@ describe('fake provider', () => {
     const contents = chunks.slice(1).flatMap((c) => (c.choices[0]?.delta.content !== undefined ? [c.choices[0].delta.content] : []));
     expect(contents).toEqual(['a b c', ' d e a', ' b']);
     expect(chunks.some((c) => c.choices[0]?.finish_reason === 'stop')).toBe(true);
-    const t = adapter.createStreamTranslator(ctx);
+    const t = translator(adapter, ctx);
     t.push(raw);
     const end = t.end();
     expect(end.outcome).toBe('complete');
     const nonStream = await run({ outputTokens: 7, chunkTokens: 3 }, { body: chatBody('a b c d e') });
-    expect(end.usage).toEqual(nonStream.adapter.translateResponse(nonStream.ctx, nonStream.raw).usage);
+    expect(end.usage).toEqual(respond(nonStream.adapter, nonStream.ctx, nonStream.raw).usage);
   });
 
   it('waits latencyMs before the head and interChunkDelayMs between chunks', async () => {
     const provider = fakeProvider({ latencyMs: 120, interChunkDelayMs: 30, outputTokens: 3 });
     const adapter = createFakeAdapter(provider);
     const t0 = performance.now();
-    const res = await adapter.send(makeCtx(provider, { stream: true }));
+    const res = await send(adapter, makeCtx(provider, { stream: true }));
     expect(performance.now() - t0).toBeGreaterThanOrEqual(110);
     const t1 = performance.now();
     await readAll(res);
@@ -92,13 +92,13 @@ describe('fake provider', () => {
     const adapter = createFakeAdapter(provider);
     const ac = new AbortController();
     const reason = new Error('client gone');
-    const pending = adapter.send(makeCtx(provider, { signal: ac.signal }));
+    const pending = send(adapter, makeCtx(provider, { signal: ac.signal }));
     setTimeout(() => ac.abort(reason), 20);
     await expect(pending).rejects.toBe(reason);
 
     const quick = fakeProvider({ interChunkDelayMs: 5000 });
     const ac2 = new AbortController();
-    const res = await createFakeAdapter(quick).send(makeCtx(quick, { stream: true, signal: ac2.signal }));
+    const res = await send(createFakeAdapter(quick), makeCtx(quick, { stream: true, signal: ac2.signal }));
     const it2 = res.body[Symbol.asyncIterator]();
     await it2.next();
     const t0 = performance.now();
@@ -113,10 +113,10 @@ describe('fake provider', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
       const ctx = makeCtx(provider);
-      const res = await adapter.send(ctx);
+      const res = await send(adapter, ctx);
       statuses.push(res.status);
       const body = await readAll(res);
-      if (res.status !== 200) expect(adapter.classifyError(ctx, res.status, res.headers, body)).toMatchObject({ kind: 'server', upstreamCode: 'fake_failure' });
+      if (res.status !== 200) expect(classify(adapter, ctx, res.status, res.headers, body)).toMatchObject({ kind: 'server', upstreamCode: 'fake_failure' });
     }
     expect(statuses).toEqual([200, 503, 200, 503]);
   });
@@ -131,7 +131,7 @@ describe('fake provider', () => {
     expect(a).toEqual(c);
     expect(a).not.toEqual(b);
     expect(Math.abs(Math.hypot(...(a ?? [])) - 1)).toBeLessThan(1e-5);
-    expect(adapter.translateResponse(ctx, raw).usage).toEqual({ inputTokens: 6, outputTokens: 0, totalTokens: 6 });
+    expect(respond(adapter, ctx, raw).usage).toEqual({ inputTokens: 6, outputTokens: 0, totalTokens: 6 });
 
     const b64 = await run({ embeddingDimensions: 16 }, { op: 'embeddings', body: { ...body, encoding_format: 'base64' } });
     const first = (JSON.parse(b64.raw.toString()) as { data: { embedding: string }[] }).data[0]?.embedding ?? '';
@@ -144,7 +144,7 @@ describe('fake provider', () => {
     const body = chatBody('x', { stream: true });
     for (const clientWantsUsage of [false, true]) {
       const { raw, adapter, ctx } = await run({ outputTokens: 2 }, { body, stream: true, clientWantsUsage });
-      const t = adapter.createStreamTranslator(ctx);
+      const t = translator(adapter, ctx);
       const out = t.push(raw) + t.end().tail;
       expect(events(out).some((d) => d.includes('"choices":[]'))).toBe(clientWantsUsage);
     }

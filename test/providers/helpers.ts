@@ -1,5 +1,10 @@
-// Builders for provider tests: a TableProvider, an AttemptContext, and body/stream collectors.
-import type { AttemptContext, Operation, ProviderAdapter, StreamEndResult, UpstreamResponse } from '../../pkg/providers/types.ts';
+// Builders for provider tests: a TableProvider, an attempt context (ingress request + target), and body/stream
+// collectors. send() builds the native request and sends it through the adapter's transport, as the core does.
+import type { ClientApi } from '../../pkg/canonical/types.ts';
+import type { IngressRequest } from '../../pkg/ingress/types.ts';
+import type {
+  BoundTarget, Operation, ProviderAdapter, StreamEndResult, StreamTranslator, TranslatedResponse, UpstreamFailure, UpstreamResponse,
+} from '../../pkg/providers/types.ts';
 import type { TableProvider, TableTimeouts } from '../../pkg/table/types.ts';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
@@ -33,6 +38,7 @@ export function makeProvider(over: Partial<TableProvider> = {}): TableProvider {
 
 export interface CtxOptions {
   op?: Operation;
+  api?: ClientApi;
   body?: Record<string, unknown>;
   stream?: boolean;
   clientWantsUsage?: boolean;
@@ -41,20 +47,58 @@ export interface CtxOptions {
   signal?: AbortSignal;
 }
 
-export function makeCtx(provider: TableProvider, o: CtxOptions = {}): AttemptContext {
+/** One attempt as the core sees it. */
+export interface TestCtx {
+  readonly req: IngressRequest;
+  readonly target: BoundTarget;
+  readonly signal: AbortSignal;
+  readonly requestId: string;
+}
+
+export function makeCtx(provider: TableProvider, o: CtxOptions = {}): TestCtx {
   const stream = o.stream ?? false;
-  const body = o.body ?? (o.op === 'embeddings'
+  const op = o.op ?? 'chat';
+  const body = o.body ?? (op === 'embeddings'
     ? { model: 'client-model', input: 'hello' }
     : { model: 'client-model', messages: [{ role: 'user', content: 'Say hello' }], ...(stream ? { stream: true } : {}) });
-  return {
-    op: o.op ?? 'chat',
+  const req: IngressRequest = {
+    api: o.api ?? (op === 'embeddings' ? 'openai-embeddings' : 'openai-chat'),
+    op,
     body,
+    model: typeof body.model === 'string' ? body.model : 'client-model',
     stream,
-    clientWantsUsage: o.clientWantsUsage ?? false,
+    wantsUsage: o.clientWantsUsage ?? false,
+    forwardHeaders: {},
+  };
+  return {
+    req,
     target: { provider, model: o.model ?? 'gpt-4o-mini', timeouts: { ...provider.timeouts, ...o.timeouts } },
     signal: o.signal ?? new AbortController().signal,
     requestId: 'req-test-1',
   };
+}
+
+/** Builds the native request of `ctx` and sends it through the adapter's transport. */
+export async function send(adapter: ProviderAdapter, ctx: TestCtx): Promise<UpstreamResponse> {
+  const up = adapter.buildNative(ctx.req, ctx.target, { requestId: ctx.requestId, bodies: new Map() });
+  return await adapter.transport(up, ctx.target.timeouts, ctx.signal);
+}
+
+export function respond(adapter: ProviderAdapter, ctx: TestCtx, body: Uint8Array): TranslatedResponse {
+  return adapter.nativeResponse(ctx.req, ctx.target, body);
+}
+
+export function translator(adapter: ProviderAdapter, ctx: TestCtx): StreamTranslator {
+  return adapter.nativeStream(ctx.req, ctx.target);
+}
+
+export function classify(adapter: ProviderAdapter, ctx: TestCtx, status: number, headers: UpstreamResponse['headers'], body: Uint8Array): UpstreamFailure {
+  return adapter.classifyError(ctx.target, status, headers, body);
+}
+
+/** What the OpenAI stream translator needs of an attempt. */
+export function streamCtx(ctx: TestCtx): { provider: TableProvider; wantsUsage: boolean } {
+  return { provider: ctx.target.provider, wantsUsage: ctx.req.wantsUsage };
 }
 
 export async function readAll(res: UpstreamResponse): Promise<Buffer> {
@@ -64,8 +108,8 @@ export async function readAll(res: UpstreamResponse): Promise<Buffer> {
 }
 
 /** Feeds chunks to a fresh translator; returns the client bytes and the end result. */
-export function translateChunks(adapter: ProviderAdapter, ctx: AttemptContext, chunks: Iterable<Uint8Array>): { out: string; end: StreamEndResult; startedAfterFirstOutput: boolean } {
-  const t = adapter.createStreamTranslator(ctx);
+export function translateChunks(adapter: ProviderAdapter, ctx: TestCtx, chunks: Iterable<Uint8Array>): { out: string; end: StreamEndResult; startedAfterFirstOutput: boolean } {
+  const t = translator(adapter, ctx);
   let out = '';
   let startedAfterFirstOutput = true;
   for (const c of chunks) {
@@ -78,9 +122,9 @@ export function translateChunks(adapter: ProviderAdapter, ctx: AttemptContext, c
 }
 
 /** Sends a stream request and translates it as it arrives. */
-export async function streamThrough(adapter: ProviderAdapter, ctx: AttemptContext): Promise<{ out: string; end: StreamEndResult; raw: Buffer }> {
-  const res = await adapter.send(ctx);
-  const t = adapter.createStreamTranslator(ctx);
+export async function streamThrough(adapter: ProviderAdapter, ctx: TestCtx): Promise<{ out: string; end: StreamEndResult; raw: Buffer }> {
+  const res = await send(adapter, ctx);
+  const t = translator(adapter, ctx);
   const parts: Uint8Array[] = [];
   let out = '';
   for await (const c of res.body) {

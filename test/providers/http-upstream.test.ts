@@ -7,7 +7,7 @@ import { mapUpstreamError } from '../../pkg/providers/http/errors.ts';
 import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { createOpenAIAdapter } from '../../pkg/providers/openai/index.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
-import { useFakeUpstream, makeCtx, makeProvider, readAll, SECRET, TIMEOUTS } from './helpers.ts';
+import { useFakeUpstream, makeCtx, makeProvider, readAll, SECRET, TIMEOUTS, send } from './helpers.ts';
 
 const fake = useFakeUpstream();
 
@@ -37,7 +37,7 @@ function expectSafe(err: unknown): void {
 describe('undici error mapping', () => {
   it('B1 connection refused → connect', async () => {
     const p = makeProvider({ baseURL: `http://127.0.0.1:${await closedPort()}/v1` });
-    const err = await rejection(createOpenAIAdapter(p, fake.pools).send(makeCtx(p)));
+    const err = await rejection(send(createOpenAIAdapter(p, fake.pools), makeCtx(p)));
     expect(err).toBeInstanceOf(UpstreamFailureError);
     expect((err as UpstreamFailureError).failure.kind).toBe('connect');
     expectSafe(err);
@@ -45,14 +45,14 @@ describe('undici error mapping', () => {
 
   it('B1 DNS failure → connect', async () => {
     const p = makeProvider({ baseURL: 'http://switchyard-test.invalid/v1' });
-    const err = await rejection(createOpenAIAdapter(p, fake.pools).send(makeCtx(p)));
+    const err = await rejection(send(createOpenAIAdapter(p, fake.pools), makeCtx(p)));
     expect((err as UpstreamFailureError).failure.kind).toBe('connect');
   });
 
   it('B7 an upstream that never answers → timeout after firstByteMs', async () => {
     const p = makeProvider({ baseURL: fake.up.url });
     const started = performance.now();
-    const err = await rejection(createOpenAIAdapter(p, fake.pools).send(makeCtx(p, { model: 'hang', timeouts: { firstByteMs: 150 } })));
+    const err = await rejection(send(createOpenAIAdapter(p, fake.pools), makeCtx(p, { model: 'hang', timeouts: { firstByteMs: 150 } })));
     expect((err as UpstreamFailureError).failure.kind).toBe('timeout');
     expect(performance.now() - started).toBeLessThan(2000);
     expectSafe(err);
@@ -62,14 +62,14 @@ describe('undici error mapping', () => {
     fake.up.setBehavior(() => ({ chunkDelayMs: 1000 }));
     const p = makeProvider({ baseURL: fake.up.url });
     const adapter = createOpenAIAdapter(p, fake.pools);
-    const res = await adapter.send(makeCtx(p, { stream: true, timeouts: { idleMs: 150 } }));
+    const res = await send(adapter, makeCtx(p, { stream: true, timeouts: { idleMs: 150 } }));
     const err = await rejection(readAll(res));
     expect((err as UpstreamFailureError).failure.kind).toBe('timeout');
   });
 
   it('B13 a TLS handshake with a plain-HTTP server → tls', async () => {
     const p = makeProvider({ baseURL: `https://127.0.0.1:${new URL(fake.up.origin).port}/v1` });
-    const err = await rejection(createOpenAIAdapter(p, fake.pools).send(makeCtx(p)));
+    const err = await rejection(send(createOpenAIAdapter(p, fake.pools), makeCtx(p)));
     expect((err as UpstreamFailureError).failure.kind).toBe('tls');
     expectSafe(err);
   });
@@ -93,7 +93,7 @@ describe('cancellation (B16)', () => {
   it('aborting while waiting for the head rejects with the signal reason and the upstream sees the abort', async () => {
     const p = makeProvider({ baseURL: fake.up.url });
     const ac = new AbortController();
-    const pending = createOpenAIAdapter(p, fake.pools).send(makeCtx(p, { model: 'hang', signal: ac.signal }));
+    const pending = send(createOpenAIAdapter(p, fake.pools), makeCtx(p, { model: 'hang', signal: ac.signal }));
     const reason = new Error('client went away');
     setTimeout(() => ac.abort(reason), 50);
     expect(await rejection(pending)).toBe(reason);
@@ -104,7 +104,7 @@ describe('cancellation (B16)', () => {
     fake.up.setBehavior(() => ({ chunkDelayMs: 100, content: Array.from({ length: 50 }, () => 'x') }));
     const p = makeProvider({ baseURL: fake.up.url });
     const ac = new AbortController();
-    const res = await createOpenAIAdapter(p, fake.pools).send(makeCtx(p, { stream: true, signal: ac.signal }));
+    const res = await send(createOpenAIAdapter(p, fake.pools), makeCtx(p, { stream: true, signal: ac.signal }));
     const reason = new Error('client went away');
     const err = await rejection((async () => {
       for await (const _c of res.body) ac.abort(reason);
@@ -116,7 +116,7 @@ describe('cancellation (B16)', () => {
   it('an already-aborted signal never connects', async () => {
     const p = makeProvider({ baseURL: fake.up.url });
     const before = fake.up.requests.length;
-    const err = await rejection(createOpenAIAdapter(p, fake.pools).send(makeCtx(p, { signal: AbortSignal.abort(new Error('gone')) })));
+    const err = await rejection(send(createOpenAIAdapter(p, fake.pools), makeCtx(p, { signal: AbortSignal.abort(new Error('gone')) })));
     expect((err as Error).message).toBe('gone');
     expect(fake.up.requests.length).toBe(before);
   });
@@ -143,13 +143,13 @@ describe('upstream pools', () => {
       const p = makeProvider({ baseURL: server.url });
       const adapter = createOpenAIAdapter(p, local);
       for (let i = 0; i < 3; i++) {
-        await readAll(await adapter.send(makeCtx(p)));
+        await readAll(await send(adapter, makeCtx(p)));
         // undici frees the socket just after the body ends; without a pause the next request may open another.
         await new Promise((r) => setTimeout(r, 20));
       }
       expect(server.connections).toBe(1);
       await new Promise((r) => setTimeout(r, 400));
-      await readAll(await adapter.send(makeCtx(p)));
+      await readAll(await send(adapter, makeCtx(p)));
       expect(server.connections).toBe(2);
     } finally {
       await local.close();

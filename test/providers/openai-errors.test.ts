@@ -4,7 +4,7 @@ import { parseRetryAfter } from '../../pkg/providers/http/retry-after.ts';
 import { createOpenAIAdapter } from '../../pkg/providers/openai/index.ts';
 import { MAX_MESSAGE_CHARS } from '../../pkg/providers/openai/errors.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
-import { useFakeUpstream, makeCtx, makeProvider, readAll, SECRET } from './helpers.ts';
+import { useFakeUpstream, makeCtx, makeProvider, readAll, SECRET, send, respond } from './helpers.ts';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const enc = (v: unknown): Uint8Array => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
@@ -15,7 +15,7 @@ describe('classifyError', () => {
   const provider = makeProvider({ baseURL: 'https://api.secret-host.example/v1' });
   const adapter = createOpenAIAdapter(provider, createUpstreamPools(), { now: () => NOW });
   const ctx = makeCtx(provider);
-  const classify = (status: number, body: unknown, headers: Record<string, string> = {}) => adapter.classifyError(ctx, status, headers, enc(body));
+  const classify = (status: number, body: unknown, headers: Record<string, string> = {}) => adapter.classifyError(ctx.target, status, headers, enc(body));
 
   it.each([
     [400, 'client'], [404, 'client'], [413, 'client'], [422, 'client'], [401, 'auth'], [403, 'auth'], [408, 'timeout'],
@@ -91,9 +91,9 @@ describe('error responses from a real upstream', () => {
     const provider = makeProvider({ baseURL: fake.up.url });
     const adapter = createOpenAIAdapter(provider, fake.pools);
     const ctx = makeCtx(provider, { model: `status-${status}` });
-    const res = await adapter.send(ctx);
+    const res = await send(adapter, ctx);
     expect(res.status).toBe(status);
-    const f = adapter.classifyError(ctx, res.status, res.headers, await readAll(res));
+    const f = adapter.classifyError(ctx.target, res.status, res.headers, await readAll(res));
     expect(f.kind).toBe(kind);
     expect(f.message).toBe(`Fake upstream error ${status}.`);
     if (status === 429) expect(f.retryAfter).toBe(1);
@@ -103,11 +103,11 @@ describe('error responses from a real upstream', () => {
     const provider = makeProvider({ baseURL: fake.up.url });
     const adapter = createOpenAIAdapter(provider, fake.pools);
     const ctx = makeCtx(provider, { model: 'garbage' });
-    const body = await readAll(await adapter.send(ctx));
-    expect(() => adapter.translateResponse(ctx, body)).toThrow(UpstreamFailureError);
+    const body = await readAll(await send(adapter, ctx));
+    expect(() => respond(adapter, ctx, body)).toThrow(UpstreamFailureError);
     for (const bad of ['[]', 'null', '{"id":"x"}', '"str"']) {
       try {
-        adapter.translateResponse(ctx, enc(bad));
+        respond(adapter, ctx, enc(bad));
         expect.unreachable();
       } catch (err) {
         expect((err as UpstreamFailureError).failure.kind).toBe('invalid');
@@ -119,7 +119,7 @@ describe('error responses from a real upstream', () => {
     const provider = makeProvider();
     const adapter = createOpenAIAdapter(provider, fake.pools);
     try {
-      adapter.translateResponse(makeCtx(provider), enc({ error: { message: 'overloaded', type: 'server_error' } }));
+      respond(adapter, makeCtx(provider), enc({ error: { message: 'overloaded', type: 'server_error' } }));
       expect.unreachable();
     } catch (err) {
       expect((err as UpstreamFailureError).failure).toMatchObject({ kind: 'server', message: 'overloaded' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import { createAdapter, UnsupportedProviderError } from '../../pkg/providers/registry.ts';
-import { useFakeUpstream, makeCtx, makeProvider, readAll, SECRET } from './helpers.ts';
+import { useFakeUpstream, makeCtx, makeProvider, readAll, SECRET, send, classify } from './helpers.ts';
 
 const fake = useFakeUpstream();
 
@@ -9,7 +9,7 @@ describe('OpenAI adapter request building', () => {
   it('posts chat to baseURL + /chat/completions with headers and the credential', async () => {
     const provider = makeProvider({ baseURL: fake.up.url, headers: { 'openai-organization': 'org-1' } });
     const adapter = createAdapter(provider, fake.pools);
-    const res = await adapter.send(makeCtx(provider));
+    const res = await send(adapter, makeCtx(provider));
     expect(res.status).toBe(200);
     await readAll(res);
     const req = fake.up.requests[0];
@@ -26,14 +26,14 @@ describe('OpenAI adapter request building', () => {
   it('posts embeddings to baseURL + /embeddings and keeps a base path prefix', async () => {
     const provider = makeProvider({ baseURL: `${fake.up.origin}/v1` });
     const adapter = createAdapter(provider, fake.pools);
-    await readAll(await adapter.send(makeCtx(provider, { op: 'embeddings' })));
+    await readAll(await send(adapter, makeCtx(provider, { op: 'embeddings' })));
     expect(fake.up.requests[0]?.path).toBe('/v1/embeddings');
   });
 
   it('A14 the model name goes only into the JSON body, never the URL', async () => {
     const provider = makeProvider({ baseURL: fake.up.url });
     const adapter = createAdapter(provider, fake.pools);
-    await readAll(await adapter.send(makeCtx(provider, { model: '../../etc/passwd?x=%2e%2e#frag' })));
+    await readAll(await send(adapter, makeCtx(provider, { model: '../../etc/passwd?x=%2e%2e#frag' })));
     expect(fake.up.requests[0]?.path).toBe('/v1/chat/completions');
     expect((fake.up.requests[0]?.body as { model: string }).model).toBe('../../etc/passwd?x=%2e%2e#frag');
   });
@@ -41,7 +41,7 @@ describe('OpenAI adapter request building', () => {
   it('a provider header cannot override framing headers, content-type or the credential', async () => {
     const provider = makeProvider({ baseURL: fake.up.url, headers: { host: 'evil.example', 'content-type': 'text/plain', authorization: 'Bearer other', 'content-length': '1' } });
     const adapter = createAdapter(provider, fake.pools);
-    await readAll(await adapter.send(makeCtx(provider)));
+    await readAll(await send(adapter, makeCtx(provider)));
     const h = fake.up.requests[0]?.headers;
     expect(h?.host).toBe(new URL(fake.up.origin).host);
     expect(h?.['content-type']).toBe('application/json');
@@ -53,7 +53,7 @@ describe('OpenAI adapter request building', () => {
     const adapter = createAdapter(provider, fake.pools);
     const body = { model: 'alias', messages: [{ role: 'user', content: 'x' }], temperature: 0.2, some_new_field: { a: [1, 2] } };
     const snapshot = structuredClone(body);
-    await readAll(await adapter.send(makeCtx(provider, { body })));
+    await readAll(await send(adapter, makeCtx(provider, { body })));
     expect(fake.up.requests[0]?.body).toEqual({ ...snapshot, model: 'gpt-4o-mini' });
     expect(body).toEqual(snapshot);
   });
@@ -62,7 +62,7 @@ describe('OpenAI adapter request building', () => {
     const provider = makeProvider({ baseURL: fake.up.url });
     const adapter = createAdapter(provider, fake.pools);
     const body = { model: 'a', messages: [], stream: true, stream_options: { include_obfuscation: false } };
-    await readAll(await adapter.send(makeCtx(provider, { body, stream: true })));
+    await readAll(await send(adapter, makeCtx(provider, { body, stream: true })));
     const req = fake.up.requests[0];
     expect(req?.headers.accept).toBe('text/event-stream');
     expect((req?.body as Record<string, unknown>).stream_options).toEqual({ include_obfuscation: false, include_usage: true });
@@ -71,7 +71,7 @@ describe('OpenAI adapter request building', () => {
   it('streams without provider stream usage leave stream_options alone', async () => {
     const provider = makeProvider({ baseURL: fake.up.url, streamUsage: false });
     const adapter = createAdapter(provider, fake.pools);
-    await readAll(await adapter.send(makeCtx(provider, { stream: true })));
+    await readAll(await send(adapter, makeCtx(provider, { stream: true })));
     expect((fake.up.requests[0]?.body as Record<string, unknown>).stream_options).toBeUndefined();
   });
 
@@ -80,14 +80,14 @@ describe('OpenAI adapter request building', () => {
     const adapter = createAdapter(provider, fake.pools);
     expect(adapter.type).toBe('openai-compatible');
     const body = { model: 'a', messages: [], stream: true, stream_options: { include_usage: true } };
-    await readAll(await adapter.send(makeCtx(provider, { body, stream: true })));
+    await readAll(await send(adapter, makeCtx(provider, { body, stream: true })));
     expect((fake.up.requests[0]?.body as Record<string, unknown>).stream_options).toBeUndefined();
   });
 
   it('openai-compatible generic preset behaves like openai and sends a custom credential header', async () => {
     const provider = makeProvider({ baseURL: fake.up.url, type: 'openai-compatible', credential: { kind: 'header', header: 'api-key', value: SECRET } });
     const adapter = createAdapter(provider, fake.pools);
-    await readAll(await adapter.send(makeCtx(provider, { stream: true })));
+    await readAll(await send(adapter, makeCtx(provider, { stream: true })));
     const req = fake.up.requests[0];
     expect(req?.headers['api-key']).toBe(SECRET);
     expect(req?.headers.authorization).toBeUndefined();
@@ -101,9 +101,9 @@ describe('OpenAI adapter request building', () => {
       const provider = makeProvider({ baseURL: fake.up.url });
       const adapter = createAdapter(provider, fake.pools);
       const ctx = makeCtx(provider);
-      const res = await adapter.send(ctx);
+      const res = await send(adapter, ctx);
       expect(res.status).toBe(302);
-      const failure = adapter.classifyError(ctx, res.status, res.headers, await readAll(res));
+      const failure = classify(adapter, ctx, res.status, res.headers, await readAll(res));
       expect(failure.kind).toBe('invalid');
       expect(attacker.connections).toBe(0);
     } finally {

@@ -5,7 +5,7 @@ import { createOpenAIAdapter } from '../../pkg/providers/openai/index.ts';
 import { createOpenAIStreamTranslator } from '../../pkg/providers/openai/stream.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 import { createSseParser } from '../../pkg/stream/sse.ts';
-import { useFakeUpstream, makeCtx, makeProvider, SECRET, streamThrough, translateChunks } from './helpers.ts';
+import { useFakeUpstream, makeCtx, makeProvider, SECRET, streamThrough, translateChunks, send, translator, streamCtx } from './helpers.ts';
 
 const fake = useFakeUpstream();
 
@@ -74,7 +74,7 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('started is false until the first event is emitted', () => {
     const p = provider();
-    const t = createOpenAIStreamTranslator(makeCtx(p, { stream: true }));
+    const t = createOpenAIStreamTranslator(streamCtx(makeCtx(p, { stream: true })));
     expect(t.started).toBe(false);
     expect(t.push(enc('data: {"choices":[{"delta":{"content":"a"}}]'))).toBe('');
     expect(t.started).toBe(false);
@@ -97,9 +97,9 @@ describe('OpenAI stream translator on a real upstream', () => {
     const adapter = createOpenAIAdapter(p, fake.pools);
     const ctx = makeCtx(p, { stream: true, model: 'reset-after-2' });
     let out = '';
-    const t = adapter.createStreamTranslator(ctx);
+    const t = translator(adapter, ctx);
     const failure = await failureOf((async () => {
-      const res = await adapter.send(ctx);
+      const res = await send(adapter, ctx);
       for await (const c of res.body) out += t.push(c);
     })());
     expect(failure.failure.kind).toBe('server');
@@ -150,7 +150,7 @@ describe('OpenAI stream translator on a real upstream', () => {
 
   it('B10 an event over the cap fails the stream; earlier events of the same chunk are still returned', () => {
     const p = provider();
-    const t = createOpenAIStreamTranslator(makeCtx(p, { stream: true }), { maxEventBytes: 1024 });
+    const t = createOpenAIStreamTranslator(streamCtx(makeCtx(p, { stream: true })), { maxEventBytes: 1024 });
     const ok = 'data: {"choices":[{"delta":{"content":"a"}}]}\n\n';
     expect(t.push(enc(`${ok}data: {"choices":"${'x'.repeat(2000)}`))).toBe(ok);
     expect(() => t.push(enc('"}\n\n'))).toThrow(UpstreamFailureError);
@@ -164,9 +164,9 @@ describe('OpenAI stream translator on a real upstream', () => {
     const adapter = createOpenAIAdapter(p, fake.pools);
     fake.up.setBehavior(() => ({ rawBody: `data: {"choices":[{"delta":{"content":"${'y'.repeat(1_100_000)}"}}]}\n\n`, rawContentType: 'text/event-stream', split: 65536 }));
     const ctx = makeCtx(p, { stream: true });
-    const t = adapter.createStreamTranslator(ctx);
+    const t = translator(adapter, ctx);
     const failure = await failureOf((async () => {
-      const res = await adapter.send(ctx);
+      const res = await send(adapter, ctx);
       for await (const c of res.body) t.push(c);
     })());
     expect(failure.failure.kind).toBe('invalid');
@@ -177,7 +177,7 @@ describe('OpenAI stream translator on a real upstream', () => {
     const p = provider();
     const adapter = createOpenAIAdapter(p, fake.pools);
     const ctx = makeCtx(p, { stream: true });
-    expect(() => adapter.createStreamTranslator(ctx).push(enc('data: <html>oops</html>\n\n'))).toThrow(UpstreamFailureError);
+    expect(() => translator(adapter, ctx).push(enc('data: <html>oops</html>\n\n'))).toThrow(UpstreamFailureError);
     const text = 'garbage line\n: comment\ndata: {"choices":[{"delta":{"content":"a"}}]}\n\nnot a field\n\ndata: [DONE]\n\n';
     const { out, end } = translateChunks(adapter, ctx, [enc(text)]);
     expect(out).toBe('data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: [DONE]\n\n');

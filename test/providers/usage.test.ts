@@ -7,7 +7,7 @@ import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
 import type { UpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { createOpenAIAdapter } from '../../pkg/providers/openai/index.ts';
 import type { Usage } from '../../pkg/providers/types.ts';
-import { makeCtx, makeProvider, readAll, streamThrough, translateChunks } from './helpers.ts';
+import { makeCtx, makeProvider, readAll, streamThrough, translateChunks, send, respond } from './helpers.ts';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./testdata/openai/${name}`, import.meta.url));
 const noNetwork = { dispatcherFor: () => { throw new Error('no network in this test'); } };
@@ -20,7 +20,7 @@ describe('B14 usage golden (recorded transcripts)', () => {
 
   it('non-stream with cached and reasoning tokens', () => {
     const body = fixture('chat-cached-reasoning.json');
-    const t = adapter.translateResponse(makeCtx(provider), body);
+    const t = respond(adapter, makeCtx(provider), body);
     expect(t.usage).toEqual(CACHED_REASONING);
     expect(Buffer.from(t.body).equals(body)).toBe(true);
   });
@@ -32,12 +32,12 @@ describe('B14 usage golden (recorded transcripts)', () => {
   });
 
   it('total_tokens is taken from the provider; absent details stay absent', () => {
-    const t = adapter.translateResponse(makeCtx(provider), fixture('chat-no-details.json'));
+    const t = respond(adapter, makeCtx(provider), fixture('chat-no-details.json'));
     expect(t.usage).toEqual({ inputTokens: 9, outputTokens: 2, totalTokens: 12 });
   });
 
   it('embeddings usage has no output tokens', () => {
-    const t = adapter.translateResponse(makeCtx(provider, { op: 'embeddings' }), fixture('embeddings.json'));
+    const t = respond(adapter, makeCtx(provider, { op: 'embeddings' }), fixture('embeddings.json'));
     expect(t.usage).toEqual({ inputTokens: 8, outputTokens: 0, totalTokens: 8 });
   });
 
@@ -49,7 +49,7 @@ describe('B14 usage golden (recorded transcripts)', () => {
 
   it('a response without usage yields null', () => {
     const body = Buffer.from(JSON.stringify({ id: 'x', choices: [] }));
-    expect(adapter.translateResponse(makeCtx(provider), body).usage).toBeNull();
+    expect(respond(adapter, makeCtx(provider), body).usage).toBeNull();
   });
 });
 
@@ -72,7 +72,7 @@ describe('B14 usage through a real upstream', () => {
     const provider = makeProvider({ baseURL: up.url });
     const adapter = createOpenAIAdapter(provider, pools);
     const ctx = makeCtx(provider);
-    const nonStream = adapter.translateResponse(ctx, await readAll(await adapter.send(ctx))).usage;
+    const nonStream = respond(adapter, ctx, await readAll(await send(adapter, ctx))).usage;
     const { end } = await streamThrough(adapter, makeCtx(provider, { stream: true }));
     const want: Usage = { inputTokens: 50, outputTokens: 20, totalTokens: 70, cachedInputTokens: 32, reasoningTokens: 12 };
     expect(nonStream).toEqual(want);
@@ -85,7 +85,7 @@ describe('usage quirks of OpenAI-compatible servers', () => {
     const provider = makeProvider({ type: 'openai-compatible', preset: 'deepseek' });
     const adapter = createOpenAIAdapter(provider, noNetwork);
     const body = Buffer.from(JSON.stringify({ choices: [], usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, prompt_cache_hit_tokens: 64, prompt_cache_miss_tokens: 36 } }));
-    expect(adapter.translateResponse(makeCtx(provider), body).usage).toEqual({ inputTokens: 100, outputTokens: 10, totalTokens: 110, cachedInputTokens: 64 });
+    expect(respond(adapter, makeCtx(provider), body).usage).toEqual({ inputTokens: 100, outputTokens: 10, totalTokens: 110, cachedInputTokens: 64 });
   });
 
   it('a pretty-printed usage chunk is still found', () => {

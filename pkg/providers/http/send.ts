@@ -1,8 +1,9 @@
-// The shared undici send: one POST to a fixed upstream endpoint, per-request deadlines, errors mapped to
-// UpstreamFailureError (head and body), body iterated as raw bytes. The URL never comes from client input.
+// The one undici send (the core sends; adapters only build requests): one POST to a fixed upstream endpoint,
+// per-request deadlines, errors mapped to UpstreamFailureError (head and body), body iterated as raw bytes. The URL
+// never comes from client input.
 import type { Dispatcher } from 'undici';
-import type { UpstreamResponse } from '../types.ts';
-import type { TableTimeouts } from '../../table/types.ts';
+import type { AdapterDeps, Transport, UpstreamRequest, UpstreamResponse } from '../types.ts';
+import type { TableProvider, TableTimeouts } from '../../table/types.ts';
 import { mapUpstreamError } from './errors.ts';
 
 /** An upstream endpoint resolved once per adapter from the provider's baseURL. */
@@ -19,39 +20,30 @@ export function resolveEndpoint(baseURL: string, suffix: string): Endpoint {
   return { origin: url.origin, path: `${base}${suffix}${url.search}` };
 }
 
-export interface SendRequest {
-  readonly dispatcher: Dispatcher;
-  readonly endpoint: Endpoint;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-  readonly timeouts: TableTimeouts;
-  readonly signal: AbortSignal;
-}
-
-/** Sends one attempt; resolves at the response head. Throws UpstreamFailureError, or the signal's reason when aborted. */
-export async function sendUpstream(req: SendRequest): Promise<UpstreamResponse> {
+/** Sends one request on `dispatcher`; resolves at the response head. Throws UpstreamFailureError, or the signal's reason when aborted. */
+export async function sendUpstream(dispatcher: Dispatcher, req: UpstreamRequest, timeouts: TableTimeouts, signal: AbortSignal): Promise<UpstreamResponse> {
   let res: Dispatcher.ResponseData;
   try {
-    req.signal.throwIfAborted();
-    res = await req.dispatcher.request({
-      origin: req.endpoint.origin,
-      path: req.endpoint.path,
-      method: 'POST',
+    signal.throwIfAborted();
+    res = await dispatcher.request({
+      origin: req.origin,
+      path: req.path,
+      method: req.method,
       headers: req.headers,
       body: req.body,
-      signal: req.signal,
+      signal,
       // 0 disables the deadline in undici, matching the table's "0 = none".
-      headersTimeout: req.timeouts.firstByteMs,
-      bodyTimeout: req.timeouts.idleMs,
+      headersTimeout: timeouts.firstByteMs,
+      bodyTimeout: timeouts.idleMs,
     });
   } catch (err) {
-    throw mapUpstreamError(err, req.signal, 'head');
+    throw mapUpstreamError(err, signal, 'head');
   }
   const raw = res.body;
   return {
     status: res.statusCode,
     headers: res.headers,
-    body: mapBodyErrors(raw, req.signal),
+    body: mapBodyErrors(raw, signal),
     dump: async () => {
       try {
         await raw.dump({ limit: 64 * 1024 });
@@ -60,6 +52,15 @@ export async function sendUpstream(req: SendRequest): Promise<UpstreamResponse> 
       }
     },
   };
+}
+
+/**
+ * The HTTP transport of a provider: sendUpstream on the provider's pool, looked up on first use (not at table load)
+ * and then kept — the pool outlives the adapter across table swaps.
+ */
+export function httpTransport(provider: TableProvider, deps: AdapterDeps): Transport {
+  let dispatcher: Dispatcher | undefined;
+  return (req, timeouts, signal) => sendUpstream((dispatcher ??= deps.dispatcherFor(provider)), req, timeouts, signal);
 }
 
 async function* mapBodyErrors(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<Uint8Array, void, undefined> {

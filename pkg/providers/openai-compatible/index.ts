@@ -1,12 +1,19 @@
-// Adapter for type openai-compatible: the OpenAI passthrough with the preset's wire quirks.
+// Adapter for type openai-compatible: the OpenAI passthrough with the preset's wire quirks. Chat, legacy
+// completions (vLLM and most servers have /completions) and embeddings natively; the Responses API and Anthropic
+// Messages through the canonical form (to chat).
+import type { ProviderCodec } from '../../canonical/codec.ts';
+import type { ClientApi } from '../../canonical/types.ts';
 import type { AdapterDeps, ProviderAdapter } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
 import { createPassthroughAdapter } from '../openai/passthrough.ts';
 import { presetFor } from './presets.ts';
 
+export const OPENAI_COMPATIBLE_NATIVE_APIS: readonly ClientApi[] = ['openai-chat', 'openai-completions', 'openai-embeddings'];
+
 export interface OpenAICompatibleAdapterOptions {
   readonly now?: () => number;
   readonly maxEventBytes?: number;
+  readonly codec?: ProviderCodec | null;
 }
 
 export function createOpenAICompatibleAdapter(
@@ -15,5 +22,8 @@ export function createOpenAICompatibleAdapter(
   opts: OpenAICompatibleAdapterOptions = {},
 ): ProviderAdapter {
   const preset = presetFor(provider.preset);
-  return createPassthroughAdapter(provider, deps, { ...opts, type: 'openai-compatible', quirks: { streamOptions: preset.streamOptions } });
+  const { codec, ...rest } = opts;
+  return createPassthroughAdapter(provider, deps, {
+    ...rest, type: 'openai-compatible', quirks: { streamOptions: preset.streamOptions }, nativeApis: OPENAI_COMPATIBLE_NATIVE_APIS, codec: codec ?? null,
+  });
 }

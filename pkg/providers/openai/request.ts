@@ -1,6 +1,12 @@
-// Building the upstream request for OpenAI-dialect providers: headers and the patched client body.
-import type { AttemptContext } from '../types.ts';
+// Building upstream requests for OpenAI-dialect providers: the endpoint per client API, headers, and the patched
+// client body (native pairs) or the provider codec's body (translated pairs). Pure: no I/O.
+import type { ClientApi } from '../../canonical/types.ts';
+import type { IngressRequest } from '../../ingress/types.ts';
+import type { BoundTarget, BuildContext, UpstreamRequest } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
+import { authorize } from '../http/authorize.ts';
+import { resolveEndpoint } from '../http/send.ts';
+import type { Endpoint } from '../http/send.ts';
 
 /** Differences between OpenAI-compatible servers that change the request. */
 export interface WireQuirks {
@@ -10,37 +16,90 @@ export interface WireQuirks {
 
 export const OPENAI_QUIRKS: WireQuirks = { streamOptions: true };
 
-/**
- * The client body patched, not copied field by field (unknown fields pass through): `model` is the target's model;
- * for streams, `stream_options.include_usage` is forced on when the provider reports stream usage.
- */
-export function patchBody(ctx: AttemptContext, quirks: WireQuirks): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...ctx.body, model: ctx.target.model };
-  if (ctx.op !== 'chat' || !ctx.stream) return body;
-  if (!quirks.streamOptions) {
-    delete body.stream_options;
-  } else if (ctx.target.provider.streamUsage) {
-    const current = body.stream_options;
-    const base = typeof current === 'object' && current !== null && !Array.isArray(current) ? current : {};
-    body.stream_options = { ...base, include_usage: true };
+const SUFFIX: Readonly<Partial<Record<ClientApi, string>>> = {
+  'openai-chat': '/chat/completions',
+  'openai-completions': '/completions',
+  'openai-embeddings': '/embeddings',
+  'openai-responses': '/responses',
+};
+
+export type Endpoints = Readonly<Partial<Record<ClientApi, Endpoint>>>;
+
+/** The endpoints of `apis` under the provider's baseURL, resolved once per adapter. */
+export function openAIEndpoints(baseURL: string, apis: Iterable<ClientApi>): Endpoints {
+  const out: Partial<Record<ClientApi, Endpoint>> = {};
+  for (const api of apis) {
+    const suffix = SUFFIX[api];
+    if (suffix !== undefined) out[api] = resolveEndpoint(baseURL, suffix);
   }
-  return body;
+  return out;
+}
+
+/** Streams of these APIs carry usage only when asked with stream_options.include_usage. */
+const STREAM_OPTIONS_APIS: ReadonlySet<ClientApi> = new Set(['openai-chat', 'openai-completions']);
+
+/**
+ * A body patched, not copied field by field (unknown fields pass through): `model` is the target's model; for
+ * chat and completions streams, `stream_options.include_usage` is forced on when the provider reports stream usage
+ * (or `stream_options` removed when the server rejects it).
+ */
+export function patchBody(body: Readonly<Record<string, unknown>>, api: ClientApi, stream: boolean, target: BoundTarget, quirks: WireQuirks): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body, model: target.model };
+  if (!stream || !STREAM_OPTIONS_APIS.has(api)) return out;
+  if (!quirks.streamOptions) {
+    delete out.stream_options;
+  } else if (target.provider.streamUsage) {
+    const current = out.stream_options;
+    const base = typeof current === 'object' && current !== null && !Array.isArray(current) ? current : {};
+    out.stream_options = { ...base, include_usage: true };
+  }
+  return out;
 }
 
 // Framing and hop-by-hop headers are ours to set; a Provider's extra headers cannot override them.
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-authorization']);
 
-/**
- * Request headers: the provider's extra headers, then ours (which win), then the credential.
- * The credential value must never be logged: callers pass this object only to undici.
- */
-export function buildHeaders(provider: TableProvider, ctx: AttemptContext): Record<string, string> {
+/** The provider's extra headers, minus the reserved ones (lower-case names). */
+export function providerHeaders(provider: TableProvider): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(provider.headers)) if (!RESERVED_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
-  headers['content-type'] = 'application/json';
-  headers.accept = ctx.stream ? 'text/event-stream' : 'application/json';
-  headers['accept-encoding'] = 'identity';
-  headers['x-request-id'] = ctx.requestId;
-  if (provider.credential !== null) headers[provider.credential.header] = provider.credential.value;
   return headers;
+}
+
+/**
+ * Request headers: the provider's extra headers, then ours (which win). The credential is added by authorize().
+ */
+export function buildHeaders(provider: TableProvider, requestId: string, stream: boolean): Record<string, string> {
+  const headers = providerHeaders(provider);
+  headers['content-type'] = 'application/json';
+  headers.accept = stream ? 'text/event-stream' : 'application/json';
+  headers['accept-encoding'] = 'identity';
+  headers['x-request-id'] = requestId;
+  return headers;
+}
+
+/** The body text for `key`, serialised at most once per request (BuildContext.bodies). */
+export function memoBody(ctx: BuildContext, key: string, make: () => unknown): string {
+  let body = ctx.bodies.get(key);
+  if (body === undefined) {
+    body = JSON.stringify(make());
+    ctx.bodies.set(key, body);
+  }
+  return body;
+}
+
+/** The native (passthrough) request of an OpenAI-dialect provider. */
+export function buildOpenAINative(endpoints: Endpoints, quirks: WireQuirks, req: IngressRequest, target: BoundTarget, ctx: BuildContext): UpstreamRequest {
+  const endpoint = endpoints[req.api];
+  if (endpoint === undefined) throw new Error(`OpenAI adapter: no native endpoint for ${req.api}`);
+  const key = `openai-native|${req.api}|${quirks.streamOptions}|${target.provider.streamUsage}|${target.model}`;
+  const headers = buildHeaders(target.provider, ctx.requestId, req.stream);
+  return {
+    method: 'POST',
+    origin: endpoint.origin,
+    path: authorize(target.provider.credential, headers, endpoint),
+    headers,
+    body: memoBody(ctx, key, () => patchBody(req.body, req.api, req.stream, target, quirks)),
+    stream: req.stream,
+  };
 }

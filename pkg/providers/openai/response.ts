@@ -1,8 +1,10 @@
 // Non-stream response translation for OpenAI-dialect upstreams: validate, extract usage, pass the bytes through.
 import { UpstreamFailureError } from '../types.ts';
-import type { AttemptContext, TranslatedResponse } from '../types.ts';
+import type { ClientApi } from '../../canonical/types.ts';
+import type { TableProvider } from '../../table/types.ts';
+import type { TranslatedResponse } from '../types.ts';
 import { inBandFailure } from './errors.ts';
-import { usageFromOpenAI } from './usage.ts';
+import { usageFromOpenAI, usageFromResponses } from './usage.ts';
 
 const decoder = new TextDecoder();
 
@@ -10,8 +12,10 @@ export function invalidResponse(message: string, cause?: unknown): UpstreamFailu
   return new UpstreamFailureError({ kind: 'invalid', message }, cause);
 }
 
-/** Parses a 2xx body; throws UpstreamFailureError('invalid') unless it is a JSON object of the expected shape. */
-export function translateOpenAIResponse(ctx: AttemptContext, body: Uint8Array): TranslatedResponse {
+const LIST_KEY: Readonly<Partial<Record<ClientApi, string>>> = { 'openai-embeddings': 'data', 'openai-responses': 'output' };
+
+/** Parses a 2xx body of `api`; throws UpstreamFailureError('invalid') unless it is a JSON object of the expected shape. */
+export function translateOpenAIResponse(api: ClientApi, provider: TableProvider, body: Uint8Array): TranslatedResponse {
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoder.decode(body));
@@ -22,10 +26,10 @@ export function translateOpenAIResponse(ctx: AttemptContext, body: Uint8Array): 
     throw invalidResponse('The upstream provider sent a response that is not a JSON object.');
   }
   const obj = parsed as Record<string, unknown>;
-  const listKey = ctx.op === 'embeddings' ? 'data' : 'choices';
+  const listKey = LIST_KEY[api] ?? 'choices';
   if (!Array.isArray(obj[listKey])) {
-    if (typeof obj.error === 'object' && obj.error !== null) throw new UpstreamFailureError(inBandFailure(obj, ctx.target.provider));
+    if (typeof obj.error === 'object' && obj.error !== null) throw new UpstreamFailureError(inBandFailure(obj, provider));
     throw invalidResponse(`The upstream provider sent a response without "${listKey}".`);
   }
-  return { body, usage: usageFromOpenAI(obj.usage) };
+  return { body, usage: api === 'openai-responses' ? usageFromResponses(obj.usage) : usageFromOpenAI(obj.usage) };
 }

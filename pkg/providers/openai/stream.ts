@@ -1,7 +1,10 @@
-// Stream translation for OpenAI-dialect upstreams: a passthrough at the event level. Each upstream event is
-// re-encoded as-is; a chunk is JSON-parsed only when a cheap string check says it may carry usage or an error.
+// Stream translation for OpenAI-dialect upstreams (chat and legacy completions): a passthrough at the event level.
+// Each upstream event is re-encoded as-is; a chunk is JSON-parsed only when a cheap string check says it may carry
+// usage or an error, or — until the first content event (design §3, honest streams) — to tell content from a
+// role-only head.
 import { UpstreamFailureError } from '../types.ts';
-import type { AttemptContext, StreamEndResult, StreamTranslator, UpstreamFailure, Usage } from '../types.ts';
+import type { StreamEndResult, StreamTranslator, UpstreamFailure, Usage } from '../types.ts';
+import type { TableProvider } from '../../table/types.ts';
 import { createSseParser, encodeSseData, encodeSseEvent, SseEventTooLargeError } from '../../stream/sse.ts';
 import type { SseEvent } from '../../stream/sse.ts';
 import { inBandFailure } from './errors.ts';
@@ -49,6 +52,34 @@ function isErrorObject(obj: Record<string, unknown> | null): boolean {
   return obj !== null && ((typeof obj.error === 'object' && obj.error !== null) || obj.object === 'error');
 }
 
+function nonEmpty(v: unknown): boolean {
+  return (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.length > 0);
+}
+
+/** True when a chunk carries content for the client: text, reasoning, a refusal or a tool call (chat), or text (completions). */
+export function isOpenAIContentChunk(obj: Record<string, unknown> | null): boolean {
+  const choices = obj?.choices;
+  if (!Array.isArray(choices)) return false;
+  for (const c of choices as unknown[]) {
+    if (typeof c !== 'object' || c === null) continue;
+    const choice = c as Record<string, unknown>;
+    if (nonEmpty(choice.text)) return true;
+    const d = choice.delta;
+    if (typeof d !== 'object' || d === null) continue;
+    const delta = d as Record<string, unknown>;
+    if (nonEmpty(delta.content) || nonEmpty(delta.reasoning_content) || nonEmpty(delta.reasoning) || nonEmpty(delta.refusal) || nonEmpty(delta.tool_calls)) return true;
+    if (typeof delta.function_call === 'object' && delta.function_call !== null) return true;
+  }
+  return false;
+}
+
+/** What the translator needs of the request and the target. */
+export interface OpenAIStreamContext {
+  readonly provider: TableProvider;
+  /** The client asked for usage in the stream (stream_options.include_usage). */
+  readonly wantsUsage: boolean;
+}
+
 const invalidEvent = (message: string, cause?: unknown): UpstreamFailureError => new UpstreamFailureError({ kind: 'invalid', message }, cause);
 
 /**
@@ -56,10 +87,12 @@ const invalidEvent = (message: string, cause?: unknown): UpstreamFailureError =>
  * (events already translated from the same chunk are returned first; the next push() throws).
  * An in-band `{"error":…}` event stops the translation and is returned by end() as `error`.
  */
-export function createOpenAIStreamTranslator(ctx: AttemptContext, opts: StreamTranslatorOptions = {}): StreamTranslator {
-  const provider = ctx.target.provider;
+export function createOpenAIStreamTranslator(ctx: OpenAIStreamContext, opts: StreamTranslatorOptions = {}): StreamTranslator {
+  const provider = ctx.provider;
   let out = '';
   let started = false;
+  let content = false;
+  let pendingContent = false;
   let done = false;
   let events = 0;
   let bytes = 0;
@@ -86,11 +119,12 @@ export function createOpenAIStreamTranslator(ctx: AttemptContext, opts: StreamTr
       if (obj === null) throw invalidEvent('The upstream provider sent an invalid stream event.');
     }
     if (!looksLikeObject(data)) throw invalidEvent('The upstream provider sent an invalid stream event.');
+    if (!content && !pendingContent && isOpenAIContentChunk(parseObject(data))) pendingContent = true;
     if (hasUsageObject(data)) {
       const obj = parseObject(data);
       if (obj === null) throw invalidEvent('The upstream provider sent an invalid stream event.');
       usage = usageFromOpenAI(obj.usage) ?? usage;
-      if (!ctx.clientWantsUsage && Array.isArray(obj.choices) && obj.choices.length === 0) return;
+      if (!ctx.wantsUsage && Array.isArray(obj.choices) && obj.choices.length === 0) return;
     }
     out += ev.event === '' && ev.id === null ? encodeSseData(data) : encodeSseEvent(ev);
   }
@@ -107,6 +141,7 @@ export function createOpenAIStreamTranslator(ctx: AttemptContext, opts: StreamTr
     const s = out;
     out = '';
     if (s !== '') started = true;
+    if (pendingContent) content = true;
     return s;
   }
 
@@ -141,6 +176,12 @@ export function createOpenAIStreamTranslator(ctx: AttemptContext, opts: StreamTr
     },
     get started() {
       return started;
+    },
+    get contentSeen() {
+      return content;
+    },
+    get inBandError() {
+      return inBand;
     },
   };
 }

@@ -1,20 +1,41 @@
-// One upstream attempt: send, then either classify a non-2xx answer, hand back a stream head, or read and translate
-// a complete non-stream body. Nothing here writes to the client, so every failure is still retryable.
+// One upstream attempt: build (native passthrough or through the canonical form), send, then either classify a
+// non-2xx answer, read a stream up to its first content event, or read and translate a complete non-stream body.
+// Nothing here writes to the client, so every failure is still retryable. A GatewayError (the client body cannot be
+// translated) is thrown: it is the client's error, not the target's.
 import type { Span } from '@opentelemetry/api';
 import { UpstreamFailureError } from '../../providers/types.ts';
-import type {
-  AttemptContext, Operation, TranslatedResponse, UpstreamFailure, UpstreamResponse,
-} from '../../providers/types.ts';
-import type { IngressRequest } from '../../ingress/types.ts';
+import type { StreamEndResult, StreamTranslator, TranslatedResponse, UpstreamFailure, UpstreamResponse } from '../../providers/types.ts';
+import { GatewayError } from '../../errors/errors.ts';
+import type { ErrorOut } from '../error-reply.ts';
+import { createCanonicalStream, usageFromCanonical } from './canonical-stream.ts';
+import type { Job } from './job.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeTarget } from '../runtime-table.ts';
 import { endAttemptSpan, startAttemptSpan } from '../tracing.ts';
 import type { TimeoutPhase } from '../upstream-failure-log.ts';
 
+/** A 2xx stream whose head is held until its first content event (design §3); `head` is what to send first. */
+export interface PrimedStream {
+  readonly translator: StreamTranslator;
+  /** The rest of the upstream body. */
+  readonly rest: AsyncIterator<Uint8Array>;
+  readonly response: UpstreamResponse;
+  /** Client bytes produced before and with the first content event, flushed with the response head. */
+  readonly head: string;
+  /** Set when the upstream ended while priming: a complete stream without content (a success). */
+  readonly ended: StreamEndResult | null;
+  /** The terminal error event in the client's dialect, for a failure after the head went out. */
+  terminalError(e: ErrorOut): string;
+}
+
 export type AttemptResult =
-  | { readonly kind: 'ok'; readonly ctx: AttemptContext; readonly response: UpstreamResponse; readonly translated: TranslatedResponse | null }
+  | { readonly kind: 'ok'; readonly translated: TranslatedResponse; readonly stream: null }
+  | { readonly kind: 'ok'; readonly translated: null; readonly stream: PrimedStream }
   | { readonly kind: 'failed'; readonly failure: UpstreamFailure; readonly cause?: unknown; readonly timeout?: TimeoutPhase }
   | { readonly kind: 'aborted' };
+
+/** Pre-content bytes held back at most; past this the head is released even without content. */
+export const MAX_HELD_BYTES = 64 * 1024;
 
 export const ABORTED: Extract<AttemptResult, { kind: 'aborted' }> = { kind: 'aborted' };
 
@@ -68,33 +89,91 @@ function attemptSignal(client: AbortSignal, totalMs: number): AbortSignal {
   return totalMs > 0 ? AbortSignal.any([client, AbortSignal.timeout(totalMs)]) : client;
 }
 
-async function exchange(st: RequestState, target: RuntimeTarget, ctx: AttemptContext): Promise<AttemptResult> {
-  const res = await target.adapter.send(ctx);
+const decoder = new TextDecoder();
+
+function parseJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(body)) as unknown;
+  } catch (err) {
+    throw new UpstreamFailureError({ kind: 'invalid', message: 'The upstream provider sent a response that is not valid JSON.' }, err);
+  }
+}
+
+const EMPTY_STREAM: UpstreamFailure = { kind: 'server', message: 'The upstream stream ended before any content.' };
+
+/**
+ * Reads a 2xx stream until its first content event. A failure before it (body error, malformed event, in-band
+ * error, an end without content or terminator) fails the attempt, so the run loop fails over like a non-stream one.
+ */
+async function prime(res: UpstreamResponse, tr: StreamTranslator, terminalError: (e: ErrorOut) => string): Promise<AttemptResult> {
+  const rest = res.body[Symbol.asyncIterator]();
+  let head = '';
+  try {
+    while (!tr.contentSeen && head.length < MAX_HELD_BYTES) {
+      const r = await rest.next();
+      if (r.done === true) {
+        const end = tr.end();
+        if (end.error !== undefined) return failed(end.error);
+        if (end.outcome !== 'complete') return failed(EMPTY_STREAM);
+        return { kind: 'ok', translated: null, stream: { translator: tr, rest, response: res, head: head + end.tail, ended: end, terminalError } };
+      }
+      head += tr.push(r.value);
+      const inBand = tr.inBandError;
+      if (inBand !== undefined && !tr.contentSeen) {
+        void res.dump();
+        return failed(inBand);
+      }
+    }
+  } catch (err) {
+    void res.dump();
+    throw err;
+  }
+  return { kind: 'ok', translated: null, stream: { translator: tr, rest, response: res, head, ended: null, terminalError } };
+}
+
+async function exchange(st: RequestState, job: Job, target: RuntimeTarget, signal: AbortSignal): Promise<AttemptResult> {
+  const adapter = target.adapter;
+  const bound = target.bound;
+  const req = job.req;
+  const native = adapter.nativeApis.has(req.api);
+  const codec = adapter.providerCodec;
+  if (!native && codec === null) return failed({ kind: 'client', message: `The provider does not serve the ${req.api} API.` });
+  const up = native ? adapter.buildNative(req, bound, job.build) : adapter.buildCanonical(job.canonical(), bound, job.build);
+  const res = await adapter.transport(up, bound.timeouts, signal);
   const opts = st.core.options;
   if (res.status < 200 || res.status > 299) {
     const body = await readCapped(res.body, opts.maxUpstreamErrorBytes, true);
-    return failed(target.adapter.classifyError(ctx, res.status, res.headers, body));
+    return failed(adapter.classifyError(bound, res.status, res.headers, body));
   }
-  if (ctx.stream) return { kind: 'ok', ctx, response: res, translated: null };
-  const body = await readCapped(res.body, opts.maxUpstreamBodyBytes, false);
-  return { kind: 'ok', ctx, response: res, translated: target.adapter.translateResponse(ctx, body) };
+  if (!req.stream) {
+    const body = await readCapped(res.body, opts.maxUpstreamBodyBytes, false);
+    if (native) return { kind: 'ok', translated: adapter.nativeResponse(req, bound, body), stream: null };
+    const clientCodec = job.ingress.codec;
+    if (clientCodec === null || codec === null) throw new Error('translated pair without codecs');
+    const resp = codec.decodeResponse(parseJson(body));
+    return { kind: 'ok', translated: { body: clientCodec.encodeResponse(resp, job.encodeContext()), usage: usageFromCanonical(resp.usage) }, stream: null };
+  }
+  if (native) return await prime(res, adapter.nativeStream(req, bound), (e) => job.ingress.streamErrorEvent(e));
+  const clientCodec = job.ingress.codec;
+  if (clientCodec === null || codec === null) throw new Error('translated pair without codecs');
+  const tr = createCanonicalStream(codec.createStreamDecoder(), clientCodec.createStreamEncoder(job.encodeContext()));
+  return await prime(res, tr, (e) => tr.terminalError(e));
 }
 
-export async function attemptOnce(st: RequestState, op: Operation, req: IngressRequest, target: RuntimeTarget): Promise<AttemptResult> {
+export async function attemptOnce(st: RequestState, job: Job, target: RuntimeTarget): Promise<AttemptResult> {
   const core = st.core;
+  const op = job.req.op;
   const started = performance.now();
   const client = st.abortController().signal;
   const signal = attemptSignal(client, target.bound.timeouts.totalMs);
-  const ctx: AttemptContext = {
-    op, body: req.body, stream: req.stream, clientWantsUsage: req.wantsUsage, target: target.bound, signal, requestId: st.id,
-  };
   const span: Span | null = core.tracer !== null && st.span !== null ? startAttemptSpan(core.tracer, st.span, op, target, st.attempts) : null;
   let result: AttemptResult;
   let status = 0;
   try {
-    result = await exchange(st, target, ctx);
-    if (result.kind === 'ok') status = result.response.status;
+    result = await exchange(st, job, target, signal);
+    if (result.kind === 'ok') status = result.stream === null ? 200 : result.stream.response.status;
   } catch (err) {
+    if (err instanceof GatewayError) throw err;
     result = classifyThrown(st, err, client, signal);
   }
   if (result.kind === 'failed') {

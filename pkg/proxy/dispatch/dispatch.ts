@@ -1,12 +1,14 @@
 // Runs one inference request after validation and access checks: attempts, then the answer or the mapped failure.
 // The response is written on the raw (hijacked) response; the request state closes once this settles.
 import type { Ingress, IngressRequest } from '../../ingress/types.ts';
-import { errorOut, noUpstreamAvailable, writeErrorResponse } from '../error-reply.ts';
+import { GatewayError } from '../../errors/errors.ts';
+import { errorOut, fromGatewayError, noUpstreamAvailable, writeErrorResponse } from '../error-reply.ts';
 import type { ErrorOut } from '../error-reply.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeRoute } from '../runtime-table.ts';
 import { failureToError } from './failure-map.ts';
 import { sendJson, sendStream } from './respond.ts';
+import { Job } from './job.ts';
 import { runAttempts } from './run.ts';
 
 /**
@@ -35,7 +37,17 @@ async function run(st: RequestState, req: IngressRequest, ingress: Ingress, rout
     writeErrorResponse(st.res, ingress, st.id, e, headers());
     return;
   }
-  const result = await runAttempts(st, req.op, req, view);
+  let result;
+  try {
+    result = await runAttempts(st, new Job(st, req, ingress), view);
+  } catch (err) {
+    // The client body cannot be translated for the target that needs it: the client's error (400), not the target's.
+    if (!(err instanceof GatewayError)) throw err;
+    const e = fromGatewayError(err);
+    st.code = e.code;
+    writeErrorResponse(st.res, ingress, st.id, e, headers());
+    return;
+  }
   if (result.kind === 'aborted') return;
   if (result.kind === 'failed') {
     const e = failureToError(result.failure, result.provider);
@@ -46,7 +58,7 @@ async function run(st: RequestState, req: IngressRequest, ingress: Ingress, rout
   const target = st.target;
   if (target === null) throw new Error('dispatch succeeded without a target');
   if (result.translated !== null) sendJson(st, target, result.translated);
-  else await sendStream(st, target, result.response, target.adapter.createStreamTranslator(result.ctx));
+  else await sendStream(st, target, result.stream, ingress);
 }
 
 function internalError(st: RequestState, ingress: Ingress, err: unknown): void {

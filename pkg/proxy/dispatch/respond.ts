@@ -1,14 +1,16 @@
-// Writing a successful upstream answer to the client: a complete JSON body, or a stream piped through the adapter's
-// translator with backpressure. Once stream headers are out, a failure becomes one terminal
-// `data: {"error":…}` event and the response ends without [DONE] (catalogue §5.0).
+// Writing a successful upstream answer to the client: a complete JSON body, or a primed stream piped through its
+// translator with backpressure. Once stream headers are out, a failure becomes one terminal error event in the
+// client's dialect and the response ends without its success terminator (catalogue §5.0, design §3).
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { StreamTranslator, TranslatedResponse, UpstreamFailure, UpstreamResponse, Usage } from '../../providers/types.ts';
+import type { Ingress } from '../../ingress/types.ts';
+import type { StreamTranslator, TranslatedResponse, UpstreamFailure, Usage } from '../../providers/types.ts';
 import { UpstreamFailureError } from '../../providers/types.ts';
 import { errorOut } from '../error-reply.ts';
 import type { ErrorOut } from '../error-reply.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeTarget } from '../runtime-table.ts';
 import type { LoggedFailureKind } from '../upstream-failure-log.ts';
+import type { PrimedStream } from './attempt.ts';
 import { cutShortUsage, streamedTextChars } from './estimate.ts';
 import { failureToError } from './failure-map.ts';
 import { recordUsage } from './usage.ts';
@@ -48,11 +50,11 @@ function writable(res: ServerResponse): boolean {
   return !res.destroyed && !res.writableEnded;
 }
 
-/** Ends the stream with a terminal error event (no [DONE]). */
-function terminate(st: RequestState, e: ErrorOut, tail: string): void {
+/** Ends the stream with one terminal error event in the client's dialect (no success terminator). */
+function terminate(st: RequestState, s: PrimedStream, e: ErrorOut, tail: string): void {
   st.code = e.code;
   const res = st.res;
-  if (writable(res)) res.end(tail + st.dialect.streamErrorEvent(e));
+  if (writable(res)) res.end(tail + s.terminalError(e));
 }
 
 function midStreamError(f: UpstreamFailure, target: RuntimeTarget): ErrorOut {
@@ -69,13 +71,20 @@ interface PumpFailure {
   readonly cause: unknown;
 }
 
-async function pump(st: RequestState, target: RuntimeTarget, body: AsyncIterable<Uint8Array>, tr: StreamTranslator, seen: StreamProgress): Promise<PumpFailure | null> {
+function firstBytes(st: RequestState, target: RuntimeTarget): void {
+  if (st.ttftMs !== null) return;
+  st.ttftMs = performance.now() - st.start;
+  st.core.metrics.observeTimeToFirstToken(st.route?.id ?? '_none', target.providerId, st.ttftMs);
+}
+
+async function pump(st: RequestState, target: RuntimeTarget, rest: AsyncIterator<Uint8Array>, tr: StreamTranslator, seen: StreamProgress): Promise<PumpFailure | null> {
   const res = st.res;
-  const core = st.core;
-  for await (const chunk of body) {
+  for (;;) {
+    const r = await rest.next();
+    if (r.done === true) return null;
     let out: string;
     try {
-      out = tr.push(chunk);
+      out = tr.push(r.value);
     } catch (err) {
       const failure: UpstreamFailure = err instanceof UpstreamFailureError
         ? err.failure
@@ -84,14 +93,10 @@ async function pump(st: RequestState, target: RuntimeTarget, body: AsyncIterable
     }
     if (out === '') continue;
     seen.chars += streamedTextChars(out);
-    if (st.ttftMs === null) {
-      st.ttftMs = performance.now() - st.start;
-      core.metrics.observeTimeToFirstToken(st.route?.id ?? '_none', target.providerId, st.ttftMs);
-    }
+    firstBytes(st, target);
     if (!writable(res)) return null;
     if (!res.write(out)) await waitForDrain(res);
   }
-  return null;
 }
 
 function logStreamFailure(st: RequestState, target: RuntimeTarget, kind: LoggedFailureKind, failure?: UpstreamFailure, cause?: unknown): void {
@@ -112,20 +117,36 @@ function recordStreamUsage(st: RequestState, target: RuntimeTarget, reported: Us
   recordUsage(st, target, cutShort ? cutShortUsage(reported, st.requestBody, seen.chars) : reported);
 }
 
-export async function sendStream(st: RequestState, target: RuntimeTarget, response: UpstreamResponse, tr: StreamTranslator): Promise<void> {
+/**
+ * Writes a primed stream: the head goes out now with the bytes held back until the first content event (attempt.ts
+ * prime), then the rest is pumped with backpressure. After the head, a failure is one terminal error event in the
+ * client's dialect and never the success terminator.
+ */
+export async function sendStream(st: RequestState, target: RuntimeTarget, s: PrimedStream, ingress: Ingress): Promise<void> {
   const res = st.res;
-  res.writeHead(200, routingHeaders(st, target, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }));
-  res.flushHeaders();
-  const seen: StreamProgress = { chars: 0 };
+  const tr = s.translator;
+  res.writeHead(200, routingHeaders(st, target, { 'content-type': ingress.streamContentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }));
+  const seen: StreamProgress = { chars: streamedTextChars(s.head) };
+  if (s.head !== '') {
+    firstBytes(st, target);
+    res.write(s.head);
+  } else {
+    res.flushHeaders();
+  }
+  if (s.ended !== null) {
+    recordStreamUsage(st, target, s.ended.usage, false, seen);
+    res.end();
+    return;
+  }
   let failure: PumpFailure | null;
   try {
-    failure = await pump(st, target, response.body, tr, seen);
+    failure = await pump(st, target, s.rest, tr, seen);
   } catch (err) {
     // The upstream body failed mid-stream (reset, idle timeout) or the client went away (abort).
     recordStreamUsage(st, target, tr.end().usage, true, seen);
     if (st.clientGone) return;
     logStreamFailure(st, target, 'stream_interrupted', err instanceof UpstreamFailureError ? err.failure : undefined, err);
-    terminate(st, errorOut('upstream_stream_interrupted'), '');
+    terminate(st, s, errorOut('upstream_stream_interrupted'), '');
     return;
   }
   const end = tr.end();
@@ -134,14 +155,14 @@ export async function sendStream(st: RequestState, target: RuntimeTarget, respon
   if (gone) return;
   if (failure !== null) {
     logStreamFailure(st, target, failure.failure.kind, failure.failure, failure.cause);
-    terminate(st, midStreamError(failure.failure, target), '');
+    terminate(st, s, midStreamError(failure.failure, target), '');
   } else if (end.error !== undefined) {
     logStreamFailure(st, target, end.error.kind, end.error);
-    terminate(st, midStreamError(end.error, target), end.tail);
+    terminate(st, s, midStreamError(end.error, target), end.tail);
   } else if (end.outcome === 'complete') {
     res.end(end.tail);
   } else {
     logStreamFailure(st, target, 'stream_truncated');
-    terminate(st, errorOut('upstream_stream_truncated'), end.tail);
+    terminate(st, s, errorOut('upstream_stream_truncated'), end.tail);
   }
 }

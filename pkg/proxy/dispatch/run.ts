@@ -2,13 +2,13 @@
 // backoff on the failure kinds the route enables, then each fallback once; all within a global attempt budget.
 // `client` failures end the loop at once (never retried, never failed over). An upstream 429 with Retry-After
 // blocks that target for every request until then; a wait longer than maxRetryAfterWaitMs moves on instead.
-import type { Operation, UpstreamFailure } from '../../providers/types.ts';
+import type { UpstreamFailure } from '../../providers/types.ts';
 import type { TableProvider, TableRetry } from '../../table/types.ts';
-import type { IngressRequest } from '../../ingress/types.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeRoute } from '../runtime-table.ts';
 import { ABORTED, attemptOnce } from './attempt.ts';
 import type { AttemptResult } from './attempt.ts';
+import type { Job } from './job.ts';
 import { planTargets } from './plan.ts';
 
 export type RunResult =
@@ -55,12 +55,12 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-export async function runAttempts(st: RequestState, op: Operation, req: IngressRequest, route: RuntimeRoute): Promise<RunResult> {
+export async function runAttempts(st: RequestState, job: Job, route: RuntimeRoute): Promise<RunResult> {
   const core = st.core;
   const retry = route.retry;
   const budget = core.options.maxAttempts;
   const plan = planTargets(route, core.random);
-  st.requestBody = req.body;
+  st.requestBody = job.req.body;
   let last: UpstreamFailure = NO_TARGET;
   let lastProvider: TableProvider | null = null;
   for (let i = 0; i < plan.length; i++) {
@@ -77,7 +77,7 @@ export async function runAttempts(st: RequestState, op: Operation, req: IngressR
       }
       st.attempts++;
       st.target = target;
-      const r = await attemptOnce(st, op, req, target);
+      const r = await attemptOnce(st, job, target);
       if (r.kind !== 'failed') return r;
       const f = r.failure;
       last = f;

@@ -1,45 +1,26 @@
 // The encoders speak the real wire format: their output, served from a loopback HTTP server, is consumed by the
 // official `openai` SDK (its SSE parser, its stream accumulator, its error handling).
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EncodeContext } from '../../pkg/canonical/codec.ts';
 import type { CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec } from '../../pkg/dialects/openai-chat/index.ts';
 import { errorOut } from '../../pkg/proxy/error-reply.ts';
+import { startCannedServer } from './support/canned-server.ts';
+import type { CannedServer } from './support/canned-server.ts';
 
 const CTX: EncodeContext = { model: 'gpt-4o-mini', requestId: 'req_sdk', nowSec: 1_760_000_000, streamUsage: true };
 
-/** What the loopback server answers next: a JSON body or SSE text. */
-let answer: { readonly json?: string; readonly sse?: string } = {};
-let server: Server;
+let server: CannedServer;
 let client: OpenAI;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (answer.sse !== undefined) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        // Written in small pieces, so the SDK's own line reassembly is exercised.
-        const bytes = Buffer.from(answer.sse);
-        for (let i = 0; i < bytes.length; i += 7) res.write(bytes.subarray(i, i + 7));
-        res.end();
-      } else {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(answer.json ?? '{}');
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
+  server = await startCannedServer();
+  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
 });
 
 const STREAM: StreamEvent[] = [
@@ -69,7 +50,7 @@ const params = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, conte
 
 describe('openai-chat encoders against the official openai SDK', () => {
   it('stream: chunks reassemble into the text, the tool call and the usage', async () => {
-    answer = { sse: encodeStream(STREAM) };
+    server.answer({ sse: encodeStream(STREAM) });
     const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
     let content = '';
     const args: string[] = [];
@@ -95,7 +76,7 @@ describe('openai-chat encoders against the official openai SDK', () => {
   });
 
   it('stream: the SDK\'s accumulator builds the final chat completion', async () => {
-    answer = { sse: encodeStream(STREAM) };
+    server.answer({ sse: encodeStream(STREAM) });
     const final = await client.chat.completions.stream({ ...params, stream_options: { include_usage: true } }).finalChatCompletion();
     const message = final.choices[0]?.message;
     expect(message?.content).toBe('Looking it up… ✓');
@@ -105,7 +86,7 @@ describe('openai-chat encoders against the official openai SDK', () => {
   });
 
   it('stream without usage asked: no usage chunk, still terminated by [DONE]', async () => {
-    answer = { sse: encodeStream(STREAM, { ...CTX, streamUsage: false }) };
+    server.answer({ sse: encodeStream(STREAM, { ...CTX, streamUsage: false }) });
     const stream = await client.chat.completions.create({ ...params, stream: true });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
@@ -115,7 +96,7 @@ describe('openai-chat encoders against the official openai SDK', () => {
 
   it('stream: the terminal error event surfaces as an APIError with the gateway\'s message', async () => {
     const enc = clientCodec.createStreamEncoder(CTX);
-    answer = { sse: STREAM.slice(0, 7).map((ev) => enc.encode(ev)).join('') + enc.error(errorOut('upstream_stream_interrupted')) };
+    server.answer({ sse: STREAM.slice(0, 7).map((ev) => enc.encode(ev)).join('') + enc.error(errorOut('upstream_stream_interrupted')) });
     const stream = await client.chat.completions.create({ ...params, stream: true });
     let content = '';
     const failure = await (async () => {
@@ -142,7 +123,7 @@ describe('openai-chat encoders against the official openai SDK', () => {
       stopReason: 'tool_use',
       usage: { inputTokens: 10, outputTokens: 4, cachedInputTokens: 3 },
     };
-    answer = { json: clientCodec.encodeResponse(resp, CTX) };
+    server.answer({ json: clientCodec.encodeResponse(resp, CTX) });
     const out = await client.chat.completions.create(params);
     expect(out.id).toBe('chatcmpl-req_sdk');
     expect(out.model).toBe('gpt-4o-mini');

@@ -4,14 +4,17 @@ import { API_VERSION, ObjectMeta, SecretKeyRef, Status, Timeouts, Duration } fro
 import { BaseURL } from './baseurl.ts';
 import { celQuote, withRules } from './cel.ts';
 import { mapList, maxProperties, setList } from './kube.ts';
+import { presetNames, servedTypes } from '../providers/descriptors.ts';
 
 export const PROVIDER_TYPES = [
   'openai', 'azure-openai', 'anthropic', 'gemini', 'vertex-ai', 'bedrock', 'cohere', 'openai-compatible', 'fake',
 ] as const;
-export const ProviderType = z.enum(PROVIDER_TYPES).describe('Which wire protocol and defaults to use. Only openai, openai-compatible and fake are served in this release; the others are accepted by the schema and reported as unsupported by the controller.');
+// The served types, their presets and the docs text come from the provider descriptors (pkg/providers/descriptors.ts).
+const SERVED = servedTypes();
+export const ProviderType = z.enum(PROVIDER_TYPES).describe(`Which wire protocol and defaults to use. Served in this release: ${SERVED.join(', ')}; the others (${PROVIDER_TYPES.filter((t) => !SERVED.includes(t)).join(', ')}) are accepted by the schema and reported as unsupported by the controller.`);
 
-export const OPENAI_COMPATIBLE_PRESETS = ['generic', 'vllm', 'ollama', 'groq', 'mistral', 'together', 'deepseek', 'fireworks', 'openrouter'] as const;
-export const Preset = z.enum(OPENAI_COMPATIBLE_PRESETS).describe('For type openai-compatible: a known server whose quirks (default base URL, stream usage support) Switchyard should apply.');
+export const OPENAI_COMPATIBLE_PRESETS = presetNames('openai-compatible') as [string, ...string[]];
+export const Preset = z.enum(OPENAI_COMPATIBLE_PRESETS).describe(`For type openai-compatible: a known server whose defaults (base URL, stream usage, client APIs served natively) Switchyard applies: ${OPENAI_COMPATIBLE_PRESETS.join(', ')}.`);
 
 export const Pricing = z
   .object({
@@ -38,7 +41,7 @@ export const ProviderModel = z
 export const ProviderAuth = z
   .object({
     secretRef: SecretKeyRef.describe('The Secret key holding the provider API key.'),
-    header: z.string().max(64).regex(/^[A-Za-z0-9-]{1,64}$/).optional().describe('Header that carries the key. Default: Authorization (as "Bearer <key>").'),
+    header: z.string().max(64).regex(/^[A-Za-z0-9-]{1,64}$/).optional().describe('Header that carries the key. Default: the type\'s own (Authorization as "Bearer <key>"; x-api-key for anthropic). Authorization always carries "Bearer <key>", any other header the raw key.'),
   })
   .strict()
   .describe('Credentials sent to the provider.');

@@ -124,8 +124,8 @@ export interface ClientApiCheck {
 
 /**
  * Which client APIs the bound targets and fallbacks serve: each one's provider's native and translated APIs, limited
- * to the operations its model declares when the Provider lists models (an unlisted model may do anything its
- * provider does). The route's operations are those its listed models declare, or chat when none is listed.
+ * to the operations its model declares when the Provider lists models (a native API needs its own operation, a
+ * translated one chat, since it goes upstream as chat; an unlisted model may do anything its provider does). The route's operations are those its listed models declare, or chat when none is listed.
  */
 export function clientApiCheck(binding: Binding, providers: ReadonlyMap<string, ProviderState>): ClientApiCheck {
   const served = new Set<ClientApi>();
@@ -138,7 +138,9 @@ export function clientApiCheck(binding: Binding, providers: ReadonlyMap<string, 
     types.add(p.preset === undefined ? p.type : `${p.type} (${p.preset})`);
     const ops = p.modelsListed ? (p.models[t.model]?.capabilities ?? []).filter((c): c is DescriptorOperation => OPERATIONS.includes(c)) : undefined;
     for (const op of ops ?? []) declared.add(op);
-    for (const api of [...p.nativeApis, ...p.translatedApis]) if (ops === undefined || ops.includes(apiOperation(api))) served.add(api);
+    for (const api of p.nativeApis) if (ops === undefined || ops.includes(apiOperation(api))) served.add(api);
+    // A translated API goes upstream as chat, so a model that declares chat serves it.
+    for (const api of p.translatedApis) if (ops === undefined || ops.includes('chat')) served.add(api);
   }
   const apis = CLIENT_APIS.filter((a) => served.has(a));
   if (types.size === 0) return { apis, issue: null };
@@ -150,7 +152,7 @@ export function clientApiCheck(binding: Binding, providers: ReadonlyMap<string, 
     apis,
     issue: {
       reason: Reason.ClientApiUnsupported,
-      message: `no target or fallback can serve the client APIs of ${named}: provider type ${[...types].sort().join(', ')} does not serve them; requests in those APIs get 400`,
+      message: `no target or fallback can serve the client APIs of ${named}: ${types.size === 1 ? 'provider type' : 'provider types'} ${[...types].sort().join(', ')} ${types.size === 1 ? 'does' : 'do'} not serve them; requests in those APIs get 400`,
     },
   };
 }

@@ -3,7 +3,7 @@
 // adapter registry read it; a type of the API enum that has no descriptor here is "not served by this release".
 import type { ClientApi } from '../canonical/types.ts';
 import type { DescriptorOperation, PresetDescriptor, ProviderDescriptor, StreamUsageMode } from './descriptor-types.ts';
-import { ANTHROPIC_DESCRIPTOR } from './anthropic-descriptor-draft.ts';
+import { ANTHROPIC_DESCRIPTOR } from './anthropic/descriptor.ts';
 import { FAKE_DESCRIPTOR } from './fake/descriptor.ts';
 import { OPENAI_DESCRIPTOR } from './openai/descriptor.ts';
 import { OPENAI_COMPATIBLE_DESCRIPTOR } from './openai-compatible/descriptor.ts';

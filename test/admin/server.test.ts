@@ -130,7 +130,7 @@ describe('admin server', () => {
       hash: string;
       auth: unknown;
     };
-    expect(body.providers['default/openai']?.credential).toEqual({ header: 'authorization', value: '<redacted>' });
+    expect(body.providers['default/openai']?.credential).toEqual({ kind: 'header', header: 'authorization', value: '<redacted>' });
     expect(body.providers['default/openai']?.headers).toEqual({ 'openai-organization': 'org-visible', 'x-custom-token': '<redacted>' });
     expect(body.providers['default/fake']?.credential).toBeNull();
     expect(body.keys).toEqual([expect.objectContaining({ id: 'default/team-a-key', team: 'a' })]);

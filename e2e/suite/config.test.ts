@@ -135,7 +135,7 @@ spec:
     try {
       await applyManifests(w.kube, [
         route(NS, 'ghost', 'ghost-model', [{ provider: 'nope' }]),
-        { ...provider(NS, 'anthropic-x', { baseURL: 'https://api.anthropic.example/v1' }), spec: { type: 'anthropic', baseURL: 'https://api.anthropic.example/v1' } },
+        { ...provider(NS, 'anthropic-x', { baseURL: 'https://api.anthropic.example/v1' }), spec: { type: 'gemini', baseURL: 'https://api.anthropic.example/v1' } },
         route(NS, 'anth', 'anth-model', [{ provider: 'anthropic-x' }]),
         provider(NS, 'listed', { baseURL: upstream.url, secretName: 'upstream-a', models: ['only-this'] }),
         route(NS, 'unlisted', 'unlisted-model', [{ provider: 'listed', model: 'not-listed' }]),

@@ -3,6 +3,7 @@
 import type { AdapterDeps, AdapterFactory, ProviderAdapter } from './types.ts';
 import type { TableProvider } from '../table/types.ts';
 import { providerCodec as openAIChatCodec } from '../dialects/openai-chat/index.ts';
+import { createAnthropicAdapter } from './anthropic/index.ts';
 import { createFakeAdapter } from './fake/index.ts';
 import { createOpenAIAdapter } from './openai/index.ts';
 import { createOpenAICompatibleAdapter } from './openai-compatible/index.ts';
@@ -22,6 +23,8 @@ export const createAdapter: AdapterFactory = (provider: TableProvider, deps: Ada
       return createOpenAIAdapter(provider, deps, { codec: openAIChatCodec });
     case 'openai-compatible':
       return createOpenAICompatibleAdapter(provider, deps, { codec: openAIChatCodec });
+    case 'anthropic':
+      return createAnthropicAdapter(provider, deps);
     case 'fake':
       return createFakeAdapter(provider, deps, { codec: openAIChatCodec });
     default:

@@ -5,7 +5,8 @@ import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { createAdapter } from '../../pkg/providers/registry.ts';
 import { isJsonContentType } from '../../pkg/proxy/body/content-type.ts';
 import { exceedsDepth, findForbidden } from '../../pkg/proxy/body/json-guard.ts';
-import { ChatRequest, EmbeddingsRequest, obviouslyValid, validateInference } from '../../pkg/proxy/body/validate.ts';
+import { ChatRequest, obviouslyValidChat } from '../../pkg/ingress/openai-chat/index.ts';
+import { EmbeddingsRequest, obviouslyValidEmbeddings, parseEmbeddings } from '../../pkg/ingress/openai-embeddings/index.ts';
 import { failureToError, leaksCredential } from '../../pkg/proxy/dispatch/failure-map.ts';
 import { pickIndex, planTargets } from '../../pkg/proxy/dispatch/plan.ts';
 import { backoffMs, isRetryable } from '../../pkg/proxy/dispatch/run.ts';
@@ -157,14 +158,14 @@ describe('validation fast path', () => {
   it('A13 the pre-check never accepts what the zod schema rejects (property)', () => {
     fc.assert(fc.property(body, (b) => {
       const obj = b as Record<string, unknown>;
-      if (obviouslyValid('chat', obj)) expect(ChatRequest.safeParse(obj).success).toBe(true);
-      if (obviouslyValid('embeddings', obj)) expect(EmbeddingsRequest.safeParse(obj).success).toBe(true);
+      if (obviouslyValidChat(obj)) expect(ChatRequest.safeParse(obj).success).toBe(true);
+      if (obviouslyValidEmbeddings(obj)) expect(EmbeddingsRequest.safeParse(obj).success).toBe(true);
     }), { numRuns: 2000 });
   });
 
   it('the pre-check accepts the common shapes', () => {
-    expect(obviouslyValid('chat', { model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true, stream_options: { include_usage: true } })).toBe(true);
-    expect(obviouslyValid('embeddings', { model: 'm', input: ['a', 'b'] })).toBe(true);
-    expect(validateInference('embeddings', { model: 'm', input: [[1, 2]] }).model).toBe('m');
+    expect(obviouslyValidChat({ model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true, stream_options: { include_usage: true } })).toBe(true);
+    expect(obviouslyValidEmbeddings({ model: 'm', input: ['a', 'b'] })).toBe(true);
+    expect(parseEmbeddings({ model: 'm', input: [[1, 2]] }).model).toBe('m');
   });
 });

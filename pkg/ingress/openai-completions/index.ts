@@ -1,10 +1,11 @@
 // Ingress for OpenAI legacy Completions (POST /v1/completions): model, prompt (a string, strings, tokens or token
 // arrays, as the API takes them), stream, stream_options. Passed through to providers that have the endpoint;
-// translated to chat for the others once the completions dialect codec exists (until then `codec` is null and the
-// handler refuses a request that would need translation with 400 unsupported_operation).
+// translated through pkg/dialects/openai-completions for the others (an ingress built with `codec: null` instead
+// makes the handler refuse a request that would need translation with 400 unsupported_operation).
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { ClientCodec } from '../../canonical/codec.ts';
+import { clientCodec } from '../../dialects/openai-completions/index.ts';
 import { StreamOptions } from '../openai-chat/index.ts';
 import { openaiErrorResponse, openaiStreamErrorEvent } from '../shared/openai-envelope.ts';
 import { NO_HEADERS, checkSchema, includeUsage, requireObject } from '../shared/validate.ts';
@@ -34,7 +35,7 @@ export function parseCompletions(body: unknown): IngressRequest {
   };
 }
 
-export function createOpenAICompletionsIngress(codec: ClientCodec | null = null): Ingress {
+export function createOpenAICompletionsIngress(codec: ClientCodec | null = clientCodec): Ingress {
   return {
     api: 'openai-completions',
     path: '/v1/completions',

@@ -117,6 +117,41 @@ describe('registry', () => {
     expect(createAdapter(makeProvider({ type: 'openai' }), fake.pools).type).toBe('openai');
     expect(createAdapter(makeProvider({ type: 'openai-compatible', preset: 'vllm' }), fake.pools).type).toBe('openai-compatible');
     expect(createAdapter(makeProvider({ type: 'fake', baseURL: '' }), fake.pools).type).toBe('fake');
-    expect(() => createAdapter(makeProvider({ type: 'anthropic' }), fake.pools)).toThrow(UnsupportedProviderError);
+    expect(createAdapter(makeProvider({ type: 'anthropic' }), fake.pools).type).toBe('anthropic');
+    expect(() => createAdapter(makeProvider({ type: 'gemini' }), fake.pools)).toThrow(UnsupportedProviderError);
+  });
+});
+
+describe('native client APIs and request building', () => {
+  it('openai serves chat, completions, embeddings and responses natively; openai-compatible all but responses; fake chat and embeddings', () => {
+    const apis = (type: string, over = {}) => [...createAdapter(makeProvider({ type, ...over }), fake.pools).nativeApis].sort();
+    expect(apis('openai')).toEqual(['openai-chat', 'openai-completions', 'openai-embeddings', 'openai-responses']);
+    expect(apis('openai-compatible')).toEqual(['openai-chat', 'openai-completions', 'openai-embeddings']);
+    expect(apis('fake', { baseURL: '' })).toEqual(['openai-chat', 'openai-embeddings']);
+    expect(apis('anthropic')).toEqual(['anthropic-messages']);
+  });
+
+  it('routes each native API to its endpoint; a Responses body keeps previous_response_id and store', () => {
+    const provider = makeProvider({ baseURL: 'https://api.example/v1' });
+    const adapter = createAdapter(provider, fake.pools);
+    const build = (api: 'openai-completions' | 'openai-responses', body: Record<string, unknown>) =>
+      adapter.buildNative({ ...makeCtx(provider).req, api, body }, makeCtx(provider).target, { requestId: 'r', bodies: new Map() });
+    expect(build('openai-completions', { model: 'x', prompt: 'hi' }).path).toBe('/v1/completions');
+    const r = build('openai-responses', { model: 'x', input: 'hi', previous_response_id: 'resp_1', store: true });
+    expect(r.path).toBe('/v1/responses');
+    expect(JSON.parse(r.body)).toEqual({ model: 'gpt-4o-mini', input: 'hi', previous_response_id: 'resp_1', store: true });
+  });
+
+  it('serialises a body once per upstream model: a second attempt on the same model reuses the text', () => {
+    const provider = makeProvider({ baseURL: 'https://api.example/v1' });
+    const adapter = createAdapter(provider, fake.pools);
+    const ctx = makeCtx(provider);
+    const build = { requestId: 'r', bodies: new Map<string, string>() };
+    const first = adapter.buildNative(ctx.req, ctx.target, build);
+    const second = adapter.buildNative(ctx.req, ctx.target, build);
+    expect(second.body).toBe(first.body);
+    expect(build.bodies.size).toBe(1);
+    adapter.buildNative(ctx.req, { ...ctx.target, model: 'other' }, build);
+    expect(build.bodies.size).toBe(2);
   });
 });

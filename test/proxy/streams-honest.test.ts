@@ -56,6 +56,7 @@ beforeAll(async () => {
     failoverRoute('empty', 'a', 'truncate-after-1'),
     failoverRoute('ant-overloaded', 'ant', 'claude-sonnet-4-5'),
     route('after-content', { model: 'after-content', retry: FAST, targets: [{ provider: 'a', model: 'late-error' }], fallback: [{ provider: 'b', model: 'ok' }] }),
+    route('big-head', { model: 'big-head', retry: FAST, targets: [{ provider: 'a', model: 'big-head' }], fallback: [{ provider: 'b', model: 'ok' }] }),
     route('no-content', { model: 'no-content', retry: FAST, targets: [{ provider: 'a', model: 'silent' }], fallback: [{ provider: 'b', model: 'ok' }] }),
   ], { auth: 'open', options: { maxAttempts: 4 } });
 });
@@ -154,6 +155,18 @@ describe('honest streams: after the first content event', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchyard-provider')).toBe('a');
     expect(dataEvents(text).at(-1)).toBe('[DONE]');
+    expect(b.requests).toHaveLength(0);
+  });
+
+  it('over 64 KiB of pre-content events releases the head: a later in-band error is a terminal event, not a failover', async () => {
+    const empties = Array.from({ length: 400 }, () => '');
+    a.setBehavior((req) => ((req.body as { model?: string }).model === 'big-head' ? { content: empties, inject: { after: 400, text: INBAND } } : undefined));
+    const { res, text } = await streamOf('big-head');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchyard-provider')).toBe('a');
+    expect(text.length).toBeGreaterThan(64 * 1024);
+    expect(dataEvents(text).at(-1)).toContain('"error"');
+    expect(text).not.toContain('[DONE]');
     expect(b.requests).toHaveLength(0);
   });
 });

@@ -110,3 +110,14 @@ describe('B14 usage and cost with prompt caching', () => {
     expect(ledger()).toEqual(chatNonStream);
   });
 });
+
+describe('count_tokens', () => {
+  it('an Anthropic target answers /v1/messages/count_tokens natively from its count_tokens endpoint', async () => {
+    const res = await postJson(`${gw.origin}/v1/messages/count_tokens`, { model: 'claude-only', messages: [{ role: 'user', content: 'count me' }] }, { 'anthropic-version': '2023-06-01' });
+    expect(res.status).toBe(200);
+    const body = await res.json() as { input_tokens: number };
+    expect(body.input_tokens).toBeGreaterThan(0);
+    expect(ant.requests.at(-1)?.path).toBe('/v1/messages/count_tokens');
+    expect((ant.requests.at(-1)?.body as { model: string }).model).toBe('claude-up');
+  });
+});

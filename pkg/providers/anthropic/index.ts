@@ -21,6 +21,7 @@ export function createAnthropicAdapter(provider: TableProvider, deps: AdapterDep
   if (provider.baseURL === '') throw new Error(`provider ${provider.id} has no baseURL`);
   const now = opts.now ?? Date.now;
   const endpoint = anthropicEndpoint(provider.baseURL, 'messages');
+  const countEndpoint = anthropicEndpoint(provider.baseURL, 'count_tokens');
   const streamOpts = opts.maxEventBytes === undefined ? {} : { maxEventBytes: opts.maxEventBytes };
   return {
     type: 'anthropic',
@@ -29,7 +30,8 @@ export function createAnthropicAdapter(provider: TableProvider, deps: AdapterDep
     buildNative(req, target, ctx): UpstreamRequest {
       const headers = buildAnthropicHeaders(target.provider, { requestId: ctx.requestId, stream: req.stream, client: req.forwardHeaders });
       const body = memoBody(ctx, `anthropic-native|${target.model}`, () => ({ ...req.body, model: target.model }));
-      return { method: 'POST', origin: endpoint.origin, path: endpoint.path, headers, body, stream: req.stream };
+      const to = req.countTokens === true ? countEndpoint : endpoint;
+      return { method: 'POST', origin: to.origin, path: to.path, headers, body, stream: req.stream };
     },
     buildCanonical(creq, target, ctx): UpstreamRequest {
       const headers = buildAnthropicHeaders(target.provider, { requestId: ctx.requestId, stream: creq.stream });

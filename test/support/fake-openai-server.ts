@@ -5,9 +5,11 @@
 //   reset-after-<n>        destroy the socket after n SSE events (non-stream: after half the body)
 //   truncate-after-<n>     end cleanly after n SSE events, no [DONE]
 //   slow-headers-<ms>      wait before the head    slow-chunks-<ms>  wait between writes
+// POST /v1/responses and /v1/completions answer in OpenAI's shapes (fake-openai-apis.ts).
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { completionsBody, completionsEvents, responsesBody, responsesEvents } from './fake-openai-apis.ts';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -57,6 +59,8 @@ export interface Behavior {
   hang?: boolean;
   /** Embedding dimensions. Default 3. */
   dimensions?: number;
+  /** Chat: answer with these tool calls (finish_reason tool_calls) instead of content. */
+  toolCalls?: { id: string; name: string; arguments: string }[];
 }
 
 export type BehaviorFn = (req: RecordedRequest) => Behavior | undefined;
@@ -128,12 +132,16 @@ export function sseEvents(model: string, b: Behavior, includeUsage: boolean): st
   const chunk = (delta: unknown, finish: string | null): string =>
     `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
   const events = [chunk({ role: 'assistant', content: '', refusal: null }, null)];
-  content.forEach((c, i) => {
+  b.toolCalls?.forEach((t, index) => {
+    events.push(chunk({ tool_calls: [{ index, id: t.id, type: 'function', function: { name: t.name, arguments: '' } }] }, null));
+    events.push(chunk({ tool_calls: [{ index, function: { arguments: t.arguments } }] }, null));
+  });
+  if (b.toolCalls === undefined) content.forEach((c, i) => {
     if (b.inject !== undefined && b.inject.after === i) events.push(b.inject.text);
     events.push(chunk({ content: c }, null));
   });
   if (b.inject !== undefined && b.inject.after >= content.length) events.push(b.inject.text);
-  events.push(chunk({}, b.finishReason ?? 'stop'));
+  events.push(chunk({}, b.finishReason ?? (b.toolCalls ? 'tool_calls' : 'stop')));
   if (includeUsage && usage !== null) events.push(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
   events.push('data: [DONE]\n\n');
   return events;
@@ -147,7 +155,12 @@ function completionBody(model: string, b: Behavior): string {
     object: 'chat.completion',
     created: FAKE_CREATED,
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content: content.join(''), refusal: null }, logprobs: null, finish_reason: b.finishReason ?? 'stop' }],
+    choices: [{
+      index: 0, logprobs: null, finish_reason: b.finishReason ?? (b.toolCalls ? 'tool_calls' : 'stop'),
+      message: b.toolCalls
+        ? { role: 'assistant', content: null, refusal: null, tool_calls: b.toolCalls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) }
+        : { role: 'assistant', content: content.join(''), refusal: null },
+    }],
     ...(usage === null ? {} : { usage }),
     system_fingerprint: null,
   });
@@ -258,6 +271,16 @@ export async function startFakeOpenAI(opts: { behavior?: BehaviorFn } = {}): Pro
     if (b.rawBody !== undefined) {
       res.writeHead(b.status ?? 200, { 'content-type': b.rawContentType ?? 'text/plain', ...headers });
       await writePieces(res, splitBytes(Buffer.from(b.rawBody), b.split ?? Number.MAX_SAFE_INTEGER), b);
+      return;
+    }
+    if (rec.method === 'POST' && (rec.path === '/v1/responses' || rec.path === '/v1/completions')) {
+      const responses = rec.path === '/v1/responses';
+      if (obj.stream !== true) {
+        res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(responses ? responsesBody(obj) : completionsBody(obj));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
+      await writePieces(res, (responses ? responsesEvents(obj) : completionsEvents(obj)).map((e) => Buffer.from(e)), b);
       return;
     }
     if (rec.method !== 'POST' || (rec.path !== '/v1/chat/completions' && rec.path !== '/v1/embeddings')) {

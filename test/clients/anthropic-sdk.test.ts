@@ -1,0 +1,165 @@
+// The official @anthropic-ai/sdk against the gateway over loopback (maxRetries 0): messages.create, messages.stream
+// (text events, finalMessage, usage with cache fields), a tool_result round trip, thinking, countTokens, typed error
+// classes — natively to the Anthropic upstream (unknown fields, thinking signatures and anthropic-beta reach it
+// unchanged; the client gets the upstream's bytes) and translated to the OpenAI-shaped upstream.
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KEY, MODELS, startWorld, UPSTREAM_MODELS } from '../support/gateway-world.ts';
+import type { World } from '../support/gateway-world.ts';
+
+let w: World;
+let client: Anthropic;
+
+beforeAll(async () => {
+  w = await startWorld();
+  client = new Anthropic({ baseURL: w.gw.origin, apiKey: KEY, maxRetries: 0 });
+});
+afterAll(async () => w.close());
+afterEach(() => w.reset());
+
+const WEATHER: Anthropic.Tool = { name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+
+async function caught(p: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  if (e instanceof Anthropic.APIError) return e;
+  throw new Error(`expected an Anthropic APIError, got ${String(e)}`);
+}
+
+describe.each([
+  ['Anthropic upstream (native)', MODELS.anthropic],
+  ['OpenAI-shaped upstream (translated)', MODELS.openaiCompat],
+])('@anthropic-ai/sdk → %s', (_name, model) => {
+  it('messages.create: the echo, end_turn, usage', async () => {
+    const m = await client.messages.create({ model, max_tokens: 100, system: 'Be brief.', messages: [{ role: 'user', content: 'hello claude' }] });
+    expect(m.type).toBe('message');
+    expect(m.content).toEqual([expect.objectContaining({ type: 'text', text: 'Echo: hello claude' })]);
+    expect(m.stop_reason).toBe('end_turn');
+    expect(m.usage.input_tokens).toBeGreaterThan(0);
+    expect(m.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('messages.stream: text events join to the echo; finalMessage carries usage', async () => {
+    const stream = client.messages.stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'stream please' }] });
+    let text = '';
+    stream.on('text', (t) => {
+      text += t;
+    });
+    const final = await stream.finalMessage();
+    expect(text).toBe('Echo: stream please');
+    expect(final.content).toEqual([expect.objectContaining({ type: 'text', text: 'Echo: stream please' })]);
+    expect(final.stop_reason).toBe('end_turn');
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
+    expect(final.usage.input_tokens).toBeGreaterThan(0);
+  });
+
+  it('tools: tool_use, then a tool_result round trip answered with its content', async () => {
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'use the tool for Paris' }];
+    const first = await client.messages.create({ model, max_tokens: 100, tools: [WEATHER], messages });
+    expect(first.stop_reason).toBe('tool_use');
+    const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    expect(use?.name).toBe('get_weather');
+    expect(use?.input).toEqual({ city: 'Paris' });
+    messages.push({ role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use!.id, content: 'sunny, 21C' }] });
+    const second = await client.messages.create({ model, max_tokens: 100, tools: [WEATHER], messages });
+    expect(second.content).toEqual([expect.objectContaining({ type: 'text', text: 'Echo: tool result: sunny, 21C' })]);
+  });
+
+  it('a streamed tool call: input_json deltas accumulate into the tool input', async () => {
+    const final = await client.messages.stream({ model, max_tokens: 100, tools: [WEATHER], messages: [{ role: 'user', content: 'call the tool' }] }).finalMessage();
+    expect(final.stop_reason).toBe('tool_use');
+    expect(final.content.find((b) => b.type === 'tool_use')).toMatchObject({ name: 'get_weather', input: { city: 'Paris' } });
+  });
+});
+
+describe('@anthropic-ai/sdk → Anthropic upstream: native passthrough', () => {
+  it('unknown fields and anthropic-beta reach the upstream unchanged; only the model is patched', async () => {
+    const params = { model: MODELS.anthropic, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }], future_field: { nested: [1, 'two'] } } as unknown as Anthropic.MessageCreateParamsNonStreaming;
+    await client.messages.create(params, { headers: { 'anthropic-beta': 'fancy-feature-2099-01-01,other-beta' } });
+    const up = w.ant.requests[0]!;
+    expect(up.headers['anthropic-beta']).toBe('fancy-feature-2099-01-01,other-beta');
+    expect(up.headers['anthropic-version']).toBe('2023-06-01');
+    expect(up.headers['x-api-key']).toBe(w.ant.apiKey);
+    expect(JSON.stringify(up.headers)).not.toContain(KEY);
+    expect(up.body).toEqual({ ...(params as object), model: UPSTREAM_MODELS.anthropic });
+  });
+
+  it('the client gets the upstream\'s bytes (its id and model name)', async () => {
+    const res = await client.messages.create({ model: MODELS.anthropic, max_tokens: 50, messages: [{ role: 'user', content: 'bytes' }] }).asResponse();
+    const text = await res.text();
+    const id = (JSON.parse(text) as { id: string }).id;
+    expect(id).toMatch(/^msg_fake_\d+$/);
+    expect(text).toBe(JSON.stringify({ id, type: 'message', role: 'assistant', model: UPSTREAM_MODELS.anthropic, content: [{ type: 'text', text: 'Echo: bytes' }], stop_reason: 'end_turn', stop_sequence: null, usage: (JSON.parse(text) as { usage: unknown }).usage }));
+  });
+
+  it('thinking: the block and its signature come back; sent back, the signature reaches the upstream unchanged', async () => {
+    const thinking = { type: 'enabled', budget_tokens: 1024 } as const;
+    const first = await client.messages.stream({ model: MODELS.anthropic, max_tokens: 2048, thinking, tools: [WEATHER], messages: [{ role: 'user', content: 'think, then use the tool' }] }).finalMessage();
+    const block = first.content.find((b): b is Anthropic.ThinkingBlock => b.type === 'thinking');
+    expect(block?.thinking).toBe('The user wrote: think, then use the tool');
+    expect(block?.signature).toMatch(/^sig-/);
+    const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')!;
+    await client.messages.create({
+      model: MODELS.anthropic, max_tokens: 2048, thinking, tools: [WEATHER],
+      messages: [{ role: 'user', content: 'think, then use the tool' }, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'rain' }] }],
+    });
+    const sent = w.ant.requests[1]?.body as { messages: { content: unknown }[] };
+    expect(sent.messages[1]?.content).toEqual(first.content);
+  });
+
+  it('usage with cache fields: a cache write, then a cache read (stream and non-stream agree)', async () => {
+    const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: 'A long shared system prompt. '.repeat(20), cache_control: { type: 'ephemeral' } }];
+    const params = { model: MODELS.anthropic, max_tokens: 50, system, messages: [{ role: 'user' as const, content: 'cache me' }] };
+    const first = await client.messages.stream(params).finalMessage();
+    expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(0);
+    expect(first.usage.cache_read_input_tokens).toBe(0);
+    const second = await client.messages.create(params);
+    expect(second.usage.cache_read_input_tokens).toBe(first.usage.cache_creation_input_tokens);
+    expect(second.usage.cache_creation_input_tokens).toBe(0);
+  });
+
+  it('countTokens is answered by the upstream natively', async () => {
+    const r = await client.messages.countTokens({ model: MODELS.anthropic, messages: [{ role: 'user', content: 'count these tokens' }] });
+    expect(r.input_tokens).toBeGreaterThan(0);
+    expect(w.ant.requests.map((q) => q.path)).toEqual(['/v1/messages/count_tokens']);
+    expect((w.ant.requests[0]?.body as { model: string }).model).toBe(UPSTREAM_MODELS.anthropic);
+  });
+});
+
+describe('@anthropic-ai/sdk typed errors', () => {
+  it('the gateway\'s own: a wrong key → AuthenticationError, an unknown model → NotFoundError', async () => {
+    const bad = new Anthropic({ baseURL: w.gw.origin, apiKey: 'sk-wrong', maxRetries: 0 });
+    expect(await caught(bad.messages.create({ model: MODELS.anthropic, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }))).toBeInstanceOf(Anthropic.AuthenticationError);
+    const nf = await caught(client.messages.create({ model: 'nope', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(nf).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(nf.error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+  });
+
+  it('the upstream\'s 529 overloaded, failover exhausted → an InternalServerError-class error in the Anthropic envelope', async () => {
+    w.ant.setFault({ status: 529, errorType: 'overloaded_error', message: 'Overloaded' });
+    const err = await caught(client.messages.create({ model: MODELS.anthropic, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(err).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(err.status).toBeGreaterThanOrEqual(500);
+    expect(err.error).toMatchObject({ type: 'error', error: { type: expect.stringMatching(/overloaded_error|api_error/), message: expect.any(String) } });
+    expect(err.requestID).toEqual(expect.any(String));
+  });
+
+  it('the upstream\'s 400 (native) → BadRequestError with the upstream\'s message, not retried', async () => {
+    w.ant.setFault({ status: 400, errorType: 'invalid_request_error', message: 'messages.0: bad thing' });
+    const err = await caught(client.messages.create({ model: MODELS.anthropic, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('bad thing') } });
+    expect(w.ant.requests).toHaveLength(1);
+  });
+
+  it('the OpenAI-shaped upstream\'s 503 (translated) → an InternalServerError-class error in the Anthropic envelope', async () => {
+    w.oa.setBehavior(() => ({ status: 503 }));
+    const err = await caught(client.messages.create({ model: MODELS.openaiCompat, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(err).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(err.error).toMatchObject({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
+  });
+
+  it('countTokens to a translated target → BadRequestError', async () => {
+    const err = await caught(client.messages.countTokens({ model: MODELS.openaiCompat, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+  });
+});

@@ -7,6 +7,7 @@ import type {
 } from '../../pkg/providers/types.ts';
 import type { TableProvider, TableTimeouts } from '../../pkg/table/types.ts';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { descriptorFor, effectiveDescriptor } from '../../pkg/providers/descriptors.ts';
 import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
 import type { UpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
@@ -16,7 +17,10 @@ export const SECRET = 'sk-canary-0123456789abcdef';
 
 export const TIMEOUTS: TableTimeouts = { connectMs: 1000, firstByteMs: 3000, idleMs: 3000, totalMs: 0 };
 
+/** A TableProvider as the compiler builds it: the client APIs come from the type's (and preset's) descriptor. */
 export function makeProvider(over: Partial<TableProvider> = {}): TableProvider {
+  const d = descriptorFor(over.type ?? 'openai');
+  const apis = d === undefined ? undefined : effectiveDescriptor(d, over.preset);
   return {
     id: 'team-a/openai',
     namespace: 'team-a',
@@ -26,8 +30,8 @@ export function makeProvider(over: Partial<TableProvider> = {}): TableProvider {
     headers: {},
     credential: { kind: 'header', header: 'authorization', value: `Bearer ${SECRET}` },
     streamUsage: true,
-    nativeApis: ['openai-chat', 'openai-completions', 'openai-embeddings', 'openai-responses'],
-    translatedApis: ['anthropic-messages'],
+    nativeApis: apis?.nativeApis ?? ['openai-chat', 'openai-completions', 'openai-embeddings', 'openai-responses'],
+    translatedApis: apis?.translatedApis ?? ['anthropic-messages'],
     models: {},
     modelsListed: false,
     limits: {},

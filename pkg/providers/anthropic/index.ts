@@ -25,7 +25,7 @@ export function createAnthropicAdapter(provider: TableProvider, deps: AdapterDep
   const streamOpts = opts.maxEventBytes === undefined ? {} : { maxEventBytes: opts.maxEventBytes };
   return {
     type: 'anthropic',
-    nativeApis: new Set(['anthropic-messages']),
+    nativeApis: new Set(provider.nativeApis),
     providerCodec,
     buildNative(req, target, ctx): UpstreamRequest {
       const headers = buildAnthropicHeaders(target.provider, { requestId: ctx.requestId, stream: req.stream, client: req.forwardHeaders });

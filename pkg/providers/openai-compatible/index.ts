@@ -1,4 +1,6 @@
-// Adapter for type openai-compatible: the OpenAI passthrough with the preset's wire quirks. Chat, legacy
+// Adapter for type openai-compatible: the OpenAI passthrough with the preset's wire quirks. The client APIs served
+// natively come from the table (the preset's descriptor: pkg/providers/openai-compatible/descriptor.ts), the same list
+// the compiler and the capability check read. Typically chat, legacy
 // completions (vLLM and most servers have /completions) and embeddings natively; the Responses API and Anthropic
 // Messages through the canonical form (to chat).
 import type { ProviderCodec } from '../../canonical/codec.ts';
@@ -24,6 +26,6 @@ export function createOpenAICompatibleAdapter(
   const preset = presetFor(provider.preset);
   const { codec, ...rest } = opts;
   return createPassthroughAdapter(provider, deps, {
-    ...rest, type: 'openai-compatible', quirks: { streamOptions: preset.streamOptions }, nativeApis: OPENAI_COMPATIBLE_NATIVE_APIS, codec: codec ?? null,
+    ...rest, type: 'openai-compatible', quirks: { streamOptions: preset.streamOptions }, nativeApis: provider.nativeApis, codec: codec ?? null,
   });
 }

@@ -21,5 +21,5 @@ export interface OpenAIAdapterOptions {
 
 export function createOpenAIAdapter(provider: TableProvider, deps: AdapterDeps, opts: OpenAIAdapterOptions = {}): ProviderAdapter {
   const { codec, ...rest } = opts;
-  return createPassthroughAdapter(provider, deps, { ...rest, type: 'openai', quirks: OPENAI_QUIRKS, nativeApis: OPENAI_NATIVE_APIS, codec: codec ?? null });
+  return createPassthroughAdapter(provider, deps, { ...rest, type: 'openai', quirks: OPENAI_QUIRKS, nativeApis: provider.nativeApis, codec: codec ?? null });
 }

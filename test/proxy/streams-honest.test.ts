@@ -159,8 +159,10 @@ describe('honest streams: after the first content event', () => {
   });
 
   it('over 64 KiB of pre-content events releases the head: a later in-band error is a terminal event, not a failover', async () => {
-    const empties = Array.from({ length: 400 }, () => '');
-    a.setBehavior((req) => ((req.body as { model?: string }).model === 'big-head' ? { content: empties, inject: { after: 400, text: INBAND } } : undefined));
+    // ~136 KB of content-free events before the error: the head passes 64 KiB at least one socket read (≤ 64 KiB)
+    // before the error arrives, however the kernel coalesces the writes (with ~68 KB, one read could hold both).
+    const empties = Array.from({ length: 800 }, () => '');
+    a.setBehavior((req) => ((req.body as { model?: string }).model === 'big-head' ? { content: empties, inject: { after: 800, text: INBAND } } : undefined));
     const { res, text } = await streamOf('big-head');
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchyard-provider')).toBe('a');

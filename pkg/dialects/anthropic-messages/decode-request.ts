@@ -114,23 +114,35 @@ function part(raw: unknown, param: string): Part {
   }
 }
 
-function messages(v: unknown): Message[] {
-  return arr(v, 'messages').map((raw, i) => {
+/**
+ * Conversation turns, and the text of `role: "system"` messages met among them. Claude Code (2.1.x) sends its
+ * environment notes as a system message after the first user turn; the canonical form has one system prompt, so
+ * their text joins it (after the top-level `system`, in order).
+ */
+function messages(v: unknown): { turns: Message[]; system: TextPart[] } {
+  const turns: Message[] = [];
+  const extra: TextPart[] = [];
+  arr(v, 'messages').forEach((raw, i) => {
     const p = `messages[${i}]`;
     const m = obj(raw, p);
-    if (m.role !== 'user' && m.role !== 'assistant') fail(`${p}.role`, 'role must be "user" or "assistant".');
+    if (m.role === 'system') {
+      extra.push(...(typeof m.content === 'string' ? (m.content === '' ? [] : [{ type: 'text' as const, text: m.content }]) : system(m.content, `${p}.content`)));
+      return;
+    }
+    if (m.role !== 'user' && m.role !== 'assistant') fail(`${p}.role`, 'role must be "user", "assistant" or "system".');
     const content: Part[] = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : arr(m.content, `${p}.content`).map((b, j) => part(b, `${p}.content[${j}]`));
-    return { role: m.role, content };
+    turns.push({ role: m.role, content });
   });
+  return { turns, system: extra };
 }
 
-function system(v: unknown): TextPart[] {
+function system(v: unknown, param = 'system'): TextPart[] {
   if (v === undefined || v === null) return [];
   if (typeof v === 'string') return v === '' ? [] : [{ type: 'text', text: v }];
-  return arr(v, 'system').map((raw, i) => {
-    const b = obj(raw, `system[${i}]`);
-    if (b.type !== 'text') fail(`system[${i}].type`, 'system blocks must be text.');
-    return textBlock(b, `system[${i}]`);
+  return arr(v, param).map((raw, i) => {
+    const b = obj(raw, `${param}[${i}]`);
+    if (b.type !== 'text') fail(`${param}[${i}].type`, 'system blocks must be text.');
+    return textBlock(b, `${param}[${i}]`);
   });
 }
 
@@ -214,10 +226,11 @@ export function decodeRequest(body: Obj): CanonicalRequest {
   const temperature = optNum(body.temperature, 'temperature');
   const topP = optNum(body.top_p, 'top_p');
   const topK = optNum(body.top_k, 'top_k');
+  const conversation = messages(body.messages);
   return {
     model,
-    system: system(body.system),
-    messages: messages(body.messages),
+    system: [...system(body.system), ...conversation.system],
+    messages: conversation.turns,
     ...(t !== undefined ? { tools: t } : {}),
     ...toolChoice(body.tool_choice),
     maxTokens,

@@ -38,6 +38,11 @@ export interface IngressRequest {
    * only dispatches it when every target serves anthropic-messages natively.
    */
   readonly countTokens?: boolean;
+  /**
+   * The client's body bytes exactly as received (after content decoding), set by the handler when `body` is the
+   * parse of these bytes. A native passthrough forwards them unchanged when no field must change (issue 7 point 8).
+   */
+  readonly rawBody?: Uint8Array;
 }
 
 export interface Ingress {

@@ -42,7 +42,7 @@ export interface BuildContext {
    * Upstream bodies already serialised for this request, keyed by the adapter (its dialect variant and the upstream
    * model): a body is serialised once per upstream model, never once per attempt.
    */
-  readonly bodies: Map<string, string>;
+  readonly bodies: Map<string, string | Uint8Array>;
 }
 
 /** A request ready to send: pure data. `origin` + `path` is the URL (kept apart so the pool is found without parsing). */
@@ -54,7 +54,8 @@ export interface UpstreamRequest {
   readonly path: string;
   /** Lower-case names. Holds the credential: never log this object. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
+  /** JSON text, or the client's original bytes on a native pair that needed no patch (IngressRequest.rawBody). */
+  readonly body: string | Uint8Array;
   /** The answer is an SSE stream. */
   readonly stream: boolean;
 }

@@ -95,7 +95,9 @@ export function createBodyParser(core: ProxyCore) {
         return;
       }
       try {
-        done(null, parseJsonBody(buf, core.decoder, maxJsonDepth));
+        const body = parseJsonBody(buf, core.decoder, maxJsonDepth);
+        stateOf(request).rawBody = buf;
+        done(null, body);
       } catch (e) {
         done(e instanceof Error ? e : new GatewayError('invalid_json'));
       }
@@ -111,7 +113,10 @@ export function createInferenceHandler(core: ProxyCore, ingress: Ingress) {
     if (request.body === undefined) {
       throw new GatewayError(isJsonContentType(request.headers['content-type']) ? 'invalid_json' : 'unsupported_media_type');
     }
-    const req = ingress.parse(request.body, request.headers);
+    const parsed = ingress.parse(request.body, request.headers);
+    // The raw bytes go along only when the ingress kept the parsed body itself (so they are what `body` holds).
+    const raw = st.rawBody;
+    const req = raw !== null && parsed.body === request.body ? { ...parsed, rawBody: raw } : parsed;
     const rt = st.rt;
     if (rt === null) throw new GatewayError('not_ready');
     st.request = req;

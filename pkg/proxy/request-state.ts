@@ -65,6 +65,8 @@ export class RequestState {
   usageEstimated = false;
   /** The client's parsed body, kept by reference for the estimate of a stream cut short (never logged). */
   requestBody: Readonly<Record<string, unknown>> | null = null;
+  /** The decoded request body bytes the body parser read (a native passthrough may forward them unchanged). */
+  rawBody: Buffer | null = null;
   span: Span | null = null;
   controller: AbortController | null = null;
   #dispatching = false;

@@ -139,7 +139,7 @@ describe('native client APIs and request building', () => {
     expect(build('openai-completions', { model: 'x', prompt: 'hi' }).path).toBe('/v1/completions');
     const r = build('openai-responses', { model: 'x', input: 'hi', previous_response_id: 'resp_1', store: true });
     expect(r.path).toBe('/v1/responses');
-    expect(JSON.parse(r.body)).toEqual({ model: 'gpt-4o-mini', input: 'hi', previous_response_id: 'resp_1', store: true });
+    expect(JSON.parse(String(r.body))).toEqual({ model: 'gpt-4o-mini', input: 'hi', previous_response_id: 'resp_1', store: true });
   });
 
   it('serialises a body once per upstream model: a second attempt on the same model reuses the text', () => {

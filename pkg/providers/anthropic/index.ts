@@ -6,7 +6,7 @@ import { encodeRequest } from '../../dialects/anthropic-messages/encode-request.
 import { providerCodec } from '../../dialects/anthropic-messages/index.ts';
 import type { TableProvider } from '../../table/types.ts';
 import { httpTransport } from '../http/send.ts';
-import { memoBody } from '../openai/request.ts';
+import { memoBody, memoNativeBody } from '../openai/request.ts';
 import type { AdapterDeps, ProviderAdapter, UpstreamRequest } from '../types.ts';
 import { createAnthropicStreamTranslator, anthropicNativeResponse } from './anthropic-messages.ts';
 import { classifyAnthropicError } from './errors.ts';
@@ -29,7 +29,7 @@ export function createAnthropicAdapter(provider: TableProvider, deps: AdapterDep
     providerCodec,
     buildNative(req, target, ctx): UpstreamRequest {
       const headers = buildAnthropicHeaders(target.provider, { requestId: ctx.requestId, stream: req.stream, client: req.forwardHeaders });
-      const body = memoBody(ctx, `anthropic-native|${target.model}`, () => ({ ...req.body, model: target.model }));
+      const body = memoNativeBody(ctx, `anthropic-native|${target.model}`, req, req.body.model === target.model, () => ({ ...req.body, model: target.model }));
       const to = req.countTokens === true ? countEndpoint : endpoint;
       return { method: 'POST', origin: to.origin, path: to.path, headers, body, stream: req.stream };
     },

@@ -64,8 +64,8 @@ async function* paced(events: Iterable<string>, gapMs: number, signal: AbortSign
   }
 }
 
-function parseBody(text: string): Record<string, unknown> {
-  const v: unknown = JSON.parse(text);
+function parseBody(text: string | Uint8Array): Record<string, unknown> {
+  const v: unknown = JSON.parse(typeof text === 'string' ? text : new TextDecoder().decode(text));
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 

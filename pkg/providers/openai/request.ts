@@ -5,6 +5,7 @@ import type { IngressRequest } from '../../ingress/types.ts';
 import type { BoundTarget, BuildContext, UpstreamRequest } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
 import { authorize } from '../http/authorize.ts';
+import { forwardableRaw } from '../http/raw-body.ts';
 import { resolveEndpoint } from '../http/send.ts';
 import type { Endpoint } from '../http/send.ts';
 
@@ -85,7 +86,30 @@ export function memoBody(ctx: BuildContext, key: string, make: () => unknown): s
     body = JSON.stringify(make());
     ctx.bodies.set(key, body);
   }
+  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+}
+
+/**
+ * A native pair's body for `key`, at most once per request: the client's original bytes when `unchanged` (no field
+ * must change) and they are forwardable (raw-body.ts), otherwise `patch()` serialised.
+ */
+export function memoNativeBody(ctx: BuildContext, key: string, req: IngressRequest, unchanged: boolean, patch: () => unknown): string | Uint8Array {
+  let body = ctx.bodies.get(key);
+  if (body === undefined) {
+    body = (unchanged ? forwardableRaw(req) : null) ?? JSON.stringify(patch());
+    ctx.bodies.set(key, body);
+  }
   return body;
+}
+
+/** True when patchBody would return a body equal to the client's (so the original bytes can be forwarded). */
+export function patchIsNoop(body: Readonly<Record<string, unknown>>, api: ClientApi, stream: boolean, target: BoundTarget, quirks: WireQuirks): boolean {
+  if (body.model !== target.model) return false;
+  if (!stream || !STREAM_OPTIONS_APIS.has(api)) return true;
+  const so = body.stream_options;
+  if (!quirks.streamOptions) return so === undefined;
+  if (!target.provider.streamUsage) return true;
+  return typeof so === 'object' && so !== null && !Array.isArray(so) && (so as Record<string, unknown>).include_usage === true;
 }
 
 /** The native (passthrough) request of an OpenAI-dialect provider. */
@@ -99,7 +123,7 @@ export function buildOpenAINative(endpoints: Endpoints, quirks: WireQuirks, req:
     origin: endpoint.origin,
     path: authorize(target.provider.credential, headers, endpoint),
     headers,
-    body: memoBody(ctx, key, () => patchBody(req.body, req.api, req.stream, target, quirks)),
+    body: memoNativeBody(ctx, key, req, patchIsNoop(req.body, req.api, req.stream, target, quirks), () => patchBody(req.body, req.api, req.stream, target, quirks)),
     stream: req.stream,
   };
 }

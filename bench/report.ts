@@ -3,6 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LatencySummary } from './histogram.ts';
 import type { LatencyPhase, RunResult, ThroughputPhase } from './phases.ts';
+import { formatTranslateBench } from './micro/translate.bench.ts';
+import type { TranslateBenchResult } from './micro/translate.bench.ts';
 
 export interface Environment {
   readonly node_version: string;
@@ -67,10 +69,13 @@ export interface BenchResults {
   readonly targets: readonly TargetCheck[];
   readonly latency_runs: { readonly direct: RunResult; readonly gateway: RunResult };
   readonly throughput: ThroughputPhase;
+  /** Micro-benchmarks run by `npm run bench` (bench/micro/), null when skipped (--no-micro). */
+  readonly micro: { readonly translate: TranslateBenchResult } | null;
 }
 
 export function buildResults(
   env: Environment, lat: LatencyPhase, tp: ThroughputPhase, mem: Memory, targets: Targets = DEFAULT_TARGETS,
+  micro: { readonly translate: TranslateBenchResult } | null = null,
 ): BenchResults {
   const best = tp.steps.find((s) => s.pass && s.rate === tp.max_sustained_rps);
   const cpuAtRate = lat.gateway.gateway_cpu_us_per_request;
@@ -83,6 +88,11 @@ export function buildResults(
     { name: 'idle RSS after startup (MB)', target: `<= ${targets.maxIdleRssMb}`, actual: mem.rss_idle_mb,
       pass: mem.rss_idle_mb <= targets.maxIdleRssMb },
   ];
+  if (micro !== null) {
+    const t = micro.translate;
+    checks.push({ name: 'stream translation CPU per event, slowest translated pair (µs)', target: `<= ${t.goal_us_per_event}`,
+      actual: t.translated_max_cpu_us_per_event, pass: t.pass });
+  }
   return {
     schema: 1, timestamp: new Date().toISOString(), rate: lat.rate,
     direct: lat.direct.load.latency, gateway: lat.gateway.load.latency,
@@ -91,7 +101,7 @@ export function buildResults(
     cpu_bound_rps_estimate: cpuPerReq === null || cpuPerReq <= 0 ? null : Math.round(1e6 / cpuPerReq),
     ...mem, max_sustained_rps: tp.max_sustained_rps,
     node_version: env.node_version, cpu_model: env.cpu_model, pinned: env.pinned, environment: env,
-    targets: checks, latency_runs: { direct: lat.direct, gateway: lat.gateway }, throughput: tp,
+    targets: checks, latency_runs: { direct: lat.direct, gateway: lat.gateway }, throughput: tp, micro,
   };
 }
 
@@ -157,6 +167,7 @@ export function formatSummary(r: BenchResults): string {
       `one busy core ≈ ${r.cpu_bound_rps_estimate ?? 'n/a'} RPS if CPU were the only limit`,
     `RSS: idle ${r.rss_idle_mb} MB, after load ${r.rss_after_mb} MB, peak ${r.rss_peak_mb} MB; idle CPU ${r.idle_cpu_pct}%`,
     '',
+    ...(r.micro === null ? [] : [formatTranslateBench(r.micro.translate)]),
     ...r.targets.map((t) => `${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.actual ?? 'n/a'} (target ${t.target})`),
     '',
   ];

@@ -11,9 +11,10 @@ import { formatProfile, summariseProfile } from './cpu-profile.ts';
 import { writeBenchConfig } from './gateway-config.ts';
 import { judgeStep, latencyPhase, measuredRun, settle, throughputPhase } from './phases.ts';
 import type { BenchEnv, Criteria } from './phases.ts';
-import { clockTicksPerSecond, commandExists, cpuSample, createProcessGroup, statusMb } from './procs.ts';
+import type { TranslateBenchResult } from './micro/translate.bench.ts';
+import { allStdout, clockTicksPerSecond, commandExists, cpuSample, createProcessGroup, statusMb } from './procs.ts';
 import type { ProcessGroup } from './procs.ts';
-import { buildResults, formatSummary, writeResults } from './report.ts';
+import { buildResults, DEFAULT_TARGETS, formatSummary, writeResults } from './report.ts';
 import type { Environment, Memory } from './report.ts';
 import { checkGateway, startGateway, startMock, waitReady } from './services.ts';
 import type { Gateway } from './services.ts';
@@ -39,6 +40,8 @@ interface Flags {
   /** taskset CPU lists: the gateway's core, and the cores the generator and mock share. */
   readonly gatewayCpu: string;
   readonly harnessCpus: string;
+  /** Run the micro-benchmarks (bench/micro/) first; --no-micro skips them. */
+  readonly micro: boolean;
 }
 
 function cpuList(v: string, name: string): string {
@@ -55,6 +58,7 @@ function parseFlags(argv: string[]): Flags {
       'max-p99': { type: 'string', default: '50' }, profile: { type: 'boolean', default: false },
       gateway: { type: 'string', default: DEFAULT_GATEWAY_ENTRY },
       'gateway-cpu': { type: 'string', default: '1' }, 'harness-cpus': { type: 'string', default: '0' },
+      'no-micro': { type: 'boolean', default: false },
     },
   });
   const quick = values.quick;
@@ -72,6 +76,7 @@ function parseFlags(argv: string[]): Flags {
     connections: num(values.connections, 128, 'connections'), maxP99Ms: num(values['max-p99'], 50, 'max-p99'),
     profile: values.profile, gatewayEntry: values.gateway,
     gatewayCpu: cpuList(values['gateway-cpu'], 'gateway-cpu'), harnessCpus: cpuList(values['harness-cpus'], 'harness-cpus'),
+    micro: !values['no-micro'],
   };
 }
 
@@ -115,8 +120,20 @@ async function startStack(ctx: Ctx, nodeFlags: string[]): Promise<Stack> {
   return { env, gateway };
 }
 
+/** The micro-benchmarks of the source tree (not of --gateway), pinned to the gateway's core before it starts. */
+async function microPhase(ctx: Ctx): Promise<{ readonly translate: TranslateBenchResult }> {
+  const { group, flags, log } = ctx;
+  log('micro-benchmark: stream translation CPU per event…');
+  const proc = group.spawnNode({
+    name: 'translate.bench', cpu: flags.gatewayCpu, stdout: 'pipe',
+    args: [join(ROOT, 'bench/micro/translate.bench.ts'), '--json', ...(flags.quick ? ['--quick'] : [])],
+  });
+  return { translate: JSON.parse(await allStdout(proc)) as TranslateBenchResult };
+}
+
 async function benchmark(ctx: Ctx, environ: Environment): Promise<void> {
   const { flags, log } = ctx;
+  const micro = flags.micro ? await microPhase(ctx) : null;
   const { env } = await startStack(ctx, []);
   const gw = env.gatewayPid;
   const c0 = cpuSample(gw, env.ticksPerSecond).cpuUs;
@@ -135,7 +152,7 @@ async function benchmark(ctx: Ctx, environ: Environment): Promise<void> {
   const mem: Memory = {
     rss_idle_mb: rssIdle, rss_after_mb: statusMb(gw, 'VmRSS'), rss_peak_mb: statusMb(gw, 'VmHWM'), idle_cpu_pct: idleCpuPct,
   };
-  const results = buildResults(environ, lat, tp, mem);
+  const results = buildResults(environ, lat, tp, mem, DEFAULT_TARGETS, micro);
   process.stdout.write(formatSummary(results));
   const paths = await writeResults(RESULTS_DIR, results);
   log(`wrote ${paths.join(', ')}`);
@@ -181,7 +198,7 @@ async function main(): Promise<void> {
       void group.stopAll(1000).finally(() => process.exit(130));
     });
   }
-  const phases = flags.profile ? 1 : 3 + flags.steps.length + 4;
+  const phases = flags.profile ? 1 : 3 + flags.steps.length + 4 + (flags.micro ? 2 : 0);
   const budgetMs = (phases * (flags.durationS + flags.warmupS + 10) + 90) * 1000;
   const watchdog = setTimeout(() => {
     log(`run exceeded its ${Math.round(budgetMs / 1000)} s budget: stopping`);

@@ -1,7 +1,8 @@
 // The anthropic × anthropic-messages pair (native): answers and SSE events pass through as received. Usage is read
 // from message_start / message_delta (cache read and write included), `event: error` is an in-band failure and
 // message_stop the success terminator. An event is JSON-parsed only before the first content event (message_start
-// and ping are not content) and for the events that carry usage or an error.
+// and ping are not content; a text/thinking/partial_json delta is recognised by a substring scan, without a parse)
+// and for the events that carry usage or an error.
 import { canonicalUsage, mergeUsage } from '../../dialects/anthropic-messages/decode-response.ts';
 import type { UsageTotals } from '../../dialects/anthropic-messages/decode-response.ts';
 import { streamErrorKind } from '../../dialects/anthropic-messages/errors.ts';
@@ -75,6 +76,22 @@ function isContent(type: string, data: Obj): boolean {
   return false;
 }
 
+const DELTA_KEYS = ['"text":"', '"thinking":"', '"partial_json":"'];
+
+/**
+ * True when a content_block_delta's data opens a non-empty text, thinking or partial_json string (a key after `{`
+ * or `,`, so not escaped text inside a string): content, known without JSON.parse. False means "parse to know".
+ */
+export function deltaHasContent(data: string): boolean {
+  for (const k of DELTA_KEYS) {
+    const at = data.indexOf(k);
+    if (at <= 0) continue;
+    const before = data.charCodeAt(at - 1);
+    if ((before === 123 || before === 44) && data.charCodeAt(at + k.length) !== 34) return true;
+  }
+  return false;
+}
+
 export function createAnthropicStreamTranslator(provider: TableProvider, opts: { readonly maxEventBytes?: number } = {}): StreamTranslator {
   let out = '';
   let started = false;
@@ -88,6 +105,12 @@ export function createAnthropicStreamTranslator(provider: TableProvider, opts: {
   function onEvent(ev: SseEvent): void {
     if (done || inBand !== undefined) return;
     const named = ev.event;
+    if (!content && named === 'content_block_delta' && deltaHasContent(ev.data)) {
+      // The first content: a delta carries neither usage nor an error, so it needs no parse.
+      content = true;
+      out += encodeSseEvent(ev);
+      return;
+    }
     if (!content || named === '' || named === 'message_start' || named === 'message_delta' || named === 'error') {
       const data = parseObject(ev.data);
       if (data === null) throw new UpstreamFailureError({ kind: 'invalid', message: 'The upstream provider sent an invalid stream event.' });

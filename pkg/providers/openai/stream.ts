@@ -1,7 +1,7 @@
 // Stream translation for OpenAI-dialect upstreams (chat and legacy completions): a passthrough at the event level.
 // Each upstream event is re-encoded as-is; a chunk is JSON-parsed only when a cheap string check says it may carry
-// usage or an error, or — until the first content event (design §3, honest streams) — to tell content from a
-// role-only head.
+// usage or an error, or — until the first content event (design §3, honest streams) and only when a substring scan
+// cannot tell (openAIContentHint) — to tell content from a role-only head.
 import { UpstreamFailureError } from '../types.ts';
 import type { StreamEndResult, StreamTranslator, UpstreamFailure, Usage } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
@@ -73,6 +73,33 @@ export function isOpenAIContentChunk(obj: Record<string, unknown> | null): boole
   return false;
 }
 
+const CONTENT_KEYS = ['"content"', '"text"', '"tool_calls"', '"reasoning_content"', '"reasoning"', '"refusal"', '"function_call"'];
+
+/** True when `"<key>":"` at `at` opens a key (after `{` or `,`) whose string value is not empty. */
+function nonEmptyStringKeyAt(data: string, at: number, keyLen: number): boolean {
+  if (at <= 0) return false;
+  const before = data.charCodeAt(at - 1);
+  return (before === 123 || before === 44) && data.charCodeAt(at + keyLen) !== 34;
+}
+
+/**
+ * Whether a chunk carries content, from a substring scan before any JSON.parse: 'no' when no content field is named
+ * at all, 'yes' when `"content":"…"` or `"text":"…"` opens a non-empty string (a key, not escaped text inside a
+ * string), 'maybe' otherwise (e.g. a role chunk with `"content":""`): only then is the chunk parsed.
+ */
+export function openAIContentHint(data: string): 'no' | 'yes' | 'maybe' {
+  let named = false;
+  for (const k of CONTENT_KEYS) {
+    if (data.includes(k)) {
+      named = true;
+      break;
+    }
+  }
+  if (!named) return 'no';
+  if (nonEmptyStringKeyAt(data, data.indexOf('"content":"'), 11) || nonEmptyStringKeyAt(data, data.indexOf('"text":"'), 8)) return 'yes';
+  return 'maybe';
+}
+
 /** What the translator needs of the request and the target. */
 export interface OpenAIStreamContext {
   readonly provider: TableProvider;
@@ -119,7 +146,10 @@ export function createOpenAIStreamTranslator(ctx: OpenAIStreamContext, opts: Str
       if (obj === null) throw invalidEvent('The upstream provider sent an invalid stream event.');
     }
     if (!looksLikeObject(data)) throw invalidEvent('The upstream provider sent an invalid stream event.');
-    if (!content && !pendingContent && isOpenAIContentChunk(parseObject(data))) pendingContent = true;
+    if (!content && !pendingContent) {
+      const hint = openAIContentHint(data);
+      if (hint === 'yes' || (hint === 'maybe' && isOpenAIContentChunk(parseObject(data)))) pendingContent = true;
+    }
     if (hasUsageObject(data)) {
       const obj = parseObject(data);
       if (obj === null) throw invalidEvent('The upstream provider sent an invalid stream event.');

@@ -33,6 +33,18 @@ export interface AnthropicFault {
   /** Stream only: stop after this many events; `end` closes cleanly, `destroy` resets the socket. */
   readonly cutAfterEvents?: number;
   readonly cutMode?: 'end' | 'destroy';
+  /** Report this usage instead of the estimate (B14 transcripts). */
+  readonly usage?: Plan['usage'];
+  /** Stream only: message_start reports zero usage; message_delta carries all of it (cumulative, as newer APIs do). */
+  readonly usageOnlyInDelta?: boolean;
+  /** Answer 200 with this exact body (and content type) instead of a planned answer (B9). */
+  readonly rawBody?: string;
+  readonly rawContentType?: string;
+  /** Stream only: rewrite the SSE text before sending (e.g. CRLF line endings, garbage lines). */
+  readonly transform?: (sse: string) => string;
+  /** Stream only: write the SSE text in pieces of this many bytes, waiting gapMs between them. */
+  readonly splitEvery?: number;
+  readonly gapMs?: number;
 }
 
 export interface FakeAnthropic {
@@ -137,8 +149,9 @@ function sse(type: string, payload: Obj): string {
 }
 
 /** The SSE events of a planned answer, in the documented order (with one ping after message_start). */
-export function streamEvents(id: string, model: string, p: Plan): string[] {
-  const events = [sse('message_start', { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...p.usage, output_tokens: 1 } } }), sse('ping', {})];
+export function streamEvents(id: string, model: string, p: Plan, usageOnlyInDelta = false): string[] {
+  const startUsage = usageOnlyInDelta ? { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } : { ...p.usage, output_tokens: 1 };
+  const events = [sse('message_start', { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: startUsage } }), sse('ping', {})];
   p.blocks.forEach((b, index) => {
     if (b.type === 'text') {
       events.push(sse('content_block_start', { index, content_block: { type: 'text', text: '' } }));
@@ -157,7 +170,7 @@ export function streamEvents(id: string, model: string, p: Plan): string[] {
     }
     events.push(sse('content_block_stop', { index }));
   });
-  events.push(sse('message_delta', { delta: { stop_reason: p.stopReason, stop_sequence: null }, usage: { output_tokens: p.usage.output_tokens } }));
+  events.push(sse('message_delta', { delta: { stop_reason: p.stopReason, stop_sequence: null }, usage: usageOnlyInDelta ? p.usage : { output_tokens: p.usage.output_tokens } }));
   events.push(sse('message_stop', {}));
   return events;
 }
@@ -205,7 +218,12 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
       return sendError(res, f.status, f.errorType ?? ERROR_TYPE_BY_STATUS[f.status] ?? 'api_error', f.message ?? `fake error ${f.status}`, headers);
     }
     if (!isObj(body) || typeof body.model !== 'string' || !Array.isArray(body.messages)) return sendError(res, 400, 'invalid_request_error', 'model and messages are required');
-    const p = plan(body, seenPrefixes);
+    const planned = plan(body, seenPrefixes);
+    const p = f?.usage === undefined ? planned : { ...planned, usage: f.usage };
+    if (f?.rawBody !== undefined) {
+      res.writeHead(200, { 'content-type': f.rawContentType ?? 'application/json', 'request-id': `req_fake_${counter}` });
+      return void res.end(f.rawBody);
+    }
     if (path === '/v1/messages/count_tokens') {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${counter}` });
       return void res.end(JSON.stringify({ input_tokens: p.usage.input_tokens + p.usage.cache_creation_input_tokens + p.usage.cache_read_input_tokens }));
@@ -217,14 +235,21 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
       return void res.end(JSON.stringify({ id, type: 'message', role: 'assistant', model: body.model, content: p.blocks, stop_reason: p.stopReason, stop_sequence: null, usage: p.usage }));
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_fake_${counter}` });
-    let events = streamEvents(id, body.model, p);
+    let events = streamEvents(id, body.model, p, f?.usageOnlyInDelta === true);
     if (f?.overloadedBeforeContent === true) events = [events[0]!, sse('error', { error: { type: 'overloaded_error', message: 'Overloaded' } })];
     if (f?.cutAfterEvents !== undefined) {
       for (const e of events.slice(0, f.cutAfterEvents)) res.write(e);
       if (f.cutMode === 'destroy') return void res.socket?.destroy();
       return void res.end();
     }
-    res.end(events.join(''));
+    const text = f?.transform === undefined ? events.join('') : f.transform(events.join(''));
+    const bytes = Buffer.from(text);
+    const step = f?.splitEvery ?? bytes.length;
+    for (let o = 0; o < bytes.length; o += step) {
+      if (o > 0 && (f?.gapMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, f?.gapMs));
+      await new Promise<void>((resolve) => res.write(bytes.subarray(o, o + step), () => resolve()));
+    }
+    res.end();
   }
 
   const server = createServer((req, res) => {

@@ -27,6 +27,10 @@ export const MODELS = {
   anthropic: 'claude-gw',
 } as const;
 
+/** USD per million tokens (cached input at its own rate; cache writes count as input). */
+export const OPENAI_PRICING = { input: 1, output: 2, cachedInput: 0.5 } as const;
+export const ANTHROPIC_PRICING = { input: 3, output: 15, cachedInput: 0.3 } as const;
+
 /** The model names the Providers are asked for upstream. */
 export const UPSTREAM_MODELS = { openai: 'gpt-up', anthropic: 'claude-up' } as const;
 
@@ -76,17 +80,17 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const ant = await startFakeAnthropic();
   const aliases = (names: readonly string[] | undefined): Obj => (names && names.length > 0 ? { aliases: [...names] } : {});
   const gw = await startGateway([
-    ...provider('oac', oa.url, { key: OPENAI_KEY }),
+    ...provider('oac', oa.url, { key: OPENAI_KEY, models: [{ name: UPSTREAM_MODELS.openai, pricing: OPENAI_PRICING }] }),
     {
       apiVersion: 'switchyard.dev/v1alpha1', kind: 'Provider', metadata: { name: 'oai', namespace: NS },
-      spec: { type: 'openai', baseURL: oa.url, auth: { secretRef: { name: 'oac-cred', key: 'apiKey' } } },
+      spec: { type: 'openai', baseURL: oa.url, auth: { secretRef: { name: 'oac-cred', key: 'apiKey' } }, models: [{ name: UPSTREAM_MODELS.openai, pricing: OPENAI_PRICING }] },
     },
     secret('ant-cred', { apiKey: ant.apiKey }),
     {
       apiVersion: 'switchyard.dev/v1alpha1', kind: 'Provider', metadata: { name: 'ant', namespace: NS },
       spec: {
         type: 'anthropic', baseURL: ant.url, auth: { secretRef: { name: 'ant-cred', key: 'apiKey' } },
-        models: [{ name: UPSTREAM_MODELS.anthropic, pricing: { input: 3, output: 15, cachedInput: 0.3 } }],
+        models: [{ name: UPSTREAM_MODELS.anthropic, pricing: ANTHROPIC_PRICING }],
       },
     },
     route('compat', { model: MODELS.openaiCompat, ...aliases(o.openaiAliases), targets: [{ provider: 'oac', model: UPSTREAM_MODELS.openai }] }),

@@ -113,14 +113,28 @@ export function createStreamDecoder(opts: { readonly maxEventBytes?: number } = 
     return events;
   }
 
+  /** A failure met after events of the same chunk were decoded: those are returned first, it is thrown next call. */
+  let fatal: unknown;
+  let failed = false;
+
   function guarded(run: () => void): StreamEvent[] {
+    if (failed) throw fatal;
     try {
       run();
     } catch (err) {
-      if (err instanceof SseEventTooLargeError) invalid('The upstream sent an event larger than the limit.');
-      throw err;
+      failed = true;
+      fatal = err instanceof SseEventTooLargeError ? tooLarge() : err;
+      if (out.length === 0) throw fatal;
     }
     return drain();
+  }
+
+  function tooLarge(): unknown {
+    try {
+      return invalid('The upstream sent an event larger than the limit.');
+    } catch (e) {
+      return e;
+    }
   }
 
   return {

@@ -125,6 +125,32 @@ describe('@anthropic-ai/sdk → Anthropic upstream: native passthrough', () => {
   });
 });
 
+describe('@anthropic-ai/sdk → OpenAI-shaped upstream: thinking (translated)', () => {
+  const params = {
+    model: MODELS.openaiCompat, max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 }, output_config: { effort: 'low' },
+    messages: [{ role: 'user', content: 'think first' }],
+  } as unknown as Anthropic.MessageCreateParamsNonStreaming;
+
+  it('output_config.effort becomes reasoning_effort; reasoning_content comes back as a thinking block before the text', async () => {
+    const m = await client.messages.create(params);
+    expect((w.oa.requests[0]?.body as { reasoning_effort?: string }).reasoning_effort).toBe('low');
+    expect(m.content.map((b) => b.type)).toEqual(['thinking', 'text']);
+    expect(m.content[0]).toMatchObject({ type: 'thinking', thinking: 'The user wrote: think first' });
+    expect(m.content[1]).toMatchObject({ type: 'text', text: 'Echo: think first' });
+  });
+
+  it('streamed: thinking events, then text; finalMessage holds both blocks', async () => {
+    const stream = client.messages.stream(params as unknown as Anthropic.MessageStreamParams);
+    let thinking = '';
+    stream.on('thinking', (t) => {
+      thinking += t;
+    });
+    const final = await stream.finalMessage();
+    expect(thinking).toBe('The user wrote: think first');
+    expect(final.content.map((b) => b.type)).toEqual(['thinking', 'text']);
+  });
+});
+
 describe('@anthropic-ai/sdk typed errors', () => {
   it('the gateway\'s own: a wrong key → AuthenticationError, an unknown model → NotFoundError', async () => {
     const bad = new Anthropic({ baseURL: w.gw.origin, apiKey: 'sk-wrong', maxRetries: 0 });

@@ -78,6 +78,16 @@ describe.each(CHAT_TARGETS)('openai SDK chat → %s', (_name, model, answeredMod
   });
 });
 
+describe('openai SDK chat → Anthropic upstream: reasoning_effort', () => {
+  it('becomes a thinking budget upstream; the thinking text comes back as reasoning, the answer as content', async () => {
+    const r = await client.chat.completions.create({ model: MODELS.anthropic, reasoning_effort: 'low', max_completion_tokens: 8000, messages: [{ role: 'user', content: 'think' }] });
+    const sent = w.ant.requests[0]?.body as { thinking?: { type: string; budget_tokens: number } };
+    expect(sent.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    expect(r.choices[0]?.message.content).toBe('Echo: think');
+    expect(JSON.stringify(r.choices[0]?.message)).toContain('The user wrote: think');
+  });
+});
+
 const RESPONSES_TARGETS = [
   ['Anthropic upstream (translated)', MODELS.anthropic, 'ant'],
   ['openai-compatible upstream (translated)', MODELS.openaiCompat, 'oa-chat'],

@@ -59,6 +59,8 @@ export interface Behavior {
   hang?: boolean;
   /** Embedding dimensions. Default 3. */
   dimensions?: number;
+  /** Chat: reasoning text sent before the content as `reasoning_content` (DeepSeek / vLLM style). */
+  reasoning?: string;
   /** Chat: answer with these tool calls (finish_reason tool_calls) instead of content. */
   toolCalls?: { id: string; name: string; arguments: string }[];
 }
@@ -132,6 +134,7 @@ export function sseEvents(model: string, b: Behavior, includeUsage: boolean): st
   const chunk = (delta: unknown, finish: string | null): string =>
     `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
   const events = [chunk({ role: 'assistant', content: '', refusal: null }, null)];
+  if (b.reasoning !== undefined) events.push(chunk({ reasoning_content: b.reasoning }, null));
   b.toolCalls?.forEach((t, index) => {
     events.push(chunk({ tool_calls: [{ index, id: t.id, type: 'function', function: { name: t.name, arguments: '' } }] }, null));
     events.push(chunk({ tool_calls: [{ index, function: { arguments: t.arguments } }] }, null));
@@ -159,7 +162,7 @@ function completionBody(model: string, b: Behavior): string {
       index: 0, logprobs: null, finish_reason: b.finishReason ?? (b.toolCalls ? 'tool_calls' : 'stop'),
       message: b.toolCalls
         ? { role: 'assistant', content: null, refusal: null, tool_calls: b.toolCalls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) }
-        : { role: 'assistant', content: content.join(''), refusal: null },
+        : { role: 'assistant', content: content.join(''), refusal: null, ...(b.reasoning === undefined ? {} : { reasoning_content: b.reasoning }) },
     }],
     ...(usage === null ? {} : { usage }),
     system_fingerprint: null,

@@ -5,7 +5,8 @@
 //   - a fake Anthropic upstream (fake-anthropic-server.ts) behind `ant` of type anthropic (Messages native,
 //     every OpenAI API translated).
 // Both fakes answer "Echo: <last user text>". The OpenAI fake answers with a tool call when tools are offered and
-// the prompt mentions "tool", and with "Echo: tool result: <output>" after a tool message — like the Anthropic fake.
+// the prompt mentions "tool", with "Echo: tool result: <output>" after a tool message, and with reasoning_content
+// "The user wrote: <prompt>" when reasoning_effort is set — like the Anthropic fake with thinking.
 // The gateway runs with --auth required and one API key (KEY).
 import { startFakeAnthropic } from './fake-anthropic-server.ts';
 import type { FakeAnthropic } from './fake-anthropic-server.ts';
@@ -64,7 +65,8 @@ export function echoBehavior(req: RecordedRequest): Behavior | undefined {
   if (isObj(fn) && typeof fn.name === 'string' && /\btool\b/i.test(prompt)) {
     return { toolCalls: [{ id: `call_fake_${fn.name}`, name: fn.name, arguments: JSON.stringify({ city: 'Paris' }) }] };
   }
-  return { content: ['Echo: ', prompt] };
+  const reasoning = typeof req.body.reasoning_effort === 'string' ? { reasoning: `The user wrote: ${prompt}` } : {};
+  return { content: ['Echo: ', prompt], ...reasoning };
 }
 
 export interface WorldOptions {

@@ -45,11 +45,12 @@ interface ClaudeRun {
 }
 
 /** Runs claude headless and parses its JSON (printed on API errors too, with a non-zero exit). Rejects on a timeout. */
-function runClaude(prompt: string, model: string, key = KEY): Promise<ClaudeRun> {
+/** `auth` is the credential's environment: ANTHROPIC_API_KEY (sent as x-api-key) or ANTHROPIC_AUTH_TOKEN (Bearer). */
+function runClaude(prompt: string, model: string, auth: Readonly<Record<string, string>> = { ANTHROPIC_API_KEY: KEY }): Promise<ClaudeRun> {
   if (!existsSync(CLAUDE)) throw new Error(`the claude binary is missing at ${CLAUDE}: run npm ci (devDependency @anthropic-ai/claude-code)`);
   const env = {
     PATH: process.env.PATH ?? '', HOME: home, CLAUDE_CONFIG_DIR: join(home, '.claude'),
-    ANTHROPIC_BASE_URL: w.gw.origin, ANTHROPIC_API_KEY: key,
+    ANTHROPIC_BASE_URL: w.gw.origin, ...auth,
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_MAX_RETRIES: '0',
   };
   const child = spawn(CLAUDE, ['-p', prompt, '--output-format', 'json', '--model', model, '--allowedTools', ''], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -115,8 +116,15 @@ describe('Claude Code through the gateway', () => {
     expect(w.ant.requests).toHaveLength(0);
   }, RUN_TIMEOUT_MS + 5000);
 
+  it('the key as ANTHROPIC_AUTH_TOKEN (sent as Bearer) is accepted too', async () => {
+    const { code, json: r } = await runClaude('Say hello with a token', MODELS.anthropic, { ANTHROPIC_AUTH_TOKEN: KEY });
+    expect(r.is_error, r.result).toBe(false);
+    expect(code).toBe(0);
+    expect(r.result).toContain('Say hello with a token');
+  }, RUN_TIMEOUT_MS + 5000);
+
   it('a wrong key: claude reports the gateway\'s authentication error', async () => {
-    const { code, json: r } = await runClaude('hi', MODELS.anthropic, 'sk-not-a-key');
+    const { code, json: r } = await runClaude('hi', MODELS.anthropic, { ANTHROPIC_API_KEY: 'sk-not-a-key' });
     expect(code).not.toBe(0);
     expect(r.is_error).toBe(true);
     expect(r.result).toMatch(/401|authentication|invalid/i);

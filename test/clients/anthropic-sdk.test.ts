@@ -184,6 +184,23 @@ describe('@anthropic-ai/sdk typed errors', () => {
     expect(err.error).toMatchObject({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
   });
 
+  it.each([
+    ['native', MODELS.anthropic],
+    ['translated', MODELS.openaiCompat],
+  ])('a stream cut after content (%s): the SDK raises the terminal error event, the text so far was delivered', async (_m, model) => {
+    w.ant.setFault({ cutAfterEvents: 5, cutMode: 'destroy', gapMs: 10 });
+    w.oa.setBehavior(() => ({ content: ['Echo: ', 'partial', ' never'], resetAfter: 3 }));
+    const stream = client.messages.stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'cut me short' }] });
+    let text = '';
+    stream.on('text', (t) => {
+      text += t;
+    });
+    const err = await stream.finalMessage().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect((err as Error).message).toContain('The upstream stream was interrupted.');
+    expect(text.startsWith('Echo: ')).toBe(true);
+  });
+
   it('countTokens to a translated target → BadRequestError', async () => {
     const err = await caught(client.messages.countTokens({ model: MODELS.openaiCompat, messages: [{ role: 'user', content: 'hi' }] }));
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);

@@ -123,6 +123,44 @@ describe.each(RESPONSES_TARGETS)('openai SDK Responses API → %s', (_name, mode
   });
 });
 
+describe('openai SDK Responses API → Anthropic upstream (translated): function tools', () => {
+  const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'get_weather', description: 'Weather for a city', strict: false, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+
+  it('a function_call comes back; its function_call_output goes back and the answer uses it', async () => {
+    const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'use the tool for Paris' }];
+    const first = await client.responses.create({ model: MODELS.anthropic, input, tools, store: false });
+    const call = first.output.find((o) => o.type === 'function_call');
+    if (call?.type !== 'function_call') throw new Error('expected a function_call item');
+    expect(call.name).toBe('get_weather');
+    expect(JSON.parse(call.arguments)).toEqual({ city: 'Paris' });
+    const second = await client.responses.create({ model: MODELS.anthropic, tools, store: false, input: [...input, call, { type: 'function_call_output', call_id: call.call_id, output: 'sunny' }] });
+    expect(second.output_text).toBe('Echo: tool result: sunny');
+    const sent = w.ant.requests[1]?.body as { messages: { role: string; content: { type: string }[] }[] };
+    expect(sent.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(sent.messages[2]?.content[0]?.type).toBe('tool_result');
+  });
+});
+
+describe('openai SDK: a stream cut after content', () => {
+  it('chat → Anthropic: the SDK raises the terminal error; the text so far was delivered', async () => {
+    w.ant.setFault({ cutAfterEvents: 5, cutMode: 'destroy', gapMs: 10 });
+    const stream = await client.chat.completions.create({ model: MODELS.anthropic, stream: true, messages: [{ role: 'user', content: 'cut me short' }] });
+    let text = '';
+    const err = await (async () => {
+      for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    })().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as Error).message).toContain('The upstream stream was interrupted.');
+    expect(text.startsWith('Echo: ')).toBe(true);
+  });
+
+  it('responses.stream → Anthropic: finalResponse rejects with the terminal error', async () => {
+    w.ant.setFault({ cutAfterEvents: 5, cutMode: 'destroy', gapMs: 10 });
+    const stream = client.responses.stream({ model: MODELS.anthropic, input: 'cut me short', store: false });
+    await expect(stream.finalResponse()).rejects.toThrow('The upstream stream was interrupted.');
+  });
+});
+
 describe('openai SDK Responses API: previous_response_id', () => {
   it('passes through unchanged to an openai Provider (the client\'s body bytes reach it)', async () => {
     const r = await client.responses.create({ model: MODELS.openai, input: 'again', previous_response_id: 'resp_abc123' });

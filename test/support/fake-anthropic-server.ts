@@ -42,7 +42,7 @@ export interface AnthropicFault {
   readonly rawContentType?: string;
   /** Stream only: rewrite the SSE text before sending (e.g. CRLF line endings, garbage lines). */
   readonly transform?: (sse: string) => string;
-  /** Stream only: write the SSE text in pieces of this many bytes, waiting gapMs between them. */
+  /** Stream only: write the SSE text in pieces of this many bytes, waiting gapMs between them (and between events cut short). */
   readonly splitEvery?: number;
   readonly gapMs?: number;
 }
@@ -238,7 +238,10 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
     let events = streamEvents(id, body.model, p, f?.usageOnlyInDelta === true);
     if (f?.overloadedBeforeContent === true) events = [events[0]!, sse('error', { error: { type: 'overloaded_error', message: 'Overloaded' } })];
     if (f?.cutAfterEvents !== undefined) {
-      for (const e of events.slice(0, f.cutAfterEvents)) res.write(e);
+      for (const e of events.slice(0, f.cutAfterEvents)) {
+        await new Promise<void>((resolve) => res.write(e, () => resolve()));
+        if ((f.gapMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, f.gapMs));
+      }
       if (f.cutMode === 'destroy') return void res.socket?.destroy();
       return void res.end();
     }

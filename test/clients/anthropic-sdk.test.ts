@@ -125,6 +125,25 @@ describe('@anthropic-ai/sdk → Anthropic upstream: native passthrough', () => {
   });
 });
 
+describe('@anthropic-ai/sdk → OpenAI-shaped upstream: images (translated)', () => {
+  it('a base64 image and an image URL become image_url parts, the text part stays', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+    await client.messages.create({
+      model: MODELS.openaiCompat, max_tokens: 50,
+      messages: [{ role: 'user', content: [
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } },
+        { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+        { type: 'text', text: 'what is this?' },
+      ] }],
+    });
+    const sent = w.oa.requests[0]?.body as { messages: { role: string; content: { type: string; image_url?: { url: string }; text?: string }[] }[] };
+    const parts = sent.messages.at(-1)?.content ?? [];
+    expect(parts.map((c) => c.type)).toEqual(['image_url', 'image_url', 'text']);
+    expect(parts[0]?.image_url?.url).toBe(`data:image/png;base64,${png}`);
+    expect(parts[1]?.image_url?.url).toBe('https://example.com/cat.jpg');
+  });
+});
+
 describe('@anthropic-ai/sdk → OpenAI-shaped upstream: thinking (translated)', () => {
   const params = {
     model: MODELS.openaiCompat, max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 }, output_config: { effort: 'low' },

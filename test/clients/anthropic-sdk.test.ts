@@ -83,6 +83,12 @@ describe('@anthropic-ai/sdk → Anthropic upstream: native passthrough', () => {
     expect(up.body).toEqual({ ...(params as object), model: UPSTREAM_MODELS.anthropic });
   });
 
+  it('client.beta.messages with betas: the anthropic-beta header reaches the upstream', async () => {
+    const m = await client.beta.messages.create({ model: MODELS.anthropic, max_tokens: 50, betas: ['context-management-2025-06-27'], messages: [{ role: 'user', content: 'beta' }] });
+    expect(m.content).toEqual([expect.objectContaining({ type: 'text', text: 'Echo: beta' })]);
+    expect(w.ant.requests[0]?.headers['anthropic-beta']).toBe('context-management-2025-06-27');
+  });
+
   it('the client gets the upstream\'s bytes (its id and model name)', async () => {
     const res = await client.messages.create({ model: MODELS.anthropic, max_tokens: 50, messages: [{ role: 'user', content: 'bytes' }] }).asResponse();
     const text = await res.text();

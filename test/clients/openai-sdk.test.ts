@@ -5,6 +5,7 @@
 // completions translated and passed through.
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { responsesEvents } from '../support/fake-openai-apis.ts';
 import { KEY, MODELS, startWorld, UPSTREAM_MODELS } from '../support/gateway-world.ts';
 import type { World } from '../support/gateway-world.ts';
 
@@ -162,6 +163,12 @@ describe('openai SDK: a stream cut after content', () => {
 });
 
 describe('openai SDK Responses API: previous_response_id', () => {
+  it('a passthrough stream reaches the client byte for byte as the upstream sent it', async () => {
+    const res = await fetch(`${w.gw.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ model: MODELS.openai, input: 'bytes please', stream: true }) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(responsesEvents(w.oa.requests[0]?.body as Record<string, unknown>).join(''));
+  });
+
   it('passes through unchanged to an openai Provider (the client\'s body bytes reach it)', async () => {
     const r = await client.responses.create({ model: MODELS.openai, input: 'again', previous_response_id: 'resp_abc123' });
     expect(r.previous_response_id).toBe('resp_abc123');

@@ -177,6 +177,15 @@ describe('openai SDK Responses API: previous_response_id', () => {
     expect(sent.model).toBe(UPSTREAM_MODELS.openai);
   });
 
+  it('store: true to a translated target → 400 naming store; to the openai Provider it passes through', async () => {
+    const err = await client.responses.create({ model: MODELS.anthropic, input: 'keep this', store: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toMatch(/store/);
+    const ok = await client.responses.create({ model: MODELS.openai, input: 'keep this', store: true });
+    expect(ok.store).toBe(true);
+    expect((w.oa.requests[0]?.body as { store: boolean }).store).toBe(true);
+  });
+
   it.each([MODELS.anthropic, MODELS.openaiCompat])('to a translated target (%s) → 400 naming previous_response_id', async (model) => {
     const err = await client.responses.create({ model, input: 'again', previous_response_id: 'resp_abc123' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);

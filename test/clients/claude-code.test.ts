@@ -3,8 +3,9 @@
 // no non-essential traffic, no retries, and a throwaway HOME / CLAUDE_CONFIG_DIR. Natively to the Anthropic
 // upstream and translated to the OpenAI-shaped one.
 //
-// What 2.1.332 sends (watched at the fake upstream): one streamed POST /v1/messages for the asked model (no title
-// or haiku side calls with non-essential traffic off, no count_tokens); anthropic-version 2023-06-01; anthropic-beta
+// What 2.1.332 sends (watched at the fake upstream): one streamed POST /v1/messages for the asked model, or for
+// claude-opus-5-5 without --model (no title or haiku side calls in -p mode, no count_tokens; a HEAD /api/hello
+// connectivity probe unless non-essential traffic is off — our data port answers it 404, which claude ignores); anthropic-version 2023-06-01; anthropic-beta
 // claude-code-20250219,interleaved-thinking-…,context-management-…,…; a body with system blocks (cache_control),
 // 12 tools (one with defer_loading), thinking {type:"adaptive"}, context_management, output_config.effort,
 // metadata.user_id — and a `role: "system"` message after the first user turn (the translated path folds its text
@@ -19,12 +20,14 @@ import type { World } from '../support/gateway-world.ts';
 
 const CLAUDE = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'claude');
 const RUN_TIMEOUT_MS = 60_000;
+/** What 2.1.332 asks for without --model (watched at the fake upstream): served through an alias on the route. */
+const CLAUDE_DEFAULT_MODEL = 'claude-opus-5-5';
 
 let w: World;
 let home: string;
 
 beforeAll(async () => {
-  w = await startWorld();
+  w = await startWorld({ anthropicAliases: [CLAUDE_DEFAULT_MODEL] });
   home = mkdtempSync(join(tmpdir(), 'swy-claude-code-'));
 });
 afterAll(async () => {
@@ -46,14 +49,14 @@ interface ClaudeRun {
 
 /** Runs claude headless and parses its JSON (printed on API errors too, with a non-zero exit). Rejects on a timeout. */
 /** `auth` is the credential's environment: ANTHROPIC_API_KEY (sent as x-api-key) or ANTHROPIC_AUTH_TOKEN (Bearer). */
-function runClaude(prompt: string, model: string, auth: Readonly<Record<string, string>> = { ANTHROPIC_API_KEY: KEY }): Promise<ClaudeRun> {
+function runClaude(prompt: string, model: string | null, auth: Readonly<Record<string, string>> = { ANTHROPIC_API_KEY: KEY }): Promise<ClaudeRun> {
   if (!existsSync(CLAUDE)) throw new Error(`the claude binary is missing at ${CLAUDE}: run npm ci (devDependency @anthropic-ai/claude-code)`);
   const env = {
     PATH: process.env.PATH ?? '', HOME: home, CLAUDE_CONFIG_DIR: join(home, '.claude'),
     ANTHROPIC_BASE_URL: w.gw.origin, ...auth,
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_MAX_RETRIES: '0',
   };
-  const child = spawn(CLAUDE, ['-p', prompt, '--output-format', 'json', '--model', model, '--allowedTools', ''], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(CLAUDE, ['-p', prompt, '--output-format', 'json', ...(model === null ? [] : ['--model', model]), '--allowedTools', ''], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -114,6 +117,14 @@ describe('Claude Code through the gateway', () => {
     // Claude Code's mid-conversation system message reached the upstream as system text.
     expect(JSON.stringify(body.messages.filter((m) => m.role === 'system'))).toContain('# Environment');
     expect(w.ant.requests).toHaveLength(0);
+  }, RUN_TIMEOUT_MS + 5000);
+
+  it('without --model: its default model name, an alias of the Anthropic route, is served', async () => {
+    const { code, json: r } = await runClaude('Say hello by default', null);
+    expect(r.is_error, r.result).toBe(false);
+    expect(code).toBe(0);
+    expect(r.result).toContain('Say hello by default');
+    expect((w.ant.requests[0]?.body as { model: string }).model).toBe(UPSTREAM_MODELS.anthropic);
   }, RUN_TIMEOUT_MS + 5000);
 
   it('the key as ANTHROPIC_AUTH_TOKEN (sent as Bearer) is accepted too', async () => {

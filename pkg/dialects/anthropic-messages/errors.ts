@@ -5,7 +5,7 @@
 import type { StreamError } from '../../canonical/types.ts';
 import type { WireErrorType } from './wire.ts';
 
-/** Gateway error types (pkg/errors OpenAIErrorType) → Anthropic error types. 413 is decided by status. */
+/** Gateway error types (pkg/errors OpenAIErrorType) → Anthropic error types. 404 and 413 are decided by status. */
 export const ANTHROPIC_ERROR_TYPE_BY_GATEWAY_TYPE: Readonly<Record<string, WireErrorType>> = {
   invalid_request_error: 'invalid_request_error',
   authentication_error: 'authentication_error',
@@ -18,9 +18,13 @@ export const ANTHROPIC_ERROR_TYPE_BY_GATEWAY_TYPE: Readonly<Record<string, WireE
   server_error: 'api_error',
 };
 
-/** The Anthropic `error.type` for a gateway error (status and type from pkg/errors). */
+/**
+ * The Anthropic `error.type` for a gateway error (status and type from pkg/errors). 404 and 413 are decided by
+ * status, as Anthropic documents them (an upstream 404 passed through is invalid_request_error on our side).
+ */
 export function anthropicErrorType(e: { readonly status: number; readonly type: string }): WireErrorType {
   if (e.status === 413) return 'request_too_large';
+  if (e.status === 404) return 'not_found_error';
   const mapped = ANTHROPIC_ERROR_TYPE_BY_GATEWAY_TYPE[e.type];
   if (mapped !== undefined) return mapped;
   if (e.status === 401) return 'authentication_error';

@@ -100,6 +100,13 @@ function parseJson(body: Uint8Array): unknown {
 }
 
 const EMPTY_STREAM: UpstreamFailure = { kind: 'server', message: 'The upstream stream ended before any content.' };
+/** A stream was asked for and a JSON body came back (catalogue B9): garbage for the stream parser, not an empty stream. */
+const NOT_A_STREAM: UpstreamFailure = { kind: 'invalid', message: 'The upstream provider answered a stream request with a JSON body.' };
+
+function isJsonBody(headers: UpstreamResponse['headers']): boolean {
+  const ct = headers['content-type'];
+  return typeof ct === 'string' && /^application\/(?:[\w.+-]*\+)?json\b/i.test(ct.trimStart());
+}
 
 /**
  * Reads a 2xx stream until its first content event. A failure before it (body error, malformed event, in-band
@@ -152,6 +159,10 @@ async function exchange(st: RequestState, job: Job, target: RuntimeTarget, signa
     if (clientCodec === null || codec === null) throw new Error('translated pair without codecs');
     const resp = codec.decodeResponse(parseJson(body));
     return { kind: 'ok', translated: { body: clientCodec.encodeResponse(resp, job.encodeContext()), usage: usageFromCanonical(resp.usage) }, stream: null };
+  }
+  if (isJsonBody(res.headers)) {
+    void res.dump();
+    return failed(NOT_A_STREAM);
   }
   if (native) return await prime(res, adapter.nativeStream(req, bound), (e) => job.ingress.streamErrorEvent(e));
   const clientCodec = job.ingress.codec;

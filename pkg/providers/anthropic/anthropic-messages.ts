@@ -6,12 +6,13 @@
 import { canonicalUsage, mergeUsage } from '../../dialects/anthropic-messages/decode-response.ts';
 import type { UsageTotals } from '../../dialects/anthropic-messages/decode-response.ts';
 import { streamErrorKind } from '../../dialects/anthropic-messages/errors.ts';
-import { createSseParser, encodeSseEvent, SseEventTooLargeError } from '../../stream/sse.ts';
+import { createSseParser, encodeSseEvent } from '../../stream/sse.ts';
 import type { SseEvent } from '../../stream/sse.ts';
 import type { TableProvider } from '../../table/types.ts';
 import { sanitizeMessage } from '../openai/errors.ts';
+import { createStreamTranslator, newStreamState } from '../stream-translator.ts';
 import { UpstreamFailureError } from '../types.ts';
-import type { StreamEndResult, StreamTranslator, TranslatedResponse, UpstreamFailure, Usage } from '../types.ts';
+import type { StreamTranslator, TranslatedResponse, UpstreamFailure, Usage } from '../types.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -93,30 +94,25 @@ export function deltaHasContent(data: string): boolean {
 }
 
 export function createAnthropicStreamTranslator(provider: TableProvider, opts: { readonly maxEventBytes?: number } = {}): StreamTranslator {
-  let out = '';
-  let started = false;
-  let content = false;
-  let done = false;
+  const st = newStreamState();
   let sawUsage = false;
   const totals = newTotals();
-  let inBand: UpstreamFailure | undefined;
-  let fatal: UpstreamFailureError | undefined;
 
   function onEvent(ev: SseEvent): void {
-    if (done || inBand !== undefined) return;
+    if (st.done || st.inBand !== undefined) return;
     const named = ev.event;
-    if (!content && named === 'content_block_delta' && deltaHasContent(ev.data)) {
+    if (!st.content && named === 'content_block_delta' && deltaHasContent(ev.data)) {
       // The first content: a delta carries neither usage nor an error, so it needs no parse.
-      content = true;
-      out += encodeSseEvent(ev);
+      st.content = true;
+      st.out += encodeSseEvent(ev);
       return;
     }
-    if (!content || named === '' || named === 'message_start' || named === 'message_delta' || named === 'error') {
+    if (!st.content || named === '' || named === 'message_start' || named === 'message_delta' || named === 'error') {
       const data = parseObject(ev.data);
       if (data === null) throw new UpstreamFailureError({ kind: 'invalid', message: 'The upstream provider sent an invalid stream event.' });
       const type = named !== '' ? named : typeof data.type === 'string' ? data.type : '';
       if (type === 'error') {
-        inBand = anthropicInBand(data, provider);
+        st.inBand = anthropicInBand(data, provider);
         return;
       }
       const u = type === 'message_start' ? obj(obj(data.message)?.usage) : type === 'message_delta' ? obj(data.usage) : null;
@@ -125,64 +121,19 @@ export function createAnthropicStreamTranslator(provider: TableProvider, opts: {
         sawUsage = true;
       }
       if (type === 'message_stop') {
-        done = true;
+        st.done = true;
       }
-      if (!content && isContent(type, data)) content = true;
+      if (!st.content && isContent(type, data)) st.content = true;
     } else if (named === 'message_stop') {
-      done = true;
+      st.done = true;
     }
-    out += encodeSseEvent(ev);
+    st.out += encodeSseEvent(ev);
   }
 
   const parser = createSseParser(onEvent, opts.maxEventBytes === undefined ? {} : { maxEventBytes: opts.maxEventBytes });
-
-  function fail(err: unknown): UpstreamFailureError {
-    if (err instanceof UpstreamFailureError) return err;
-    if (err instanceof SseEventTooLargeError) return new UpstreamFailureError({ kind: 'invalid', message: `The upstream provider sent a stream event larger than ${err.limit} bytes.` }, err);
-    return new UpstreamFailureError({ kind: 'invalid', message: 'The upstream provider sent an invalid stream.' }, err);
-  }
-
-  function take(): string {
-    const s = out;
-    out = '';
-    if (s !== '') started = true;
-    return s;
-  }
-
-  const usage = (): Usage | null => (sawUsage ? toUsage(totals) : null);
-
-  return {
-    push(chunk: Uint8Array): string {
-      if (fatal !== undefined) throw fatal;
-      try {
-        parser.push(chunk);
-      } catch (err) {
-        fatal = fail(err);
-        if (out === '') throw fatal;
-      }
-      return take();
-    },
-    end(): StreamEndResult {
-      if (fatal === undefined) {
-        try {
-          parser.end();
-        } catch (err) {
-          fatal = fail(err);
-        }
-      }
-      if (fatal !== undefined) return { tail: '', outcome: 'truncated', usage: usage(), error: fatal.failure };
-      const tail = take();
-      if (inBand !== undefined) return { tail, outcome: 'truncated', usage: usage(), error: inBand };
-      return { tail, outcome: done ? 'complete' : 'truncated', usage: usage() };
-    },
-    get started() {
-      return started;
-    },
-    get contentSeen() {
-      return content;
-    },
-    get inBandError() {
-      return inBand;
-    },
-  };
+  return createStreamTranslator(st, {
+    push: (chunk) => parser.push(chunk),
+    end: () => parser.end(),
+    usage: () => (sawUsage ? toUsage(totals) : null),
+  });
 }

@@ -2,10 +2,11 @@
 // JSON-parsed only before the first content event (to find it), and for the terminal events that carry usage or an
 // error (response.completed / response.incomplete / response.failed / error). There is no [DONE]: a stream is
 // complete once response.completed or response.incomplete arrived.
+import { createStreamTranslator, newStreamState } from '../stream-translator.ts';
 import { UpstreamFailureError } from '../types.ts';
-import type { StreamEndResult, StreamTranslator, UpstreamFailure, Usage } from '../types.ts';
+import type { StreamTranslator, UpstreamFailure, Usage } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
-import { createSseParser, encodeSseEvent, SseEventTooLargeError } from '../../stream/sse.ts';
+import { createSseParser, encodeSseEvent } from '../../stream/sse.ts';
 import type { SseEvent } from '../../stream/sse.ts';
 import { inBandFailure } from './errors.ts';
 import { usageFromResponses } from './usage.ts';
@@ -43,83 +44,35 @@ function failureOf(obj: Record<string, unknown>, provider: TableProvider): Upstr
 }
 
 export function createResponsesStreamTranslator(ctx: { readonly provider: TableProvider }, opts: { readonly maxEventBytes?: number } = {}): StreamTranslator {
-  let out = '';
-  let started = false;
-  let content = false;
-  let done = false;
+  const st = newStreamState();
   let usage: Usage | null = null;
-  let inBand: UpstreamFailure | undefined;
-  let fatal: UpstreamFailureError | undefined;
 
   function onEvent(ev: SseEvent): void {
-    if (done || inBand !== undefined) return;
+    if (st.done || st.inBand !== undefined) return;
     const named = ev.event;
-    const mustParse = !content || named === '' || named === 'error' || named === 'response.failed' || TERMINAL.has(named);
+    const mustParse = !st.content || named === '' || named === 'error' || named === 'response.failed' || TERMINAL.has(named);
     if (mustParse) {
       const obj = parseObject(ev.data);
       if (obj === null) throw new UpstreamFailureError({ kind: 'invalid', message: 'The upstream provider sent an invalid stream event.' });
       const type = named !== '' ? named : typeof obj.type === 'string' ? obj.type : '';
       if (type === 'error' || type === 'response.failed') {
-        inBand = failureOf(obj, ctx.provider);
+        st.inBand = failureOf(obj, ctx.provider);
         return;
       }
       if (TERMINAL.has(type)) {
         const r = obj.response;
         usage = usageFromResponses(typeof r === 'object' && r !== null ? (r as Record<string, unknown>).usage : undefined) ?? usage;
-        done = true;
+        st.done = true;
       }
-      if (!content && isContent(type, obj)) content = true;
+      if (!st.content && isContent(type, obj)) st.content = true;
     }
-    out += encodeSseEvent(ev);
+    st.out += encodeSseEvent(ev);
   }
 
   const parser = createSseParser(onEvent, opts.maxEventBytes === undefined ? {} : { maxEventBytes: opts.maxEventBytes });
-
-  function fail(err: unknown): UpstreamFailureError {
-    if (err instanceof UpstreamFailureError) return err;
-    if (err instanceof SseEventTooLargeError) return new UpstreamFailureError({ kind: 'invalid', message: `The upstream provider sent a stream event larger than ${err.limit} bytes.` }, err);
-    return new UpstreamFailureError({ kind: 'invalid', message: 'The upstream provider sent an invalid stream.' }, err);
-  }
-
-  function take(): string {
-    const s = out;
-    out = '';
-    if (s !== '') started = true;
-    return s;
-  }
-
-  return {
-    push(chunk: Uint8Array): string {
-      if (fatal !== undefined) throw fatal;
-      try {
-        parser.push(chunk);
-      } catch (err) {
-        fatal = fail(err);
-        if (out === '') throw fatal;
-      }
-      return take();
-    },
-    end(): StreamEndResult {
-      if (fatal === undefined) {
-        try {
-          parser.end();
-        } catch (err) {
-          fatal = fail(err);
-        }
-      }
-      if (fatal !== undefined) return { tail: '', outcome: 'truncated', usage, error: fatal.failure };
-      const tail = take();
-      if (inBand !== undefined) return { tail, outcome: 'truncated', usage, error: inBand };
-      return { tail, outcome: done ? 'complete' : 'truncated', usage };
-    },
-    get started() {
-      return started;
-    },
-    get contentSeen() {
-      return content;
-    },
-    get inBandError() {
-      return inBand;
-    },
-  };
+  return createStreamTranslator(st, {
+    push: (chunk) => parser.push(chunk),
+    end: () => parser.end(),
+    usage: () => usage,
+  });
 }

@@ -2,10 +2,11 @@
 // Each upstream event is re-encoded as-is; a chunk is JSON-parsed only when a cheap string check says it may carry
 // usage or an error, or — until the first content event (design §3, honest streams) and only when a substring scan
 // cannot tell (openAIContentHint) — to tell content from a role-only head.
+import { createStreamTranslator, newStreamState } from '../stream-translator.ts';
 import { UpstreamFailureError } from '../types.ts';
-import type { StreamEndResult, StreamTranslator, UpstreamFailure, Usage } from '../types.ts';
+import type { StreamTranslator, Usage } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
-import { createSseParser, encodeSseData, encodeSseEvent, SseEventTooLargeError } from '../../stream/sse.ts';
+import { createSseParser, encodeSseData, encodeSseEvent } from '../../stream/sse.ts';
 import type { SseEvent } from '../../stream/sse.ts';
 import { inBandFailure } from './errors.ts';
 import { usageFromOpenAI } from './usage.ts';
@@ -116,23 +117,18 @@ const invalidEvent = (message: string, cause?: unknown): UpstreamFailureError =>
  */
 export function createOpenAIStreamTranslator(ctx: OpenAIStreamContext, opts: StreamTranslatorOptions = {}): StreamTranslator {
   const provider = ctx.provider;
-  let out = '';
-  let started = false;
-  let content = false;
+  const st = newStreamState();
   let pendingContent = false;
-  let done = false;
   let events = 0;
   let bytes = 0;
   let usage: Usage | null = null;
-  let inBand: UpstreamFailure | undefined;
-  let fatal: UpstreamFailureError | undefined;
 
   function onEvent(ev: SseEvent): void {
     events++;
-    if (done || inBand !== undefined) return;
+    if (st.done || st.inBand !== undefined) return;
     const data = ev.data;
     if (data === '[DONE]') {
-      done = true;
+      st.done = true;
       return;
     }
     // Slow path (parse) only for events that may be errors: no "choices", or an "error" key somewhere (some servers
@@ -140,13 +136,13 @@ export function createOpenAIStreamTranslator(ctx: OpenAIStreamContext, opts: Str
     if (ev.event === 'error' || data.indexOf('"choices"') === -1 || data.includes('"error"')) {
       const obj = parseObject(data);
       if (ev.event === 'error' || isErrorObject(obj)) {
-        inBand = inBandFailure(obj ?? {}, provider);
+        st.inBand = inBandFailure(obj ?? {}, provider);
         return;
       }
       if (obj === null) throw invalidEvent('The upstream provider sent an invalid stream event.');
     }
     if (!looksLikeObject(data)) throw invalidEvent('The upstream provider sent an invalid stream event.');
-    if (!content && !pendingContent) {
+    if (!st.content && !pendingContent) {
       const hint = openAIContentHint(data);
       if (hint === 'yes' || (hint === 'maybe' && isOpenAIContentChunk(parseObject(data)))) pendingContent = true;
     }
@@ -156,62 +152,26 @@ export function createOpenAIStreamTranslator(ctx: OpenAIStreamContext, opts: Str
       usage = usageFromOpenAI(obj.usage) ?? usage;
       if (!ctx.wantsUsage && Array.isArray(obj.choices) && obj.choices.length === 0) return;
     }
-    out += ev.event === '' && ev.id === null ? encodeSseData(data) : encodeSseEvent(ev);
+    st.out += ev.event === '' && ev.id === null ? encodeSseData(data) : encodeSseEvent(ev);
   }
 
   const parser = createSseParser(onEvent, opts.maxEventBytes === undefined ? {} : { maxEventBytes: opts.maxEventBytes });
-
-  function fail(err: unknown): UpstreamFailureError {
-    if (err instanceof UpstreamFailureError) return err;
-    if (err instanceof SseEventTooLargeError) return invalidEvent(`The upstream provider sent a stream event larger than ${err.limit} bytes.`, err);
-    return invalidEvent('The upstream provider sent an invalid stream.', err);
-  }
-
-  function take(): string {
-    const s = out;
-    out = '';
-    if (s !== '') started = true;
-    if (pendingContent) content = true;
-    return s;
-  }
-
-  return {
-    push(chunk: Uint8Array): string {
-      if (fatal !== undefined) throw fatal;
+  return createStreamTranslator(st, {
+    push(chunk) {
       bytes += chunk.length;
-      try {
-        parser.push(chunk);
-      } catch (err) {
-        fatal = fail(err);
-        if (out === '') throw fatal;
-      }
-      return take();
+      parser.push(chunk);
     },
-    end(): StreamEndResult {
-      if (fatal === undefined) {
-        try {
-          parser.end();
-        } catch (err) {
-          fatal = fail(err);
-        }
-      }
-      if (fatal !== undefined) return { tail: '', outcome: 'truncated', usage, error: fatal.failure };
-      const tail = take();
-      if (inBand !== undefined) return { tail, outcome: 'truncated', usage, error: inBand };
-      if (done) return { tail: tail + DONE_EVENT, outcome: 'complete', usage };
+    end: () => parser.end(),
+    usage: () => usage,
+    onTake() {
+      if (pendingContent) st.content = true;
+    },
+    finish(tail) {
+      if (st.done) return { tail: tail + DONE_EVENT, outcome: 'complete', usage };
       if (events === 0 && bytes > 0) {
         return { tail, outcome: 'truncated', usage, error: { kind: 'invalid', message: 'The upstream provider sent no stream events.' } };
       }
       return { tail, outcome: 'truncated', usage };
     },
-    get started() {
-      return started;
-    },
-    get contentSeen() {
-      return content;
-    },
-    get inBandError() {
-      return inBand;
-    },
-  };
+  });
 }

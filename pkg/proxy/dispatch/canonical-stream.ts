@@ -4,8 +4,8 @@
 import type { StreamDecoder, StreamEncoder } from '../../canonical/codec.ts';
 import { isContentEvent } from '../../canonical/types.ts';
 import type { CanonicalUsage, StreamEvent } from '../../canonical/types.ts';
-import { UpstreamFailureError } from '../../providers/types.ts';
-import type { StreamEndResult, StreamTranslator, UpstreamFailure, Usage } from '../../providers/types.ts';
+import { createStreamTranslator, newStreamState } from '../../providers/stream-translator.ts';
+import type { StreamTranslator, Usage } from '../../providers/types.ts';
 
 /** Canonical usage as the accounting's Usage (input includes cached and cache-write tokens). */
 export function usageFromCanonical(u: CanonicalUsage | null): Usage | null {
@@ -23,75 +23,32 @@ export interface CanonicalStreamTranslator extends StreamTranslator {
 }
 
 export function createCanonicalStream(decoder: StreamDecoder, encoder: StreamEncoder): CanonicalStreamTranslator {
-  let out = '';
-  let started = false;
-  let content = false;
-  let done = false;
+  const st = newStreamState();
   let usage: Usage | null = null;
-  let inBand: UpstreamFailure | undefined;
-  let fatal: UpstreamFailureError | undefined;
 
   function onEvents(events: readonly StreamEvent[]): void {
     for (const ev of events) {
-      if (done || inBand !== undefined) return;
+      if (st.done || st.inBand !== undefined) return;
       if (ev.type === 'error') {
         const e = ev.error;
-        inBand = { kind: e.kind, message: e.message, ...(e.upstreamType === undefined ? {} : { upstreamCode: e.upstreamType }), ...(e.retryAfter === undefined ? {} : { retryAfter: e.retryAfter }) };
+        st.inBand = { kind: e.kind, message: e.message, ...(e.upstreamType === undefined ? {} : { upstreamCode: e.upstreamType }), ...(e.retryAfter === undefined ? {} : { retryAfter: e.retryAfter }) };
         return;
       }
       if (ev.type === 'usage') usage = usageFromCanonical(ev.usage);
-      if (ev.type === 'done') done = true;
-      if (!content && isContentEvent(ev)) content = true;
-      out += encoder.encode(ev);
+      if (ev.type === 'done') st.done = true;
+      if (!st.content && isContentEvent(ev)) st.content = true;
+      st.out += encoder.encode(ev);
     }
   }
 
-  function take(): string {
-    const s = out;
-    out = '';
-    if (s !== '') started = true;
-    return s;
-  }
-
-  function asFailure(err: unknown): UpstreamFailureError {
-    return err instanceof UpstreamFailureError ? err : new UpstreamFailureError({ kind: 'invalid', message: 'The upstream provider sent an invalid stream.' }, err);
-  }
-
-  return {
-    push(chunk: Uint8Array): string {
-      if (fatal !== undefined) throw fatal;
-      try {
-        onEvents(decoder.push(chunk));
-      } catch (err) {
-        fatal = asFailure(err);
-        if (out === '') throw fatal;
-      }
-      return take();
-    },
-    end(): StreamEndResult {
-      if (fatal === undefined) {
-        try {
-          onEvents(decoder.end());
-        } catch (err) {
-          fatal = asFailure(err);
-        }
-      }
-      if (fatal !== undefined) return { tail: '', outcome: 'truncated', usage, error: fatal.failure };
-      const tail = take();
-      if (inBand !== undefined) return { tail, outcome: 'truncated', usage, error: inBand };
-      return { tail, outcome: done ? 'complete' : 'truncated', usage };
-    },
-    terminalError(e) {
+  const translator = createStreamTranslator(st, {
+    push: (chunk) => onEvents(decoder.push(chunk)),
+    end: () => onEvents(decoder.end()),
+    usage: () => usage,
+  });
+  return Object.assign(translator, {
+    terminalError(e: { readonly status: number; readonly type: string; readonly code: string; readonly message: string }): string {
       return encoder.error(e);
     },
-    get started() {
-      return started;
-    },
-    get contentSeen() {
-      return content;
-    },
-    get inBandError() {
-      return inBand;
-    },
-  };
+  });
 }

@@ -1,12 +1,11 @@
 // Ingress for OpenAI Chat Completions (POST /v1/chat/completions): the gateway's hot path. Validation reads only the
 // fields the gateway itself needs (model, messages, stream, stream_options); unknown fields are forwarded as-is.
 // `obviouslyValid` is a cheap pre-check that skips zod for ordinary bodies (narrower than the schema, never wider).
-import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { ClientCodec } from '../../canonical/codec.ts';
 import { clientCodec } from '../../dialects/openai-chat/index.ts';
-import { openaiErrorResponse, openaiStreamErrorEvent } from '../shared/openai-envelope.ts';
-import { NO_HEADERS, checkSchema, includeUsage, isPlainObject, requireObject } from '../shared/validate.ts';
+import { openaiChatIngress, openaiChatRequest } from '../shared/openai-ingress.ts';
+import { checkSchema, isPlainObject, requireObject } from '../shared/validate.ts';
 import type { Ingress, IngressRequest } from '../types.ts';
 
 export const StreamOptions = z.looseObject({ include_usage: z.boolean().optional() });
@@ -33,22 +32,9 @@ export function obviouslyValidChat(b: Record<string, unknown>): boolean {
 export function parseChat(body: unknown): IngressRequest {
   const obj = requireObject(body);
   if (!obviouslyValidChat(obj)) checkSchema(ChatRequest, obj);
-  const stream = obj.stream === true;
-  return {
-    api: 'openai-chat', op: 'chat', body: obj, model: obj.model as string, stream,
-    wantsUsage: stream && includeUsage(obj.stream_options), forwardHeaders: NO_HEADERS,
-  };
+  return openaiChatRequest('openai-chat', obj);
 }
 
 export function createOpenAIChatIngress(codec: ClientCodec | null = clientCodec): Ingress {
-  return {
-    api: 'openai-chat',
-    path: '/v1/chat/completions',
-    op: 'chat',
-    parse: (body: unknown, _headers: IncomingHttpHeaders) => parseChat(body),
-    codec,
-    errorResponse: (e) => openaiErrorResponse(e),
-    streamErrorEvent: openaiStreamErrorEvent,
-    streamContentType: 'text/event-stream',
-  };
+  return openaiChatIngress({ api: 'openai-chat', path: '/v1/chat/completions', parse: parseChat, codec });
 }

@@ -4,12 +4,11 @@
 // (pkg/dialects/openai-responses statefulFieldRefusal), which is the hook every translated path goes through.
 // Responses always report usage (response.completed), so wantsUsage is true. Errors use the OpenAI envelope; the
 // stream error event is the Responses `error` event.
-import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { ClientCodec } from '../../canonical/codec.ts';
 import { clientCodec } from '../../dialects/openai-responses/index.ts';
-import { openaiErrorResponse } from '../shared/openai-envelope.ts';
-import { NO_HEADERS, checkSchema, requireObject } from '../shared/validate.ts';
+import { openaiChatIngress, openaiChatRequest } from '../shared/openai-ingress.ts';
+import { checkSchema, requireObject } from '../shared/validate.ts';
 import type { Ingress, IngressError, IngressRequest } from '../types.ts';
 
 export const ResponsesRequest = z.looseObject({
@@ -21,7 +20,7 @@ export const ResponsesRequest = z.looseObject({
 export function parseResponses(body: unknown): IngressRequest {
   const obj = requireObject(body);
   checkSchema(ResponsesRequest, obj);
-  return { api: 'openai-responses', op: 'chat', body: obj, model: obj.model as string, stream: obj.stream === true, wantsUsage: true, forwardHeaders: NO_HEADERS };
+  return openaiChatRequest('openai-responses', obj, true);
 }
 
 /** The Responses stream's terminal `error` event (ResponseErrorEvent; no sequence number: the core does not count). */
@@ -30,14 +29,8 @@ export function responsesStreamErrorEvent(e: IngressError): string {
 }
 
 export function createOpenAIResponsesIngress(codec: ClientCodec | null = clientCodec): Ingress {
-  return {
-    api: 'openai-responses',
-    path: '/v1/responses',
-    op: 'chat',
-    parse: (body: unknown, _headers: IncomingHttpHeaders) => parseResponses(body),
-    codec,
-    errorResponse: (e) => openaiErrorResponse(e),
-    streamErrorEvent: responsesStreamErrorEvent,
-    streamContentType: 'text/event-stream; charset=utf-8',
-  };
+  return openaiChatIngress({
+    api: 'openai-responses', path: '/v1/responses', parse: parseResponses, codec,
+    streamErrorEvent: responsesStreamErrorEvent, streamContentType: 'text/event-stream; charset=utf-8',
+  });
 }

@@ -1,4 +1,7 @@
 // Flag value parsing shared by the commands. A FlagError becomes a usage error (exit status 2).
+import { readFileSync } from 'node:fs';
+import { IdentityConfigError, parseIdentityConfig } from '../pkg/identity/config.ts';
+import type { IdentityConfig } from '../pkg/identity/config.ts';
 import { LOG_LEVELS } from '../pkg/telemetry/logger.ts';
 import type { LogLevel } from '../pkg/telemetry/logger.ts';
 import type { AuthMode } from '../pkg/telemetry/types.ts';
@@ -31,6 +34,23 @@ export function authMode(raw: string | undefined): AuthMode {
   throw new FlagError(`--auth must be required or open, not ${JSON.stringify(raw.slice(0, 100))}`);
 }
 
+/** --oidc-config FILE / SWITCHYARD_OIDC_CONFIG (ADR 0017): the OIDC issuers, read and validated at startup. */
+export function identityConfig(file: string | undefined): IdentityConfig | null {
+  if (file === undefined || file === '') return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new FlagError(`--oidc-config ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return parseIdentityConfig(text);
+  } catch (err) {
+    if (err instanceof IdentityConfigError) throw new FlagError(`--oidc-config ${file}: ${err.message}`);
+    throw err;
+  }
+}
+
 /** parseArgs options shared by the commands that run a data plane (serve, proxy). */
 export const DATA_PLANE_OPTIONS = {
   port: { type: 'string', short: 'p' },
@@ -41,5 +61,6 @@ export const DATA_PLANE_OPTIONS = {
   'otlp-endpoint': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   auth: { type: 'string' },
+  'oidc-config': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

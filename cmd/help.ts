@@ -43,6 +43,9 @@ Flags:
                              needs a valid API key, and with no key Secrets every request gets 401. open:
                              requests without a key are served (a presented key is still checked); only for
                              a laptop or a trusted network. Never inferred from the number of keys.
+      --oidc-config FILE     OIDC issuers (YAML/JSON) whose JWT bearer tokens are accepted beside API keys
+                             (env SWITCHYARD_OIDC_CONFIG); keys are fetched in the background, and /readyz
+                             shows whether each issuer's keys are loaded. See docs/configuration.md.
   -h, --help                 Show this help
 
 Examples:
@@ -81,6 +84,8 @@ Flags:
       --auth MODE            required (default) or open (env SWITCHYARD_AUTH). required: every request
                              needs a valid API key; a table without keys answers 401 to everyone (it never
                              opens the proxy). open: requests without a key are served.
+      --oidc-config FILE     OIDC issuers (YAML/JSON) whose JWT bearer tokens are accepted beside API keys
+                             (env SWITCHYARD_OIDC_CONFIG); see docs/configuration.md.
   -h, --help                 Show this help
 
 An https operator URL signed by a private CA needs NODE_EXTRA_CA_CERTS=/path/to/ca.pem.

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { handleShutdownSignals } from '../pkg/serve/signals.ts';
 import { createLogger } from '../pkg/telemetry/logger.ts';
-import { DATA_PLANE_OPTIONS, FlagError, authMode, level, port, positiveInt } from './flags.ts';
+import { DATA_PLANE_OPTIONS, FlagError, authMode, identityConfig, level, port, positiveInt } from './flags.ts';
 import { PROXY_HELP } from './help.ts';
 import type { CliIO } from './io.ts';
 import { usageError } from './io.ts';
@@ -74,6 +74,7 @@ function settingsFrom(values: ReturnType<typeof parse>, env: CliIO['env']) {
     token: tokenSource(values['sync-token-file'] ?? env['SWITCHYARD_SYNC_TOKEN_FILE'], env),
     proxyId,
     authMode: authMode(values.auth ?? env['SWITCHYARD_AUTH']),
+    identity: identityConfig(values['oidc-config'] ?? env['SWITCHYARD_OIDC_CONFIG']),
     ...(values.bootstrap === undefined ? {} : { bootstrapFile: values.bootstrap }),
     ...(values['snapshot-out'] === undefined ? {} : { snapshotOut: values['snapshot-out'] }),
     dataPort: port('--port', values.port ?? env['SWITCHYARD_PORT'], 8080),

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { handleShutdownSignals } from '../pkg/serve/signals.ts';
 import { createLogger } from '../pkg/telemetry/logger.ts';
-import { DATA_PLANE_OPTIONS, FlagError, authMode, level, port, positiveInt } from './flags.ts';
+import { DATA_PLANE_OPTIONS, FlagError, authMode, identityConfig, level, port, positiveInt } from './flags.ts';
 import { SERVE_HELP } from './help.ts';
 import type { CliIO } from './io.ts';
 import { usageError } from './io.ts';
@@ -34,6 +34,7 @@ export async function runServe(args: readonly string[], io: CliIO, version: stri
     settings = {
       configDir: values.config,
       authMode: authMode(values.auth ?? io.env['SWITCHYARD_AUTH']),
+      identity: identityConfig(values['oidc-config'] ?? io.env['SWITCHYARD_OIDC_CONFIG']),
       dataPort: port('--port', values.port ?? io.env['SWITCHYARD_PORT'], 8080),
       adminPort: port('--admin-port', values['admin-port'] ?? io.env['SWITCHYARD_ADMIN_PORT'], 9090),
       host,

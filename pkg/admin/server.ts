@@ -38,6 +38,8 @@ export interface AdminServerOptions {
   readonly logger: Logger;
   /** True once the gateway can serve traffic (a table is loaded and it is not shutting down). */
   readonly ready: () => boolean;
+  /** Extra /readyz fields that never gate readiness (e.g. OIDC key status, ADR 0017). */
+  readonly readyDetails?: () => Record<string, unknown>;
 }
 
 const MAX_MODEL_CHARS = 256;
@@ -59,9 +61,10 @@ function registerProbes(app: FastifyInstance, opts: AdminServerOptions): void {
   app.get('/readyz', async (_req, reply) => {
     const table = opts.holder.table;
     const auth = authState(opts.holder.authMode, table);
-    if (opts.ready() && table) return reply.send({ status: 'ready', version: table.version, hash: table.hash, auth });
+    const extra = opts.readyDetails?.() ?? {};
+    if (opts.ready() && table) return reply.send({ status: 'ready', version: table.version, hash: table.hash, auth, ...extra });
     const reason = table ? 'the gateway is shutting down' : 'no routing table loaded yet';
-    return reply.code(503).send({ status: 'not ready', reason, auth });
+    return reply.code(503).send({ status: 'not ready', reason, auth, ...extra });
   });
   app.get('/metrics', async (_req, reply) => {
     const text = await opts.registry.metrics();

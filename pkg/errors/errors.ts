@@ -29,6 +29,8 @@ export const ERRORS = {
   unsupported_operation: { status: 400, type: 'invalid_request_error', message: 'This model does not support this operation.' },
   missing_api_key: { status: 401, type: 'authentication_error', message: 'No API key was provided. Send it as "Authorization: Bearer <key>".' },
   invalid_api_key: { status: 401, type: 'authentication_error', message: 'The API key is not valid.' },
+  invalid_token: { status: 401, type: 'authentication_error', message: 'The bearer token is not valid.' },
+  token_expired: { status: 401, type: 'authentication_error', message: 'The bearer token has expired.' },
   model_not_allowed: { status: 403, type: 'permission_error', message: 'This API key may not use this model.' },
   model_not_found: { status: 404, type: 'not_found_error', message: 'The model does not exist or you do not have access to it.' },
   not_found: { status: 404, type: 'not_found_error', message: 'Unknown endpoint.' },

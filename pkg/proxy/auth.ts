@@ -6,6 +6,9 @@
 //   Both present with different keys → 400 conflicting_credentials. Both equal → that key.
 //   `api-key` (Azure-style) and `?key=` are NOT credentials here: they are ignored, so such a request has no key.
 // Lookup is SHA-256(key) → Map; unknown, malformed, revoked and expired keys all get the same 401 body.
+// JWT bearer tokens (ADR 0017): when OIDC issuers are configured, an `Authorization: Bearer` credential shaped like a
+// JWT (three base64url segments) is verified by pkg/identity instead of looked up (asynchronously, keys in memory);
+// everything else — other bearers, x-api-key — goes to the key table. Without issuers a JWT is just an unknown key.
 //
 // The auth mode is a property of the process, set at startup (ADR 0013), never derived from the table:
 //   required — every request needs a valid key; a table with zero keys answers 401 to everyone, with the same bodies
@@ -16,6 +19,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/errors.ts';
+import { looksLikeJwt } from '../identity/verifier.ts';
+import type { IdentityVerifier } from '../identity/verifier.ts';
 import type { AuthMode } from '../telemetry/types.ts';
 import type { RuntimePrincipal, RuntimeRoute, RuntimeTable } from './runtime-table.ts';
 
@@ -42,11 +47,17 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined |
   return key === '' ? undefined : key;
 }
 
-/** Resolves the principal for a request; null = an anonymous caller (only in open mode, only without a key). */
-export function authenticate(mode: AuthMode, rt: RuntimeTable, headers: IncomingHttpHeaders, nowMs: number): RuntimePrincipal | null | GatewayError {
+/**
+ * Resolves the principal for a request; null = an anonymous caller (only in open mode, only without a key). A JWT
+ * bearer (with `identity` configured) resolves through a promise that never rejects; API keys stay synchronous.
+ */
+export function authenticate(
+  mode: AuthMode, rt: RuntimeTable, headers: IncomingHttpHeaders, nowMs: number, identity: IdentityVerifier | null = null,
+): RuntimePrincipal | null | GatewayError | Promise<RuntimePrincipal | GatewayError> {
   const key = presentedKey(headers);
   if (key instanceof GatewayError) return key;
   if (key === undefined) return mode === 'open' ? null : new GatewayError('missing_api_key');
+  if (identity !== null && headers.authorization !== undefined && looksLikeJwt(key)) return identity.verify(key);
   if (key.length > MAX_KEY_CHARS) return new GatewayError('invalid_api_key');
   const hash = createHash('sha256').update(key, 'utf8').digest('hex');
   const p = rt.principals.get(hash);

@@ -3,6 +3,7 @@
 import type { TextDecoder } from 'node:util';
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import type { IdentityVerifier } from '../identity/verifier.ts';
 import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
 import type { TableHolder } from './table-holder.ts';
 import type { UpstreamFailureLog } from './upstream-failure-log.ts';
@@ -54,6 +55,8 @@ export interface ProxyCore {
   readonly holder: TableHolder;
   /** The process's auth mode, read from the holder once (ADR 0013). */
   readonly authMode: AuthMode;
+  /** JWT bearer verification against the configured OIDC issuers (ADR 0017); null = none configured. */
+  readonly identity: IdentityVerifier | null;
   readonly logger: Logger;
   /**
    * The access log: a child of `logger` without pino's path redaction. Its lines hold only allow-listed, capped,

@@ -63,7 +63,19 @@ export function createAuthHook(core: ProxyCore, path: string, endpoint: Endpoint
       done(new GatewayError('not_ready'));
       return;
     }
-    const principal = authenticate(core.authMode, rt, request.headers, core.now());
+    const principal = authenticate(core.authMode, rt, request.headers, core.now(), core.identity);
+    if (principal instanceof Promise) {
+      // A JWT bearer (ADR 0017): verified against keys already in memory; the promise never rejects.
+      void principal.then((p) => {
+        if (p instanceof GatewayError) {
+          done(p);
+          return;
+        }
+        st.principal = p;
+        done();
+      });
+      return;
+    }
     if (principal instanceof GatewayError) {
       done(principal);
       return;

@@ -31,16 +31,21 @@ function usableNames(rt: RuntimeTable, principal: RuntimePrincipal | null): stri
 }
 
 export function modelListBody(rt: RuntimeTable, principal: RuntimePrincipal | null, shape: ModelsShape = 'openai'): string {
+  // JWT principals (claims set) are not cached: one entry per token subject would grow without bound.
+  if (principal?.claims !== undefined) return listBody(shape, usableNames(rt, principal), rt.createdSec);
   const cacheKey = `${shape}\0${principal === null ? '' : principal.principal.id}`;
   const cached = rt.modelListCache.get(cacheKey);
   if (cached !== undefined) return cached;
-  const names = usableNames(rt, principal);
-  const data = names.map((n) => modelObject(shape, n, rt.createdSec));
-  const body = shape === 'openai'
-    ? JSON.stringify({ object: 'list', data })
-    : JSON.stringify({ data, has_more: false, first_id: names[0] ?? null, last_id: names.at(-1) ?? null });
+  const body = listBody(shape, usableNames(rt, principal), rt.createdSec);
   rt.modelListCache.set(cacheKey, body);
   return body;
+}
+
+function listBody(shape: ModelsShape, names: readonly string[], createdSec: number): string {
+  const data = names.map((n) => modelObject(shape, n, createdSec));
+  return shape === 'openai'
+    ? JSON.stringify({ object: 'list', data })
+    : JSON.stringify({ data, has_more: false, first_id: names[0] ?? null, last_id: names.at(-1) ?? null });
 }
 
 /** One model, or null when it does not exist or the caller may not use it (same 404 either way). */

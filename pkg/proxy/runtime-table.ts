@@ -94,6 +94,10 @@ export interface RuntimePrincipal {
   readonly principal: TablePrincipal;
   /** null = all models. */
   readonly models: ReadonlySet<string> | null;
+  /** JWT principals only (pkg/identity): the verified token's claims with string, number or boolean values, frozen. */
+  readonly claims?: Readonly<Record<string, string>>;
+  /** JWT principals only: the groups claim. */
+  readonly groups?: ReadonlySet<string>;
 }
 
 export interface RuntimeTable {

@@ -14,6 +14,7 @@ import { createIngresses } from '../ingress/index.ts';
 import { OPENAI_ERRORS } from '../ingress/shared/openai-envelope.ts';
 import { ANTHROPIC_ERRORS } from '../ingress/anthropic-messages/envelope.ts';
 import type { ErrorDialect, Ingress } from '../ingress/types.ts';
+import type { IdentityVerifier } from '../identity/verifier.ts';
 import type { GatewayMetrics } from '../telemetry/types.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { resolveOptions } from './core.ts';
@@ -40,6 +41,8 @@ export interface ProxyServerDeps {
   readonly random?: () => number;
   /** Wall clock, epoch ms; default Date.now. */
   readonly now?: () => number;
+  /** JWT bearer verification (ADR 0017); default none. */
+  readonly identity?: IdentityVerifier | null;
 }
 
 /** Canonical data routes: path → method. Used for 405 answers; the route inventory test pins it (E9). */
@@ -107,6 +110,7 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
   const core: ProxyCore = {
     holder: deps.holder,
     authMode: deps.holder.authMode,
+    identity: deps.identity ?? null,
     logger: deps.logger,
     accessLogger: deps.logger.child({}, { redact: { paths: [] } }),
     metrics: deps.metrics,

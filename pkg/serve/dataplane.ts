@@ -6,6 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createAdminServer } from '../admin/server.ts';
+import type { IdentityConfig } from '../identity/config.ts';
+import { createIdentityMetrics } from '../identity/metrics.ts';
+import { IdentityVerifier } from '../identity/verifier.ts';
 import { createUpstreamPools } from '../providers/http/pools.ts';
 import type { UpstreamPools } from '../providers/http/pools.ts';
 import { createAdapter } from '../providers/registry.ts';
@@ -62,6 +65,11 @@ export interface ListenOptions {
   readonly proxyOptions?: ProxyOptions;
   /** Shown in traces. */
   readonly version?: string;
+  /**
+   * OIDC issuers whose JWT bearer tokens are accepted beside API keys (ADR 0017). Startup waits for each issuer's
+   * first key fetch (bounded by its timeouts); readiness never waits on keys — /readyz reports them.
+   */
+  readonly identity?: IdentityConfig | null;
   /** How long close() waits for in-flight requests before cutting connections. Default 10 s. */
   readonly drainTimeoutMs?: number;
 }
@@ -126,12 +134,18 @@ export async function serveDataPlane(parts: DataPlaneParts, opts: ListenOptions)
   const tracing = await startTracing({ endpoint: opts.otlpEndpoint, serviceName: 'switchyard', serviceVersion: opts.version, logger: log, env });
   let closing = false;
   const { holder, pools } = parts;
-  const proxy = createProxyServer({ holder, logger: log, metrics: parts.metrics, tracer: tracing.tracer, options: opts.proxyOptions });
-  const admin = createAdminServer({ registry: parts.registry, holder, logger: log, ready: () => !closing && holder.table !== null });
+  const identity = opts.identity ? new IdentityVerifier(opts.identity, { logger: log, now: Date.now, metrics: createIdentityMetrics(parts.registry) }) : null;
+  await identity?.start();
+  const proxy = createProxyServer({ holder, logger: log, metrics: parts.metrics, tracer: tracing.tracer, options: opts.proxyOptions, identity });
+  const admin = createAdminServer({
+    registry: parts.registry, holder, logger: log, ready: () => !closing && holder.table !== null,
+    ...(identity === null ? {} : { readyDetails: () => ({ identity: identity.status() }) }),
+  });
   let at: { data: Endpoint; admin: Endpoint };
   try {
     at = await listenBoth(proxy, admin, opts);
   } catch (err) {
+    identity?.close();
     await Promise.allSettled([proxy.close(), admin.close(), pools.destroy(), tracing.shutdown()]);
     throw err;
   }
@@ -140,6 +154,7 @@ export async function serveDataPlane(parts: DataPlaneParts, opts: ListenOptions)
     closing = true;
     log.info('shutting down: draining in-flight requests');
     await drain(proxy, opts.drainTimeoutMs ?? 10_000, log);
+    identity?.close();
     await admin.close();
     await pools.close().catch(() => pools.destroy());
     await tracing.shutdown();

@@ -7,26 +7,13 @@
 // billed (pkg/proxy/body/json-guard.ts: every component must read the same values). So a body with a duplicate key
 // (its raw key count exceeds the parsed one) is re-serialised instead.
 import type { IngressRequest } from '../../ingress/types.ts';
+import { endOfString } from '../../json/scan.ts';
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 
 function isSpace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-/** Index of the quote closing a string whose content starts at `from`, or -1. */
-function endOfString(buf: Uint8Array, from: number): number {
-  let i = from;
-  for (;;) {
-    const q = buf.indexOf(QUOTE, i);
-    if (q === -1) return -1;
-    let backslashes = 0;
-    for (let j = q - 1; j >= from && buf[j] === BACKSLASH; j--) backslashes++;
-    if ((backslashes & 1) === 0) return q;
-    i = q + 1;
-  }
 }
 
 /** Object keys in JSON text (strings followed by a colon), at every depth. */

@@ -9,9 +9,9 @@
 // (validation, routing, the adapter) reads the same parsed object, so no component can see a different value.
 import type { TextDecoder } from 'node:util';
 import { GatewayError } from '../../errors/errors.ts';
+import { endOfString } from '../../json/scan.ts';
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
@@ -33,19 +33,6 @@ export function exceedsDepth(buf: Uint8Array, max: number): boolean {
     }
   }
   return false;
-}
-
-/** Index of the quote closing a string whose content starts at `from`, or -1. */
-function endOfString(buf: Uint8Array, from: number): number {
-  let i = from;
-  for (;;) {
-    const q = buf.indexOf(QUOTE, i);
-    if (q === -1) return -1;
-    let backslashes = 0;
-    for (let j = q - 1; j >= from && buf[j] === BACKSLASH; j--) backslashes++;
-    if ((backslashes & 1) === 0) return q;
-    i = q + 1;
-  }
 }
 
 /** Keys refused anywhere in a body (A16), compared after lower-casing and removing `_` and `-`. */

@@ -8,6 +8,7 @@ import type { StreamEndResult, StreamTranslator, TranslatedResponse, UpstreamFai
 import { GatewayError } from '../../errors/errors.ts';
 import type { ErrorOut } from '../error-reply.ts';
 import { createCanonicalStream, usageFromCanonical } from './canonical-stream.ts';
+import { recordUpstreamFailure } from './failure-record.ts';
 import type { Job } from './job.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeTarget } from '../runtime-table.ts';
@@ -69,20 +70,6 @@ function classifyThrown(st: RequestState, err: unknown, clientSignal: AbortSigna
   }
   st.core.logger.warn({ requestId: st.id, err: err instanceof Error ? err.name : typeof err }, 'unexpected error from a provider adapter');
   return failed({ kind: 'server', message: 'The provider adapter failed unexpectedly.' });
-}
-
-function logFailure(st: RequestState, target: RuntimeTarget, r: Extract<AttemptResult, { kind: 'failed' }>): void {
-  st.core.upstreamFailures.record({
-    requestId: st.id,
-    route: st.route?.id ?? null,
-    provider: target.bound.provider,
-    model: target.bound.model,
-    attempt: st.attempts,
-    kind: r.failure.kind,
-    failure: r.failure,
-    ...(r.cause === undefined ? {} : { cause: r.cause }),
-    ...(r.timeout === undefined ? {} : { timeout: r.timeout }),
-  });
 }
 
 function attemptSignal(client: AbortSignal, totalMs: number): AbortSignal {
@@ -189,7 +176,7 @@ export async function attemptOnce(st: RequestState, job: Job, target: RuntimeTar
   }
   if (result.kind === 'failed') {
     status = result.failure.status ?? 0;
-    logFailure(st, target, result);
+    recordUpstreamFailure(st, target, result.failure.kind, result.failure, result.cause, result.timeout);
   }
   const outcome = result.kind === 'ok' ? 'ok' : result.kind === 'failed' ? result.failure.kind : 'aborted';
   if (result.kind !== 'aborted') {

@@ -9,13 +9,17 @@ import { errorOut } from '../error-reply.ts';
 import type { ErrorOut } from '../error-reply.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeTarget } from '../runtime-table.ts';
-import type { LoggedFailureKind } from '../upstream-failure-log.ts';
 import type { PrimedStream } from './attempt.ts';
-import { cutShortUsage, streamedTextChars } from './estimate.ts';
+import { cutShortUsage, jsonUsage, streamedTextChars } from './estimate.ts';
 import { failureToError } from './failure-map.ts';
+import { recordUpstreamFailure } from './failure-record.ts';
 import { recordUsage } from './usage.ts';
 
-function routingHeaders(st: RequestState, target: RuntimeTarget, headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+/** Headers a route's stages add to every answer (quota: x-ratelimit-*, x-switchyard-quota); null when none. */
+export type StageHeaders = Readonly<Record<string, string>> | null;
+
+function routingHeaders(st: RequestState, target: RuntimeTarget, headers: OutgoingHttpHeaders, extra: StageHeaders): OutgoingHttpHeaders {
+  if (extra !== null) Object.assign(headers, extra);
   headers['x-request-id'] = st.id;
   headers['x-switchyard-route'] = st.route?.routeHeader ?? '';
   headers['x-switchyard-provider'] = target.providerHeader;
@@ -24,13 +28,14 @@ function routingHeaders(st: RequestState, target: RuntimeTarget, headers: Outgoi
   return headers;
 }
 
-export function sendJson(st: RequestState, target: RuntimeTarget, translated: TranslatedResponse): void {
-  recordUsage(st, target, translated.usage);
+export function sendJson(st: RequestState, target: RuntimeTarget, translated: TranslatedResponse, extra: StageHeaders = null): void {
+  // No usage reported: estimated from the prompt and the answer text, and marked so (estimate.ts).
+  recordUsage(st, target, jsonUsage(translated.usage, st.requestBody, translated.body));
   const res = st.res;
   if (res.destroyed) return;
   const body = translated.body;
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-  res.writeHead(200, routingHeaders(st, target, { 'content-type': 'application/json', 'content-length': length }));
+  res.writeHead(200, routingHeaders(st, target, { 'content-type': 'application/json', 'content-length': length }, extra));
   res.end(body);
 }
 
@@ -99,22 +104,9 @@ async function pump(st: RequestState, target: RuntimeTarget, rest: AsyncIterator
   }
 }
 
-function logStreamFailure(st: RequestState, target: RuntimeTarget, kind: LoggedFailureKind, failure?: UpstreamFailure, cause?: unknown): void {
-  st.core.upstreamFailures.record({
-    requestId: st.id,
-    route: st.route?.id ?? null,
-    provider: target.bound.provider,
-    model: target.bound.model,
-    attempt: st.attempts,
-    kind,
-    ...(failure === undefined ? {} : { failure }),
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
-
-/** Usage of a finished stream; a stream cut short without reported usage gets an estimate (estimate.ts). */
-function recordStreamUsage(st: RequestState, target: RuntimeTarget, reported: Usage | null, cutShort: boolean, seen: StreamProgress): void {
-  recordUsage(st, target, cutShort ? cutShortUsage(reported, st.requestBody, seen.chars) : reported);
+/** Usage of a finished stream; a stream without reported usage (cut short or not) gets an estimate (estimate.ts). */
+function recordStreamUsage(st: RequestState, target: RuntimeTarget, reported: Usage | null, seen: StreamProgress): void {
+  recordUsage(st, target, cutShortUsage(reported, st.requestBody, seen.chars));
 }
 
 /**
@@ -122,10 +114,10 @@ function recordStreamUsage(st: RequestState, target: RuntimeTarget, reported: Us
  * prime), then the rest is pumped with backpressure. After the head, a failure is one terminal error event in the
  * client's dialect and never the success terminator.
  */
-export async function sendStream(st: RequestState, target: RuntimeTarget, s: PrimedStream, ingress: Ingress): Promise<void> {
+export async function sendStream(st: RequestState, target: RuntimeTarget, s: PrimedStream, ingress: Ingress, extra: StageHeaders = null): Promise<void> {
   const res = st.res;
   const tr = s.translator;
-  res.writeHead(200, routingHeaders(st, target, { 'content-type': ingress.streamContentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }));
+  res.writeHead(200, routingHeaders(st, target, { 'content-type': ingress.streamContentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }, extra));
   const seen: StreamProgress = { chars: streamedTextChars(s.head) };
   if (s.head !== '') {
     firstBytes(st, target);
@@ -134,7 +126,7 @@ export async function sendStream(st: RequestState, target: RuntimeTarget, s: Pri
     res.flushHeaders();
   }
   if (s.ended !== null) {
-    recordStreamUsage(st, target, s.ended.usage, false, seen);
+    recordStreamUsage(st, target, s.ended.usage, seen);
     res.end();
     return;
   }
@@ -143,26 +135,26 @@ export async function sendStream(st: RequestState, target: RuntimeTarget, s: Pri
     failure = await pump(st, target, s.rest, tr, seen);
   } catch (err) {
     // The upstream body failed mid-stream (reset, idle timeout) or the client went away (abort).
-    recordStreamUsage(st, target, tr.end().usage, true, seen);
+    recordStreamUsage(st, target, tr.end().usage, seen);
     if (st.clientGone) return;
-    logStreamFailure(st, target, 'stream_interrupted', err instanceof UpstreamFailureError ? err.failure : undefined, err);
+    recordUpstreamFailure(st, target, 'stream_interrupted', err instanceof UpstreamFailureError ? err.failure : undefined, err);
     terminate(st, s, errorOut('upstream_stream_interrupted'), '');
     return;
   }
   const end = tr.end();
   const gone = st.clientGone || !writable(res);
-  recordStreamUsage(st, target, end.usage, gone || failure !== null || end.outcome !== 'complete', seen);
+  recordStreamUsage(st, target, end.usage, seen);
   if (gone) return;
   if (failure !== null) {
-    logStreamFailure(st, target, failure.failure.kind, failure.failure, failure.cause);
+    recordUpstreamFailure(st, target, failure.failure.kind, failure.failure, failure.cause);
     terminate(st, s, midStreamError(failure.failure, target), '');
   } else if (end.error !== undefined) {
-    logStreamFailure(st, target, end.error.kind, end.error);
+    recordUpstreamFailure(st, target, end.error.kind, end.error);
     terminate(st, s, midStreamError(end.error, target), end.tail);
   } else if (end.outcome === 'complete') {
     res.end(end.tail);
   } else {
-    logStreamFailure(st, target, 'stream_truncated');
+    recordUpstreamFailure(st, target, 'stream_truncated');
     terminate(st, s, errorOut('upstream_stream_truncated'), end.tail);
   }
 }

@@ -20,10 +20,12 @@ export const Pricing = z
   .object({
     input: z.number().min(0).optional().describe('USD per 1M input (prompt) tokens.'),
     output: z.number().min(0).optional().describe('USD per 1M output (completion) tokens.'),
-    cachedInput: z.number().min(0).optional().describe('USD per 1M cached input tokens.'),
+    cachedInput: z.number().min(0).optional().describe('USD per 1M input tokens read from the provider\'s prompt cache. Default: the input price.'),
+    cacheWrite: z.number().min(0).optional().describe('USD per 1M input tokens written to the provider\'s prompt cache (Anthropic: the 5-minute cache write price). Default: the input price.'),
+    reasoning: z.number().min(0).optional().describe('USD per 1M reasoning tokens, where the provider prices them apart from output. Default: the output price.'),
   })
   .strict()
-  .describe('Prices used for cost accounting, in USD per one million tokens.');
+  .describe('Prices used for cost accounting, in USD per one million tokens. Each field set here replaces the same field of Switchyard\'s list price for the model (when it has one for this provider type); fields left out keep the list price.');
 
 export const CAPABILITIES = ['chat', 'embeddings', 'completions', 'tools', 'vision', 'json'] as const;
 export const Capability = z.enum(CAPABILITIES).describe('A capability: chat, embeddings, completions, tools, vision or json.');

@@ -4,7 +4,7 @@
 // A Provider whose credentials do not resolve is accepted but left out of the table (no half-configured provider).
 import { Provider } from '../api/provider.ts';
 import type { ProviderSpec } from '../api/provider.ts';
-import type { ObjectStatus, TableCredential, TableFake, TableModel, TableProvider } from '../table/types.ts';
+import type { ObjectStatus, TableCredential, TableFake, TableModel, TablePricing, TableProvider } from '../table/types.ts';
 import { descriptorFor, effectiveDescriptor, servedTypes } from '../providers/descriptors.ts';
 import type { EffectiveDescriptor } from '../providers/descriptors.ts';
 import type { ProviderDescriptor } from '../providers/descriptor-types.ts';
@@ -20,6 +20,7 @@ import type { LastGood, StaleObject } from './last-good.ts';
 import { cond, formatIssues, makeStatus, refId, rejected } from './status.ts';
 import { hasHeaderUnsafeChars } from './text.ts';
 import { checkBaseURL } from './url-safety.ts';
+import { listPricing, mergePricing } from '../pricing/defaults.ts';
 
 /**
  * `rejected`: Accepted=False for its own content (a configuration error). `waiting`: accepted, but its Secret does
@@ -190,7 +191,7 @@ interface Resolved {
 
 function buildProvider(obj: InputObject, spec: ProviderSpec, r: Resolved): TableProvider {
   const { d, eff, baseURL, credential } = r;
-  const models = sortedRecord((spec.models ?? []).map((m) => [m.name, tableModel(m)] as const));
+  const models = sortedRecord((spec.models ?? []).map((m) => [m.name, tableModel(spec, m)] as const));
   const limits = { ...spec.limits };
   const headers = { ...d.requiredHeaders };
   for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -216,9 +217,14 @@ function buildProvider(obj: InputObject, spec: ProviderSpec, r: Resolved): Table
   };
 }
 
-function tableModel(m: NonNullable<ProviderSpec['models']>[number]): TableModel {
+/**
+ * A listed model. Its pricing is the Provider's own over the list price of pkg/pricing for (type, preset, model),
+ * field by field (pkg/pricing/defaults.ts); absent when neither knows a price.
+ */
+function tableModel(spec: ProviderSpec, m: NonNullable<ProviderSpec['models']>[number]): TableModel {
+  const pricing = mergePricing(m.pricing, listPricing(spec.type, spec.preset, m.name));
   return {
-    ...(m.pricing === undefined ? {} : { pricing: { ...m.pricing } }),
+    ...(pricing === undefined ? {} : { pricing }),
     ...(m.contextWindow === undefined ? {} : { contextWindow: m.contextWindow }),
     capabilities: [...new Set(m.capabilities ?? ['chat'])],
   };
@@ -234,4 +240,13 @@ function fakeSettings(spec: ProviderSpec): TableFake {
     failureRate: f.failureRate ?? 0,
     embeddingDimensions: f.embeddingDimensions ?? 8,
   };
+}
+
+/**
+ * The price a route target is charged at: the Provider's listed model's pricing (already merged over the list
+ * price), else the list price for the Provider's type and preset (a Provider that lists no models).
+ */
+export function targetPricing(p: TableProvider, model: string): { pricing?: TablePricing } {
+  const pricing = Object.hasOwn(p.models, model) ? p.models[model]?.pricing : listPricing(p.type, p.preset, model);
+  return pricing === undefined ? {} : { pricing };
 }

@@ -3,12 +3,13 @@
 // route can serve (provider descriptors: a route that can serve no API of an operation is ClientApiUnsupported).
 import { Reason } from '../api/conditions.ts';
 import type { ModelRouteSpec } from '../api/modelroute.ts';
-import type { TableProvider, TableTarget, TableUnresolved } from '../table/types.ts';
+import type { TablePricing, TableProvider, TableTarget, TableUnresolved } from '../table/types.ts';
 import { CLIENT_APIS } from '../canonical/types.ts';
 import type { ClientApi } from '../canonical/types.ts';
 import { apiOperation } from '../providers/descriptors.ts';
 import type { DescriptorOperation } from '../providers/descriptor-types.ts';
 import type { ProviderState } from './providers.ts';
+import { targetPricing } from './providers.ts';
 import { cond } from './status.ts';
 import type { Condition } from './status.ts';
 
@@ -51,7 +52,7 @@ function bindOne(
   providerName: string,
   model: string,
   providers: ReadonlyMap<string, ProviderState>,
-): { provider: string; model: string } | RefIssue {
+): { provider: string; model: string; pricing?: TablePricing } | RefIssue {
   const id = `${namespace}/${providerName}`;
   const state = providers.get(id);
   if (state === undefined) {
@@ -70,7 +71,7 @@ function bindOne(
     const shown = listed.slice(0, 5).join(', ') + (listed.length > 5 ? ', …' : '');
     return { reason: Reason.ModelNotListed, message: `${where}: model ${model} is not listed by Provider ${id} (it lists ${shown}); add it to the Provider's models or fix the target model` };
   }
-  return { provider: id, model };
+  return { provider: id, model, ...targetPricing(p, model) };
 }
 
 /**

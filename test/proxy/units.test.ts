@@ -134,7 +134,7 @@ describe('failure mapping', () => {
 
 describe('cost', () => {
   it('B14 cached input is charged at the cached rate only', () => {
-    const price = { input: 2e-6, output: 8e-6, cachedInput: 1e-6 };
+    const price = { input: 2e-6, output: 8e-6, cachedInput: 1e-6, cacheWrite: 2e-6, reasoning: 8e-6 };
     expect(costUSD({ inputTokens: 100, outputTokens: 10, totalTokens: 110, cachedInputTokens: 40 }, price)).toBeCloseTo(60 * 2e-6 + 40 * 1e-6 + 10 * 8e-6, 15);
     expect(costUSD({ inputTokens: 1, outputTokens: 1, totalTokens: 2 }, null)).toBeNull();
   });

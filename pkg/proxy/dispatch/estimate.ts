@@ -1,15 +1,32 @@
 // Token estimates for a stream cut short before the provider reported usage (ADR 0014): one token per 4 characters
 // (UTF-16 code units, rounded up) of the text seen — the streamed `content` and tool-call `arguments` strings for
 // output, the messages' text (or the prompt / input strings) for input. Rough by design: a cut stream still costs
-// money, and an estimate marked as such beats a silent zero.
+// money, and an estimate marked as such beats a silent zero. The same estimate covers an answer whose provider reports
+// no usage at all (issue 8): a complete stream without a usage event, or a JSON body without a usage object — the
+// access log marks it `usageEstimated: true` and its cost is computed from the estimate.
 import type { Usage } from '../../providers/types.ts';
 
 const MARKERS = ['"content":"', '"arguments":"'] as const;
+/**
+ * A complete JSON answer holds its text once, under `content` (OpenAI chat), `arguments` (tool calls) or `text`
+ * (Anthropic content blocks, Responses output_text, legacy completions). Streams are not counted with `text`: a
+ * Responses stream repeats the text in its `.done` events.
+ */
+const BODY_MARKERS = ['"content":"', '"arguments":"', '"text":"'] as const;
 
 /** Characters inside the JSON string values of `"content"` and `"arguments"` keys in `sse` (escapes count as written). */
 export function streamedTextChars(sse: string): number {
+  return markedChars(sse, MARKERS);
+}
+
+/** Characters of answer text in a complete JSON response body (any client dialect). */
+export function responseTextChars(body: string): number {
+  return markedChars(body, BODY_MARKERS);
+}
+
+function markedChars(sse: string, markers: readonly string[]): number {
   let total = 0;
-  for (const marker of MARKERS) {
+  for (const marker of markers) {
     let i = sse.indexOf(marker);
     while (i !== -1) {
       let j = i + marker.length;
@@ -52,4 +69,11 @@ export function cutShortUsage(reported: Usage | null, body: Readonly<Record<stri
   const inputTokens = body === null ? 0 : estimateTokensFromChars(promptChars(body));
   const outputTokens = estimateTokensFromChars(streamedChars);
   return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, estimated: true };
+}
+
+/** The usage of a complete JSON answer: the provider's own, otherwise an estimate from the prompt and the answer text. */
+export function jsonUsage(reported: Usage | null, body: Readonly<Record<string, unknown>> | null, response: string | Uint8Array): Usage {
+  if (reported !== null) return reported;
+  const text = typeof response === 'string' ? response : Buffer.from(response.buffer, response.byteOffset, response.byteLength).toString('utf8');
+  return cutShortUsage(null, body, responseTextChars(text));
 }

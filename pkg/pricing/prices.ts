@@ -1,0 +1,137 @@
+// List prices of the major models of every priced provider type, in USD per 1M tokens: the single source the compiler
+// reads for default prices (pkg/pricing/defaults.ts). Maintained by hand; test/pricing/prices.test.ts checks every
+// entry (schema, date, source, prices ≥ 0, cached ≤ input) and that every served provider type and preset is either
+// priced here or named in UNPRICED with the reason.
+//
+// How an entry was checked: `checked` is the day the price was read, `source` the provider's own pricing page. The
+// 2026-12-03 entries were read from stored copies of that page or, where `note` says so, of pages quoting it (two
+// independent quotes agreeing); a price that could not be confirmed that way is left out, never guessed — see the
+// notes per catalogue and UNPRICED. To update: read the source page, change the numbers and the date, run
+// `npx vitest run test/pricing`.
+//
+// Fields (USD per 1M tokens):
+//   input        uncached input tokens
+//   output       output tokens (reasoning tokens included unless `reasoning` prices them apart)
+//   cachedInput  input tokens read from the provider's prompt cache (OpenAI cached input, Anthropic cache hits)
+//   cacheWrite   input tokens written to the prompt cache — Anthropic's 5-minute write price (the default TTL)
+//   cacheWrite1h Anthropic's 1-hour write price, for reference: usage does not say which TTL a write used, so cost
+//                charges every write at `cacheWrite` (5-minute) — an undercount for 1-hour writes
+//   reasoning    reasoning tokens, only where the provider prices them apart from output (none of the entries today:
+//                OpenAI and Anthropic bill reasoning/thinking tokens as output tokens)
+//
+// Model names are the provider's base names; dated snapshots (gpt-4o-mini-2024-07-18, claude-sonnet-4-5-20250929)
+// find their base entry through pkg/pricing/match.ts. A snapshot priced differently from its base gets its own entry
+// (an exact name always wins).
+
+export interface ListPrice {
+  /** The model name as the provider knows it (base name, no date suffix). */
+  readonly model: string;
+  readonly input: number;
+  readonly output: number;
+  readonly cachedInput?: number;
+  readonly cacheWrite?: number;
+  readonly cacheWrite1h?: number;
+  readonly reasoning?: number;
+  /** YYYY-MM-DD: the day the price was read. */
+  readonly checked: string;
+  /** The provider's pricing page. */
+  readonly source: string;
+  /** How the price was confirmed when not read off the source page itself. */
+  readonly note?: string;
+  /** Other exact names of the same model (e.g. Anthropic's `claude-sonnet-4-0` alias of `claude-sonnet-4`). */
+  readonly aliases?: readonly string[];
+  /** Dated snapshots of this model that are priced differently: never matched to this entry (no default price). */
+  readonly pricedApart?: readonly string[];
+}
+
+/** A catalogue key: the provider type, or `openai-compatible/<preset>` for an OpenAI-compatible preset. */
+export type CatalogueKey = string;
+
+const OPENAI = 'https://developers.openai.com/api/docs/pricing';
+const ANTHROPIC = 'https://platform.claude.com/docs/en/about-claude/pricing';
+const GROQ = 'https://groq.com/pricing';
+const TOGETHER = 'https://www.together.ai/pricing';
+const CHECKED = '2026-12-03';
+const QUOTED = 'read from pages quoting the source page (two agreeing), not the page itself';
+
+/** Anthropic prompt-cache prices follow the page's stated multipliers: 5-minute write 1.25×, 1-hour write 2×, hit 0.1× input. */
+function claude(model: string, input: number, output: number, note?: string, aliases?: readonly string[]): ListPrice {
+  return {
+    model, input, output, ...(aliases === undefined ? {} : { aliases }),
+    cachedInput: round(input * 0.1), cacheWrite: round(input * 1.25), cacheWrite1h: round(input * 2),
+    checked: CHECKED, source: ANTHROPIC, ...(note === undefined ? {} : { note }),
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
+
+function openai(model: string, input: number, cachedInput: number | undefined, output: number, quoted = true): ListPrice {
+  return {
+    model, input, output, ...(cachedInput === undefined ? {} : { cachedInput }),
+    checked: CHECKED, source: OPENAI, ...(quoted ? { note: QUOTED } : {}),
+  };
+}
+
+export const PRICE_LIST: Readonly<Record<CatalogueKey, readonly ListPrice[]>> = {
+  // OpenAI: standard tier (not Batch, not Flex, not Priority); GPT-5.4 rates apply below its long-context threshold.
+  // Reasoning tokens are billed as output. Left out: gpt-5.5-pro / gpt-5.4-pro (no cached price published), o-series
+  // and gpt-5 / gpt-5.1 / gpt-5.2 (quotes disagree or are stale), audio/realtime/image models.
+  openai: [
+    openai('gpt-5.5', 5, 0.5, 30),
+    openai('gpt-5.4', 2.5, 0.25, 15),
+    openai('gpt-5.4-mini', 0.75, 0.075, 4.5),
+    openai('gpt-5.4-nano', 0.2, 0.02, 1.25),
+    openai('gpt-4.1', 2, 0.5, 8),
+    openai('gpt-4.1-mini', 0.4, 0.1, 1.6),
+    // gpt-4o-2024-05-13 launched at a higher price than gpt-4o: never defaulted to this entry.
+    { ...openai('gpt-4o', 2.5, 1.25, 10), pricedApart: ['gpt-4o-2024-05-13'] },
+    openai('gpt-4o-mini', 0.15, 0.075, 0.6),
+    openai('text-embedding-3-small', 0.02, undefined, 0),
+    openai('text-embedding-3-large', 0.13, undefined, 0),
+  ],
+  // Anthropic: the Claude API's own prices (Bedrock/Vertex price separately; inference_geo "us" costs 1.1×, not
+  // modelled). Left out: Haiku 5.5 (priced in two bands by prompt length, which one price per field cannot express),
+  // Sonnet 5 / 5.5, Opus 5.5 and Fable/Mythos (cache-hit ratios differ from 0.1× and were not confirmed per field).
+  anthropic: [
+    claude('claude-opus-4-5', 5, 25),
+    claude('claude-opus-4-6', 5, 25),
+    claude('claude-opus-4-7', 5, 25),
+    claude('claude-opus-4-1', 15, 75),
+    claude('claude-sonnet-4-5', 3, 15, 'Sonnet 4.5 row quoted by two pages citing the source page; cache prices from its multipliers'),
+    claude('claude-sonnet-4', 3, 15, 'quoted by two pages citing the source page; cache prices from its multipliers', ['claude-sonnet-4-0']),
+    claude('claude-haiku-4-5', 1, 5, 'input/output from the model overview page; cache prices from the pricing page multipliers'),
+  ],
+  // Groq: on-demand prices; no cached-input price published for these models.
+  'openai-compatible/groq': [
+    { model: 'llama-3.3-70b-versatile', input: 0.59, output: 0.79, checked: CHECKED, source: GROQ, note: QUOTED },
+    { model: 'llama-3.1-8b-instant', input: 0.05, output: 0.08, checked: CHECKED, source: GROQ, note: QUOTED },
+    { model: 'openai/gpt-oss-120b', input: 0.15, output: 0.6, checked: CHECKED, source: GROQ, note: QUOTED },
+  ],
+  // Together AI: serverless prices. Only the one model two quotes agreed on; other serverless models left out.
+  'openai-compatible/together': [
+    { model: 'openai/gpt-oss-120b', input: 0.15, output: 0.6, checked: CHECKED, source: TOGETHER, note: QUOTED },
+  ],
+};
+
+/**
+ * Provider types and presets with no list price here, and why. A Provider of these gets cost only from its own
+ * `spec.models[].pricing`; without it, cost is null (tokens are still counted).
+ */
+export const UNPRICED: Readonly<Record<CatalogueKey, string>> = {
+  fake: 'built-in test provider: no money changes hands',
+  'openai-compatible/generic': 'any server: the model names say nothing about who bills what',
+  'openai-compatible/vllm': 'self-hosted: no list price (you pay for the machines, not per token)',
+  'openai-compatible/sglang': 'self-hosted: no list price (you pay for the machines, not per token)',
+  'openai-compatible/ollama': 'self-hosted: no list price (you pay for the machines, not per token)',
+  'openai-compatible/deepseek': 'not confirmed on 2026-12-03: the stored copy of the official page was outdated and current prices vary by time of day (peak/off-peak), which one price per field cannot express',
+  'openai-compatible/mistral': 'not confirmed on 2026-12-03: the quotes found disagreed with each other',
+  'openai-compatible/fireworks': 'not confirmed on 2026-12-03: no quote of the official page found',
+  'openai-compatible/openrouter': 'not confirmed on 2026-12-03: OpenRouter passes through each upstream\'s price per model and changes it often; set spec.models[].pricing',
+};
+
+/** The catalogue a Provider's prices come from: its type, or `openai-compatible/<preset>` (no preset = generic). */
+export function catalogueKey(type: string, preset: string | undefined): CatalogueKey {
+  return type === 'openai-compatible' ? `${type}/${preset ?? 'generic'}` : type;
+}

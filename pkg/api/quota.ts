@@ -1,8 +1,9 @@
-// Quota: limits on requests, tokens or cost for a subject (enforced by a later release; compiled and validated now).
+// Quota: limits on requests, tokens or cost for a subject, enforced by each proxy in memory (pkg/quota, ADR 0018).
 import { z } from 'zod';
 import { API_VERSION, ObjectMeta, Status } from './common.ts';
 import { withRules } from './cel.ts';
 import { setList } from './kube.ts';
+import { isValidTimeZone } from '../quota/window.ts';
 
 export const QuotaSubject = withRules(
   z
@@ -50,7 +51,8 @@ export const QuotaLimit = withRules(
     .object({
       window: z.enum(['1m', '1h', '1d', 'calendar-month']).describe('The accounting window: 1m, 1h, 1d or calendar-month.'),
       requests: z.number().int().min(0).optional().describe('Most requests in the window.'),
-      tokens: z.number().int().min(0).optional().describe('Most tokens (input + output) in the window.'),
+      tokens: z.number().int().min(0).optional().describe('Most tokens in the window (which ones: tokenType).'),
+      tokenType: z.enum(['input', 'output', 'total']).optional().describe('For tokens (and only then): count input, output or total (input + output) tokens. Default total.'),
       costUSD: z.number().min(0).optional().describe('Most spend in USD in the window.'),
     })
     .strict()
@@ -60,6 +62,13 @@ export const QuotaLimit = withRules(
       rule: '(has(self.requests) ? 1 : 0) + (has(self.tokens) ? 1 : 0) + (has(self.costUSD) ? 1 : 0) == 1',
       message: 'set exactly one of requests, tokens or costUSD',
       holds: (l) => [l.requests, l.tokens, l.costUSD].filter((v) => v !== undefined).length === 1,
+    },
+    {
+      rule: '!has(self.tokenType) || has(self.tokens)',
+      message: 'tokenType is only allowed with tokens',
+      fieldPath: '.tokenType',
+      reason: 'FieldValueForbidden',
+      holds: (l) => l.tokenType === undefined || l.tokens !== undefined,
     },
   ],
 );
@@ -96,6 +105,15 @@ export const QuotaSpec = z
     models: setList(z.array(z.string().min(1).max(256).describe('A model name as clients call it.')).max(256)).optional().describe('Only count requests for these models. Unset: all models.'),
     limits: z.array(QuotaLimit).min(1).max(16).describe('Limits; each is enforced independently.'),
     action: QuotaAction.optional(),
+    timeZone: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/)
+      .refine(isValidTimeZone, { message: 'timeZone must be an IANA time zone name such as UTC or Europe/Berlin' })
+      .optional()
+      .describe('IANA time zone the windows align to: 1d and calendar-month start at its local midnight (DST-correct). Default UTC.'),
+    shadow: z.boolean().optional().describe('Count and report (headers, status) but never block. Default false.'),
   })
   .strict()
   .describe('Desired state of a Quota.');

@@ -97,6 +97,8 @@ function buildQuota(
     models: spec.models === undefined ? null : [...new Set(spec.models)],
     limits: spec.limits.map((l) => ({ ...l })),
     action,
+    timeZone: spec.timeZone ?? 'UTC',
+    shadow: spec.shadow === true,
   };
   return { quota, issues };
 }
@@ -104,5 +106,6 @@ function buildQuota(
 function summary(q: TableQuota): string {
   const who = q.subject.kind === 'each-user' ? 'each user' : `${q.subject.kind} ${q.subject.claim === undefined ? '' : `${q.subject.claim}=`}${q.subject.name ?? ''}`;
   const action = q.action.type === 'downgrade' ? `downgrades to ${q.action.route ?? ''}` : 'rejects';
-  return `${q.limits.length} limit(s) on ${who}; over the limit it ${action}`;
+  const mode = q.shadow ? ' (shadow: counted and reported, never enforced)' : '';
+  return `${q.limits.length} limit(s) on ${who} in ${q.timeZone}; over the limit it ${action}${mode}`;
 }

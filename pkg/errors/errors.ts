@@ -41,6 +41,7 @@ export const ERRORS = {
   unsupported_content_encoding: { status: 415, type: 'invalid_request_error', message: 'Content-Encoding must be identity, gzip, deflate or br.' },
   headers_too_large: { status: 431, type: 'invalid_request_error', message: 'The request headers are too large.' },
   rate_limited: { status: 429, type: 'rate_limit_error', message: 'Rate limit exceeded. Retry after the time in the Retry-After header.' },
+  quota_exceeded: { status: 429, type: 'rate_limit_error', message: 'A quota that applies to this request is exhausted. Retry after the time in the Retry-After header.' },
   upstream_rate_limited: { status: 429, type: 'rate_limit_error', message: 'The upstream provider is rate limiting. Retry after the time in the Retry-After header.' },
   internal_error: { status: 500, type: 'server_error', message: 'Internal error.' },
   // Configuration, not an outage (design §7, ADR 0011): never retryable, never with Retry-After.

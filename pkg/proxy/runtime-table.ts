@@ -13,17 +13,15 @@ import type { ClientApi } from '../canonical/types.ts';
 import { OPERATIONS, targetApis, targetOperations } from './capabilities.ts';
 import type { ApiSet, OperationSet } from './capabilities.ts';
 import type { TargetHealth, TargetHealthStore } from './target-health.ts';
+import { QuotaLedger } from '../quota/ledger.ts';
+import { QuotaPlan } from '../quota/build.ts';
+import type { QuotaStage } from '../quota/stage.ts';
 
-/** USD per token (the table's prices are per 1M tokens); unset table fields take their documented default. */
+/** USD per token (the table's prices are per 1M tokens). */
 export interface TargetPrice {
   readonly input: number;
   readonly output: number;
-  /** Default: input. */
   readonly cachedInput: number;
-  /** Default: input. */
-  readonly cacheWrite: number;
-  /** Default: output. */
-  readonly reasoning: number;
 }
 
 export interface RuntimeTarget {
@@ -60,6 +58,19 @@ export interface CompiledAccess {
   readonly teams: ReadonlySet<string>;
   readonly users: ReadonlySet<string>;
   readonly keys: ReadonlySet<string>;
+  /** JWT principals' groups (ADR 0017). */
+  readonly groups: ReadonlySet<string>;
+}
+
+/**
+ * The per-route stage list (design §3), built at table load. Each slot is null when nothing is configured for the
+ * route, so an unconfigured feature costs one null check. Dispatch runs the stages; it knows their interface, not
+ * what they enforce. Planned slots, same shape: `cache` (lookup before the upstream call, store after) and
+ * `guardrails` (pre-check of the request, post-check of the answer).
+ */
+export interface RouteStages {
+  /** Quota admission (check + reserve) before the upstream call, settlement after (pkg/quota). */
+  readonly quota: QuotaStage | null;
 }
 
 export interface RuntimeRoute {
@@ -93,6 +104,8 @@ export interface RuntimeRoute {
   readonly byApi: Readonly<Record<ClientApi, RuntimeRoute | null>>;
   /** The targets' provider types, sorted, for the 400 message. */
   readonly providerTypes: readonly string[];
+  /** Stages run around the upstream call; shared by every view of the route. */
+  readonly stages: RouteStages;
 }
 
 export interface RuntimePrincipal {
@@ -124,6 +137,8 @@ export interface BuildDeps {
   readonly adapterDeps: AdapterDeps;
   readonly health: TargetHealthStore;
   readonly nowMs: number;
+  /** Quota counters that outlive this table (the holder's); a fresh ledger when absent. */
+  readonly quotaLedger?: QuotaLedger;
 }
 
 /** Printable ASCII passes; anything else is percent-encoded so a header value can never be rejected or split. */
@@ -140,21 +155,11 @@ function mergeTimeouts(provider: TableTimeouts, route: Partial<TableTimeouts>): 
   };
 }
 
-/** The target's price per token: the table's per-target price (issue 8), else its listed model's (older tables). */
-function priceOf(provider: TableProvider, t: TableTarget): TargetPrice | null {
-  const p = t.pricing ?? provider.models[t.model]?.pricing;
-  if (p === undefined) return null;
-  const { input: i, output: o, cachedInput, cacheWrite, reasoning } = p;
-  if (i === undefined && o === undefined && cachedInput === undefined && cacheWrite === undefined && reasoning === undefined) return null;
-  const input = (i ?? 0) / 1e6;
-  const output = (o ?? 0) / 1e6;
-  return {
-    input,
-    output,
-    cachedInput: cachedInput === undefined ? input : cachedInput / 1e6,
-    cacheWrite: cacheWrite === undefined ? input : cacheWrite / 1e6,
-    reasoning: reasoning === undefined ? output : reasoning / 1e6,
-  };
+function priceOf(provider: TableProvider, model: string): TargetPrice | null {
+  const p = provider.models[model]?.pricing;
+  if (p === undefined || (p.input === undefined && p.output === undefined && p.cachedInput === undefined)) return null;
+  const input = (p.input ?? 0) / 1e6;
+  return { input, output: (p.output ?? 0) / 1e6, cachedInput: p.cachedInput === undefined ? input : p.cachedInput / 1e6 };
 }
 
 function hostOf(baseURL: string): string {
@@ -210,7 +215,7 @@ class TargetBinder {
       providerId: provider.id,
       weight: t.weight > 0 && Number.isFinite(t.weight) ? t.weight : 0,
       priority: t.priority,
-      price: priceOf(provider, t),
+      price: priceOf(provider, t.model),
       health: this.#deps.health.get(provider.id, t.model),
       providerHeader,
       modelHeader: headerSafe(t.model),
@@ -291,7 +296,18 @@ function declaredCapabilities(targets: readonly RuntimeTarget[]): string[] {
   return [...out].sort();
 }
 
-function buildRoute(route: TableRoute, binder: TargetBinder): RuntimeRoute {
+/** The highest per-token rates of a route's targets: the quota estimate prices a request before a target is chosen. */
+function estimatePrice(targets: readonly RuntimeTarget[]): { input: number; output: number } | null {
+  let out: { input: number; output: number } | null = null;
+  for (const t of targets) {
+    const p = t.price;
+    if (p === null) continue;
+    out = out === null ? { input: p.input, output: p.output } : { input: Math.max(out.input, p.input), output: Math.max(out.output, p.output) };
+  }
+  return out;
+}
+
+function buildRoute(route: TableRoute, binder: TargetBinder, quotas: QuotaPlan): RuntimeRoute {
   const own = hasOwnKeys(route.timeouts);
   const targets = route.targets.map((t) => binder.bind(route, t, own));
   const fallback = route.fallback.map((t) => binder.bind(route, t, own));
@@ -305,6 +321,7 @@ function buildRoute(route: TableRoute, binder: TargetBinder): RuntimeRoute {
     unresolved: route.unresolved ?? null,
     capabilities: declaredCapabilities([...targets, ...fallback]),
     providerTypes: [...new Set([...targets, ...fallback].map((t) => t.bound.provider.type))].sort(),
+    stages: { quota: quotas.stageFor(route.id, estimatePrice([...targets, ...fallback])) },
   };
   const full = routeOver(route, shared, targets, fallback);
   const empty = targets.length === 0 && fallback.length === 0;
@@ -341,8 +358,9 @@ function buildRoute(route: TableRoute, binder: TargetBinder): RuntimeRoute {
 export function buildRuntimeTable(table: RoutingTable, deps: BuildDeps): RuntimeTable {
   if (!Number.isSafeInteger(table.version) || table.version < 0) throw new Error('table version must be a non-negative integer');
   const binder = new TargetBinder(table, deps);
+  const quotas = new QuotaPlan(table.quotas, table.models, deps.quotaLedger ?? new QuotaLedger());
   const byId = new Map<string, RuntimeRoute>();
-  for (const route of table.routes) byId.set(route.id, buildRoute(route, binder));
+  for (const route of table.routes) byId.set(route.id, buildRoute(route, binder, quotas));
   const routes = new Map<string, RuntimeRoute>();
   for (const [name, routeId] of Object.entries(table.models)) {
     const rr = byId.get(routeId);

@@ -10,6 +10,7 @@ import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
 import { buildRuntimeTable } from './runtime-table.ts';
 import type { RuntimeTable } from './runtime-table.ts';
 import { TargetHealthStore } from './target-health.ts';
+import { QuotaLedger } from '../quota/ledger.ts';
 import type { TargetHealth } from './target-health.ts';
 
 export interface TableHolderOptions {
@@ -22,6 +23,8 @@ export interface TableHolderOptions {
   readonly metrics?: Pick<GatewayMetrics, 'setAuthState'>;
   /** Wall clock (epoch ms). Default Date.now. */
   readonly now?: () => number;
+  /** Quota counters (default: a fresh in-process ledger). A cluster allowance plugs in here (ADR 0018). */
+  readonly quotaLedger?: QuotaLedger;
 }
 
 export const LOCKED_OUT_WARNING =
@@ -37,6 +40,8 @@ export class TableHolder {
   readonly #metrics: Pick<GatewayMetrics, 'setAuthState'> | undefined;
   readonly #now: () => number;
   readonly #health = new TargetHealthStore();
+  /** Quota usage: kept across swaps for every quota the new table still has (ADR 0018). */
+  readonly #quotaLedger: QuotaLedger;
   readonly #listeners = new Set<SwapListener>();
   #current: RuntimeTable | null = null;
 
@@ -47,6 +52,12 @@ export class TableHolder {
     this.#authMode = opts.authMode ?? 'required';
     this.#metrics = opts.metrics;
     this.#now = opts.now ?? Date.now;
+    this.#quotaLedger = opts.quotaLedger ?? new QuotaLedger();
+  }
+
+  /** The quota ledger shared by every table this holder loads. */
+  get quotaLedger(): QuotaLedger {
+    return this.#quotaLedger;
   }
 
   /** The process's auth mode (fixed for the life of the holder). */
@@ -82,6 +93,7 @@ export class TableHolder {
         adapterDeps: this.#adapterDeps,
         health: this.#health,
         nowMs: this.#now(),
+        quotaLedger: this.#quotaLedger,
       });
     } catch (err) {
       this.#logger.error({ version: table.version, reason: err instanceof Error ? err.message : 'unknown' }, 'routing table rejected; keeping the previous one');
@@ -89,6 +101,7 @@ export class TableHolder {
     }
     this.#current = next;
     this.#health.retain(healthIn(next));
+    this.#quotaLedger.retain(new Set(table.quotas.map((q) => q.id)), this.#now());
     const keys = next.principals.size;
     this.#logger.info({ version: next.version, hash: next.hash, routes: table.routes.length, keys, auth: this.#authMode }, 'routing table loaded');
     this.#metrics?.setAuthState(this.#authMode, keys);

@@ -18,16 +18,8 @@ const Strings = z.array(z.string().max(4096));
 
 const Timeouts = z.strictObject({ connectMs: Millis, firstByteMs: Millis, idleMs: Millis, totalMs: Millis });
 
-const Pricing = z.strictObject({
-  input: NonNegative.optional(),
-  output: NonNegative.optional(),
-  cachedInput: NonNegative.optional(),
-  cacheWrite: NonNegative.optional(),
-  reasoning: NonNegative.optional(),
-});
-
 const Model = z.strictObject({
-  pricing: Pricing.optional(),
+  pricing: z.strictObject({ input: NonNegative.optional(), output: NonNegative.optional(), cachedInput: NonNegative.optional() }).optional(),
   contextWindow: z.number().int().min(0).optional(),
   capabilities: Strings,
 });
@@ -76,7 +68,7 @@ export const ProviderSchema = z.strictObject({
   fake: Fake.optional(),
 });
 
-const Target = z.strictObject({ provider: Id, model: z.string().max(512), weight: NonNegative, priority: z.number().int(), pricing: Pricing.optional() });
+const Target = z.strictObject({ provider: Id, model: z.string().max(512), weight: NonNegative, priority: z.number().int() });
 
 const Retry = z.strictObject({
   attempts: z.number().int().min(0),
@@ -120,6 +112,7 @@ const QuotaLimit = z.strictObject({
   window: z.enum(['1m', '1h', '1d', 'calendar-month']),
   requests: NonNegative.optional(),
   tokens: NonNegative.optional(),
+  tokenType: z.enum(['input', 'output', 'total']).optional(),
   costUSD: NonNegative.optional(),
 });
 
@@ -129,6 +122,8 @@ const Quota = z.strictObject({
   models: Strings.nullable(),
   limits: z.array(QuotaLimit),
   action: z.strictObject({ type: z.enum(['reject', 'downgrade']), route: Name.optional() }),
+  timeZone: Name.default('UTC'),
+  shadow: z.boolean().default(false),
 });
 
 export const RoutingTableContentSchema = z.strictObject({

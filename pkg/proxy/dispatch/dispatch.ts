@@ -10,6 +10,8 @@ import { failureToError } from './failure-map.ts';
 import { sendJson, sendStream } from './respond.ts';
 import { Job } from './job.ts';
 import { runAttempts } from './run.ts';
+import { admit } from './stages.ts';
+import type { Gate } from './stages.ts';
 
 /**
  * Seconds a client is told to wait when a route has nothing to try: long enough not to hammer us, short enough to
@@ -29,13 +31,38 @@ export function unresolvedError(route: RuntimeRoute): ErrorOut {
   return noUpstreamAvailable(NO_TARGETS_RETRY_AFTER_S);
 }
 
+/**
+ * The route's stages around the attempts: admission first (it may refuse, or move the request to a downgrade route),
+ * then exactly one settlement — the reported usage once an answer went out, a release otherwise (failure, client
+ * gone, internal error). Retries and fallbacks happen inside, so they never reserve or charge twice (E16).
+ */
 async function run(st: RequestState, req: IngressRequest, ingress: Ingress, route: RuntimeRoute, view: RuntimeRoute): Promise<void> {
-  const headers = (): Record<string, string> => ({ 'x-switchyard-route': route.routeHeader, 'x-switchyard-attempts': String(st.attempts) });
+  const gate = admit(st, req, ingress, route, view);
+  if (gate === null) return;
+  const ticket = gate.ticket;
+  if (ticket === null) {
+    await attemptAndAnswer(st, req, ingress, gate);
+    return;
+  }
+  try {
+    if (await attemptAndAnswer(st, req, ingress, gate)) {
+      ticket.settle({ inputTokens: st.tokensIn, outputTokens: st.tokensOut, costUSD: st.costUSD });
+    }
+  } finally {
+    ticket.release();
+  }
+}
+
+/** Attempts and writes the answer; true when an upstream answer was sent (its usage is then known or estimated). */
+async function attemptAndAnswer(st: RequestState, req: IngressRequest, ingress: Ingress, gate: Gate): Promise<boolean> {
+  const { route, view } = gate;
+  const extra = gate.headers;
+  const headers = (): Record<string, string> => ({ ...extra, 'x-switchyard-route': route.routeHeader, 'x-switchyard-attempts': String(st.attempts) });
   if (route.primaryCount === 0 && route.fallback.length === 0) {
     const e = unresolvedError(route);
     st.code = e.code;
     writeErrorResponse(st.res, ingress, st.id, e, headers());
-    return;
+    return false;
   }
   let result;
   try {
@@ -46,19 +73,20 @@ async function run(st: RequestState, req: IngressRequest, ingress: Ingress, rout
     const e = fromGatewayError(err);
     st.code = e.code;
     writeErrorResponse(st.res, ingress, st.id, e, headers());
-    return;
+    return false;
   }
-  if (result.kind === 'aborted') return;
+  if (result.kind === 'aborted') return false;
   if (result.kind === 'failed') {
     const e = failureToError(result.failure, result.provider);
     st.code = e.code;
     writeErrorResponse(st.res, ingress, st.id, e, headers());
-    return;
+    return false;
   }
   const target = st.target;
   if (target === null) throw new Error('dispatch succeeded without a target');
-  if (result.translated !== null) sendJson(st, target, result.translated);
-  else await sendStream(st, target, result.stream, ingress);
+  if (result.translated !== null) sendJson(st, target, result.translated, extra);
+  else await sendStream(st, target, result.stream, ingress, extra);
+  return true;
 }
 
 function internalError(st: RequestState, ingress: Ingress, err: unknown): void {

@@ -1,33 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cmd/main.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'cmd', 'switchyard.ts');
-
-interface Run { code: number; stdout: string; stderr: string }
-
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** In process (fast): the same dispatch the binary runs, with captured output. */
-async function call(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, env }, '9.9.9');
-  if (code === 'running') throw new Error('unexpected serve');
-  return { code, stdout, stderr };
-}
+import { CLI, ROOT, callCli, runCli } from '../support/cli.ts';
 
 let bad: string;
 beforeAll(async () => {
@@ -43,7 +19,7 @@ afterAll(async () => { await rm(bad, { recursive: true, force: true }); });
 
 describe('switchyard CLI', () => {
   it('validate examples/quickstart exits 0 and lists every object as accepted', async () => {
-    const r = await run(['validate', 'examples/quickstart']);
+    const r = await runCli(['validate', 'examples/quickstart']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^KIND\s+NAMESPACE\/NAME\s+ACCEPTED/);
     expect(r.stdout).toContain('default/gpt-4o-mini');
@@ -51,7 +27,7 @@ describe('switchyard CLI', () => {
   });
 
   it('validate exits 1 on a parse error and a rejected object, and shows both', async () => {
-    const r = await run(['validate', bad]);
+    const r = await runCli(['validate', bad]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/ERROR: .*broken\.yaml: FileNotLoaded: YAML syntax error/);
     expect(r.stdout).toMatch(/ERROR: .*route\.yaml: ModelRoute default\/orphan: NoUsableTargets: /);
@@ -60,63 +36,63 @@ describe('switchyard CLI', () => {
   });
 
   it('validate --output json prints a machine-readable report', async () => {
-    const r = await call(['validate', bad, '--output', 'json']);
+    const r = await callCli(['validate', bad, '--output', 'json']);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as { ok: boolean; errors: { file: string; reason: string }[]; statuses: { name: string }[] };
     expect(report.ok).toBe(false);
     expect(report.errors.map((e) => [e.file, e.reason])).toEqual([[join(bad, 'broken.yaml'), 'FileNotLoaded'], [join(bad, 'route.yaml'), 'NoUsableTargets']]);
     expect(report.statuses.map((s) => s.name)).toEqual(['orphan']);
-    const good = JSON.parse((await call(['validate', 'examples/quickstart', '-o', 'json'])).stdout) as { ok: boolean };
+    const good = JSON.parse((await callCli(['validate', 'examples/quickstart', '-o', 'json'])).stdout) as { ok: boolean };
     expect(good.ok).toBe(true);
   });
 
   it('validate resolves ${env:…} from the environment (quickstart-secured needs two variables)', async () => {
-    const without = await call(['validate', 'examples/quickstart-secured']);
+    const without = await callCli(['validate', 'examples/quickstart-secured']);
     expect(without.code).toBe(0);
     expect(without.stdout).toContain('environment variable OPENAI_API_KEY is not set');
-    expect((await call(['validate', '--strict', 'examples/quickstart-secured'])).code).toBe(1);
+    expect((await callCli(['validate', '--strict', 'examples/quickstart-secured'])).code).toBe(1);
     const secret = 'sk-canary-cli-9f8e7d6c5b4a3210';
-    const withVars = await call(['validate', 'examples/quickstart-secured'], { OPENAI_API_KEY: secret, SWITCHYARD_DEMO_KEY: 'sk-demo-key-for-tests-01' });
+    const withVars = await callCli(['validate', 'examples/quickstart-secured'], { OPENAI_API_KEY: secret, SWITCHYARD_DEMO_KEY: 'sk-demo-key-for-tests-01' });
     expect(withVars.code).toBe(0);
     expect(withVars.stdout + withVars.stderr).not.toContain(secret.slice(4, 12));
   });
 
   it('validate of a missing or empty directory exits 1 with a reason', async () => {
-    const missing = await call(['validate', join(bad, 'nope')]);
+    const missing = await callCli(['validate', join(bad, 'nope')]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toMatch(/cannot read .*nope \(ENOENT\)/);
     const empty = await mkdtemp(join(tmpdir(), 'swy-empty-'));
-    const r = await call(['validate', empty]);
+    const r = await callCli(['validate', empty]);
     await rm(empty, { recursive: true });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('no manifest files');
   });
 
   it('--help, <cmd> --help and --version', async () => {
-    const help = await run(['--help']);
+    const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('switchyard serve --config DIR');
     expect(help.stdout).toContain('switchyard validate PATH');
     expect(help.stdout).toContain('switchyard operator');
     expect(help.stdout).toContain('switchyard proxy --sync URL');
-    const serve = await call(['serve', '--help']);
+    const serve = await callCli(['serve', '--help']);
     expect(serve.code).toBe(0);
     expect(serve.stdout).toContain('--admin-port');
     expect(serve.stdout).toContain('SWITCHYARD_PORT');
-    const validate = await call(['validate', '-h']);
+    const validate = await callCli(['validate', '-h']);
     expect(validate.code).toBe(0);
     expect(validate.stdout).toContain('Exit status');
-    expect((await call(['--version'])).stdout).toBe('switchyard 9.9.9\n');
-    const version = await run(['--version']);
+    expect((await callCli(['--version'])).stdout).toBe('switchyard 9.9.9\n');
+    const version = await runCli(['--version']);
     expect(version.stdout).toMatch(/^switchyard \d+\.\d+\.\d+\n$/);
   });
 
   it('usage errors exit 2 with the usage on stderr', async () => {
-    const spawned = await run(['bogus']);
+    const spawned = await runCli(['bogus']);
     expect(spawned.code).toBe(2);
     expect(spawned.stderr).toContain('unknown command "bogus"');
     for (const args of [[], ['bogus'], ['validate'], ['validate', '--output', 'xml', 'x'], ['validate', '--nope', 'x'], ['serve'], ['serve', '--config', 'x', '--port', 'http']]) {
-      const r = await call(args);
+      const r = await callCli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^switchyard: .+\n\n(switchyard —|Usage:)/);
     }
@@ -128,13 +104,13 @@ describe('switchyard CLI', () => {
       [['serve', '--config', 'examples/quickstart'], { SWITCHYARD_AUTH: 'OPEN' }],
       [['proxy', '--sync', 'http://127.0.0.1:1', '--auth', 'none'], { SWITCHYARD_SYNC_TOKEN: 't' }],
     ] as const) {
-      const r = await call([...args], env);
+      const r = await callCli([...args], env);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^switchyard: --auth must be required or open, not "/);
       expect(r.stderr).toContain(`Usage: switchyard ${args[0]}`);
     }
-    expect((await call(['serve', '--help'])).stdout).toContain('--auth MODE');
-    expect((await call(['proxy', '--help'])).stdout).toContain('--auth MODE');
+    expect((await callCli(['serve', '--help'])).stdout).toContain('--auth MODE');
+    expect((await callCli(['proxy', '--help'])).stdout).toContain('--auth MODE');
   });
 
   it('serve without --auth is required: the quickstart (no keys) answers 401 and the banner says why, with a key in the curl', async () => {

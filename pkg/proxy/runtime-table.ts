@@ -17,11 +17,16 @@ import { QuotaLedger } from '../quota/ledger.ts';
 import { QuotaPlan } from '../quota/build.ts';
 import type { QuotaStage } from '../quota/stage.ts';
 
-/** USD per token (the table's prices are per 1M tokens). */
+/** USD per token (the table's prices are per 1M tokens); unset table fields take their documented default. */
 export interface TargetPrice {
   readonly input: number;
   readonly output: number;
+  /** Default: input. */
   readonly cachedInput: number;
+  /** Default: input. */
+  readonly cacheWrite: number;
+  /** Default: output. */
+  readonly reasoning: number;
 }
 
 export interface RuntimeTarget {
@@ -155,11 +160,21 @@ function mergeTimeouts(provider: TableTimeouts, route: Partial<TableTimeouts>): 
   };
 }
 
-function priceOf(provider: TableProvider, model: string): TargetPrice | null {
-  const p = provider.models[model]?.pricing;
-  if (p === undefined || (p.input === undefined && p.output === undefined && p.cachedInput === undefined)) return null;
-  const input = (p.input ?? 0) / 1e6;
-  return { input, output: (p.output ?? 0) / 1e6, cachedInput: p.cachedInput === undefined ? input : p.cachedInput / 1e6 };
+/** The target's price per token: the table's per-target price (issue 8), else its listed model's (older tables). */
+function priceOf(provider: TableProvider, t: TableTarget): TargetPrice | null {
+  const p = t.pricing ?? provider.models[t.model]?.pricing;
+  if (p === undefined) return null;
+  const { input: i, output: o, cachedInput, cacheWrite, reasoning } = p;
+  if (i === undefined && o === undefined && cachedInput === undefined && cacheWrite === undefined && reasoning === undefined) return null;
+  const input = (i ?? 0) / 1e6;
+  const output = (o ?? 0) / 1e6;
+  return {
+    input,
+    output,
+    cachedInput: cachedInput === undefined ? input : cachedInput / 1e6,
+    cacheWrite: cacheWrite === undefined ? input : cacheWrite / 1e6,
+    reasoning: reasoning === undefined ? output : reasoning / 1e6,
+  };
 }
 
 function hostOf(baseURL: string): string {
@@ -215,7 +230,7 @@ class TargetBinder {
       providerId: provider.id,
       weight: t.weight > 0 && Number.isFinite(t.weight) ? t.weight : 0,
       priority: t.priority,
-      price: priceOf(provider, t.model),
+      price: priceOf(provider, t),
       health: this.#deps.health.get(provider.id, t.model),
       providerHeader,
       modelHeader: headerSafe(t.model),

@@ -18,8 +18,16 @@ const Strings = z.array(z.string().max(4096));
 
 const Timeouts = z.strictObject({ connectMs: Millis, firstByteMs: Millis, idleMs: Millis, totalMs: Millis });
 
+const Pricing = z.strictObject({
+  input: NonNegative.optional(),
+  output: NonNegative.optional(),
+  cachedInput: NonNegative.optional(),
+  cacheWrite: NonNegative.optional(),
+  reasoning: NonNegative.optional(),
+});
+
 const Model = z.strictObject({
-  pricing: z.strictObject({ input: NonNegative.optional(), output: NonNegative.optional(), cachedInput: NonNegative.optional() }).optional(),
+  pricing: Pricing.optional(),
   contextWindow: z.number().int().min(0).optional(),
   capabilities: Strings,
 });
@@ -68,7 +76,7 @@ export const ProviderSchema = z.strictObject({
   fake: Fake.optional(),
 });
 
-const Target = z.strictObject({ provider: Id, model: z.string().max(512), weight: NonNegative, priority: z.number().int() });
+const Target = z.strictObject({ provider: Id, model: z.string().max(512), weight: NonNegative, priority: z.number().int(), pricing: Pricing.optional() });
 
 const Retry = z.strictObject({
   attempts: z.number().int().min(0),

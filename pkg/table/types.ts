@@ -14,11 +14,20 @@ export interface TableTimeouts {
   readonly totalMs: Millis;
 }
 
+/**
+ * USD per 1M tokens: the Provider's spec.models[].pricing over the list price of pkg/pricing (field by field).
+ * Cost (pkg/proxy/dispatch/usage.ts): uncached input × input + cached × cachedInput (default input) + cache writes ×
+ * cacheWrite (default input) + non-reasoning output × output + reasoning × reasoning (default output).
+ */
 export interface TablePricing {
-  /** USD per 1M tokens. */
   readonly input?: number;
   readonly output?: number;
+  /** Input tokens read from the prompt cache. */
   readonly cachedInput?: number;
+  /** Input tokens written to the prompt cache (Anthropic: the 5-minute write price). */
+  readonly cacheWrite?: number;
+  /** Reasoning tokens, where priced apart from output. */
+  readonly reasoning?: number;
 }
 
 export interface TableModel {
@@ -123,6 +132,11 @@ export interface TableTarget {
   readonly model: string;
   readonly weight: number;
   readonly priority: number;
+  /**
+   * The price this target is charged at (issue 8): the Provider's listed model's pricing, or the list price of
+   * pkg/pricing for (provider type, preset, model) when the Provider does not list the model. Absent = unknown.
+   */
+  readonly pricing?: TablePricing;
 }
 
 export interface TableRetry {

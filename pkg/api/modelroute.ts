@@ -70,14 +70,15 @@ export const AccessRule = withRules(
       teams: setList(z.array(z.string().min(1).max(128).describe('A team name.')).max(256)).optional().describe('API keys whose team is one of these.'),
       users: setList(z.array(z.string().min(1).max(256).describe('A user name.')).max(256)).optional().describe('API keys whose user is one of these.'),
       keys: setList(z.array(ObjectName.describe('Name of an API-key Secret in the same namespace.')).max(256)).optional().describe('API-key Secrets (by name, same namespace).'),
+      groups: setList(z.array(z.string().min(1).max(256).describe('A group name.')).max(256)).optional().describe('JWT callers whose groups claim holds one of these (API keys have no groups).'),
     })
     .strict()
     .describe('Callers matching any listed field are allowed.'),
   [
     {
-      rule: 'has(self.teams) || has(self.users) || has(self.keys)',
-      message: 'an access rule must list at least one of teams, users or keys',
-      holds: (r) => r.teams !== undefined || r.users !== undefined || r.keys !== undefined,
+      rule: 'has(self.teams) || has(self.users) || has(self.keys) || has(self.groups)',
+      message: 'an access rule must list at least one of teams, users, keys or groups',
+      holds: (r) => r.teams !== undefined || r.users !== undefined || r.keys !== undefined || r.groups !== undefined,
     },
   ],
 );

@@ -180,6 +180,7 @@ function tableAccess(namespace: string, spec: ModelRouteSpec, principals: Readon
       ...(rule.teams === undefined ? {} : { teams: [...rule.teams] }),
       ...(rule.users === undefined ? {} : { users: [...rule.users] }),
       ...(keys === undefined ? {} : { keys }),
+      ...(rule.groups === undefined ? {} : { groups: [...rule.groups] }),
     };
   });
 }

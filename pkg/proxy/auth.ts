@@ -70,7 +70,7 @@ export function authenticate(
 /**
  * May `principal` call `route` under the name `requested`? The key's model list is checked against both the
  * requested name and the route's canonical model (so an alias cannot reach a model the key may not use), then the
- * route's access rules (any matching team, user or key id). An anonymous caller (open mode) may use only routes
+ * route's access rules (any matching team, user or key id, or — for JWT principals — group). An anonymous caller (open mode) may use only routes
  * without access rules.
  */
 export function mayUse(principal: RuntimePrincipal | null, requested: string, route: RuntimeRoute): boolean {
@@ -80,5 +80,9 @@ export function mayUse(principal: RuntimePrincipal | null, requested: string, ro
   const access = route.access;
   if (access === null) return true;
   const p = principal.principal;
-  return access.keys.has(p.id) || (p.team !== undefined && access.teams.has(p.team)) || (p.user !== undefined && access.users.has(p.user));
+  if (access.keys.has(p.id) || (p.team !== undefined && access.teams.has(p.team)) || (p.user !== undefined && access.users.has(p.user))) return true;
+  const groups = principal.groups;
+  if (groups === undefined || access.groups.size === 0) return false;
+  for (const g of groups) if (access.groups.has(g)) return true;
+  return false;
 }

@@ -275,13 +275,15 @@ function compileAccess(rules: readonly TableAccessRule[] | null): CompiledAccess
   const teams = new Set<string>();
   const users = new Set<string>();
   const keys = new Set<string>();
+  const groups = new Set<string>();
   // "Callers matching any listed field are allowed" (pkg/api AccessRule): a union over every rule and field.
   for (const r of rules) {
     for (const t of r.teams ?? []) teams.add(t);
     for (const u of r.users ?? []) users.add(u);
     for (const k of r.keys ?? []) keys.add(k);
+    for (const g of r.groups ?? []) groups.add(g);
   }
-  return { teams, users, keys };
+  return { teams, users, keys, groups };
 }
 
 type RouteShared = Omit<RuntimeRoute, 'levels' | 'fallback' | 'staticPlan' | 'primaryCount' | 'byOperation' | 'byApi'>;

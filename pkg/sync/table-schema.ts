@@ -88,7 +88,7 @@ const Retry = z.strictObject({
   onConnect: z.boolean(),
 });
 
-const AccessRule = z.strictObject({ teams: Strings.optional(), users: Strings.optional(), keys: Strings.optional() });
+const AccessRule = z.strictObject({ teams: Strings.optional(), users: Strings.optional(), keys: Strings.optional(), groups: Strings.optional() });
 
 export const RouteSchema = z.strictObject({
   id: Id,

@@ -154,6 +154,8 @@ export interface TableAccessRule {
   readonly users?: readonly string[];
   /** Principal ids ("namespace/name" of the API-key Secret). */
   readonly keys?: readonly string[];
+  /** Groups of JWT principals (their groups claim); API keys have none. */
+  readonly groups?: readonly string[];
 }
 
 export interface TableRoute {

@@ -21,7 +21,7 @@ describe('parseIdentityConfig', () => {
     expect(i?.algorithms).toContain('RS256');
     expect(i?.algorithms).toContain('ES256');
     expect(i?.algorithms).toContain('EdDSA');
-    expect(i?.algorithms.some((a) => a.startsWith('HS') || a === 'none')).toBe(false);
+    expect((i?.algorithms as readonly string[]).some((a) => a.startsWith('HS') || a === 'none')).toBe(false);
     expect(Object.isFrozen(i)).toBe(true);
   });
 

@@ -24,6 +24,10 @@ const MANIFESTS = [
     spec: { model: 'carol-model', targets: [{ provider: 'fake' }], access: { allow: [{ users: ['carol'] }] } },
   },
   {
+    apiVersion: 'switchyard.dev/v1alpha1', kind: 'ModelRoute', metadata: { name: 'eng-model' },
+    spec: { model: 'eng-model', targets: [{ provider: 'fake' }], access: { allow: [{ groups: ['eng'] }] } },
+  },
+  {
     apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ops-key', labels: { 'switchyard.dev/api-key': 'true' } },
     stringData: { key: API_KEY, team: 'blue', user: 'ops' },
   },

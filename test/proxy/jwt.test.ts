@@ -72,6 +72,18 @@ describe('JWT bearer tokens (valid)', () => {
     expect(models.data.map((m) => m.id).sort()).toEqual(['open-model']);
   });
 
+  it('access.allow groups match the token\'s groups claim; an API key (no groups) is refused', async () => {
+    const eng = await idp.sign({ ...AUD, sub: 'gina', groups: ['ops', 'eng'] });
+    const other = await idp.sign({ ...AUD, sub: 'hank', groups: ['sales'] });
+    const single = await idp.sign({ ...AUD, sub: 'ivy', groups: 'eng' });
+    expect((await j.chat('eng-model', bearer(eng))).status).toBe(200);
+    expect((await j.chat('eng-model', bearer(single))).status).toBe(200);
+    expect((await j.chat('eng-model', bearer(other))).status).toBe(403);
+    expect((await j.chat('eng-model', bearer(API_KEY))).status).toBe(403);
+    const models = (await (await fetch(`${j.gw.dataUrl}/v1/models`, { headers: bearer(eng) })).json()) as { data: { id: string }[] };
+    expect(models.data.map((m) => m.id).sort()).toEqual(['eng-model', 'open-model']);
+  });
+
   it('an expired token within the clock skew (60 s) still passes', async () => {
     const r = await j.chat('open-model', bearer(await idp.sign({ ...AUD, sub: 'alice', exp: now() - 20 })));
     expect(r.status).toBe(200);

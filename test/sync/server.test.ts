@@ -40,20 +40,36 @@ function table(version: number, pad = 0): RoutingTable {
 }
 
 /** A raw HTTP/1.1 snapshot stream whose reading the test controls. */
-function rawStream(h: SyncServerHarness, proxy: string, have = 0): { socket: Socket; text: () => string } {
+function rawStream(h: SyncServerHarness, proxy: string, have = 0): { socket: Socket; text: () => Buffer } {
   const { port } = new URL(h.url);
   const socket = connect(Number(port), '127.0.0.1');
   sockets.push(socket);
   const chunks: Buffer[] = [];
   socket.on('data', (c: Buffer) => chunks.push(c));
   socket.write(`GET /sync/v1/snapshots?proxy=${proxy}&have=${have} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\n\r\n`);
-  return { socket, text: () => Buffer.concat(chunks).toString('utf8') };
+  return { socket, text: () => Buffer.concat(chunks) };
 }
 
-function messages(raw: string): { type: string; version: number }[] {
-  const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
-  // Chunked transfer encoding: keep only lines that are JSON messages.
-  return body.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; version: number });
+/** The body of a chunked HTTP/1.1 response received so far: complete chunks only (a chunk may split a line). */
+function dechunk(raw: Buffer): string {
+  let at = raw.indexOf('\r\n\r\n') + 4;
+  const parts: Buffer[] = [];
+  for (;;) {
+    const eol = raw.indexOf('\r\n', at);
+    if (eol === -1) break;
+    const size = Number.parseInt(raw.subarray(at, eol).toString('latin1'), 16);
+    if (!Number.isFinite(size) || size === 0 || eol + 2 + size > raw.length) break;
+    parts.push(raw.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** The complete NDJSON messages received so far (a last line still arriving is left out). */
+function messages(raw: Buffer): { type: string; version: number }[] {
+  const lines = dechunk(raw).split('\n');
+  lines.pop(); // unterminated: still arriving (or empty after the last newline)
+  return lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; version: number });
 }
 
 describe('sync server', () => {
@@ -130,7 +146,7 @@ describe('sync server', () => {
     const first = rawStream(h, 'twin');
     await until(() => h.server.proxies().some((p) => p.connected), 'first');
     const second = rawStream(h, 'twin');
-    await until(() => first.text().endsWith('\r\n0\r\n\r\n'), 'the first response to end');
+    await until(() => first.text().toString('latin1').endsWith('\r\n0\r\n\r\n'), 'the first response to end');
     expect(h.server.proxies()).toMatchObject([{ id: 'twin', connected: true }]);
     second.socket.destroy();
     await until(() => h.server.proxies().every((p) => !p.connected), 'disconnection');

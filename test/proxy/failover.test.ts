@@ -1,19 +1,10 @@
 // Retries, failover, fallback and upstream error mapping (B1, B2, B3, B12) against fake upstreams on loopback.
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import type { FakeOpenAI } from '../support/fake-openai-server.ts';
 import { CHAT, postJson, provider, route, startGateway } from './harness.ts';
 import type { Gateway } from './harness.ts';
-
-async function closedPortURL(): Promise<string> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return `http://127.0.0.1:${port}/v1`;
-}
+import { closedPortURL } from '../support/upstreams.ts';
 
 let a: FakeOpenAI;
 let b: FakeOpenAI;

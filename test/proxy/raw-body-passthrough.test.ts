@@ -7,8 +7,9 @@ import { startFakeAnthropic } from '../support/fake-anthropic-server.ts';
 import type { FakeAnthropic } from '../support/fake-anthropic-server.ts';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import type { FakeOpenAI } from '../support/fake-openai-server.ts';
-import { NS, provider, route, secret, startGateway } from './harness.ts';
+import { provider, route, startGateway } from './harness.ts';
 import type { Gateway } from './harness.ts';
+import { anthropicProvider } from '../support/upstreams.ts';
 
 let oa: FakeOpenAI;
 let ant: FakeAnthropic;
@@ -19,11 +20,7 @@ beforeAll(async () => {
   ant = await startFakeAnthropic();
   gw = await startGateway([
     ...provider('oa', oa.url),
-    secret('ant-cred', { apiKey: ant.apiKey }),
-    {
-      apiVersion: 'switchyard.dev/v1alpha1', kind: 'Provider', metadata: { name: 'ant', namespace: NS },
-      spec: { type: 'anthropic', baseURL: ant.url, auth: { secretRef: { name: 'ant-cred', key: 'apiKey' } } },
-    },
+    ...anthropicProvider('ant', ant.url, ant.apiKey),
     route('same', { model: 'gpt-up', targets: [{ provider: 'oa', model: 'gpt-up' }] }),
     route('renamed', { model: 'alias', targets: [{ provider: 'oa', model: 'gpt-up' }] }),
     route('claude-same', { model: 'claude-up', targets: [{ provider: 'ant', model: 'claude-up' }] }),

@@ -1,30 +1,14 @@
 // Honest streams (design §3): the response head is held until the first content event. Before it, a refused
 // connection, a 429, a 5xx, an in-band error event or an empty stream fails over like a non-stream request and the
 // client sees one clean stream from the fallback; after it, one terminal error event and no success terminator.
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../support/fake-anthropic-server.ts';
 import type { FakeAnthropic } from '../support/fake-anthropic-server.ts';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import type { FakeOpenAI } from '../support/fake-openai-server.ts';
-import { CHAT, NS, postJson, provider, route, secret, startGateway } from './harness.ts';
+import { CHAT, postJson, provider, route, startGateway } from './harness.ts';
 import type { Gateway } from './harness.ts';
-
-async function closedPortURL(): Promise<string> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return `http://127.0.0.1:${port}/v1`;
-}
-
-function anthropicProvider(name: string, baseURL: string, key: string): unknown[] {
-  return [
-    secret(`${name}-cred`, { apiKey: key }),
-    { apiVersion: 'switchyard.dev/v1alpha1', kind: 'Provider', metadata: { name, namespace: NS }, spec: { type: 'anthropic', baseURL, auth: { secretRef: { name: `${name}-cred`, key: 'apiKey' } } } },
-  ];
-}
+import { anthropicProvider, closedPortURL } from '../support/upstreams.ts';
 
 let a: FakeOpenAI;
 let b: FakeOpenAI;

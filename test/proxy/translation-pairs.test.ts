@@ -5,8 +5,10 @@ import { startFakeAnthropic } from '../support/fake-anthropic-server.ts';
 import type { FakeAnthropic } from '../support/fake-anthropic-server.ts';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import type { FakeOpenAI } from '../support/fake-openai-server.ts';
-import { NS, postJson, provider, route, secret, startGateway } from './harness.ts';
+import { postJson, provider, route, startGateway } from './harness.ts';
 import type { Gateway } from './harness.ts';
+import { sseEvents } from '../support/sse-text.ts';
+import { anthropicProvider } from '../support/upstreams.ts';
 
 let oa: FakeOpenAI;
 let ant: FakeAnthropic;
@@ -17,11 +19,7 @@ beforeAll(async () => {
   ant = await startFakeAnthropic();
   gw = await startGateway([
     ...provider('oa', oa.url, { key: 'sk-oa-0000000000000001', models: [{ name: 'gpt-up', pricing: { input: 1, output: 2, cachedInput: 0.5 } }] }),
-    secret('ant-cred', { apiKey: ant.apiKey }),
-    {
-      apiVersion: 'switchyard.dev/v1alpha1', kind: 'Provider', metadata: { name: 'ant', namespace: NS },
-      spec: { type: 'anthropic', baseURL: ant.url, auth: { secretRef: { name: 'ant-cred', key: 'apiKey' } }, models: [{ name: 'claude-up', pricing: { input: 3, output: 15, cachedInput: 0.3 } }] },
-    },
+    ...anthropicProvider('ant', ant.url, ant.apiKey, { models: [{ name: 'claude-up', pricing: { input: 3, output: 15, cachedInput: 0.3 } }] }),
     route('to-anthropic', { model: 'chat-on-claude', targets: [{ provider: 'ant', model: 'claude-up' }] }),
     route('to-openai', { model: 'claude-on-gpt', targets: [{ provider: 'oa', model: 'gpt-up' }] }),
   ], { auth: 'open' });
@@ -38,18 +36,6 @@ afterEach(() => {
   oa.requests.length = 0;
   ant.requests.length = 0;
 });
-
-function sse(text: string): { event: string; data: string }[] {
-  return text.split('\n\n').filter((b) => b.trim() !== '').map((block) => {
-    let event = '';
-    let data = '';
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data += line.slice(6);
-    }
-    return { event, data };
-  });
-}
 
 const WEATHER_TOOL = { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
 
@@ -78,7 +64,7 @@ describe('OpenAI chat client → Anthropic upstream', () => {
     const res = await postJson(`${gw.baseURL}/chat/completions`, { model: 'chat-on-claude', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hello there' }] });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const events = sse(await res.text());
+    const events = sseEvents(await res.text());
     expect(events.at(-1)?.data).toBe('[DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data) as { choices: { delta: { content?: string } }[]; usage?: { prompt_tokens: number } | null });
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Echo: hello there');
@@ -135,7 +121,7 @@ describe('Anthropic Messages client → OpenAI-compatible upstream', () => {
   it('stream: message_start … content_block_delta … message_stop, text intact, usage reported', async () => {
     const res = await messages({ stream: true });
     expect(res.status).toBe(200);
-    const events = sse(await res.text());
+    const events = sseEvents(await res.text());
     const names = events.map((e) => e.event);
     expect(names[0]).toBe('message_start');
     expect(names.at(-1)).toBe('message_stop');

@@ -1,23 +1,14 @@
 // Upstream failures reach the operator as WARN lines (issue 6, point 6), against real loopback upstreams: a port
 // that refuses connections, a fake OpenAI server answering 401, 500, 400, garbage, a hang and broken streams.
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import type { FakeOpenAI } from '../support/fake-openai-server.ts';
 import { CHAT, eventually, postJson, provider, route, startGateway } from './harness.ts';
 import type { Gateway } from './harness.ts';
+import { closedPortURL } from '../support/upstreams.ts';
 
 const KEY = 'sk-live-canary-7d1e0b5a93c24f68';
 const FAST = { attempts: 1 };
-
-async function closedPortURL(): Promise<string> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return `http://127.0.0.1:${port}/v1`;
-}
 
 let up: FakeOpenAI;
 let gw: Gateway;

@@ -4,6 +4,8 @@
 import { eventually } from '../../proxy/harness.ts';
 import type { Gateway } from '../../proxy/harness.ts';
 import { KEY, MODELS } from '../../support/gateway-world.ts';
+import { sseEvents } from '../../support/sse-text.ts';
+import type { SseEvent } from '../../support/sse-text.ts';
 
 export type ClientApi = 'chat' | 'messages' | 'responses';
 
@@ -50,22 +52,8 @@ export async function ask(gw: Gateway, api: ClientApi, model: string, prompt: st
   return { status: res.status, requestId: res.headers.get('x-request-id'), contentType: res.headers.get('content-type') ?? '', text: await res.text() };
 }
 
-export interface SseEvent {
-  readonly event: string;
-  readonly data: string;
-}
-
-export function sseEvents(text: string): SseEvent[] {
-  return text.split('\n\n').filter((b) => b.trim() !== '').map((block) => {
-    let event = '';
-    let data = '';
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data += line.slice(6);
-    }
-    return { event, data };
-  });
-}
+export { sseEvents };
+export type { SseEvent };
 
 const parse = (s: string): Obj => JSON.parse(s) as Obj;
 

@@ -3,18 +3,11 @@
 // object with message output items and usage, the typed SSE events response.created … response.output_text.delta …
 // response.completed (each with its sequence_number), text_completion bodies and chunks ending with [DONE].
 // The answer text is "Echo: <last user text>"; previous_response_id is echoed back so tests see it arrived.
+import { isObj, textOf } from './message-text.ts';
+import type { Obj } from './message-text.ts';
 
 /** The same fixed creation time as the chat answers (fake-openai-server.ts FAKE_CREATED). */
 const FAKE_CREATED = 1735689600;
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p: unknown) => (isObj(p) && typeof p.text === 'string' ? p.text : '')).join('');
-}
 
 /** The last user text of a Responses API input (a string or a list of items). */
 export function responsesPrompt(input: unknown): string {

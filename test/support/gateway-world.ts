@@ -14,6 +14,8 @@ import { startFakeOpenAI } from './fake-openai-server.ts';
 import type { Behavior, FakeOpenAI, RecordedRequest } from './fake-openai-server.ts';
 import { apiKey, NS, provider, route, secret, startGateway } from '../proxy/harness.ts';
 import type { Gateway } from '../proxy/harness.ts';
+import { isObj, textOf } from './message-text.ts';
+import type { Obj } from './message-text.ts';
 
 export const KEY = 'sk-swy-clients-7c1d4e9a2b3f5068';
 export const OPENAI_KEY = 'sk-oa-upstream-1a2b3c4d5e6f7788';
@@ -42,15 +44,6 @@ export interface World {
   /** Forget recorded upstream requests and faults. */
   reset(): void;
   close(): Promise<void>;
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p: unknown) => (isObj(p) && typeof p.text === 'string' ? p.text : '')).join('');
 }
 
 /** The echoing, tool-aware chat behaviour of the OpenAI fake (faults by model name still apply). */

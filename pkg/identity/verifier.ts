@@ -20,6 +20,7 @@ const MAX_TOKEN_CHARS = 16 * 1024;
 const MAX_CLAIMS = 64;
 const MAX_CLAIM_CHARS = 1024;
 const MAX_GROUPS = 256;
+const REQUIRED_CLAIMS = ['exp', 'sub'];
 
 /** Three base64url segments (the third empty for an unsigned token, which is then refused). */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -66,9 +67,8 @@ function claimString(payload: JWTPayload, name: string | null): string | undefin
 }
 
 /** The principal a verified token stands for; its id (`jwt:<issuer host>/<sub>`) is what the access log records. */
-export function principalFromClaims(cfg: IssuerConfig, payload: JWTPayload): RuntimePrincipal {
+export function principalFromClaims(cfg: IssuerConfig, payload: JWTPayload, host = new URL(cfg.issuer).host): RuntimePrincipal {
   const sub = String(payload.sub);
-  const host = new URL(cfg.issuer).host;
   const team = claimString(payload, cfg.claims.team);
   const user = claimString(payload, cfg.claims.user);
   return {
@@ -87,31 +87,41 @@ export function principalFromClaims(cfg: IssuerConfig, payload: JWTPayload): Run
   };
 }
 
+interface IssuerEntry {
+  readonly keys: IssuerKeys;
+  readonly host: string;
+  readonly options: { readonly issuer: string; readonly audience: string[]; readonly algorithms: string[]; readonly clockTolerance: number };
+}
+
 export class IdentityVerifier {
-  readonly #issuers: ReadonlyMap<string, IssuerKeys>;
+  readonly #issuers: ReadonlyMap<string, IssuerEntry>;
   readonly #deps: IdentityDeps;
 
   constructor(config: IdentityConfig, deps: IdentityDeps) {
     this.#deps = deps;
     const m = deps.metrics;
-    this.#issuers = new Map(config.issuers.map((c) => [c.issuer, new IssuerKeys(c, {
-      logger: deps.logger, now: deps.now,
-      ...(m === undefined ? {} : { onRefresh: (iss: string, ok: boolean, keys: number) => m.refreshed(iss, ok, keys) }),
-    })]));
+    this.#issuers = new Map(config.issuers.map((c): [string, IssuerEntry] => [c.issuer, {
+      keys: new IssuerKeys(c, {
+        logger: deps.logger, now: deps.now,
+        ...(m === undefined ? {} : { onRefresh: (iss: string, ok: boolean, keys: number) => m.refreshed(iss, ok, keys) }),
+      }),
+      host: new URL(c.issuer).host,
+      options: { issuer: c.issuer, audience: [...c.audiences], algorithms: [...c.algorithms], clockTolerance: c.clockSkewSeconds },
+    }]));
     for (const c of config.issuers) m?.refreshed(c.issuer, null, 0);
   }
 
   /** Starts every issuer's background refresh; resolves once each has made its first attempt. */
   async start(): Promise<void> {
-    await Promise.all([...this.#issuers.values()].map((k) => k.start()));
+    await Promise.all([...this.#issuers.values()].map((e) => e.keys.start()));
   }
 
   status(): IdentityStatus {
-    return { issuers: [...this.#issuers.values()].map((k) => k.status()) };
+    return { issuers: [...this.#issuers.values()].map((e) => e.keys.status()) };
   }
 
   close(): void {
-    for (const k of this.#issuers.values()) k.close();
+    for (const e of this.#issuers.values()) e.keys.close();
   }
 
   /** Verifies a JWT-shaped bearer credential. Resolves (never rejects) with the principal or the 401 to answer. */
@@ -124,8 +134,9 @@ export class IdentityVerifier {
     } catch {
       return this.#fail(undefined, 'malformed');
     }
-    const keys = iss === undefined ? undefined : this.#issuers.get(iss);
-    if (keys === undefined) return this.#fail(undefined, 'unknown issuer');
+    const entry = iss === undefined ? undefined : this.#issuers.get(iss);
+    if (entry === undefined) return this.#fail(undefined, 'unknown issuer');
+    const keys = entry.keys;
     const cfg = keys.config;
     if (alg === undefined || !(cfg.algorithms as readonly string[]).includes(alg)) return this.#fail(cfg.issuer, 'algorithm not allowed');
     const getKey = keys.getKey;
@@ -134,17 +145,10 @@ export class IdentityVerifier {
       return this.#fail(cfg.issuer, 'signing keys not loaded');
     }
     try {
-      const { payload } = await jwtVerify(token, getKey, {
-        issuer: cfg.issuer,
-        audience: [...cfg.audiences],
-        algorithms: [...cfg.algorithms],
-        clockTolerance: cfg.clockSkewSeconds,
-        currentDate: new Date(this.#deps.now()),
-        requiredClaims: ['exp', 'sub'],
-      });
+      const { payload } = await jwtVerify(token, getKey, { ...entry.options, currentDate: new Date(this.#deps.now()), requiredClaims: REQUIRED_CLAIMS });
       if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > MAX_CLAIM_CHARS) return this.#fail(cfg.issuer, 'bad sub claim');
       this.#deps.metrics?.verified(cfg.issuer, 'ok');
-      return principalFromClaims(cfg, payload);
+      return principalFromClaims(cfg, payload, entry.host);
     } catch (err) {
       if (err instanceof errors.JWTExpired) {
         this.#deps.metrics?.verified(cfg.issuer, 'expired');

@@ -101,7 +101,7 @@ export class TableHolder {
     }
     this.#current = next;
     this.#health.retain(healthIn(next));
-    this.#quotaLedger.retain(new Set(table.quotas.map((q) => q.id)), this.#now());
+    this.#quotaLedger.retain(new Set(table.quotas.map((q) => q.id)));
     const keys = next.principals.size;
     this.#logger.info({ version: next.version, hash: next.hash, routes: table.routes.length, keys, auth: this.#authMode }, 'routing table loaded');
     this.#metrics?.setAuthState(this.#authMode, keys);

@@ -24,11 +24,14 @@ export interface Allowance {
   capacity(quotaId: string, metric: Metric, window: string, limit: number): number;
 }
 
+const SWEEP_EVERY_MS = 3_600_000;
+
 export const WHOLE_LIMIT: Allowance = { capacity: (_q, _m, _w, limit) => limit };
 
 export class QuotaLedger {
   readonly #counters = new Map<string, Counter>();
   readonly allowance: Allowance;
+  #sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(allowance: Allowance = WHOLE_LIMIT) {
     this.allowance = allowance;
@@ -36,6 +39,7 @@ export class QuotaLedger {
 
   /** The counter for `key` in the window `span`; a counter left from an earlier window starts again at zero. */
   counter(quotaId: string, key: string, span: WindowSpan): Counter {
+    if (span.start - this.#sweptAt >= SWEEP_EVERY_MS) this.#sweep(span.start);
     let c = this.#counters.get(key);
     if (c === undefined) {
       c = { quotaId, start: span.start, end: span.end, used: 0 };
@@ -48,9 +52,18 @@ export class QuotaLedger {
     return c;
   }
 
-  /** Drops the counters of quotas not in `ids` and of windows that ended before `now`. */
-  retain(ids: ReadonlySet<string>, now: number): void {
-    for (const [key, c] of this.#counters) if (!ids.has(c.quotaId) || c.end <= now) this.#counters.delete(key);
+  /** Drops the counters of quotas not in `ids` (a reload removed them); the others keep their usage. */
+  retain(ids: ReadonlySet<string>): void {
+    for (const [key, c] of this.#counters) if (!ids.has(c.quotaId)) this.#counters.delete(key);
+  }
+
+  /**
+   * Drops counters whose window ended before `now` (each-user keeps one per user seen): they would start at zero on
+   * their next use anyway. Runs at most once an hour of the admission clock.
+   */
+  #sweep(now: number): void {
+    this.#sweptAt = now;
+    for (const [key, c] of this.#counters) if (c.end <= now) this.#counters.delete(key);
   }
 
   /** Counters held (for tests and metrics). */

@@ -1,27 +1,16 @@
 // The encoders speak the real wire format: their output, served from a loopback HTTP server, is consumed by the
 // official `openai` SDK (its SSE parser, its stream accumulator, its error handling).
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EncodeContext } from '../../pkg/canonical/codec.ts';
 import type { CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec } from '../../pkg/dialects/openai-chat/index.ts';
 import { errorOut } from '../../pkg/proxy/error-reply.ts';
-import { startCannedServer } from './support/canned-server.ts';
-import type { CannedServer } from './support/canned-server.ts';
+import { useCannedOpenAI } from './support/canned-openai.ts';
 
 const CTX: EncodeContext = { model: 'gpt-4o-mini', requestId: 'req_sdk', nowSec: 1_760_000_000, streamUsage: true };
 
-let server: CannedServer;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startCannedServer();
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const sdk = useCannedOpenAI();
 
 const STREAM: StreamEvent[] = [
   { type: 'start', id: 'msg_1', model: 'claude-sonnet' },
@@ -50,8 +39,8 @@ const params = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, conte
 
 describe('openai-chat encoders against the official openai SDK', () => {
   it('stream: chunks reassemble into the text, the tool call and the usage', async () => {
-    server.answer({ sse: encodeStream(STREAM) });
-    const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
+    sdk.server.answer({ sse: encodeStream(STREAM) });
+    const stream = await sdk.client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
     let content = '';
     const args: string[] = [];
     const ids: string[] = [];
@@ -76,8 +65,8 @@ describe('openai-chat encoders against the official openai SDK', () => {
   });
 
   it('stream: the SDK\'s accumulator builds the final chat completion', async () => {
-    server.answer({ sse: encodeStream(STREAM) });
-    const final = await client.chat.completions.stream({ ...params, stream_options: { include_usage: true } }).finalChatCompletion();
+    sdk.server.answer({ sse: encodeStream(STREAM) });
+    const final = await sdk.client.chat.completions.stream({ ...params, stream_options: { include_usage: true } }).finalChatCompletion();
     const message = final.choices[0]?.message;
     expect(message?.content).toBe('Looking it up… ✓');
     expect(message?.tool_calls?.[0]).toMatchObject({ id: 'toolu_9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } });
@@ -86,8 +75,8 @@ describe('openai-chat encoders against the official openai SDK', () => {
   });
 
   it('stream without usage asked: no usage chunk, still terminated by [DONE]', async () => {
-    server.answer({ sse: encodeStream(STREAM, { ...CTX, streamUsage: false }) });
-    const stream = await client.chat.completions.create({ ...params, stream: true });
+    sdk.server.answer({ sse: encodeStream(STREAM, { ...CTX, streamUsage: false }) });
+    const stream = await sdk.client.chat.completions.create({ ...params, stream: true });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.every((c) => c.choices.length === 1 && c.usage == null)).toBe(true);
@@ -96,8 +85,8 @@ describe('openai-chat encoders against the official openai SDK', () => {
 
   it('stream: the terminal error event surfaces as an APIError with the gateway\'s message', async () => {
     const enc = clientCodec.createStreamEncoder(CTX);
-    server.answer({ sse: STREAM.slice(0, 7).map((ev) => enc.encode(ev)).join('') + enc.error(errorOut('upstream_stream_interrupted')) });
-    const stream = await client.chat.completions.create({ ...params, stream: true });
+    sdk.server.answer({ sse: STREAM.slice(0, 7).map((ev) => enc.encode(ev)).join('') + enc.error(errorOut('upstream_stream_interrupted')) });
+    const stream = await sdk.client.chat.completions.create({ ...params, stream: true });
     let content = '';
     const failure = await (async () => {
       try {
@@ -123,8 +112,8 @@ describe('openai-chat encoders against the official openai SDK', () => {
       stopReason: 'tool_use',
       usage: { inputTokens: 10, outputTokens: 4, cachedInputTokens: 3 },
     };
-    server.answer({ json: clientCodec.encodeResponse(resp, CTX) });
-    const out = await client.chat.completions.create(params);
+    sdk.server.answer({ json: clientCodec.encodeResponse(resp, CTX) });
+    const out = await sdk.client.chat.completions.create(params);
     expect(out.id).toBe('chatcmpl-req_sdk');
     expect(out.model).toBe('gpt-4o-mini');
     expect(out.choices[0]?.message.content).toBe('Calling.');

@@ -1,37 +1,26 @@
 // The legacy completions encoders speak the real wire format: their output, served over loopback, is consumed by
 // the official `openai` SDK's `completions.create` (non-stream and stream).
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EncodeContext } from '../../pkg/canonical/codec.ts';
 import type { StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec } from '../../pkg/dialects/openai-completions/index.ts';
-import { startCannedServer } from './support/canned-server.ts';
-import type { CannedServer } from './support/canned-server.ts';
+import { useCannedOpenAI } from './support/canned-openai.ts';
 
 const CTX: EncodeContext = { model: 'gpt-3.5-turbo-instruct', requestId: 'req_c', nowSec: 1_760_000_000, streamUsage: true };
-let server: CannedServer;
-let client: OpenAI;
-
-beforeAll(async () => {
-  server = await startCannedServer();
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const sdk = useCannedOpenAI();
 
 const params = { model: 'gpt-3.5-turbo-instruct', prompt: 'Once upon a time' };
 
 describe('openai-completions encoders against the official openai SDK', () => {
   it('non-stream: text, finish reason and usage', async () => {
-    server.answer({
+    sdk.server.answer({
       json: clientCodec.encodeResponse(
         { id: 'msg_1', model: 'claude', content: [{ type: 'text', text: 'there was ' }, { type: 'text', text: 'a gateway.' }], stopReason: 'max_tokens', usage: { inputTokens: 4, outputTokens: 6 } },
         CTX,
       ),
     });
-    const out = await client.completions.create(params);
+    const out = await sdk.client.completions.create(params);
     expect(out.object).toBe('text_completion');
     expect(out.id).toBe('cmpl-req_c');
     expect(out.choices[0]?.text).toBe('there was a gateway.');
@@ -51,8 +40,8 @@ describe('openai-completions encoders against the official openai SDK', () => {
       { type: 'done' },
     ];
     const enc = clientCodec.createStreamEncoder(CTX);
-    server.answer({ sse: events.map((ev) => enc.encode(ev)).join('') });
-    const stream = await client.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
+    sdk.server.answer({ sse: events.map((ev) => enc.encode(ev)).join('') });
+    const stream = await sdk.client.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
     let text = '';
     let finish: string | null = null;
     let usage: OpenAI.CompletionUsage | undefined;

@@ -93,7 +93,9 @@ export const PRICE_LIST: Readonly<Record<CatalogueKey, readonly ListPrice[]>> = 
   ],
   // Anthropic: the Claude API's own prices (Bedrock/Vertex price separately; inference_geo "us" costs 1.1×, not
   // modelled). Left out: Haiku 5.5 (priced in two bands by prompt length, which one price per field cannot express),
-  // Sonnet 5 / 5.5, Opus 5.5 and Fable/Mythos (cache-hit ratios differ from 0.1× and were not confirmed per field).
+  // Sonnet 5 / 5.5, Opus 5.5 and Fable/Mythos (cache-hit ratios differ from 0.1× and were not confirmed per field),
+  // Opus 4.8 and Opus 5 (the page prices them like Opus 4.5, but their API model IDs were not confirmed). The Opus
+  // rows were read off the page itself (all five prices); they equal the page's multipliers, which claude() applies.
   anthropic: [
     claude('claude-opus-4-5', 5, 25),
     claude('claude-opus-4-6', 5, 25),

@@ -44,6 +44,15 @@ describe('list-price data file', () => {
     }
   });
 
+  it('Opus 4.5 and 4.1 match the rows of Anthropic\'s pricing page (input, 5m write, 1h write, hit, output)', () => {
+    const row = (m: string): unknown[] => {
+      const e = PRICE_LIST.anthropic?.find((x) => x.model === m);
+      return [e?.input, e?.cacheWrite, e?.cacheWrite1h, e?.cachedInput, e?.output];
+    };
+    expect(row('claude-opus-4-5')).toEqual([5, 6.25, 10, 0.5, 25]);
+    expect(row('claude-opus-4-1')).toEqual([15, 18.75, 30, 1.5, 75]);
+  });
+
   it('names are unique within a catalogue (aliases included)', () => {
     for (const [key, list] of Object.entries(PRICE_LIST)) {
       const names = list.flatMap((e) => [e.model, ...(e.aliases ?? [])]);

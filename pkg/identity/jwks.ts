@@ -34,10 +34,11 @@ export interface IssuerKeysDeps {
 
 class FetchFailure extends Error {}
 
-async function fetchJson(url: string, what: string): Promise<unknown> {
+async function fetchJson(url: string, what: string, stop: AbortSignal): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error', headers: { accept: 'application/json' } });
+    const signal = AbortSignal.any([stop, AbortSignal.timeout(FETCH_TIMEOUT_MS)]);
+    res = await fetch(url, { signal, redirect: 'error', headers: { accept: 'application/json' } });
   } catch (err) {
     const name = err instanceof Error ? (err.name === 'TimeoutError' ? 'timed out' : ((err.cause as { code?: string } | undefined)?.code ?? err.name)) : 'error';
     throw new FetchFailure(`${what} fetch failed: ${name}`);
@@ -73,6 +74,8 @@ export class IssuerKeys {
   #failures = 0;
   #closed = false;
   #firstAttempt: Promise<void> | null = null;
+  /** Aborts a fetch in flight when the issuer is closed (shutdown never waits on an IdP). */
+  readonly #stop = new AbortController();
 
   constructor(config: IssuerConfig, deps: IssuerKeysDeps) {
     this.config = config;
@@ -112,6 +115,7 @@ export class IssuerKeys {
 
   close(): void {
     this.#closed = true;
+    this.#stop.abort();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
   }
@@ -126,6 +130,7 @@ export class IssuerKeys {
         this.#schedule(this.config.refreshIntervalSeconds * 1000);
       },
       (err: unknown) => {
+        if (this.#closed) return;
         this.#failures++;
         this.#lastError = err instanceof FetchFailure ? err.message : 'key fetch failed';
         this.#deps.onRefresh?.(this.config.issuer, false, this.#keyCount);
@@ -147,13 +152,13 @@ export class IssuerKeys {
 
   async #fetchKeys(): Promise<void> {
     if (this.#jwksUri === null) {
-      const doc = await fetchJson(discoveryUrl(this.config.issuer), 'discovery document');
+      const doc = await fetchJson(discoveryUrl(this.config.issuer), 'discovery document', this.#stop.signal);
       const uri = typeof doc === 'object' && doc !== null ? (doc as { jwks_uri?: unknown }).jwks_uri : undefined;
       if (typeof uri !== 'string') throw new FetchFailure('discovery document has no jwks_uri');
       if ((doc as { issuer?: unknown }).issuer !== this.config.issuer) throw new FetchFailure('discovery document names another issuer');
       this.#jwksUri = uri;
     }
-    const jwks = await fetchJson(this.#jwksUri, 'JWKS');
+    const jwks = await fetchJson(this.#jwksUri, 'JWKS', this.#stop.signal);
     if (!isJwks(jwks)) throw new FetchFailure('JWKS has no keys array');
     // Only public signing keys; symmetric (oct) entries are dropped so no HMAC key can ever come from a JWKS.
     const keys = jwks.keys.filter((k) => k.kty !== 'oct' && (k.use === undefined || k.use === 'sig'));

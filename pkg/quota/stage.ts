@@ -24,11 +24,13 @@ export interface CompiledQuota {
   readonly clock: ZoneClock;
 }
 
-/** Who is calling, as quotas see it. Claims are matched once JWT identities exist (issue 8 point 7). */
+/** Who is calling, as quotas see it: an API key's id, team and user, or a JWT principal's (with its claims). */
 export interface QuotaCaller {
   readonly keyId: string | null;
   readonly team: string | undefined;
   readonly user: string | undefined;
+  /** JWT principals only: the verified token's claims (string values). API keys have none. */
+  readonly claims?: Readonly<Record<string, string>> | undefined;
 }
 
 /** USD per token. */
@@ -116,7 +118,12 @@ function subjectOf(q: CompiledQuota, c: QuotaCaller): string | null {
     case 'team': return c.team !== undefined && c.team === s.name ? '' : null;
     case 'user': return c.user !== undefined && c.user === s.name ? '' : null;
     case 'each-user': return c.user ?? null;
-    default: return null; // claim: no caller carries claims yet
+    case 'claim': {
+      const claims = c.claims;
+      const claim = s.claim;
+      return claims !== undefined && claim !== undefined && Object.hasOwn(claims, claim) && claims[claim] === s.name ? '' : null;
+    }
+    default: return null;
   }
 }
 

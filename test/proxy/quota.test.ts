@@ -97,7 +97,7 @@ describe('requests limits', () => {
     expect(res.headers.get('x-ratelimit-limit-requests')).toBeNull();
   });
 
-  it('claim subjects match no caller until JWT claims reach quotas (an API key has none): requests 0 is not enforced', async () => {
+  it('a claim subject never matches an API-key caller (keys carry no claims): requests 0 does not apply to it', async () => {
     const res = await chat('claimed');
     await res.arrayBuffer();
     expect(res.status).toBe(200);

@@ -19,8 +19,9 @@ export interface Gate {
 }
 
 function callerOf(st: RequestState): QuotaCaller {
-  const p = st.principal?.principal;
-  return { keyId: p?.id ?? null, team: p?.team, user: p?.user };
+  const rp = st.principal;
+  const p = rp?.principal;
+  return { keyId: p?.id ?? null, team: p?.team, user: p?.user, claims: rp?.claims };
 }
 
 function refuse(st: RequestState, ingress: Ingress, route: RuntimeRoute, retryAfter: number, headers: Readonly<Record<string, string>>, message?: string): null {

@@ -6,6 +6,7 @@
 import { canonicalUsage, mergeUsage } from '../../dialects/anthropic-messages/decode-response.ts';
 import type { UsageTotals } from '../../dialects/anthropic-messages/decode-response.ts';
 import { streamErrorKind } from '../../dialects/anthropic-messages/errors.ts';
+import { parseObject } from '../../json/object.ts';
 import { createSseParser, encodeSseEvent } from '../../stream/sse.ts';
 import type { SseEvent } from '../../stream/sse.ts';
 import type { TableProvider } from '../../table/types.ts';
@@ -15,15 +16,6 @@ import { UpstreamFailureError } from '../types.ts';
 import type { StreamTranslator, TranslatedResponse, UpstreamFailure, Usage } from '../types.ts';
 
 type Obj = Record<string, unknown>;
-
-function parseObject(text: string): Obj | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : null;
-  } catch {
-    return null;
-  }
-}
 
 function obj(v: unknown): Obj | null {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : null;

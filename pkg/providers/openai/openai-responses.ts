@@ -2,6 +2,7 @@
 // JSON-parsed only before the first content event (to find it), and for the terminal events that carry usage or an
 // error (response.completed / response.incomplete / response.failed / error). There is no [DONE]: a stream is
 // complete once response.completed or response.incomplete arrived.
+import { parseObject } from '../../json/object.ts';
 import { createStreamTranslator, newStreamState } from '../stream-translator.ts';
 import { UpstreamFailureError } from '../types.ts';
 import type { StreamTranslator, UpstreamFailure, Usage } from '../types.ts';
@@ -16,15 +17,6 @@ const CONTENT_DELTAS = new Set([
   'response.reasoning_summary_text.delta', 'response.reasoning_text.delta',
 ]);
 const TERMINAL = new Set(['response.completed', 'response.incomplete']);
-
-function parseObject(data: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(data);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
 
 function isContent(type: string, obj: Record<string, unknown>): boolean {
   if (CONTENT_DELTAS.has(type)) return typeof obj.delta === 'string' && obj.delta !== '';

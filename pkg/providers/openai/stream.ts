@@ -2,6 +2,7 @@
 // Each upstream event is re-encoded as-is; a chunk is JSON-parsed only when a cheap string check says it may carry
 // usage or an error, or — until the first content event (design §3, honest streams) and only when a substring scan
 // cannot tell (openAIContentHint) — to tell content from a role-only head.
+import { parseObject } from '../../json/object.ts';
 import { createStreamTranslator, newStreamState } from '../stream-translator.ts';
 import { UpstreamFailureError } from '../types.ts';
 import type { StreamTranslator, Usage } from '../types.ts';
@@ -38,15 +39,6 @@ function looksLikeObject(data: string): boolean {
   if (data.charCodeAt(0) === 123 && data.charCodeAt(data.length - 1) === 125) return true;
   const t = data.trim();
   return t.startsWith('{') && t.endsWith('}');
-}
-
-function parseObject(data: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(data);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
 
 function isErrorObject(obj: Record<string, unknown> | null): boolean {

@@ -45,6 +45,7 @@ function stringClaims(payload: JWTPayload): Readonly<Record<string, string>> {
   let n = 0;
   for (const [k, v] of Object.entries(payload)) {
     if (n >= MAX_CLAIMS) break;
+    if (k === '__proto__') continue;
     if (typeof v === 'string') out[k] = v.slice(0, MAX_CLAIM_CHARS);
     else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
     else continue;

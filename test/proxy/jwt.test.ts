@@ -4,6 +4,8 @@
 // background refresh, and API keys keep working beside tokens.
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseIdentityConfig } from '../../pkg/identity/config.ts';
+import { principalFromClaims } from '../../pkg/identity/verifier.ts';
 import { API_KEY, oidcConfig, startJwtGateway } from '../identity/jwt-gateway.ts';
 import type { JwtGateway } from '../identity/jwt-gateway.ts';
 import { makeKey, startOidcServer } from '../identity/oidc-server.ts';
@@ -49,6 +51,18 @@ describe('JWT bearer tokens (valid)', () => {
     expect(j.lines.join('\n')).not.toContain(token);
     expect(j.lines.join('\n')).not.toContain(token.split('.')[2]);
     expect(idp.hits.discovery).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the principal carries the token\'s scalar claims (frozen, for quota claim subjects) and its groups', () => {
+    const cfg = parseIdentityConfig(oidcConfig(idp.issuer)).issuers[0];
+    if (cfg === undefined) throw new Error('no issuer');
+    const payload = JSON.parse('{"sub":"alice","team":"blue","tenant":"acme","level":3,"admin":false,"groups":["eng",7,"ops"],"nested":{"a":1},"__proto__":"x"}') as Record<string, unknown>;
+    const p = principalFromClaims(cfg, payload);
+    expect(p.principal).toMatchObject({ id: `jwt:${new URL(idp.issuer).host}/alice`, team: 'blue', user: 'alice', models: null });
+    expect(p.claims).toEqual({ sub: 'alice', team: 'blue', tenant: 'acme', level: '3', admin: 'false' });
+    expect(Object.isFrozen(p.claims)).toBe(true);
+    expect(Object.getPrototypeOf(p.claims)).toBe(Object.prototype);
+    expect([...(p.groups ?? [])]).toEqual(['eng', 'ops']);
   });
 
   it('an ES256 token from the same issuer is accepted', async () => {

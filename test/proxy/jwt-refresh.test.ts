@@ -1,5 +1,7 @@
 // Key refresh never runs on the request path and is rate-limited (ADR 0017): unknown kids ask for at most one
 // refresh per cooldown, and an issuer that was down at startup recovers through the timer's backoff alone.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_KEY, oidcConfig, startJwtGateway } from '../identity/jwt-gateway.ts';
 import type { JwtGateway } from '../identity/jwt-gateway.ts';
@@ -61,4 +63,29 @@ describe('JWKS refresh', () => {
     expect(await gw.metrics()).toContain(`switchyard_oidc_key_refresh_total{issuer="${idp.issuer}",outcome="ok"} 1`);
     expect((await gw.chat('open-model', bearer(await idp.sign({ aud: 'switchyard', sub: 'late' })))).status).toBe(200);
   });
+
+  it('an IdP that accepts connections and never answers delays startup by at most the 5 s fetch timeout; ready, keys missing', async () => {
+    const hung = createServer(() => { /* never answers */ });
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const issuer = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+    try {
+      const started = Date.now();
+      j = await startJwtGateway(oidcConfig(issuer));
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(4500);
+      expect(took).toBeLessThan(8000);
+      const ready = await j.readyz();
+      expect(ready.status).toBe(200);
+      expect(ready.body['identity']).toMatchObject({ issuers: [{ keysLoaded: false, lastError: 'discovery document fetch failed: timed out' }] });
+      expect((await j.chat('open-model', bearer(API_KEY))).status).toBe(200);
+      // close() does not wait for the retry's fetch in flight.
+      const closing = Date.now();
+      await j.close();
+      j = undefined;
+      expect(Date.now() - closing).toBeLessThan(2000);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
+    }
+  }, 15_000);
 });

@@ -2,7 +2,7 @@
 // estimate used when the provider reports no usage (pkg/proxy/dispatch/estimate.ts).
 import { describe, expect, it } from 'vitest';
 import { listPricing, mergePricing } from '../../pkg/pricing/defaults.ts';
-import { jsonUsage, responseTextChars } from '../../pkg/proxy/dispatch/estimate.ts';
+import { jsonUsage, responseTextChars, streamedTextChars } from '../../pkg/proxy/dispatch/estimate.ts';
 import { costUSD } from '../../pkg/proxy/dispatch/usage.ts';
 import type { TargetPrice } from '../../pkg/proxy/runtime-table.ts';
 
@@ -94,5 +94,26 @@ describe('usage estimated when the provider reports none', () => {
     const answer = new TextEncoder().encode('{"choices":[{"message":{"content":"' + 'y'.repeat(13) + '"}}]}');
     // 40 prompt chars → 10 tokens; 13 answer chars → ceil(13 / 4) = 4 tokens.
     expect(jsonUsage(null, body, answer)).toEqual({ inputTokens: 10, outputTokens: 4, totalTokens: 14, estimated: true });
+  });
+});
+
+describe('streamed answer text in every client dialect', () => {
+  it('OpenAI chat content and arguments; legacy completions text', () => {
+    expect(streamedTextChars('data: {"choices":[{"delta":{"content":"abcd"}}]}\n\n')).toBe(4);
+    expect(streamedTextChars('data: {"choices":[{"text":"abcdef","index":0}]}\n\n')).toBe(6);
+  });
+
+  it('Anthropic text and tool-input deltas', () => {
+    const sse = 'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n'
+      + 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"abcde"}}\n\n'
+      + 'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":1"}}\n\n';
+    expect(streamedTextChars(sse)).toBe(5 + 8);
+  });
+
+  it('Responses: deltas only, not the text repeated by .done and response.completed', () => {
+    const sse = 'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"abc"}\n\n'
+      + 'event: response.output_text.done\ndata: {"type":"response.output_text.done","item_id":"m","output_index":0,"content_index":0,"text":"abc"}\n\n'
+      + 'event: response.completed\ndata: {"type":"response.completed","response":{"output":[{"content":[{"type":"output_text","text":"abc"}]}]}}\n\n';
+    expect(streamedTextChars(sse)).toBe(3);
   });
 });

@@ -1,22 +1,25 @@
 // Token estimates for a stream cut short before the provider reported usage (ADR 0014): one token per 4 characters
-// (UTF-16 code units, rounded up) of the text seen — the streamed `content` and tool-call `arguments` strings for
-// output, the messages' text (or the prompt / input strings) for input. Rough by design: a cut stream still costs
+// (UTF-16 code units, rounded up) of the text seen — the streamed answer text and tool-call arguments for output
+// (streamedTextChars), the messages' text (or the prompt / input strings) for input. Rough by design: a cut stream still costs
 // money, and an estimate marked as such beats a silent zero. The same estimate covers an answer whose provider reports
 // no usage at all (issue 8): a complete stream without a usage event, or a JSON body without a usage object — the
 // access log marks it `usageEstimated: true` and its cost is computed from the estimate.
 import type { Usage } from '../../providers/types.ts';
 
-const MARKERS = ['"content":"', '"arguments":"'] as const;
 /**
- * A complete JSON answer holds its text once, under `content` (OpenAI chat), `arguments` (tool calls) or `text`
- * (Anthropic content blocks, Responses output_text, legacy completions). Streams are not counted with `text`: a
- * Responses stream repeats the text in its `.done` events.
+ * Where answer text sits in a stream chunk, per client dialect: OpenAI chat `content` and tool-call `arguments`,
+ * legacy completions and Anthropic text deltas `text`, Anthropic tool-input deltas `partial_json`. A Responses stream
+ * (its events are typed `response.*`) repeats its text in `.done` and `response.completed` events, so only its
+ * `delta` strings count (text and function-call argument deltas). Reasoning text is not counted.
  */
+const MARKERS = ['"content":"', '"arguments":"', '"text":"', '"partial_json":"'] as const;
+const RESPONSES_MARKERS = ['"delta":"'] as const;
+/** A complete JSON answer holds its text once, under `content`, `arguments` or `text`, whatever the dialect. */
 const BODY_MARKERS = ['"content":"', '"arguments":"', '"text":"'] as const;
 
-/** Characters inside the JSON string values of `"content"` and `"arguments"` keys in `sse` (escapes count as written). */
+/** Characters of answer text in SSE chunks of any client dialect (escapes count as written). */
 export function streamedTextChars(sse: string): number {
-  return markedChars(sse, MARKERS);
+  return markedChars(sse, sse.includes('"type":"response.') ? RESPONSES_MARKERS : MARKERS);
 }
 
 /** Characters of answer text in a complete JSON response body (any client dialect). */

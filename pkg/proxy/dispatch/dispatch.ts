@@ -8,10 +8,10 @@ import type { RequestState } from '../request-state.ts';
 import type { RuntimeRoute } from '../runtime-table.ts';
 import { failureToError } from './failure-map.ts';
 import { sendJson, sendStream } from './respond.ts';
+import type { StageHeaders } from './respond.ts';
 import { Job } from './job.ts';
 import { runAttempts } from './run.ts';
 import { admit } from './stages.ts';
-import type { Gate } from './stages.ts';
 
 /**
  * Seconds a client is told to wait when a route has nothing to try: long enough not to hammer us, short enough to
@@ -37,15 +37,20 @@ export function unresolvedError(route: RuntimeRoute): ErrorOut {
  * gone, internal error). Retries and fallbacks happen inside, so they never reserve or charge twice (E16).
  */
 async function run(st: RequestState, req: IngressRequest, ingress: Ingress, route: RuntimeRoute, view: RuntimeRoute): Promise<void> {
+  // A route without stages: one null check, no allocation.
+  if (route.stages.quota === null) {
+    await attemptAndAnswer(st, req, ingress, route, view, null);
+    return;
+  }
   const gate = admit(st, req, ingress, route, view);
   if (gate === null) return;
   const ticket = gate.ticket;
   if (ticket === null) {
-    await attemptAndAnswer(st, req, ingress, gate);
+    await attemptAndAnswer(st, req, ingress, gate.route, gate.view, gate.headers);
     return;
   }
   try {
-    if (await attemptAndAnswer(st, req, ingress, gate)) {
+    if (await attemptAndAnswer(st, req, ingress, gate.route, gate.view, gate.headers)) {
       ticket.settle({ inputTokens: st.tokensIn, outputTokens: st.tokensOut, costUSD: st.costUSD });
     }
   } finally {
@@ -54,9 +59,9 @@ async function run(st: RequestState, req: IngressRequest, ingress: Ingress, rout
 }
 
 /** Attempts and writes the answer; true when an upstream answer was sent (its usage is then known or estimated). */
-async function attemptAndAnswer(st: RequestState, req: IngressRequest, ingress: Ingress, gate: Gate): Promise<boolean> {
-  const { route, view } = gate;
-  const extra = gate.headers;
+async function attemptAndAnswer(
+  st: RequestState, req: IngressRequest, ingress: Ingress, route: RuntimeRoute, view: RuntimeRoute, extra: StageHeaders,
+): Promise<boolean> {
   const headers = (): Record<string, string> => ({ ...extra, 'x-switchyard-route': route.routeHeader, 'x-switchyard-attempts': String(st.attempts) });
   if (route.primaryCount === 0 && route.fallback.length === 0) {
     const e = unresolvedError(route);

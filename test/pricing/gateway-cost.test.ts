@@ -4,20 +4,30 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PRICE_LIST } from '../../pkg/pricing/prices.ts';
 import { roundUSD } from '../../pkg/proxy/dispatch/usage.ts';
+import { startFakeAnthropic } from '../support/fake-anthropic-server.ts';
+import type { FakeAnthropic } from '../support/fake-anthropic-server.ts';
 import { startFakeOpenAI } from '../support/fake-openai-server.ts';
 import type { FakeOpenAI } from '../support/fake-openai-server.ts';
 import { CHAT, NS, eventually, postJson, route, secret, startGateway } from '../proxy/harness.ts';
 import type { Gateway } from '../proxy/harness.ts';
 
 let up: FakeOpenAI;
+let ant: FakeAnthropic;
 let gw: Gateway;
 
 const MINI = PRICE_LIST.openai?.find((e) => e.model === 'gpt-4o-mini');
 
 beforeAll(async () => {
   up = await startFakeOpenAI();
+  ant = await startFakeAnthropic();
   gw = await startGateway([
     secret('openai-cred', { apiKey: 'sk-test-pricing' }),
+    secret('anthropic-cred', { apiKey: ant.apiKey }),
+    {
+      apiVersion: 'switchyard.dev/v1alpha1', kind: 'Provider', metadata: { name: 'anthropic', namespace: NS },
+      spec: { type: 'anthropic', baseURL: ant.url, auth: { secretRef: { name: 'anthropic-cred', key: 'apiKey' } } },
+    },
+    route('sonnet', { model: 'sonnet', retry: { attempts: 1 }, targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5-20250929' }] }),
     {
       apiVersion: 'switchyard.dev/v1alpha1', kind: 'Provider', metadata: { name: 'openai', namespace: NS },
       spec: { type: 'openai', baseURL: up.url, auth: { secretRef: { name: 'openai-cred', key: 'apiKey' } } },
@@ -29,10 +39,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw.close();
   await up.close();
+  await ant.close();
 });
 
 afterEach(() => {
   up.setBehavior(undefined);
+  ant.setFault(undefined);
 });
 
 async function accessLine(id: string | null): Promise<Record<string, unknown>> {
@@ -86,5 +98,27 @@ describe('a provider that reports no usage', () => {
     const line = await accessLine(res.headers.get('x-request-id'));
     // 40 prompt chars → 10 tokens; 16 streamed chars → 4 tokens; 10 × 0.15 + 4 × 0.6 = 3.9 µ$.
     expect(line).toMatchObject({ status: 200, tokensIn: 10, tokensOut: 4, usageEstimated: true, costUSD: 0.0000039 });
+  });
+});
+
+describe('Anthropic prompt caching at the list prices', () => {
+  // 11000 input = 1000 uncached + 6000 cache reads + 4000 cache writes; 200 output. Sonnet 4.5 list price:
+  // 1000 × 3 + 6000 × 0.30 + 4000 × 3.75 + 200 × 15 = 3000 + 1800 + 15000 + 3000 = 22800 µ$ = 0.0228 USD.
+  const usage = { input_tokens: 1000, output_tokens: 200, cache_creation_input_tokens: 4000, cache_read_input_tokens: 6000 };
+
+  it('native /v1/messages: cache reads and writes each at their own price', async () => {
+    ant.setFault({ usage });
+    const res = await postJson(`${gw.origin}/v1/messages`, { model: 'sonnet', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }, { 'anthropic-version': '2023-06-01' });
+    expect(res.status).toBe(200);
+    const line = await accessLine(res.headers.get('x-request-id'));
+    expect(line).toMatchObject({ tokensIn: 11000, tokensOut: 200, usageEstimated: false, costUSD: 0.0228 });
+  });
+
+  it('an OpenAI chat stream translated to Anthropic costs the same', async () => {
+    ant.setFault({ usage });
+    const res = await postJson(`${gw.baseURL}/chat/completions`, { ...CHAT, model: 'sonnet', stream: true });
+    expect(await res.text()).toContain('[DONE]');
+    const line = await accessLine(res.headers.get('x-request-id'));
+    expect(line).toMatchObject({ tokensIn: 11000, tokensOut: 200, usageEstimated: false, costUSD: 0.0228 });
   });
 });

@@ -10,38 +10,52 @@ import type { Usage } from '../../providers/types.ts';
  * Where answer text sits in a stream chunk, per client dialect: OpenAI chat `content` and tool-call `arguments`,
  * legacy completions and Anthropic text deltas `text`, Anthropic tool-input deltas `partial_json`. A Responses stream
  * (its events are typed `response.*`) repeats its text in `.done` and `response.completed` events, so only its
- * `delta` strings count (text and function-call argument deltas). Reasoning text is not counted.
+ * `delta` strings count (text and function-call argument deltas). Reasoning text is not counted. Keys are written
+ * with their opening quote so `"reasoning_content"` never matches `"content`.
  */
-const MARKERS = ['"content":"', '"arguments":"', '"text":"', '"partial_json":"'] as const;
-const RESPONSES_MARKERS = ['"delta":"'] as const;
+const KEYS = ['"content', '"arguments', '"text', '"partial_json'] as const;
+const RESPONSES_KEYS = ['"delta'] as const;
 /** A complete JSON answer holds its text once, under `content`, `arguments` or `text`, whatever the dialect. */
-const BODY_MARKERS = ['"content":"', '"arguments":"', '"text":"'] as const;
+const BODY_KEYS = ['"content', '"arguments', '"text'] as const;
 
 /** Characters of answer text in SSE chunks of any client dialect (escapes count as written). */
 export function streamedTextChars(sse: string): number {
-  return markedChars(sse, sse.includes('"type":"response.') ? RESPONSES_MARKERS : MARKERS);
+  return keyedChars(sse, sse.includes('"type":"response.') ? RESPONSES_KEYS : KEYS);
 }
 
 /** Characters of answer text in a complete JSON response body (any client dialect). */
 export function responseTextChars(body: string): number {
-  return markedChars(body, BODY_MARKERS);
+  return keyedChars(body, BODY_KEYS);
 }
 
-function markedChars(sse: string, markers: readonly string[]): number {
+/** Index of the closing quote of the JSON string whose content starts at `j` (or the text's length). */
+function stringEnd(s: string, j: number): number {
+  for (; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 92) j++; // backslash: skip the escaped character
+    else if (c === 34) break; // closing quote
+  }
+  return Math.min(j, s.length);
+}
+
+/**
+ * Characters inside the string values of the given keys. One pass over the `":"` joints (a key followed by a string
+ * value), skipping each value whole; the key before each joint is compared with the few wanted (hot path: one scan
+ * per chunk, whatever the number of keys).
+ */
+function keyedChars(text: string, keys: readonly string[]): number {
   let total = 0;
-  for (const marker of markers) {
-    let i = sse.indexOf(marker);
-    while (i !== -1) {
-      let j = i + marker.length;
-      const start = j;
-      for (; j < sse.length; j++) {
-        const c = sse.charCodeAt(j);
-        if (c === 92) j++; // backslash: skip the escaped character
-        else if (c === 34) break; // closing quote
+  let i = text.indexOf('":"');
+  while (i !== -1) {
+    const start = i + 3;
+    const end = stringEnd(text, start);
+    for (const k of keys) {
+      if (text.startsWith(k, i - k.length)) {
+        total += end - start;
+        break;
       }
-      total += Math.min(j, sse.length) - start;
-      i = sse.indexOf(marker, j + 1);
     }
+    i = text.indexOf('":"', end + 1);
   }
   return total;
 }

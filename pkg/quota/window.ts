@@ -1,8 +1,10 @@
 // Fixed accounting windows aligned to the clock of a quota's time zone (IANA name, default UTC).
-// 1m and 1h are fixed lengths aligned to the zone's wall clock at their start (so a +05:30 zone's hours start at :30
-// UTC); 1d and calendar-month run from local midnight to the next local midnight, so a day is 23 or 25 hours long
-// across a DST change and a month is as long as that month is in that zone. No Temporal: offsets come from
-// Intl.DateTimeFormat (one formatter per zone, held by the ZoneClock the table load builds).
+// 1m and 1h are aligned to the zone's wall clock (a +05:30 zone's hours start at :30 UTC); a window that an offset
+// change cuts (Lord Howe's 30-minute DST) ends at the change, where the next begins, so windows always tile time.
+// 1d and calendar-month run from local midnight to the next local midnight, so a day is 23 or 25 hours long across
+// a DST change and a month is as long as that month is in that zone. No Temporal: offsets come from
+// Intl.DateTimeFormat (one formatter per zone, held by the ZoneClock the table load builds), and the last span of
+// each kind is cached, so a request inside the current window costs no formatting.
 
 export type QuotaWindow = '1m' | '1h' | '1d' | 'calendar-month';
 
@@ -36,9 +38,12 @@ interface Wall {
 export class ZoneClock {
   readonly timeZone: string;
   readonly #fmt: Intl.DateTimeFormat;
+  readonly #utc: boolean;
+  readonly #last: Partial<Record<QuotaWindow, WindowSpan>> = {};
 
   constructor(timeZone: string) {
     this.timeZone = timeZone;
+    this.#utc = timeZone === 'UTC' || timeZone === 'Etc/UTC';
     this.#fmt = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
@@ -71,6 +76,7 @@ export class ZoneClock {
 
   /** Milliseconds the zone is ahead of UTC at instant `t`. */
   offsetAt(t: number): number {
+    if (this.#utc) return 0;
     const whole = t - (((t % 1000) + 1000) % 1000);
     return this.#wallAsUtc(whole).ms - whole;
   }
@@ -86,14 +92,39 @@ export class ZoneClock {
     return local - this.offsetAt(local - 86_400_000);
   }
 
+  /** The first whole second in (lo, hi] whose offset differs from lo's (one change in between). */
+  #changeAfter(lo: number, hi: number): number {
+    const o = this.offsetAt(lo);
+    let a = Math.floor(lo / 1000) * 1000;
+    let b = Math.ceil(hi / 1000) * 1000;
+    while (b - a > 1000) {
+      const mid = a + Math.floor((b - a) / 2000) * 1000;
+      if (this.offsetAt(mid) === o) a = mid;
+      else b = mid;
+    }
+    return b;
+  }
+
+  #fixed(unit: number, now: number): WindowSpan {
+    const off = this.offsetAt(now);
+    let start = Math.floor((now + off) / unit) * unit - off;
+    let end = start + unit;
+    if (this.offsetAt(start) !== off) start = this.#changeAfter(start, now);
+    if (this.offsetAt(end - 1) !== off) end = this.#changeAfter(now, end - 1);
+    return { start, end };
+  }
+
   /** The window of kind `w` that holds instant `now`. */
   span(w: QuotaWindow, now: number): WindowSpan {
-    if (w === '1m' || w === '1h') {
-      const unit = w === '1m' ? MINUTE : HOUR;
-      const off = this.offsetAt(now);
-      const start = Math.floor((now + off) / unit) * unit - off;
-      return { start, end: start + unit };
-    }
+    const last = this.#last[w];
+    if (last !== undefined && last.start <= now && now < last.end) return last;
+    const s = this.#compute(w, now);
+    this.#last[w] = s;
+    return s;
+  }
+
+  #compute(w: QuotaWindow, now: number): WindowSpan {
+    if (w === '1m' || w === '1h') return this.#fixed(w === '1m' ? MINUTE : HOUR, now);
     const { wall } = this.#wallAsUtc(now - (((now % 1000) + 1000) % 1000));
     if (w === '1d') {
       const next = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + 1));

@@ -1,5 +1,6 @@
 // Window arithmetic with an injected instant: clock-aligned 1m/1h/1d windows and calendar months in a time zone,
 // across DST changes (Europe/Berlin, America/New_York) and in a half-hour zone.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isValidTimeZone, ZoneClock } from '../../pkg/quota/window.ts';
 
@@ -98,6 +99,21 @@ describe('ZoneClock.span', () => {
   });
 });
 
+describe('a 30-minute DST change (Australia/Lord_Howe, 2026-04-05 02:00 +11:00 → 01:30 +10:30)', () => {
+  const lh = new ZoneClock('Australia/Lord_Howe');
+
+  it('the hour cut by the change ends at it, the next starts there, and hours realign after', () => {
+    expect(lh.span('1h', at('2026-04-04T14:45:00Z'))).toEqual({ start: at('2026-04-04T14:00:00Z'), end: at('2026-04-04T15:00:00Z') });
+    expect(lh.span('1h', at('2026-04-04T15:10:00Z'))).toEqual({ start: at('2026-04-04T15:00:00Z'), end: at('2026-04-04T15:30:00Z') });
+    expect(lh.span('1h', at('2026-04-04T15:30:00Z'))).toEqual({ start: at('2026-04-04T15:30:00Z'), end: at('2026-04-04T16:30:00Z') });
+  });
+
+  it('the day of the change is 24.5 hours', () => {
+    const d = lh.span('1d', at('2026-04-05T03:00:00Z'));
+    expect(d.end - d.start).toBe(24.5 * 3_600_000);
+  });
+});
+
 describe('isValidTimeZone', () => {
   it('accepts IANA names and UTC, refuses anything else', () => {
     expect(isValidTimeZone('UTC')).toBe(true);
@@ -105,5 +121,37 @@ describe('isValidTimeZone', () => {
     expect(isValidTimeZone('America/Argentina/Buenos_Aires')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus_Mons')).toBe(false);
     expect(isValidTimeZone('')).toBe(false);
+  });
+});
+
+describe('window properties (fast-check)', () => {
+  const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'America/Santiago', 'Pacific/Chatham'];
+  const clocks = new Map(zones.map((z) => [z, new ZoneClock(z)]));
+  const windows = ['1m', '1h', '1d', 'calendar-month'] as const;
+
+  it('every instant lies in its window, windows tile time (end = next start), and a window is its own span', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom(...windows),
+        fc.integer({ min: Date.parse('2000-01-01T00:00:00Z'), max: Date.parse('2040-01-01T00:00:00Z') }),
+        (zone, w, now) => {
+          const clock = clocks.get(zone) as ZoneClock;
+          const s = clock.span(w, now);
+          expect(s.start).toBeLessThanOrEqual(now);
+          expect(s.end).toBeGreaterThan(now);
+          expect(clock.span(w, s.start)).toEqual(s);
+          expect(clock.span(w, s.end - 1)).toEqual(s);
+          expect(clock.span(w, s.end).start).toBe(s.end);
+          const len = s.end - s.start;
+          if (w === '1m') expect(len).toBe(60_000);
+          if (w === '1h') expect(len).toBe(3_600_000);
+          if (w === '1d') expect(len).toBeGreaterThanOrEqual(22 * 3_600_000);
+          if (w === '1d') expect(len).toBeLessThanOrEqual(26 * 3_600_000);
+          if (w === 'calendar-month') expect(len).toBeGreaterThanOrEqual(27 * 86_400_000);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

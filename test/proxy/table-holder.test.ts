@@ -46,7 +46,7 @@ describe('TableHolder', () => {
     expect(level?.cumulative).toEqual([3, 4]);
     const a = level?.targets[1];
     expect(a?.bound.timeouts).toMatchObject({ connectMs: 1000, firstByteMs: 5000 });
-    expect(a?.price).toEqual({ input: 2e-6, output: 8e-6, cachedInput: 1e-6 });
+    expect(a?.price).toEqual({ input: 2e-6, output: 8e-6, cachedInput: 1e-6, cacheWrite: 2e-6, reasoning: 8e-6 });
     expect(level?.targets[0]?.price).toBeNull();
     expect(r?.staticPlan).toBeNull();
   });

@@ -235,6 +235,29 @@ describe('downgrade', () => {
   });
 });
 
+describe('downgrade limits', () => {
+  it('a downgrade route the caller may not use (its access rules) refuses with 429 instead', async () => {
+    await (await chat('big-locked')).arrayBuffer();
+    const res = await chat('big-locked');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('30');
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'quota_exceeded', message: expect.stringMatching(/locked/) as unknown });
+    expect(up.requests).toHaveLength(1);
+  });
+
+  it('the downgrade route\'s own quotas apply: over them, 429 (no second downgrade)', async () => {
+    await (await chat('big-chain')).arrayBuffer(); // big-chain: 1 of 1
+    const second = await chat('big-chain'); // → small-limited: 1 of 1
+    await second.arrayBuffer();
+    expect(second.headers.get('x-switchyard-route')).toBe('small-limited');
+    const third = await chat('big-chain');
+    await third.arrayBuffer();
+    expect(third.status).toBe(429);
+    expect(third.headers.get('x-switchyard-route')).toBe('small-limited');
+    expect(up.requests).toHaveLength(2);
+  });
+});
+
 describe('refusals in the caller dialect', () => {
   it('Anthropic Messages: 429 {type:error, error:{type:rate_limit_error}} with Retry-After', async () => {
     const res = await postJson(`${gw.baseURL}/messages`, { model: 'anthropic-zero', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': ALICE, 'anthropic-version': '2023-06-01' });

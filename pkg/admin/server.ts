@@ -16,20 +16,24 @@ import { redactTable } from './redact.ts';
 export interface TableSource {
   readonly table: RoutingTable | null | undefined;
   readonly authMode?: AuthMode;
+  /** OIDC issuers for bearer tokens (a table without keys is then not a lock-out). */
+  readonly tokenIssuers?: number;
 }
 
 /** The auth state as /readyz and /debug/table report it (ADR 0013). */
 export interface AuthState {
   readonly mode: AuthMode;
   readonly keys: number;
-  /** required mode with zero keys: every data request gets 401. */
+  /** OIDC issuers whose bearer tokens authenticate too. */
+  readonly tokenIssuers: number;
+  /** required mode with zero keys and no token issuer: every data request gets 401. */
   readonly lockedOut: boolean;
 }
 
-export function authState(mode: AuthMode | undefined, table: RoutingTable | null | undefined): AuthState | undefined {
+export function authState(mode: AuthMode | undefined, table: RoutingTable | null | undefined, tokenIssuers = 0): AuthState | undefined {
   if (mode === undefined) return undefined;
   const keys = table ? Object.keys(table.keys).length : 0;
-  return { mode, keys, lockedOut: mode === 'required' && keys === 0 };
+  return { mode, keys, tokenIssuers, lockedOut: mode === 'required' && keys === 0 && tokenIssuers === 0 };
 }
 
 export interface AdminServerOptions {
@@ -60,7 +64,7 @@ function registerProbes(app: FastifyInstance, opts: AdminServerOptions): void {
   app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const table = opts.holder.table;
-    const auth = authState(opts.holder.authMode, table);
+    const auth = authState(opts.holder.authMode, table, opts.holder.tokenIssuers);
     const extra = opts.readyDetails?.() ?? {};
     if (opts.ready() && table) return reply.send({ status: 'ready', version: table.version, hash: table.hash, auth, ...extra });
     const reason = table ? 'the gateway is shutting down' : 'no routing table loaded yet';
@@ -76,7 +80,7 @@ function registerDebug(app: FastifyInstance, opts: AdminServerOptions): void {
   app.get('/debug/table', async (_req, reply) => {
     const table = opts.holder.table;
     if (!table) return notReady(reply);
-    return reply.header('cache-control', 'no-store').send({ ...redactTable(table), auth: authState(opts.holder.authMode, table) });
+    return reply.header('cache-control', 'no-store').send({ ...redactTable(table), auth: authState(opts.holder.authMode, table, opts.holder.tokenIssuers) });
   });
   app.get('/debug/explain', async (req, reply) => {
     const query = req.query as Record<string, unknown>;

@@ -19,6 +19,11 @@ export interface TableHolderOptions {
   readonly logger: Logger;
   /** Whether requests without an API key may be served. Default 'required' (never inferred from the table). */
   readonly authMode?: AuthMode;
+  /**
+   * OIDC issuers configured for bearer tokens (pkg/identity): with one or more, a table without API keys is not a
+   * lock-out, because tokens still authenticate. Default 0.
+   */
+  readonly tokenIssuers?: number;
   /** Receives the auth state (mode, key count) after every swap. */
   readonly metrics?: Pick<GatewayMetrics, 'setAuthState'>;
   /** Wall clock (epoch ms). Default Date.now. */
@@ -37,6 +42,7 @@ export class TableHolder {
   readonly #adapterDeps: AdapterDeps;
   readonly #logger: Logger;
   readonly #authMode: AuthMode;
+  readonly #tokenIssuers: number;
   readonly #metrics: Pick<GatewayMetrics, 'setAuthState'> | undefined;
   readonly #now: () => number;
   readonly #health = new TargetHealthStore();
@@ -50,6 +56,7 @@ export class TableHolder {
     this.#adapterDeps = opts.adapterDeps;
     this.#logger = opts.logger;
     this.#authMode = opts.authMode ?? 'required';
+    this.#tokenIssuers = opts.tokenIssuers ?? 0;
     this.#metrics = opts.metrics;
     this.#now = opts.now ?? Date.now;
     this.#quotaLedger = opts.quotaLedger ?? new QuotaLedger();
@@ -61,6 +68,11 @@ export class TableHolder {
   }
 
   /** The process's auth mode (fixed for the life of the holder). */
+  /** OIDC issuers whose bearer tokens authenticate besides the table's API keys. */
+  get tokenIssuers(): number {
+    return this.#tokenIssuers;
+  }
+
   get authMode(): AuthMode {
     return this.#authMode;
   }
@@ -104,8 +116,9 @@ export class TableHolder {
     this.#quotaLedger.retain(new Set(table.quotas.map((q) => q.id)));
     const keys = next.principals.size;
     this.#logger.info({ version: next.version, hash: next.hash, routes: table.routes.length, keys, auth: this.#authMode }, 'routing table loaded');
-    this.#metrics?.setAuthState(this.#authMode, keys);
-    if (this.#authMode === 'required' && keys === 0) this.#logger.warn({ version: next.version, auth: this.#authMode, keys }, LOCKED_OUT_WARNING);
+    const lockedOut = this.#authMode === 'required' && keys === 0 && this.#tokenIssuers === 0;
+    this.#metrics?.setAuthState(this.#authMode, keys, lockedOut);
+    if (lockedOut) this.#logger.warn({ version: next.version, auth: this.#authMode, keys }, LOCKED_OUT_WARNING);
     for (const cb of this.#listeners) {
       try {
         cb(next, previous);

@@ -39,12 +39,14 @@ export interface DataPlaneParts {
  * `authMode` is the process's decision whether requests without an API key are served (ADR 0013); the holder
  * reports it on every swap. `wrap` may tee the metrics (the proxy reports to what it returns).
  */
-export function createDataPlaneParts(logger: Logger, authMode: AuthMode, wrap?: (m: GatewayMetrics) => GatewayMetrics): DataPlaneParts {
+export function createDataPlaneParts(
+  logger: Logger, authMode: AuthMode, wrap?: (m: GatewayMetrics) => GatewayMetrics, tokenIssuers = 0,
+): DataPlaneParts {
   const registry = new Registry();
   const base = createMetrics(registry, { processMetrics: true });
   const metrics = wrap === undefined ? base : wrap(base);
   const pools = createUpstreamPools();
-  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode, metrics });
+  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode, metrics, tokenIssuers });
   return { registry, metrics, pools, holder };
 }
 

@@ -40,7 +40,7 @@ function announce(opts: StandaloneOptions, authMode: AuthMode, table: RoutingTab
   opts.logger.info({ dataAddress: at.data.listen, adminAddress: at.admin.listen, configDir: opts.configDir, auth: authMode }, 'switchyard standalone gateway listening');
   if (table === null) return;
   opts.banner?.(formatBanner({
-    version: opts.version ?? '', configDir: opts.configDir, table, statuses, authMode,
+    version: opts.version ?? '', configDir: opts.configDir, table, statuses, authMode, tokenIssuers: opts.identity?.issuers.length ?? 0,
     dataListen: at.data.listen, dataUrl: at.data.url, adminUrl: at.admin.url,
   }));
   // Required mode with zero keys is warned about by the table holder on every such load.
@@ -51,7 +51,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   const log = opts.logger;
   const env = opts.env ?? process.env;
   const authMode = opts.authMode ?? 'required';
-  const parts = createDataPlaneParts(log, authMode);
+  const parts = createDataPlaneParts(log, authMode, undefined, opts.identity?.issuers.length ?? 0);
   const { holder, metrics, pools } = parts;
   const reloader = createReloader({ configDir: opts.configDir, env, holder, metrics, logger: log });
 

@@ -63,18 +63,23 @@ export interface BannerInput {
   readonly dataUrl: string;
   readonly adminUrl: string;
   readonly authMode: AuthMode;
+  /** OIDC issuers for bearer tokens (default 0). */
+  readonly tokenIssuers?: number;
 }
 
 export const OPEN_WARNING = 'requests without an API key are served: anyone who can reach the data port can use your providers';
 
 /** The banner's auth lines (ADR 0013): the mode, and what it means for the table in use. */
-export function authLines(mode: AuthMode, keys: number): string[] {
+export function authLines(mode: AuthMode, keys: number, tokenIssuers = 0): string[] {
   if (mode === 'open') {
     return [
       '  auth     OPEN — requests without an API key are served (started with --auth open)',
       `  !!! ${OPEN_WARNING}; keys that are presented are still checked (${keys} configured).`,
       '  !!! Drop --auth open (the default is required) before exposing this port.',
     ];
+  }
+  if (keys === 0 && tokenIssuers > 0) {
+    return [`  auth     required — every request needs a bearer token from ${tokenIssuers} OIDC issuer(s); no API keys are configured`];
   }
   if (keys === 0) {
     return [
@@ -101,7 +106,7 @@ export function formatBanner(b: BannerInput): string {
     `  config   ${b.configDir} (reloaded on change)`,
     `  data     ${b.dataUrl}/v1  (listening on ${b.dataListen})`,
     `  metrics  ${b.adminUrl}/metrics  (also /healthz /readyz /debug/table /debug/explain?model=NAME)`,
-    ...authLines(b.authMode, Object.keys(b.table.keys).length),
+    ...authLines(b.authMode, Object.keys(b.table.keys).length, b.tokenIssuers ?? 0),
     '  models',
   ];
   if (b.table.routes.length === 0) lines.push('    (none: add a ModelRoute to the config directory)');

@@ -71,7 +71,7 @@ export function formatProxyBanner(b: BannerInput): string {
 export async function startSyncedProxy(opts: SyncedProxyOptions): Promise<SyncedProxy> {
   const log = opts.logger;
   let collector: ReportCollector | undefined;
-  const parts = createDataPlaneParts(log, opts.authMode ?? 'required', (metrics) => (collector = createReportCollector(metrics)));
+  const parts = createDataPlaneParts(log, opts.authMode ?? 'required', (metrics) => (collector = createReportCollector(metrics)), opts.identity?.issuers.length ?? 0);
   const running = await serveDataPlane(parts, opts);
   let sync: SyncClient;
   try {

@@ -1,7 +1,9 @@
 // Per-target outcome counts for the sync reports, collected by teeing GatewayMetrics.observeUpstream: the proxy
 // reports to the returned object exactly as to its real metrics, and the sync client drains the counts every ~2 s.
 import type { GatewayMetrics, UpstreamObservation } from '../telemetry/types.ts';
-import type { TargetReport } from './protocol.ts';
+import type { Metric, UsageDelta } from '../quota/ledger.ts';
+import { MAX_REPORT_TARGETS } from './protocol.ts';
+import type { QuotaUsageReport, TargetReport, UsageFigures } from './protocol.ts';
 
 /** Outcomes that are the target's fault. Client 4xx, 429 and credential errors are counted as requests only. */
 const ERROR_OUTCOMES: ReadonlySet<string> = new Set(['server', 'timeout', 'connect', 'tls', 'invalid']);
@@ -49,8 +51,9 @@ export function createReportCollector(metrics: GatewayMetrics): ReportCollector 
     inflight: (delta) => metrics.inflight(delta),
     setTableInfo: (version, hash, routes) => metrics.setTableInfo(version, hash, routes),
     tableLoadFailed: () => metrics.tableLoadFailed(),
-    setAuthState: (mode, keys) => metrics.setAuthState(mode, keys),
+    setAuthState: (mode, keys, lockedOut) => metrics.setAuthState(mode, keys, lockedOut),
     setLastGoodObjects: (count) => metrics.setLastGoodObjects(count),
+    watchQuotas: (source) => metrics.watchQuotas(source),
     drain(): TargetReport[] {
       const out = [...counts.values()].map((c) => ({ ...c, latencyMsSum: Math.round(c.latencyMsSum * 1000) / 1000 }));
       counts = new Map();
@@ -71,4 +74,41 @@ export function mergeReports(into: readonly TargetReport[], more: readonly Targe
     });
   }
   return [...byKey.values()].slice(0, MAX_TARGETS);
+}
+
+const FIELD: Readonly<Record<Metric, keyof UsageFigures>> = {
+  requests: 'requests', 'tokens-input': 'inputTokens', 'tokens-output': 'outputTokens', 'tokens-total': 'totalTokens', cost: 'costUSD',
+};
+
+const WINDOWS: ReadonlySet<string> = new Set(['1m', '1h', '1d', 'calendar-month']);
+
+function figuresOf(f: Partial<Record<Metric, number>>): UsageFigures {
+  const out: Record<string, number> = {};
+  for (const [metric, v] of Object.entries(f)) {
+    const field = FIELD[metric as Metric] as string | undefined;
+    if (field !== undefined && Number.isFinite(v)) out[field] = Math.round(v * 1e9) / 1e9;
+  }
+  return out;
+}
+
+/** The ledger's drained movements as report entries (usage field of POST /sync/v1/reports). */
+export function usageReports(deltas: readonly UsageDelta[]): QuotaUsageReport[] {
+  const out: QuotaUsageReport[] = [];
+  for (const d of deltas) {
+    if (!WINDOWS.has(d.window)) continue;
+    const entry: QuotaUsageReport = {
+      quota: d.quota, window: d.window as QuotaUsageReport['window'], start: d.start, end: d.end, ...figuresOf(d.figures),
+    };
+    if (d.subjects !== undefined) {
+      entry.subjects = d.subjects.map((s) => ({ subject: s.subject, ...figuresOf(s.figures) }));
+      entry.otherSubjects = d.otherSubjects ?? 0;
+    }
+    out.push(entry);
+  }
+  return out;
+}
+
+/** Usage a failed report could not deliver, followed by the new; the operator sums entries of the same window. */
+export function mergeUsage(into: readonly QuotaUsageReport[], more: readonly QuotaUsageReport[]): QuotaUsageReport[] {
+  return [...into, ...more].slice(-MAX_REPORT_TARGETS);
 }

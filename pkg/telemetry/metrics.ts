@@ -6,14 +6,21 @@ import type { AuthMode, GatewayMetrics, RequestObservation, TokenObservation, Up
 import {
   BoundedValues, ChildCache, codeValues, endpointLabel, nonNegative, outcomeLabel, statusLabel,
 } from './labels.ts';
+import { NanoTotals } from './nano-totals.ts';
+import { createPrincipalMetrics } from './principal-metrics.ts';
+import { createQuotaGauges } from './quota-metrics.ts';
 
 export interface MetricsOptions {
   /** Also export the default Node.js process metrics (CPU, memory, event loop, GC) on the registry. */
   readonly processMetrics?: boolean;
   /** Distinct values per table-derived label (route, provider, model) before '_other'. Default 1000. */
   readonly maxLabelValues?: number;
-  /** Cached label combinations per metric. Default 10000. */
+  /** Cached label combinations per metric; for the principal metrics, the series cap. Default 10000. */
   readonly maxCombinations?: number;
+  /** Distinct `team` values of the principal metrics before '_other'. Default 200. */
+  readonly maxTeams?: number;
+  /** Distinct `key` (principal id) values of the principal metrics before '_other'. Default 500. */
+  readonly maxKeys?: number;
 }
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -24,30 +31,6 @@ interface Dimensions {
   readonly provider: BoundedValues;
   readonly model: BoundedValues;
   readonly code: BoundedValues;
-}
-
-interface NanoEntry {
-  readonly labels: readonly string[];
-  nano: number;
-}
-
-/** Integer nano-dollar sums per (clamped) label combination. */
-class NanoTotals {
-  readonly #map = new Map<string, NanoEntry>();
-
-  entry(labels: readonly string[]): NanoEntry {
-    const key = labels.join('\u0000');
-    let e = this.#map.get(key);
-    if (e === undefined) {
-      e = { labels, nano: 0 };
-      this.#map.set(key, e);
-    }
-    return e;
-  }
-
-  entries(): IterableIterator<NanoEntry> {
-    return this.#map.values();
-  }
 }
 
 function instruments(registry: Registry, costTotals: NanoTotals) {
@@ -127,6 +110,10 @@ export function createMetrics(registry: Registry, opts: MetricsOptions = {}): Ga
   // Spend is summed in whole nano-dollars and written to the counter when it is collected, so the exported total
   // is exact to 1e-9 USD instead of a float sum drifting to 0.30000000000000004.
   const cost = new ChildCache(maxCombos, (v) => costTotals.entry(v));
+  const principal = createPrincipalMetrics(registry, {
+    maxTeams: opts.maxTeams ?? 200, maxKeys: opts.maxKeys ?? 500, maxSeries: maxCombos,
+  }, d.route, d.model);
+  const watchQuotas = createQuotaGauges(registry, maxValues);
   const clampRPM = (r: readonly string[]): string[] => [d.route.clamp(r[0] ?? ''), d.provider.clamp(r[1] ?? ''), d.model.clamp(r[2] ?? '')];
 
   return {
@@ -156,6 +143,7 @@ export function createMetrics(registry: Registry, opts: MetricsOptions = {}): Ga
       if (input > 0) tokens.get([o.route, o.provider, o.model, 'input'], (r) => [...clampRPM(r), 'input']).inc(input);
       if (output > 0) tokens.get([o.route, o.provider, o.model, 'output'], (r) => [...clampRPM(r), 'output']).inc(output);
       if (usd > 0) cost.get([o.route, o.provider, o.model], clampRPM).nano += Math.round(usd * 1e9);
+      principal({ team: o.team ?? '_none', key: o.key ?? '_none', route: o.route, model: o.model, input, output, usd });
     },
     inflight(delta: 1 | -1): void {
       if (delta === 1) m.inflight.inc();
@@ -170,14 +158,15 @@ export function createMetrics(registry: Registry, opts: MetricsOptions = {}): Ga
     tableLoadFailed(): void {
       m.tableLoadFailures.inc();
     },
-    setAuthState(mode: AuthMode, keys: number): void {
+    setAuthState(mode: AuthMode, keys: number, lockedOut = mode === 'required' && keys === 0): void {
       m.authMode.reset();
       m.authMode.labels(mode).set(1);
       m.apiKeys.set(nonNegative(keys));
-      m.authLockedOut.set(mode === 'required' && keys === 0 ? 1 : 0);
+      m.authLockedOut.set(lockedOut ? 1 : 0);
     },
     setLastGoodObjects(count: number): void {
       m.lastGoodObjects.set(nonNegative(count));
     },
+    watchQuotas,
   };
 }

@@ -31,6 +31,23 @@ export interface TokenObservation {
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly costUSD: number;
+  /** Team of the calling principal; '_none' or absent when it has none. */
+  readonly team?: string | undefined;
+  /** Non-secret principal id ("namespace/secret-name", "jwt:host/sub"); '_none' or absent when unauthenticated. */
+  readonly key?: string | undefined;
+}
+
+/** One quota limit's figures for the remaining-quota gauges (each-user/claim subjects: the most-consumed one). */
+export interface QuotaFigure {
+  /** Quota id from the table. */
+  readonly quota: string;
+  /** '1m' | '1h' | '1d' | 'calendar-month' */
+  readonly window: string;
+  /** 'requests' | 'tokens-input' | 'tokens-output' | 'tokens-total' | 'cost' */
+  readonly limitType: string;
+  readonly limit: number;
+  /** What may still be admitted in the current window (the full allowance once the window has passed). */
+  readonly remaining: number;
 }
 
 export interface GatewayMetrics {
@@ -44,11 +61,17 @@ export interface GatewayMetrics {
   tableLoadFailed(): void;
   /**
    * The data port's authentication mode and how many API keys the table in use holds. In `required` mode with
-   * zero keys every request gets 401 (switchyard_auth_locked_out 1).
+   * zero keys (and no OIDC issuer for bearer tokens) every request gets 401 (switchyard_auth_locked_out 1);
+   * `lockedOut` defaults to exactly that without issuers.
    */
-  setAuthState(mode: AuthMode, keys: number): void;
+  setAuthState(mode: AuthMode, keys: number, lockedOut?: boolean): void;
   /** Objects currently served from their last accepted generation because the current one is invalid. */
   setLastGoodObjects(count: number): void;
+  /**
+   * The source of the remaining-quota gauges, read at scrape time (the quota ledger's figures at the current time);
+   * null stops reporting.
+   */
+  watchQuotas(source: (() => readonly QuotaFigure[]) | null): void;
 }
 
 /** Whether the data port may serve requests that carry no API key (design §7). */

@@ -91,7 +91,7 @@ describe('admin server', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const r = await fetch(`${base}/readyz`);
     expect(r.status).toBe(503);
-    expect(await r.json()).toEqual({ status: 'not ready', reason: 'no routing table loaded yet', auth: { mode: 'required', keys: 0, lockedOut: true } });
+    expect(await r.json()).toEqual({ status: 'not ready', reason: 'no routing table loaded yet', auth: { mode: 'required', keys: 0, tokenIssuers: 0, lockedOut: true } });
     expect((await fetch(`${base}/debug/table`)).status).toBe(503);
   });
 
@@ -101,7 +101,7 @@ describe('admin server', () => {
     holder.load(table);
     const r = await fetch(`${base}/readyz`);
     expect(r.status).toBe(200);
-    expect(await r.json()).toMatchObject({ status: 'ready', version: 1, hash: table.hash, auth: { mode: 'required', keys: 1, lockedOut: false } });
+    expect(await r.json()).toMatchObject({ status: 'ready', version: 1, hash: table.hash, auth: { mode: 'required', keys: 1, tokenIssuers: 0, lockedOut: false } });
     ready = false;
     const r2 = await fetch(`${base}/readyz`);
     expect(r2.status).toBe(503);
@@ -136,7 +136,7 @@ describe('admin server', () => {
     expect(body.keys).toEqual([expect.objectContaining({ id: 'default/team-a-key', team: 'a' })]);
     expect(body.routes).toHaveLength(1);
     expect(body.hash).toBe(holder.table?.hash);
-    expect(body.auth).toEqual({ mode: 'required', keys: 1, lockedOut: false });
+    expect(body.auth).toEqual({ mode: 'required', keys: 1, tokenIssuers: 0, lockedOut: false });
   });
 
   it('/debug/explain explains how a model (or alias) is served, without secrets', async () => {

@@ -43,10 +43,14 @@ export interface JwtGateway {
   close(): Promise<void>;
 }
 
-/** `oidc`: the --oidc-config document (YAML/JSON text), or null for a gateway without issuers. */
-export async function startJwtGateway(oidc: string | null, authMode: AuthMode = 'required'): Promise<JwtGateway> {
+/**
+ * `oidc`: the --oidc-config document (YAML/JSON text), or null for a gateway without issuers. `apiKey: false` leaves
+ * the API-key Secret out (tokens are then the only credential).
+ */
+export async function startJwtGateway(oidc: string | null, authMode: AuthMode = 'required', opts: { apiKey?: boolean } = {}): Promise<JwtGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'swy-jwt-'));
-  await writeFile(join(dir, 'all.yaml'), MANIFESTS.map((m) => JSON.stringify(m)).join('\n---\n'));
+  const manifests = opts.apiKey === false ? MANIFESTS.filter((m) => m.kind !== 'Secret') : MANIFESTS;
+  await writeFile(join(dir, 'all.yaml'), manifests.map((m) => JSON.stringify(m)).join('\n---\n'));
   const lines: string[] = [];
   const destination = new Writable({ write(c, _e, cb) { lines.push(...String(c).split('\n').filter(Boolean)); cb(); } });
   const gw = await startStandalone({

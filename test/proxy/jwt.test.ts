@@ -220,6 +220,28 @@ describe('issuer outage and gateways without issuers', () => {
     }
   });
 
+  it('tokens as the only credential (no API keys) are not a lock-out: no warning, gauge 0, /readyz lockedOut false', async () => {
+    const g = await startJwtGateway(oidcConfig(idp.issuer), 'required', { apiKey: false });
+    try {
+      expect((await g.chat('open-model', bearer(await idp.sign({ ...AUD, sub: 'alice' })))).status).toBe(200);
+      expect((await g.chat('open-model', {})).status).toBe(401);
+      expect((await g.readyz()).body['auth']).toEqual({ mode: 'required', keys: 0, tokenIssuers: 1, lockedOut: false });
+      expect(await g.metrics()).toMatch(/^switchyard_auth_locked_out 0$/m);
+      expect(g.lines.some((l) => l.includes('holds no API keys'))).toBe(false);
+    } finally {
+      await g.close();
+    }
+    // The same configuration without the issuer is locked out, and says so.
+    const locked = await startJwtGateway(null, 'required', { apiKey: false });
+    try {
+      expect((await locked.readyz()).body['auth']).toEqual({ mode: 'required', keys: 0, tokenIssuers: 0, lockedOut: true });
+      expect(await locked.metrics()).toMatch(/^switchyard_auth_locked_out 1$/m);
+      expect(locked.lines.some((l) => l.includes('holds no API keys'))).toBe(true);
+    } finally {
+      await locked.close();
+    }
+  });
+
   it('without issuers a JWT-looking bearer is just an unknown key (401 invalid_api_key) and /readyz has no identity', async () => {
     const g = await startJwtGateway(null);
     try {

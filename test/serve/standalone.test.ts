@@ -100,7 +100,7 @@ describe('standalone gateway', () => {
     expect(banner).not.toContain('authorization: Bearer');
     const readyz = await fetch(`${gw.adminUrl}/readyz`);
     expect(readyz.status).toBe(200);
-    expect(((await readyz.json()) as { auth: unknown }).auth).toEqual({ mode: 'open', keys: 0, lockedOut: false });
+    expect(((await readyz.json()) as { auth: unknown }).auth).toEqual({ mode: 'open', keys: 0, tokenIssuers: 0, lockedOut: false });
     expect(JSON.parse(lines.find((l) => l.includes('auth mode is open')) ?? '{}')).toMatchObject({ level: 'warn', auth: 'open' });
     expect(await (await fetch(`${gw.adminUrl}/metrics`)).text()).toMatch(/switchyard_auth_mode\{mode="open"\} 1/);
     expect(gw.holder.table?.version).toBe(1);
@@ -273,9 +273,9 @@ describe('standalone gateway, auth required (the default)', () => {
       expect(metrics).toMatch(/switchyard_auth_mode\{mode="required"\} 1/);
       expect(metrics).toMatch(/switchyard_api_keys 0\b/);
       const readyz = (await (await fetch(`${s.gw.adminUrl}/readyz`)).json()) as Record<string, unknown>;
-      expect(readyz).toMatchObject({ status: 'ready', auth: { mode: 'required', keys: 0, lockedOut: true } });
+      expect(readyz).toMatchObject({ status: 'ready', auth: { mode: 'required', keys: 0, tokenIssuers: 0, lockedOut: true } });
       const table = (await (await fetch(`${s.gw.adminUrl}/debug/table`)).json()) as Record<string, unknown>;
-      expect(table.auth).toEqual({ mode: 'required', keys: 0, lockedOut: true });
+      expect(table.auth).toEqual({ mode: 'required', keys: 0, tokenIssuers: 0, lockedOut: true });
       expect(s.banner()).toContain('auth     required — every request needs an API key');
       expect(s.banner()).toContain('every request will get 401 until a key Secret is added');
       expect(s.banner()).toContain(`curl ${base}/v1/chat/completions -H "authorization: Bearer $SWITCHYARD_KEY" -H 'content-type: application/json'`);
@@ -307,7 +307,7 @@ describe('standalone gateway, auth required (the default)', () => {
       }
       expect(s.lines.some((l) => l.includes('"level":"warn"') && l.includes('holds no API keys'))).toBe(true);
       expect(await (await fetch(`${s.gw.adminUrl}/metrics`)).text()).toMatch(/switchyard_auth_locked_out 1\b/);
-      expect(((await (await fetch(`${s.gw.adminUrl}/readyz`)).json()) as { auth: unknown }).auth).toEqual({ mode: 'required', keys: 0, lockedOut: true });
+      expect(((await (await fetch(`${s.gw.adminUrl}/readyz`)).json()) as { auth: unknown }).auth).toEqual({ mode: 'required', keys: 0, tokenIssuers: 0, lockedOut: true });
     } finally {
       await s.gw.close();
       await rm(s.dir, { recursive: true, force: true });

@@ -52,7 +52,7 @@ describe('proxy --sync auth mode', () => {
     const warn = p.logs.records().filter((r) => r.level === 'warn' && String(r.msg).includes('holds no API keys'));
     expect(warn).toEqual([expect.objectContaining({ version: 2, auth: 'required', keys: 0 })]);
     const readyz = (await (await fetch(`${p.proxy.adminUrl}/readyz`)).json()) as Record<string, unknown>;
-    expect(readyz).toMatchObject({ status: 'ready', version: 2, auth: { mode: 'required', keys: 0, lockedOut: true } });
+    expect(readyz).toMatchObject({ status: 'ready', version: 2, auth: { mode: 'required', keys: 0, tokenIssuers: 0, lockedOut: true } });
     const metrics = await (await fetch(`${p.proxy.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/switchyard_auth_locked_out 1\b/);
   });
@@ -65,6 +65,6 @@ describe('proxy --sync auth mode', () => {
     expect(await withKey(p.proxy.dataUrl, KEY)).toBe(401);
     expect(p.banner.join('')).toContain('auth     OPEN — requests without an API key are served (started with --auth open)');
     const readyz = (await (await fetch(`${p.proxy.adminUrl}/readyz`)).json()) as Record<string, unknown>;
-    expect(readyz).toMatchObject({ auth: { mode: 'open', keys: 0, lockedOut: false } });
+    expect(readyz).toMatchObject({ auth: { mode: 'open', keys: 0, tokenIssuers: 0, lockedOut: false } });
   });
 });

@@ -4,6 +4,7 @@
 // keeps its counters whatever its limits became; retain() drops the counters of quotas that are gone.
 // Cluster-wide enforcement plugs in through Allowance (ADR 0018): the share of a limit this process may admit.
 import type { WindowSpan } from './window.ts';
+import { QuotaGauges } from './gauges.ts';
 
 /** What a limit counts. Token metrics name the token type they count. */
 export type Metric = 'requests' | 'tokens-input' | 'tokens-output' | 'tokens-total' | 'cost';
@@ -31,6 +32,8 @@ export const WHOLE_LIMIT: Allowance = { capacity: (_q, _m, _w, limit) => limit }
 export class QuotaLedger {
   readonly #counters = new Map<string, Counter>();
   readonly allowance: Allowance;
+  /** What the remaining-quota gauges report (one entry per quota limit). */
+  readonly gauges = new QuotaGauges();
   #sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(allowance: Allowance = WHOLE_LIMIT) {
@@ -55,6 +58,7 @@ export class QuotaLedger {
   /** Drops the counters of quotas not in `ids` (a reload removed them); the others keep their usage. */
   retain(ids: ReadonlySet<string>): void {
     for (const [key, c] of this.#counters) if (!ids.has(c.quotaId)) this.#counters.delete(key);
+    this.gauges.retain(ids);
   }
 
   /**

@@ -199,9 +199,11 @@ export class QuotaStage {
     if (rejectAfter > 0) return { kind: 'reject', retryAfter: retryAfterSeconds(rejectAfter), headers: headersOf(checks, now) };
     if (downgrade !== null) return { kind: 'downgrade', route: downgrade, retryAfter: retryAfterSeconds(downgradeAfter), headers: headersOf(checks, now) };
     const entries: Entry[] = [];
+    const gauges = this.#ledger.gauges;
     for (const c of checks) {
       c.counter.used += c.amount;
       entries.push({ counter: c.counter, start: c.counter.start, metric: c.limit.metric, amount: c.amount });
+      gauges.track(c.quota.id, c.limit.window, c.limit.metric, c.limit.limit, c.capacity, c.counter, now);
     }
     return { kind: 'admit', ticket: new QuotaTicket(entries, estimate, headersOf(checks, now)), shadowExceeded };
   }

@@ -47,6 +47,7 @@ export function createDataPlaneParts(
   const metrics = wrap === undefined ? base : wrap(base);
   const pools = createUpstreamPools();
   const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode, metrics, tokenIssuers });
+  base.watchQuotas(() => holder.quotaLedger.gauges.figures(Date.now()));
   return { registry, metrics, pools, holder };
 }
 

@@ -79,3 +79,29 @@ export class ChildCache<C> {
     return child;
   }
 }
+
+/**
+ * Caps the distinct label combinations of one metric. Each label is bounded on its own, but their product is not
+ * (500 keys × 1000 routes); once `max` combinations exist, a new one is folded (typically into '_other' for every
+ * label but a fixed-set one), so the metric never holds more than `max` series plus the folded ones.
+ */
+export class CombinationCap {
+  readonly #seen = new Set<string>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get size(): number {
+    return this.#seen.size;
+  }
+
+  admit(labels: readonly string[], fold: (labels: readonly string[]) => readonly string[]): readonly string[] {
+    const key = labels.join('\u0000');
+    if (this.#seen.has(key)) return labels;
+    if (this.#seen.size >= this.#max) return fold(labels);
+    this.#seen.add(key);
+    return labels;
+  }
+}

@@ -21,8 +21,9 @@ describe('createMetrics', () => {
     const names = (await registry.getMetricsAsJSON()).map((m) => m.name).sort();
     expect(names).toEqual([
       'switchyard_api_keys', 'switchyard_auth_locked_out', 'switchyard_auth_mode', 'switchyard_config_last_good_objects',
-      'switchyard_cost_usd_total', 'switchyard_inflight_requests', 'switchyard_request_duration_seconds',
-      'switchyard_requests_total', 'switchyard_table_info', 'switchyard_table_load_failures_total',
+      'switchyard_cost_usd_total', 'switchyard_inflight_requests', 'switchyard_principal_cost_usd_total',
+      'switchyard_principal_tokens_total', 'switchyard_quota_limit', 'switchyard_quota_remaining',
+      'switchyard_request_duration_seconds', 'switchyard_requests_total', 'switchyard_table_info', 'switchyard_table_load_failures_total',
       'switchyard_table_routes', 'switchyard_table_version', 'switchyard_time_to_first_token_seconds',
       'switchyard_tokens_total', 'switchyard_upstream_duration_seconds', 'switchyard_upstream_requests_total',
     ]);

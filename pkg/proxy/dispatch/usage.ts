@@ -43,6 +43,7 @@ export function recordUsage(st: RequestState, target: RuntimeTarget, usage: Usag
   const cost = costUSD(usage, target.price);
   st.costUSD = cost;
   const route = st.route;
+  const p = st.principal?.principal;
   st.core.metrics.observeTokens({
     route: route?.id ?? '_none',
     provider: target.providerId,
@@ -50,5 +51,7 @@ export function recordUsage(st: RequestState, target: RuntimeTarget, usage: Usag
     inputTokens: usage.inputTokens,
     outputTokens: usage.outputTokens,
     costUSD: cost ?? 0,
+    team: p?.team ?? '_none',
+    key: p?.id ?? '_none',
   });
 }

@@ -6,7 +6,7 @@ import { GROUP, Status, VERSION } from './common.ts';
 import { ModelRoute, ModelRouteSpec } from './modelroute.ts';
 import { structuralSchema, type SchemaNode } from './openapi.ts';
 import { Provider, ProviderSpec } from './provider.ts';
-import { Quota, QuotaSpec } from './quota.ts';
+import { Quota, QuotaSpec, QuotaStatus } from './quota.ts';
 
 export interface PrinterColumn {
   readonly name: string;
@@ -25,6 +25,8 @@ export interface KindDefinition {
   /** The whole object's schema (only its description is used) and the spec's schema. */
   readonly object: z.ZodType;
   readonly spec: z.ZodType;
+  /** The status schema; default the common Status. */
+  readonly status?: z.ZodType;
   readonly columns: readonly PrinterColumn[];
 }
 
@@ -63,11 +65,13 @@ export const KINDS: readonly KindDefinition[] = [
   },
   {
     kind: 'Quota', plural: 'quotas', singular: 'quota', shortNames: ['swq'],
-    object: Quota, spec: QuotaSpec,
+    object: Quota, spec: QuotaSpec, status: QuotaStatus,
     columns: [
-      { name: 'Subject', type: 'string', jsonPath: '.spec.subject.kind', description: 'What the limits apply to.' },
+      { name: 'Subject', type: 'string', jsonPath: '.status.subject', description: 'What the limits apply to.' },
+      { name: 'Used', type: 'string', jsonPath: '.status.summary', description: 'Used/limit of the first limit in its current window, across proxies.' },
+      { name: 'Remaining', type: 'number', jsonPath: '.status.usage[0].remaining', description: 'What is left of the first limit in its current window.', priority: 1 },
       ACCEPTED,
-      conditionColumn('Exceeded', 'Whether a limit is currently reached.'),
+      conditionColumn('Exceeded', 'Whether a limit is currently used up.'),
       AGE,
     ],
   },
@@ -85,7 +89,7 @@ export function objectSchema(def: KindDefinition): SchemaNode {
       kind: { type: 'string', description: `Kind of this object: ${def.kind}.`, maxLength: 64 },
       metadata: { type: 'object' },
       spec: structuralSchema(def.spec, '.spec'),
-      status: structuralSchema(Status, '.status'),
+      status: structuralSchema(def.status ?? Status, '.status'),
     },
     required: ['spec'],
   };

@@ -118,13 +118,32 @@ export const QuotaSpec = z
   .strict()
   .describe('Desired state of a Quota.');
 
+export const QuotaUsageEntry = z
+  .object({
+    window: z.enum(['1m', '1h', '1d', 'calendar-month']).describe('The limit\'s window.'),
+    limitType: z.enum(['requests', 'inputTokens', 'outputTokens', 'totalTokens', 'costUSD']).describe('What the limit counts.'),
+    used: z.number().min(0).describe('Used in the current window, summed over every proxy (each-user: by the user who used most).'),
+    limit: z.number().min(0).describe('The limit.'),
+    remaining: z.number().min(0).describe('limit - used, at least 0.'),
+    resetAt: z.string().max(64).describe('When the current window ends (RFC 3339).'),
+    topSubject: z.string().max(512).optional().describe('each-user: the user who used most in the window.'),
+  })
+  .strict()
+  .describe('Live usage of one limit, as the operator sums the proxies\' reports (every ~2 s).');
+
+export const QuotaStatus = Status.extend({
+  usage: z.array(QuotaUsageEntry).max(16).optional().describe('Live usage, one entry per limit in spec order.'),
+  subject: z.string().max(1024).optional().describe('The subject as text (kind, kind:name, or claim:<claim>=<value>).'),
+  summary: z.string().max(256).optional().describe('used/limit of the first limit, e.g. 3/10 requests/1m.'),
+}).describe('Observed state of a Quota: conditions (Accepted, Programmed, Exceeded) and live usage.');
+
 export const Quota = z
   .object({
     apiVersion: z.literal(API_VERSION),
     kind: z.literal('Quota'),
     metadata: ObjectMeta,
     spec: QuotaSpec,
-    status: Status.optional(),
+    status: QuotaStatus.optional(),
   })
   .describe('A Quota limits requests, tokens or cost for a key, team or user.');
 

@@ -16,6 +16,9 @@ import type { OperatorState } from './admin.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { affectsTable, isStatusOnlyUpdate } from './events.ts';
 import type { HealthAggregator } from './health.ts';
+import { QuotaSpec } from '../api/quota.ts';
+import { createQuotaUsageAggregator } from './quota-usage.ts';
+import type { QuotaStatusFields, QuotaUsageAggregator } from './quota-usage.ts';
 import { referencedSecrets } from './gather.ts';
 import { createInformerSet } from './informers.ts';
 import type { InformerSet } from './informers.ts';
@@ -60,6 +63,10 @@ export interface OperatorOptions {
   };
   readonly debounceMs?: number;
   readonly statusQps?: number;
+  /** Sums the proxies' quota usage deltas (default: one on Date.now). */
+  readonly quotaUsage?: QuotaUsageAggregator;
+  /** Quota.status usage is recomputed (and written when changed) at most this often. Default 2 s (the report interval). */
+  readonly quotaStatusIntervalMs?: number;
   /** How often health is re-evaluated without a report (cooldowns end). Default 5 s. */
   readonly healthTickMs?: number;
   /** Defaults to the real compiler. */
@@ -119,6 +126,9 @@ interface Parts {
   /** The health aggregator's last verdict (ejections for the compiler, Healthy for status). */
   readonly latestHealth: { current: ReturnType<HealthSource['evaluate']> };
   readonly ackLag: ReturnType<typeof createAckLag>;
+  readonly quotaUsage: QuotaUsageAggregator;
+  /** Quota id → status fields, refreshed once per quota status interval (no write storms). */
+  readonly quotaSnapshot: { current: ReadonlyMap<string, QuotaStatusFields> };
 }
 
 function build(opts: OperatorOptions): Parts {
@@ -152,8 +162,11 @@ function build(opts: OperatorOptions): Parts {
     transport: opts.transport, logger: log, metrics, lookup: informers.get, isLeader: elector.isLeader,
     ...(opts.statusQps === undefined ? {} : { qps: opts.statusQps, burst: Math.max(1, opts.statusQps * 2) }),
   });
+  const quotaUsage = opts.quotaUsage ?? createQuotaUsageAggregator({ clock: Date.now });
+  const quotaSnapshot: Parts['quotaSnapshot'] = { current: new Map() };
   const status = createStatusController({
     writer, lookup: informers.get, proxies: () => sync.proxies(), health: () => latestHealth.current.providers,
+    quotaStatus: (id) => quotaSnapshot.current.get(id),
     isLeader: elector.isLeader, logger: log,
   });
   const reconciler = createReconciler({
@@ -165,7 +178,7 @@ function build(opts: OperatorOptions): Parts {
     },
     ...(opts.debounceMs === undefined ? {} : { debounceMs: opts.debounceMs }),
   });
-  return { registry, metrics, sync, informers, elector, reconciler, status, latestHealth, ackLag };
+  return { registry, metrics, sync, informers, elector, reconciler, status, latestHealth, ackLag, quotaUsage, quotaSnapshot };
 }
 
 /** Informer events → reconcile (table inputs) or a status recheck (status-only updates: no reconcile, C11). */
@@ -248,12 +261,46 @@ function wireHealth(p: Parts, health: HealthSource, tickMs: number): () => void 
   };
 }
 
+/**
+ * Reports → quota usage sums; every intervalMs (the proxies' report interval) the Quota status fields are
+ * recomputed from them and, when any differs, the status controller is triggered: at most one usage write per
+ * Quota per interval, and none while nothing changed.
+ */
+function wireQuotaUsage(p: Parts, intervalMs: number): () => void {
+  const off = p.sync.onReport((report) => p.quotaUsage.ingest(report.usage));
+  const tick = (): void => {
+    p.quotaUsage.takeChanged();
+    const next = new Map<string, QuotaStatusFields>();
+    for (const obj of p.informers.quotas.list()) {
+      const parsed = QuotaSpec.safeParse(obj['spec']);
+      if (!parsed.success) continue;
+      const id = `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`;
+      next.set(id, p.quotaUsage.statusOf(id, parsed.data));
+    }
+    p.quotaUsage.retain(new Set(next.keys()));
+    const prev = p.quotaSnapshot.current;
+    p.quotaSnapshot.current = next;
+    if (next.size !== prev.size || [...next].some(([id, f]) => JSON.stringify(f) !== JSON.stringify(prev.get(id)))) p.status.trigger();
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return () => {
+    off();
+    clearInterval(timer);
+  };
+}
+
 export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
   const log = opts.logger;
   const p = build(opts);
   wireEvents(p);
   wireAcks(p, log);
-  const stopHealth = wireHealth(p, opts.health, opts.healthTickMs ?? 5_000);
+  const stopHealthOnly = wireHealth(p, opts.health, opts.healthTickMs ?? 5_000);
+  const stopQuota = wireQuotaUsage(p, opts.quotaStatusIntervalMs ?? 2_000);
+  const stopHealth = (): void => {
+    stopHealthOnly();
+    stopQuota();
+  };
   let closing = false;
 
   const state = (): OperatorState => ({

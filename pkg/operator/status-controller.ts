@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { ConditionType } from '../api/conditions.ts';
 import type { ObjectStatus } from '../table/types.ts';
 import type { KubeObject } from './kube/object.ts';
-import { kindByName, PROVIDERS } from './kube/resources.ts';
+import { kindByName, PROVIDERS, QUOTAS } from './kube/resources.ts';
+import type { QuotaStatusFields } from './quota-usage.ts';
 import { CarriedVersions } from './programmed.ts';
 import { createWorkQueue } from './queue.ts';
 import type { Reconciled } from './reconciler.ts';
@@ -19,6 +20,8 @@ export interface StatusControllerOptions {
   readonly proxies: () => readonly ProxyView[];
   /** Provider id ("namespace/name") → health verdict. */
   readonly health: () => ReadonlyMap<string, ProviderHealth>;
+  /** Quota id ("namespace/name") → live usage fields and Exceeded (a snapshot refreshed once per report interval). */
+  readonly quotaStatus?: (id: string) => QuotaStatusFields | undefined;
   readonly isLeader: () => boolean;
   readonly logger: Logger;
   /** Epoch ms. Default Date.now. */
@@ -60,7 +63,11 @@ export function createStatusController(opts: StatusControllerOptions): StatusCon
       if (s.generation !== undefined && obj.metadata.generation !== undefined && obj.metadata.generation !== s.generation) continue;
       const extra: ConditionCore[] = [programmedCondition(accepted(s), carried.get(s), r.published, proxies)];
       if (s.kind === PROVIDERS.kind) extra.push(healthyCondition(health.get(`${s.namespace}/${s.name}`)));
-      out.push({ kind: s.kind, namespace: s.namespace, name: s.name, status: desiredStatus(s, extra, opts.writer.observed(obj), nowIso) });
+      const quota = s.kind === QUOTAS.kind && accepted(s) ? opts.quotaStatus?.(`${s.namespace}/${s.name}`) : undefined;
+      if (quota !== undefined) extra.push(quota.exceeded);
+      const status = desiredStatus(s, extra, opts.writer.observed(obj), nowIso);
+      const body = quota === undefined ? status : { ...status, usage: quota.usage, subject: quota.subject, summary: quota.summary };
+      out.push({ kind: s.kind, namespace: s.namespace, name: s.name, status: body });
     }
     return out;
   }

@@ -24,6 +24,15 @@ export interface StatusCondition extends ConditionCore {
 export interface ObjectStatusBody {
   readonly observedGeneration?: number;
   readonly conditions: readonly StatusCondition[];
+  /** Quota only: live usage per limit, subject and summary (printer columns); see quota-usage.ts. */
+  readonly usage?: readonly unknown[];
+  readonly subject?: string;
+  readonly summary?: string;
+}
+
+/** The Quota-only fields, compared as JSON (they are small: one entry per limit). */
+function quotaFieldsJSON(s: ObjectStatusBody): string {
+  return JSON.stringify([s.usage ?? null, s.subject ?? null, s.summary ?? null]);
 }
 
 /** Reasons of the conditions the operator adds (the compiler's live in pkg/api/conditions.ts). */
@@ -115,7 +124,12 @@ export function currentStatus(obj: KubeObject): ObjectStatusBody | undefined {
   const s = obj['status'];
   if (!isRecord(s)) return undefined;
   const conditions = Array.isArray(s.conditions) ? s.conditions.map(readCondition).filter((c): c is StatusCondition => c !== null) : [];
-  return typeof s.observedGeneration === 'number' ? { observedGeneration: s.observedGeneration, conditions } : { conditions };
+  const quota = {
+    ...(Array.isArray(s.usage) ? { usage: s.usage as unknown[] } : {}),
+    ...(typeof s.subject === 'string' ? { subject: s.subject } : {}),
+    ...(typeof s.summary === 'string' ? { summary: s.summary } : {}),
+  };
+  return typeof s.observedGeneration === 'number' ? { observedGeneration: s.observedGeneration, conditions, ...quota } : { conditions, ...quota };
 }
 
 /** RFC 3339 to the second, as Kubernetes stores metav1.Time. */
@@ -147,6 +161,7 @@ export function sameStatus(a: ObjectStatusBody | undefined, b: ObjectStatusBody)
   if (a === undefined) return false;
   if ((a.observedGeneration ?? null) !== (b.observedGeneration ?? null)) return false;
   if (a.conditions.length !== b.conditions.length) return false;
+  if (quotaFieldsJSON(a) !== quotaFieldsJSON(b)) return false;
   for (const c of b.conditions) {
     const other = a.conditions.find((x) => x.type === c.type);
     if (other === undefined || !sameCondition(other, c)) return false;

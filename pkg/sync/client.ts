@@ -12,9 +12,9 @@ import type { GatewayMetrics } from '../telemetry/types.ts';
 import { DEFAULT_BACKOFF, MAX_RETRY_AFTER_MS, backoffDelay } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { ndjsonLines } from './ndjson.ts';
-import { MAX_ERROR_CHARS, SYNC_PATHS, decodeSnapshot } from './protocol.ts';
-import type { AckMessage, TargetReport } from './protocol.ts';
-import { mergeReports } from './report-collector.ts';
+import { MAX_ERROR_CHARS, MAX_REPORT_SUBJECTS, SYNC_PATHS, decodeSnapshot } from './protocol.ts';
+import type { AckMessage, QuotaUsageReport, TargetReport } from './protocol.ts';
+import { mergeReports, mergeUsage, usageReports } from './report-collector.ts';
 import type { ReportSource } from './report-collector.ts';
 import { createSnapshotWriter, readSnapshotFile } from './snapshot-file.ts';
 import { HttpStatusError, createTransport } from './transport.ts';
@@ -134,6 +134,7 @@ class SyncSession {
   #loop: Promise<void> = Promise.resolve();
   #reporter: NodeJS.Timeout | undefined;
   #unsent: TargetReport[] = [];
+  #unsentUsage: QuotaUsageReport[] = [];
   #lastReportAt = Date.now();
   #reporting = false;
   #closing: Promise<void> | undefined;
@@ -290,20 +291,23 @@ class SyncSession {
     if (this.#reporting) return;
     this.#reporting = true;
     const targets = mergeReports(this.#unsent, this.#opts.reportSource.drain());
+    const usage = mergeUsage(this.#unsentUsage, usageReports(this.#opts.holder.quotaLedger.drainUsage(MAX_REPORT_SUBJECTS)));
     const now = Date.now();
     const body = {
       proxy: this.#opts.proxyId,
       version: this.#opts.holder.table?.version ?? 0,
       intervalMs: Math.min(86_400_000, Math.max(0, Math.round(now - this.#lastReportAt))),
       targets,
-      usage: [],
+      usage,
     };
     try {
       await this.#transport.post(this.#url, SYNC_PATHS.reports, body, 1);
       this.#unsent = [];
+      this.#unsentUsage = [];
       this.#lastReportAt = now;
     } catch (err) {
       this.#unsent = targets;
+      this.#unsentUsage = usage;
       this.#log.debug({ url: this.#url, reason: reason(err) }, 'report not delivered; its counts go with the next one');
     } finally {
       this.#reporting = false;

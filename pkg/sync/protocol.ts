@@ -3,7 +3,9 @@
 //   GET  /sync/v1/snapshots?proxy=<id>&have=<version>[&hash=<sha256>]  → application/x-ndjson, one message a line:
 //        {type:'snapshot', version, hash, encoding:'gzip+base64', bytes, data} and {type:'heartbeat', version}
 //   POST /sync/v1/acks     {proxy, version, hash, ok, error?}
-//   POST /sync/v1/reports  {proxy, version, intervalMs, targets:[{provider, model, requests, errors, latencyMsSum}], usage:[]}
+//   POST /sync/v1/reports  {proxy, version, intervalMs, targets:[{provider, model, requests, errors, latencyMsSum}],
+//        usage:[{quota, window, start, end, requests?, inputTokens?, outputTokens?, totalTokens?, costUSD?,
+//                subjects?:[{subject, requests?, ...}], otherSubjects?}]}   (usage: optional; older proxies send [])
 //
 // Every call carries `Authorization: Bearer <token>`. A snapshot's data is base64 of gzip of the canonical JSON of
 // the table content; the receiver checks its length and sha256 against `bytes` and `hash` before parsing it.
@@ -84,6 +86,42 @@ export type TargetReport = z.infer<typeof TargetReport>;
 
 export const MAX_REPORT_TARGETS = 20_000;
 
+/** A usage delta: finite, may be negative (a settlement below the reservation, a release). */
+const Delta = z.number().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const Epoch = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** Per-metric deltas; a quota reports only the metrics its limits count. */
+export const UsageFigures = z.object({
+  requests: Delta.optional(),
+  inputTokens: Delta.optional(),
+  outputTokens: Delta.optional(),
+  /** tokens with tokenType total (input + output), counted as one figure by the proxy. */
+  totalTokens: Delta.optional(),
+  costUSD: Delta.optional(),
+});
+export type UsageFigures = z.infer<typeof UsageFigures>;
+
+/** Most subjects an each-user quota window lists in one report; the rest only count in the window's figures. */
+export const MAX_REPORT_SUBJECTS = 20;
+
+/**
+ * Usage of one quota window since the proxy's previous report (issue 8 point 5). Not strict, so a newer proxy's
+ * extra fields do not make an older operator refuse the report.
+ */
+export const QuotaUsageReport = UsageFigures.extend({
+  /** Quota id ("namespace/name"). */
+  quota: z.string().min(1).max(512),
+  window: z.enum(['1m', '1h', '1d', 'calendar-month']),
+  /** The window's start (inclusive) and end (exclusive), epoch ms, as the proxy's clock aligned them. */
+  start: Epoch,
+  end: Epoch,
+  /** each-user quotas: the most-moved subjects (user names) with their own deltas. */
+  subjects: z.array(UsageFigures.extend({ subject: z.string().min(1).max(512) })).max(MAX_REPORT_SUBJECTS).optional(),
+  /** each-user quotas: moving subjects left out of `subjects`. */
+  otherSubjects: Count.optional(),
+});
+export type QuotaUsageReport = z.infer<typeof QuotaUsageReport>;
+
 export const ReportMessage = z.strictObject({
   proxy: ProxyId,
   /** Table version the proxy serves (0 before its first table). */
@@ -91,8 +129,8 @@ export const ReportMessage = z.strictObject({
   /** Span the counts cover, in ms. */
   intervalMs: z.number().int().min(0).max(86_400_000),
   targets: z.array(TargetReport).max(MAX_REPORT_TARGETS),
-  /** Per-quota-subject usage deltas: defined by the quota issue; proxies send [] until then. */
-  usage: z.array(z.unknown()).max(MAX_REPORT_TARGETS),
+  /** Per-quota-window usage deltas since the previous report; absent or [] from proxies older than issue 8. */
+  usage: z.array(QuotaUsageReport).max(MAX_REPORT_TARGETS).default([]),
 });
 export type ReportMessage = z.infer<typeof ReportMessage>;
 

@@ -148,7 +148,10 @@ describe('crds/*.yaml', () => {
     expect(columns).toEqual({
       'crds/switchyard.dev_providers.yaml': [['Type', '.spec.type', 0], ['Base URL', '.spec.baseURL', 1], ['Accepted', cond('Accepted'), 0], ['Healthy', cond('Healthy'), 0], age],
       'crds/switchyard.dev_modelroutes.yaml': [['Model', '.spec.model', 0], ['Strategy', '.spec.strategy', 0], ['Accepted', cond('Accepted'), 0], ['Programmed', cond('Programmed'), 0], age],
-      'crds/switchyard.dev_quotas.yaml': [['Subject', '.spec.subject.kind', 0], ['Accepted', cond('Accepted'), 0], ['Exceeded', cond('Exceeded'), 0], age],
+      'crds/switchyard.dev_quotas.yaml': [
+        ['Subject', '.status.subject', 0], ['Used', '.status.summary', 0], ['Remaining', '.status.usage[0].remaining', 1],
+        ['Accepted', cond('Accepted'), 0], ['Exceeded', cond('Exceeded'), 0], age,
+      ],
     });
   });
 

@@ -62,6 +62,8 @@ export class QuotaLedger {
   readonly gauges = new QuotaGauges();
   #sweptAt = Number.NEGATIVE_INFINITY;
   #pending: Movement[] = [];
+  /** Set by the first drainUsage(): a standalone proxy (nobody drains) keeps no movements. */
+  #reporting = false;
 
   constructor(allowance: Allowance = WHOLE_LIMIT) {
     this.allowance = allowance;
@@ -105,6 +107,7 @@ export class QuotaLedger {
 
   /** Remembers the unreported movement of a counter about to leave its window. */
   #keep(key: string, c: Counter): void {
+    if (!this.#reporting) return;
     const delta = c.used - (c.reported ?? 0);
     if (delta !== 0 && this.#pending.length < MAX_PENDING) this.#pending.push({ key, start: c.start, end: c.end, delta });
   }
@@ -115,6 +118,7 @@ export class QuotaLedger {
    * last movement under its own start. each-user quotas list their `maxSubjects` most-moved subjects.
    */
   drainUsage(maxSubjects = 20): UsageDelta[] {
+    this.#reporting = true;
     const moves = this.#pending;
     this.#pending = [];
     for (const [key, c] of this.#counters) {

@@ -42,6 +42,14 @@ describe('QuotaLedger.drainUsage', () => {
     ]);
   });
 
+  it('a ledger nobody drained yet (standalone) keeps no past movements; its first drain reports the current figures', () => {
+    const l = new QuotaLedger();
+    const key = counterKey('ns/q', '1m', 'requests', '');
+    l.counter('ns/q', key, W0).used += 5;
+    l.counter('ns/q', key, W1).used += 1;
+    expect(l.drainUsage()).toEqual([{ quota: 'ns/q', window: '1m', start: W1.start, end: W1.end, figures: { requests: 1 } }]);
+  });
+
   it('each-user lists the most-moved subjects (bounded) and counts the others; the totals hold every subject', () => {
     const l = new QuotaLedger();
     for (let i = 0; i < 30; i++) l.counter('ns/e', counterKey('ns/e', '1m', 'requests', `user-${i}`), W0).used += i + 1;

@@ -3,57 +3,29 @@
 // when the limit is used up, the printer columns show it through the Table API (what kubectl get reads), and a
 // steady state writes nothing.
 import { fetch } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealthAggregator } from '../../pkg/operator/health.ts';
-import { startOperator } from '../../pkg/operator/operator.ts';
-import type { RunningOperator } from '../../pkg/operator/operator.ts';
-import { sharedTokenAuth } from '../../pkg/sync/auth.ts';
-import { startSyncedProxy } from '../../pkg/sync/proxy-mode.ts';
-import type { SyncedProxy } from '../../pkg/sync/proxy-mode.ts';
-import { API, applyAll, condition, provider, readObject, route, secret, sleep, startOperatorEnv, testLogger, waitFor } from './harness.ts';
-import type { OperatorTestEnv } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { API, applyAll, condition, provider, readObject, route, secret, sleep, waitFor } from './harness.ts';
+import { useOperatorWorld } from './world.ts';
 
 const NS = 'team-q';
 const TOKEN = 'e2e-sync-token-quota-0123456789';
 const KEY = 'sk-swy-e2e-quota-alice-0123456789';
 const LIMIT = 3;
 
-let env: OperatorTestEnv;
-let op: RunningOperator;
-let proxy: SyncedProxy;
-
-beforeAll(async () => {
-  env = await startOperatorEnv([NS]);
-  op = await startOperator({
-    transport: env.transport(), logger: testLogger('operator'), auth: sharedTokenAuth(TOKEN),
-    health: createHealthAggregator({ clock: Date.now }), quotaStatusIntervalMs: 500,
-    lease: { namespace: NS, identity: 'quota-op', leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 },
-    syncPort: 0, adminPort: 0, host: '127.0.0.1', statusQps: 200, processMetrics: false,
-  });
-  proxy = await startSyncedProxy({
-    syncUrls: [op.syncUrl], token: TOKEN, proxyId: 'quota-proxy', dataPort: 0, adminPort: 0, host: '127.0.0.1', authMode: 'required',
-    logger: testLogger('proxy'), sync: { reportIntervalMs: 500 },
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await proxy?.close();
-  await op?.close();
-  await env?.stop();
-}, 30_000);
+const w = useOperatorWorld({ namespace: NS, token: TOKEN, identity: 'quota-op', proxyId: 'quota-proxy', authMode: 'required', operator: { quotaStatusIntervalMs: 500 } });
 
 interface UsageView { window: string; limitType: string; used: number; limit: number; remaining: number; resetAt: string }
 interface QuotaView { resourceVersion: string; usage: UsageView[]; summary?: string; subject?: string }
 
 async function quotaStatus(name: string): Promise<QuotaView | undefined> {
-  const res = await env.kube.get(`${await env.kube.collectionPath(API, 'Quota', NS)}/${name}`);
+  const res = await w.env.kube.get(`${await w.env.kube.collectionPath(API, 'Quota', NS)}/${name}`);
   if (res.status !== 200) return undefined;
   const body = res.body as { metadata: { resourceVersion: string }; status?: { usage?: UsageView[]; summary?: string; subject?: string } };
   return { resourceVersion: body.metadata.resourceVersion, usage: body.status?.usage ?? [], ...body.status };
 }
 
 async function chat(): Promise<number> {
-  const res = await fetch(`${proxy.dataUrl}/v1/chat/completions`, {
+  const res = await fetch(`${w.proxy.dataUrl}/v1/chat/completions`, {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
     body: JSON.stringify({ model: 'chat-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }),
   });
@@ -66,19 +38,19 @@ describe('Quota.status on a real API server', () => {
     // Keep the test inside one 1m window: start early in a minute.
     const intoMinute = Date.now() % 60_000;
     if (intoMinute > 30_000) await sleep(60_000 - intoMinute + 200);
-    await applyAll(env.kube, [
+    await applyAll(w.env.kube, [
       provider(NS, 'fake', { type: 'fake', models: [{ name: 'fake-small' }], fake: { outputTokens: 4 } }),
       route(NS, 'chat', { model: 'chat-model', targets: [{ provider: 'fake', model: 'fake-small' }] }),
       secret(NS, 'alice', { key: KEY, user: 'alice' }, { 'switchyard.dev/api-key': 'true' }),
       { apiVersion: API, kind: 'Quota', metadata: { name: 'alice-rpm', namespace: NS }, spec: { subject: { kind: 'key', name: 'alice' }, limits: [{ window: '1m', requests: LIMIT }] } },
     ]);
-    await waitFor('Quota Programmed=True', async () => condition(await readObject(env.kube, 'Quota', NS, 'alice-rpm'), 'Programmed')?.status === 'True', 20_000);
+    await waitFor('Quota Programmed=True', async () => condition(await readObject(w.env.kube, 'Quota', NS, 'alice-rpm'), 'Programmed')?.status === 'True', 20_000);
     const idle = await waitFor('usage 0/3 written', async () => {
       const q = await quotaStatus('alice-rpm');
       return q?.usage[0]?.used === 0 ? q : undefined;
     }, 10_000);
     expect(idle.subject).toBe('key:alice');
-    expect(condition(await readObject(env.kube, 'Quota', NS, 'alice-rpm'), 'Exceeded')).toMatchObject({ status: 'False', reason: 'WithinLimits' });
+    expect(condition(await readObject(w.env.kube, 'Quota', NS, 'alice-rpm'), 'Exceeded')).toMatchObject({ status: 'False', reason: 'WithinLimits' });
 
     expect(await chat()).toBe(200);
     expect(await chat()).toBe(200);
@@ -95,7 +67,7 @@ describe('Quota.status on a real API server', () => {
     expect(await chat()).toBe(200);
     expect(await chat()).toBe(429); // refused: the refusal reserves nothing and is not counted
     const exceeded = await waitFor('Exceeded=True', async () => {
-      const o = await readObject(env.kube, 'Quota', NS, 'alice-rpm');
+      const o = await readObject(w.env.kube, 'Quota', NS, 'alice-rpm');
       return condition(o, 'Exceeded')?.status === 'True' ? o : undefined;
     }, 10_000);
     expect(condition(exceeded, 'Exceeded')?.reason).toBe('LimitReached');
@@ -106,8 +78,8 @@ describe('Quota.status on a real API server', () => {
     expect(full?.usage[0]).toMatchObject({ used: LIMIT, remaining: 0 });
 
     // kubectl get quotas: the API server renders the CRD's additionalPrinterColumns as a Table.
-    const c = env.cluster;
-    const res = await fetch(`${c.server}${await env.kube.collectionPath(API, 'Quota', NS)}`, {
+    const c = w.env.cluster;
+    const res = await fetch(`${c.server}${await w.env.kube.collectionPath(API, 'Quota', NS)}`, {
       headers: { authorization: `Bearer ${c.token}`, accept: 'application/json;as=Table;g=meta.k8s.io;v=v1' },
       dispatcher: c.dispatcher,
     });

@@ -2,53 +2,26 @@
 // real synced proxy in this process: conditions and observedGeneration (C5, C11), Programmed from the proxy's ACK,
 // semantic errors isolated to their object (C5), a Secret missing then created (C7), no status write loop (C11).
 import { fetch } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealthAggregator } from '../../pkg/operator/health.ts';
-import { startOperator } from '../../pkg/operator/operator.ts';
-import type { RunningOperator } from '../../pkg/operator/operator.ts';
-import { sharedTokenAuth } from '../../pkg/sync/auth.ts';
-import { startSyncedProxy } from '../../pkg/sync/proxy-mode.ts';
-import type { SyncedProxy } from '../../pkg/sync/proxy-mode.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  applyAll, condition, metricValue, provider, readObject, route, secret, sleep, startOperatorEnv, testLogger, waitFor,
+  applyAll, condition, metricValue, provider, readObject, route, secret, sleep, waitFor,
 } from './harness.ts';
-import type { ObjectView, OperatorTestEnv } from './harness.ts';
+import type { ObjectView } from './harness.ts';
+import { useOperatorWorld } from './world.ts';
 
 const NS = 'team-a';
 const TOKEN = 'e2e-sync-token-0123456789';
 
-let env: OperatorTestEnv;
-let op: RunningOperator;
-let proxy: SyncedProxy;
+const w = useOperatorWorld({ namespace: NS, token: TOKEN, identity: 'status-op', proxyId: 'proxy-1', authMode: 'open' });
 
-beforeAll(async () => {
-  env = await startOperatorEnv([NS]);
-  op = await startOperator({
-    transport: env.transport(), logger: testLogger('operator'), auth: sharedTokenAuth(TOKEN),
-    health: createHealthAggregator({ clock: Date.now }),
-    lease: { namespace: NS, identity: 'status-op', leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 },
-    syncPort: 0, adminPort: 0, host: '127.0.0.1', statusQps: 200, processMetrics: false,
-  });
-  proxy = await startSyncedProxy({
-    syncUrls: [op.syncUrl], token: TOKEN, proxyId: 'proxy-1', dataPort: 0, adminPort: 0, host: '127.0.0.1', authMode: 'open',
-    logger: testLogger('proxy'), sync: { reportIntervalMs: 500 },
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await proxy?.close();
-  await op?.close();
-  await env?.stop();
-}, 30_000);
-
-const get = (kind: string, name: string): Promise<ObjectView | undefined> => readObject(env.kube, kind, NS, name);
+const get = (kind: string, name: string): Promise<ObjectView | undefined> => readObject(w.env.kube, kind, NS, name);
 
 async function metrics(): Promise<string> {
-  return (await fetch(`${op.adminUrl}/metrics`)).text();
+  return (await fetch(`${w.op.adminUrl}/metrics`)).text();
 }
 
 async function chat(model: string): Promise<number> {
-  const res = await fetch(`${proxy.dataUrl}/v1/chat/completions`, {
+  const res = await fetch(`${w.proxy.dataUrl}/v1/chat/completions`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
   });
@@ -63,7 +36,7 @@ function generationsMatch(o: ObjectView | undefined): boolean {
 
 describe('operator status on a real API server', () => {
   it('writes Accepted, ResolvedRefs, Programmed ("acknowledged by 1/1 proxy") and observedGeneration', async () => {
-    await applyAll(env.kube, [
+    await applyAll(w.env.kube, [
       provider(NS, 'fake', { type: 'fake', models: [{ name: 'fake-small' }], fake: { outputTokens: 4 } }),
       route(NS, 'chat', { model: 'chat-model', targets: [{ provider: 'fake', model: 'fake-small' }] }),
     ]);
@@ -87,7 +60,7 @@ describe('operator status on a real API server', () => {
   });
 
   it('C5 an unresolved reference gives ResolvedRefs=False on that route only (500 route_misconfigured until fixed); its neighbour keeps serving', async () => {
-    await applyAll(env.kube, [route(NS, 'broken', { model: 'broken-model', targets: [{ provider: 'missing', model: 'x' }] })]);
+    await applyAll(w.env.kube, [route(NS, 'broken', { model: 'broken-model', targets: [{ provider: 'missing', model: 'x' }] })]);
     const b = await waitFor('broken to report its unresolved reference, programmed', async () => {
       const o = await get('ModelRoute', 'broken');
       return condition(o, 'ResolvedRefs')?.status === 'False' && condition(o, 'Programmed')?.status === 'True' ? o : undefined;
@@ -108,7 +81,7 @@ describe('operator status on a real API server', () => {
     const acceptedAt = condition(before, 'Accepted')?.lastTransitionTime;
     expect(acceptedAt).toBeDefined();
     await sleep(1_100); // times are stored to the second: a rewrite would show
-    await applyAll(env.kube, [route(NS, 'chat', { model: 'chat-model', aliases: ['chat-alias'], targets: [{ provider: 'fake', model: 'fake-small' }] })]);
+    await applyAll(w.env.kube, [route(NS, 'chat', { model: 'chat-model', aliases: ['chat-alias'], targets: [{ provider: 'fake', model: 'fake-small' }] })]);
     const after = await waitFor('observedGeneration to follow', async () => {
       const o = await get('ModelRoute', 'chat');
       return o !== undefined && o.generation > (before?.generation ?? 0) && generationsMatch(o) && condition(o, 'Programmed')?.status === 'True' ? o : undefined;
@@ -118,7 +91,7 @@ describe('operator status on a real API server', () => {
   });
 
   it('C7 a Provider whose Secret is missing is not resolved (nor its route); creating the Secret fixes both', async () => {
-    await applyAll(env.kube, [
+    await applyAll(w.env.kube, [
       provider(NS, 'openai', { type: 'openai', auth: { secretRef: { name: 'openai-key', key: 'apiKey' } }, models: [{ name: 'gpt-x' }] }),
       route(NS, 'gpt', { model: 'gpt', targets: [{ provider: 'openai', model: 'gpt-x' }] }),
     ]);
@@ -132,21 +105,21 @@ describe('operator status on a real API server', () => {
       return o !== undefined && o.conditions.length > 0 ? o : undefined;
     });
     expect(condition(r, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'SecretNotFound' }); // the Provider waits for its Secret (ADR 0011)
-    expect(proxy.holder.table?.providers[`${NS}/openai`]).toBeUndefined();
+    expect(w.proxy.holder.table?.providers[`${NS}/openai`]).toBeUndefined();
 
-    await applyAll(env.kube, [secret(NS, 'openai-key', { apiKey: 'sk-e2e-not-a-real-key' })]);
+    await applyAll(w.env.kube, [secret(NS, 'openai-key', { apiKey: 'sk-e2e-not-a-real-key' })]);
     await waitFor('the Provider to resolve', async () => condition(await get('Provider', 'openai'), 'ResolvedRefs')?.status === 'True');
     await waitFor('the route to be accepted and programmed', async () => {
       const o = await get('ModelRoute', 'gpt');
       return condition(o, 'Accepted')?.status === 'True' && condition(o, 'Programmed')?.status === 'True';
     });
-    await waitFor('the proxy to hold the credential', () => proxy.holder.table?.providers[`${NS}/openai`]?.credential !== null && proxy.holder.table?.providers[`${NS}/openai`] !== undefined);
+    await waitFor('the proxy to hold the credential', () => w.proxy.holder.table?.providers[`${NS}/openai`]?.credential !== null && w.proxy.holder.table?.providers[`${NS}/openai`] !== undefined);
   });
 
   it('C11 no status write loop: with no spec change, 0 writes and 0 reconciles over 5 s', async () => {
-    await op.status.idle();
+    await w.op.status.idle();
     await sleep(1_000);
-    await op.status.idle();
+    await w.op.status.idle();
     const names = ['chat', 'broken', 'gpt'];
     const rv = async (): Promise<string[]> => Promise.all([
       ...names.map(async (n) => (await get('ModelRoute', n))?.resourceVersion ?? ''),
@@ -165,23 +138,23 @@ describe('operator status on a real API server', () => {
     expect(metricValue(m1, 'switchyard_operator_leader')).toBe(1);
     expect(metricValue(m1, 'switchyard_operator_connected_proxies')).toBe(1);
     expect(metricValue(m1, 'switchyard_operator_ack_lag_seconds_count')).toBeGreaterThan(0);
-    expect(metricValue(m1, 'switchyard_operator_table_version')).toBe(op.reconciler.latest()?.published?.version);
+    expect(metricValue(m1, 'switchyard_operator_table_version')).toBe(w.op.reconciler.latest()?.published?.version);
   });
 
   it('C11 a status changed by someone else is put back without a reconcile', async () => {
     const m0 = await metrics();
-    const path = `${await env.kube.collectionPath('switchyard.dev/v1alpha1', 'ModelRoute', NS)}/chat/status`;
-    const res = await env.kube.request('PATCH', path, { status: { conditions: [] } }, 'application/merge-patch+json');
+    const path = `${await w.env.kube.collectionPath('switchyard.dev/v1alpha1', 'ModelRoute', NS)}/chat/status`;
+    const res = await w.env.kube.request('PATCH', path, { status: { conditions: [] } }, 'application/merge-patch+json');
     expect(res.status).toBe(200);
     await waitFor('the operator to restore the status', async () => generationsMatch(await get('ModelRoute', 'chat')));
-    await op.status.idle();
+    await w.op.status.idle();
     const m1 = await metrics();
     expect(metricValue(m1, 'switchyard_operator_reconciles_total') - metricValue(m0, 'switchyard_operator_reconciles_total')).toBe(0);
     expect(metricValue(m1, 'switchyard_operator_status_writes_total', { result: 'ok' }) - metricValue(m0, 'switchyard_operator_status_writes_total', { result: 'ok' })).toBe(1);
   });
 
   it('a provider failing on the proxy is ejected from the next table and gets Healthy=False; its neighbour stays Healthy', async () => {
-    await applyAll(env.kube, [
+    await applyAll(w.env.kube, [
       provider(NS, 'flaky', { type: 'fake', models: [{ name: 'fake-small' }], fake: { failureRate: 1 } }),
       route(NS, 'mixed', { model: 'mixed', targets: [{ provider: 'flaky', model: 'fake-small', weight: 1 }, { provider: 'fake', model: 'fake-small', weight: 1 }] }),
     ]);
@@ -197,7 +170,7 @@ describe('operator status on a real API server', () => {
     expect(condition(flaky, 'Healthy')?.message).toMatch(/ejected: .*%/);
     expect(condition(await get('Provider', 'fake'), 'Healthy')).toMatchObject({ status: 'True', reason: 'Healthy' });
     await waitFor('the ejected target to leave the proxy\'s table', () => {
-      const r = proxy.holder.table?.routes.find((x) => x.name === 'mixed');
+      const r = w.proxy.holder.table?.routes.find((x) => x.name === 'mixed');
       return r !== undefined && r.targets.every((t) => t.provider !== `${NS}/flaky`) && r.targets.length === 1;
     });
     for (let i = 0; i < 5; i++) expect(await chat('mixed')).toBe(200);

@@ -126,7 +126,7 @@ export interface ClientApiCheck {
 /**
  * Which client APIs the bound targets and fallbacks serve: each one's provider's native and translated APIs, limited
  * to the operations its model declares when the Provider lists models (a native API needs its own operation, a
- * translated one chat, since it goes upstream as chat; an unlisted model may do anything its provider does). The route's operations are those its listed models declare, or chat when none is listed.
+ * translated one chat, since it goes upstream as chat — translated embeddings need embeddings; an unlisted model may do anything its provider does). The route's operations are those its listed models declare, or chat when none is listed.
  */
 export function clientApiCheck(binding: Binding, providers: ReadonlyMap<string, ProviderState>): ClientApiCheck {
   const served = new Set<ClientApi>();
@@ -140,8 +140,9 @@ export function clientApiCheck(binding: Binding, providers: ReadonlyMap<string, 
     const ops = p.modelsListed ? (p.models[t.model]?.capabilities ?? []).filter((c): c is DescriptorOperation => OPERATIONS.includes(c)) : undefined;
     for (const op of ops ?? []) declared.add(op);
     for (const api of p.nativeApis) if (ops === undefined || ops.includes(apiOperation(api))) served.add(api);
-    // A translated API goes upstream as chat, so a model that declares chat serves it.
-    for (const api of p.translatedApis) if (ops === undefined || ops.includes('chat')) served.add(api);
+    // A translated chat-family API goes upstream as chat, so a model that declares chat serves it; translated
+    // embeddings go upstream as the provider's embeddings, so a model that declares embeddings serves them.
+    for (const api of p.translatedApis) if (ops === undefined || ops.includes(apiOperation(api) === 'embeddings' ? 'embeddings' : 'chat')) served.add(api);
   }
   const apis = CLIENT_APIS.filter((a) => served.has(a));
   if (types.size === 0) return { apis, issue: null };

@@ -4,6 +4,7 @@
 // dispatch core take an ingress; they never test which API a request arrived in.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientCodec } from '../canonical/codec.ts';
+import type { EmbeddingsClientCodec } from '../canonical/embeddings.ts';
 import type { ClientApi } from '../canonical/types.ts';
 import type { Operation } from '../providers/types.ts';
 
@@ -52,8 +53,10 @@ export interface Ingress {
   readonly op: Operation;
   /** Validates a parsed JSON body; throws GatewayError (invalid_request with param) on a bad one. */
   parse(body: unknown, headers: IncomingHttpHeaders): IngressRequest;
-  /** Translation to and from the canonical form; null for APIs that are only ever passed through (embeddings). */
+  /** Translation to and from the canonical (chat) form; null for APIs that have none (embeddings). */
   readonly codec: ClientCodec | null;
+  /** Translation to and from the canonical embeddings form (pkg/canonical/embeddings.ts); absent for chat-family APIs. */
+  readonly embeddingsCodec?: EmbeddingsClientCodec;
   /** The error response in this dialect: body text and extra headers (e.g. Anthropic's `request-id`). */
   errorResponse(e: IngressError, requestId: string): { readonly body: string; readonly headers: Readonly<Record<string, string>> };
   /** The terminal error event of a stream that already started (no success terminator follows). */

@@ -7,6 +7,7 @@
 //     it with its provider codec, and answers go back through the provider codec's decoder.
 import type { Dispatcher } from 'undici';
 import type { ProviderCodec } from '../canonical/codec.ts';
+import type { CanonicalEmbeddingsRequest, CanonicalEmbeddingsResponse } from '../canonical/embeddings.ts';
 import type { CanonicalRequest, ClientApi } from '../canonical/types.ts';
 import type { IngressRequest } from '../ingress/types.ts';
 import type { TableProvider, TableTimeouts } from '../table/types.ts';
@@ -137,6 +138,17 @@ export interface StreamTranslator {
   readonly inBandError: UpstreamFailure | undefined;
 }
 
+/**
+ * Embeddings through the canonical form (issue 9), for a provider that lists 'openai-embeddings' in its descriptor's
+ * translatedApis (and 'embeddings' in its operations). Pure, like the other builders.
+ */
+export interface EmbeddingsAdapter {
+  /** The upstream request (e.g. Gemini batchEmbedContents, Cohere v2 embed) for `target.model`; throws GatewayError invalid_request when inexpressible. */
+  build(req: CanonicalEmbeddingsRequest, target: BoundTarget, ctx: BuildContext): UpstreamRequest;
+  /** A complete 2xx JSON body (parsed) → one vector per input; throws UpstreamFailureError kind 'invalid' on garbage. */
+  decode(body: unknown): CanonicalEmbeddingsResponse;
+}
+
 export interface ProviderAdapter {
   readonly type: string;
   /** Client APIs served by passthrough; every other one goes through the canonical form and `providerCodec`. */
@@ -155,6 +167,8 @@ export interface ProviderAdapter {
   nativeStream(req: IngressRequest, target: BoundTarget): StreamTranslator;
   /** How requests reach the upstream (HTTP through sendUpstream; in-process for `fake`). */
   readonly transport: Transport;
+  /** Translated embeddings (the OpenAI Embeddings API for a provider that does not serve it natively); absent = none. */
+  readonly embeddings?: EmbeddingsAdapter;
 }
 
 /** Resources adapters share, built by the proxy's composition root. */

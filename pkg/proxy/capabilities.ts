@@ -39,7 +39,8 @@ export function unsupportedMessage(model: string, op: Operation, declared: reado
 // provider serves the API natively (passthrough) or through translation, as the provider's descriptor says
 // (TableProvider.nativeApis / translatedApis). A table from before descriptors carries neither: then every provider
 // is taken as OpenAI-shaped (chat and embeddings native, the other APIs translated), and the `anthropic` type as
-// serving Messages natively and the OpenAI chat-like APIs through translation; embeddings only ever natively.
+// serving Messages natively and the OpenAI chat-like APIs through translation. Translated embeddings (issue 9) go
+// through the canonical embeddings form; only descriptors list them.
 
 /** How a target serves a client API: 'native' (passthrough), 'translated', or null (not at all). */
 export type ApiMode = 'native' | 'translated' | null;
@@ -65,7 +66,7 @@ export function targetApis(provider: TableProvider, ops: OperationSet): ApiSet {
   const translated: readonly ClientApi[] = p.translatedApis ?? fallback.translated;
   const out = {} as Record<ClientApi, ApiMode>;
   for (const api of CLIENT_APIS) {
-    const mode: ApiMode = native.includes(api) ? 'native' : translated.includes(api) && api !== 'openai-embeddings' ? 'translated' : null;
+    const mode: ApiMode = native.includes(api) ? 'native' : translated.includes(api) ? 'translated' : null;
     out[api] = ops[operationOf(api)] ? mode : null;
   }
   return out;

@@ -165,7 +165,7 @@ function servingView(route: RuntimeRoute, model: string, ingress: Ingress, count
   if (route.byOperation[op] === null) throw new GatewayError('unsupported_operation', { param: 'model', message: unsupportedMessage(model, op, route.capabilities) });
   const view = route.byApi[ingress.api];
   if (view === null) throw new GatewayError('unsupported_operation', { param: 'model', message: unsupportedApiMessage(model, ingress.api, route.providerTypes) });
-  if (ingress.codec === null && !allNative(view, ingress.api)) {
+  if (ingress.codec === null && ingress.embeddingsCodec === undefined && !allNative(view, ingress.api)) {
     if (countTokens) throw new GatewayError('invalid_request', { param: 'model', message: COUNT_TOKENS_ONLY_ANTHROPIC });
     throw new GatewayError('unsupported_operation', { param: 'model', message: noTranslationMessage(model, ingress.api) });
   }

@@ -1,7 +1,9 @@
 // Ingress for OpenAI Embeddings (POST /v1/embeddings): model + input (string, strings, tokens or token arrays).
-// Only ever passed through to providers that serve embeddings natively, so there is no codec.
+// Passed through to providers that serve it natively; for the others (descriptor translatedApis) the body goes through
+// the canonical embeddings form (pkg/canonical/embeddings.ts), which takes text only: token-id input gets 400 there.
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
+import { openAIEmbeddingsCodec } from '../../canonical/embeddings.ts';
 import { openaiErrorResponse, openaiStreamErrorEvent } from '../shared/openai-envelope.ts';
 import { NO_HEADERS, checkSchema, requireObject } from '../shared/validate.ts';
 import type { Ingress, IngressRequest } from '../types.ts';
@@ -43,6 +45,7 @@ export function createOpenAIEmbeddingsIngress(): Ingress {
     op: 'embeddings',
     parse: (body: unknown, _headers: IncomingHttpHeaders) => parseEmbeddings(body),
     codec: null,
+    embeddingsCodec: openAIEmbeddingsCodec,
     errorResponse: (e) => openaiErrorResponse(e),
     streamErrorEvent: openaiStreamErrorEvent,
     streamContentType: 'text/event-stream',

@@ -1,5 +1,6 @@
-// One upstream attempt: build (native passthrough or through the canonical form), send, then either classify a
-// non-2xx answer, read a stream up to its first content event, or read and translate a complete non-stream body.
+// One upstream attempt: build (native passthrough, through the canonical form, or through the canonical embeddings
+// form), send, then either classify a non-2xx answer, read a stream up to its first content event, or read and
+// translate a complete non-stream body.
 // Nothing here writes to the client, so every failure is still retryable. A GatewayError (the client body cannot be
 // translated) is thrown: it is the client's error, not the target's.
 import type { Span } from '@opentelemetry/api';
@@ -7,7 +8,9 @@ import { UpstreamFailureError } from '../../providers/types.ts';
 import type { StreamEndResult, StreamTranslator, TranslatedResponse, UpstreamFailure, UpstreamResponse } from '../../providers/types.ts';
 import { GatewayError } from '../../errors/errors.ts';
 import type { ErrorOut } from '../error-reply.ts';
+import type { EmbeddingsClientCodec } from '../../canonical/embeddings.ts';
 import { createCanonicalStream, usageFromCanonical } from './canonical-stream.ts';
+import { embeddingsAnswer } from './embeddings.ts';
 import { recordUpstreamFailure } from './failure-record.ts';
 import type { Job } from './job.ts';
 import type { RequestState } from '../request-state.ts';
@@ -125,11 +128,31 @@ async function prime(res: UpstreamResponse, tr: StreamTranslator, terminalError:
   return { kind: 'ok', translated: null, stream: { translator: tr, rest, response: res, head, ended: null, terminalError } };
 }
 
+/** A translated embeddings attempt: never streamed; the answer is encoded by the ingress's embeddings codec. */
+async function exchangeEmbeddings(st: RequestState, job: Job, target: RuntimeTarget, signal: AbortSignal, clientCodec: EmbeddingsClientCodec): Promise<AttemptResult> {
+  const adapter = target.adapter;
+  const translator = adapter.embeddings;
+  if (translator === undefined) return failed({ kind: 'client', message: `The provider does not serve the ${job.req.api} API.` });
+  const bound = target.bound;
+  const creq = job.embeddingsRequest();
+  const res = await adapter.transport(translator.build(creq, bound, job.build), bound.timeouts, signal);
+  const opts = st.core.options;
+  if (res.status < 200 || res.status > 299) {
+    const body = await readCapped(res.body, opts.maxUpstreamErrorBytes, true);
+    return failed(adapter.classifyError(bound, res.status, res.headers, body));
+  }
+  const body = await readCapped(res.body, opts.maxUpstreamBodyBytes, false);
+  const resp = translator.decode(parseJson(body));
+  return { kind: 'ok', translated: embeddingsAnswer(clientCodec, creq, resp, job.req.model), stream: null };
+}
+
 async function exchange(st: RequestState, job: Job, target: RuntimeTarget, signal: AbortSignal): Promise<AttemptResult> {
   const adapter = target.adapter;
   const bound = target.bound;
   const req = job.req;
   const native = adapter.nativeApis.has(req.api);
+  const embeddings = native ? undefined : job.ingress.embeddingsCodec;
+  if (embeddings !== undefined) return await exchangeEmbeddings(st, job, target, signal, embeddings);
   const codec = adapter.providerCodec;
   if (!native && codec === null) return failed({ kind: 'client', message: `The provider does not serve the ${req.api} API.` });
   const up = native ? adapter.buildNative(req, bound, job.build) : adapter.buildCanonical(job.canonical(), bound, job.build);

@@ -1,7 +1,8 @@
 // What every attempt of one request shares: the ingress request and its ingress, the build context (upstream
-// bodies serialised once per upstream model) and the canonical request, decoded at most once and only when an
-// attempt goes to a target that does not serve the client API natively.
+// bodies serialised once per upstream model) and the canonical request (chat or embeddings form), decoded at most
+// once and only when an attempt goes to a target that does not serve the client API natively.
 import type { EncodeContext } from '../../canonical/codec.ts';
+import type { CanonicalEmbeddingsRequest } from '../../canonical/embeddings.ts';
 import type { CanonicalRequest } from '../../canonical/types.ts';
 import { GatewayError } from '../../errors/errors.ts';
 import type { Ingress, IngressRequest } from '../../ingress/types.ts';
@@ -13,6 +14,7 @@ export class Job {
   readonly ingress: Ingress;
   readonly build: BuildContext;
   #canonical: CanonicalRequest | null = null;
+  #embeddings: CanonicalEmbeddingsRequest | null = null;
   #encode: EncodeContext | null = null;
   readonly #st: RequestState;
 
@@ -30,6 +32,15 @@ export class Job {
     if (codec === null) throw new GatewayError('invalid_request', { message: `The ${this.req.api} API is only served by passthrough, and this target does not serve it.` });
     this.#canonical = codec.decodeRequest(this.req.body);
     return this.#canonical;
+  }
+
+  /** The canonical embeddings request; throws GatewayError (invalid_request) when the client body cannot be translated. */
+  embeddingsRequest(): CanonicalEmbeddingsRequest {
+    if (this.#embeddings !== null) return this.#embeddings;
+    const codec = this.ingress.embeddingsCodec;
+    if (codec === undefined) throw new GatewayError('invalid_request', { message: `The ${this.req.api} API has no embeddings translation.` });
+    this.#embeddings = codec.decodeRequest(this.req.body);
+    return this.#embeddings;
   }
 
   /** Values the client codec needs to encode answers (ids and timestamps it must not invent). */

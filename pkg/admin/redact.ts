@@ -30,12 +30,25 @@ export function redactHeaders(headers: Readonly<Record<string, string>>): Record
   return out;
 }
 
-/** A credential with every secret field replaced: the kind and where it goes (header, parameter, service) stay visible. */
+/**
+ * A credential with every secret field replaced: the kind and where it goes (header, parameter, service, region,
+ * tenant, scopes) stay visible. The AWS access key id is redacted too (it names the account's key). File paths and
+ * role ARNs are not secrets and stay.
+ */
 export type RedactedCredential =
   | { readonly kind: 'header'; readonly header: string; readonly value: typeof REDACTED }
   | { readonly kind: 'query'; readonly param: string; readonly value: typeof REDACTED }
-  | { readonly kind: 'sigv4'; readonly service: string; readonly region: string; readonly accessKeyId: typeof REDACTED; readonly value: typeof REDACTED }
-  | { readonly kind: 'oauth'; readonly source: string; readonly tokenURL: string; readonly scopes: readonly string[]; readonly value: typeof REDACTED };
+  | {
+    readonly kind: 'sigv4'; readonly service: string; readonly region: string; readonly accessKeyId: typeof REDACTED; readonly value: typeof REDACTED;
+    readonly sessionToken?: typeof REDACTED;
+  }
+  | { readonly kind: 'aws-web-identity'; readonly service: string; readonly region: string; readonly roleArn?: string; readonly tokenFile?: string }
+  | { readonly kind: 'google'; readonly source: 'service-account'; readonly scopes: readonly string[]; readonly value: typeof REDACTED }
+  | { readonly kind: 'google'; readonly source: 'default'; readonly scopes: readonly string[] }
+  | {
+    readonly kind: 'entra'; readonly tenantId: string; readonly clientId: string; readonly authorityHost: string; readonly scopes: readonly string[];
+    readonly value?: typeof REDACTED; readonly federatedTokenFile?: string;
+  };
 
 export function redactCredential(c: TableCredential): RedactedCredential {
   switch (c.kind) {
@@ -44,9 +57,26 @@ export function redactCredential(c: TableCredential): RedactedCredential {
     case 'query':
       return { kind: 'query', param: c.param, value: REDACTED };
     case 'sigv4':
-      return { kind: 'sigv4', service: c.service, region: c.region, accessKeyId: REDACTED, value: REDACTED };
-    case 'oauth':
-      return { kind: 'oauth', source: c.source, tokenURL: redactUrl(c.tokenURL), scopes: c.scopes, value: REDACTED };
+      return {
+        kind: 'sigv4', service: c.service, region: c.region, accessKeyId: REDACTED, value: REDACTED,
+        ...(c.sessionToken === undefined ? {} : { sessionToken: REDACTED }),
+      };
+    case 'aws-web-identity':
+      return {
+        kind: 'aws-web-identity', service: c.service, region: c.region,
+        ...(c.roleArn === undefined ? {} : { roleArn: c.roleArn }),
+        ...(c.tokenFile === undefined ? {} : { tokenFile: c.tokenFile }),
+      };
+    case 'google':
+      return c.source === 'service-account'
+        ? { kind: 'google', source: 'service-account', scopes: c.scopes, value: REDACTED }
+        : { kind: 'google', source: 'default', scopes: c.scopes };
+    case 'entra':
+      return {
+        kind: 'entra', tenantId: c.tenantId, clientId: c.clientId, authorityHost: redactUrl(c.authorityHost), scopes: c.scopes,
+        ...(c.value === undefined ? {} : { value: REDACTED }),
+        ...(c.federatedTokenFile === undefined ? {} : { federatedTokenFile: c.federatedTokenFile }),
+      };
   }
 }
 

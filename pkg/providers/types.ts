@@ -11,6 +11,7 @@ import type { CanonicalEmbeddingsRequest, CanonicalEmbeddingsResponse } from '..
 import type { CanonicalRequest, ClientApi } from '../canonical/types.ts';
 import type { IngressRequest } from '../ingress/types.ts';
 import type { TableProvider, TableTimeouts } from '../table/types.ts';
+import type { CredentialSources } from './http/credential-sources.ts';
 
 export type Operation = 'chat' | 'embeddings';
 
@@ -175,6 +176,11 @@ export interface ProviderAdapter {
 export interface AdapterDeps {
   /** Returns the connection pool for an origin with the provider's connect timeout. */
   dispatcherFor(provider: TableProvider): Dispatcher;
+  /**
+   * Credentials fetched and refreshed in the background (OAuth tokens, assumed-role keys), one per
+   * credentialKey(provider) (pkg/providers/http/credential-sources.ts); kept across table swaps.
+   */
+  readonly sources: CredentialSources;
 }
 
 export type AdapterFactory = (provider: TableProvider, deps: AdapterDeps) => ProviderAdapter;

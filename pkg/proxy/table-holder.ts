@@ -3,6 +3,8 @@
 // `current` once at their start, so a swap never changes a request midway.
 // The holder also owns the process's auth mode (ADR 0013): fixed at construction, reported on every swap
 // (gauge), and a WARN on every load of a table that locks everyone out (required mode, zero keys).
+// Background credential sources (adapterDeps.sources) survive swaps: a load keeps those its adapters ask for again
+// and stops the rest; a refused load stops only what it started.
 import type { Logger } from 'pino';
 import type { AdapterDeps, AdapterFactory } from '../providers/types.ts';
 import type { RoutingTable } from '../table/types.ts';
@@ -99,6 +101,8 @@ export class TableHolder {
       throw new Error(`refusing routing table version ${table.version}: version ${previous.version} is in use`);
     }
     let next: RuntimeTable;
+    const sources = this.#adapterDeps.sources;
+    sources.beginBuild();
     try {
       next = buildRuntimeTable(table, {
         adapterFactory: this.#adapterFactory,
@@ -108,10 +112,13 @@ export class TableHolder {
         quotaLedger: this.#quotaLedger,
       });
     } catch (err) {
+      sources.abortBuild();
       this.#logger.error({ version: table.version, reason: err instanceof Error ? err.message : 'unknown' }, 'routing table rejected; keeping the previous one');
       throw err;
     }
     this.#current = next;
+    // Credential sources the new table's adapters asked for live on; every other one is stopped.
+    sources.commitBuild();
     this.#health.retain(healthIn(next));
     this.#quotaLedger.retain(new Set(table.quotas.map((q) => q.id)));
     const keys = next.principals.size;

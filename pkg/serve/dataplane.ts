@@ -9,12 +9,14 @@ import { createAdminServer } from '../admin/server.ts';
 import type { IdentityConfig } from '../identity/config.ts';
 import { createIdentityMetrics } from '../identity/metrics.ts';
 import { IdentityVerifier } from '../identity/verifier.ts';
+import { CredentialSources } from '../providers/http/credential-sources.ts';
 import { createUpstreamPools } from '../providers/http/pools.ts';
 import type { UpstreamPools } from '../providers/http/pools.ts';
 import { createAdapter } from '../providers/registry.ts';
 import type { ProxyOptions } from '../proxy/core.ts';
 import { createProxyServer } from '../proxy/server.ts';
 import { TableHolder } from '../proxy/table-holder.ts';
+import type { QuotaLedger } from '../quota/ledger.ts';
 import { createMetrics } from '../telemetry/metrics.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
@@ -37,16 +39,18 @@ export interface DataPlaneParts {
 
 /**
  * `authMode` is the process's decision whether requests without an API key are served (ADR 0013); the holder
- * reports it on every swap. `wrap` may tee the metrics (the proxy reports to what it returns).
+ * reports it on every swap. `wrap` may tee the metrics (the proxy reports to what it returns). `quotaLedger`: a
+ * synced proxy's ledger enforces the operator's allowances (ADR 0020); standalone enforces whole limits.
  */
 export function createDataPlaneParts(
-  logger: Logger, authMode: AuthMode, wrap?: (m: GatewayMetrics) => GatewayMetrics, tokenIssuers = 0,
+  logger: Logger, authMode: AuthMode, wrap?: (m: GatewayMetrics) => GatewayMetrics, tokenIssuers = 0, quotaLedger?: QuotaLedger,
 ): DataPlaneParts {
   const registry = new Registry();
   const base = createMetrics(registry, { processMetrics: true });
   const metrics = wrap === undefined ? base : wrap(base);
-  const pools = createUpstreamPools();
-  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode, metrics, tokenIssuers });
+  // The pools carry the process's credential sources (AdapterDeps.sources); closing the pools stops them.
+  const pools = createUpstreamPools({ sources: new CredentialSources() });
+  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode, metrics, tokenIssuers, ...(quotaLedger === undefined ? {} : { quotaLedger }) });
   base.watchQuotas(() => holder.quotaLedger.gauges.figures(Date.now()));
   return { registry, metrics, pools, holder };
 }

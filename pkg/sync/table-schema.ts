@@ -4,7 +4,7 @@
 // and the TypeScript contract drift apart.
 import { z } from 'zod';
 import type {
-  RoutingTableContent, TableAccessRule, TableFake, TableModel, TablePrincipal, TableProvider, TableQuota, TableQuotaLimit,
+  RoutingTableContent, TableAccessRule, TableCredential, TableFake, TableModel, TablePrincipal, TableProvider, TableQuota, TableQuotaLimit,
   TableRetry, TableRoute, TableTarget, TableTimeouts,
 } from '../table/types.ts';
 import { CLIENT_APIS } from '../canonical/types.ts';
@@ -43,15 +43,20 @@ const Fake = z.strictObject({
 
 const ClientApiName = z.enum(CLIENT_APIS as [ClientApi, ...ClientApi[]]);
 
-const Credential = z.discriminatedUnion('kind', [
+const Credential = z.union([
   z.strictObject({ kind: z.literal('header'), header: z.string().min(1).max(256), value: z.string() }),
   z.strictObject({ kind: z.literal('query'), param: z.string().min(1).max(256), value: z.string() }),
   z.strictObject({
     kind: z.literal('sigv4'), service: Name, region: Name, accessKeyId: z.string().max(256), value: z.string(), sessionToken: z.string().optional(),
   }),
   z.strictObject({
-    kind: z.literal('oauth'), source: z.enum(['service-account', 'client-credentials']), tokenURL: z.string().max(4096),
-    scopes: Strings, clientId: z.string().max(512).optional(), value: z.string(),
+    kind: z.literal('aws-web-identity'), service: Name, region: Name, roleArn: z.string().max(2048).optional(), tokenFile: z.string().max(4096).optional(),
+  }),
+  z.strictObject({ kind: z.literal('google'), source: z.literal('service-account'), value: z.string(), scopes: Strings }),
+  z.strictObject({ kind: z.literal('google'), source: z.literal('default'), scopes: Strings }),
+  z.strictObject({
+    kind: z.literal('entra'), tenantId: Name, clientId: Name, authorityHost: z.string().max(4096), scopes: Strings,
+    value: z.string().optional(), federatedTokenFile: z.string().max(4096).optional(),
   }),
 ]);
 
@@ -73,6 +78,7 @@ export const ProviderSchema = z.strictObject({
   timeouts: Timeouts,
   apiVersion: Name.optional(),
   region: Name.optional(),
+  project: Name.optional(),
   fake: Fake.optional(),
 });
 
@@ -157,6 +163,8 @@ type _Drift = [
   Assert<Fits<typeof Target, TableTarget>>,
   Assert<Fits<typeof AccessRule, TableAccessRule>>,
   Assert<Fits<typeof ProviderSchema, TableProvider>>,
+  Assert<Fits<typeof Credential, TableCredential>>,
+  Assert<[TableCredential['kind']] extends [z.output<typeof Credential>['kind']] ? true : false>,
   Assert<Fits<typeof Model, TableModel>>,
   Assert<Fits<typeof Fake, TableFake>>,
   Assert<Fits<typeof Retry, TableRetry>>,

@@ -46,13 +46,20 @@ export interface TableFake {
 }
 
 /**
- * How the Provider's key reaches the upstream (issue 7: a discriminated union, so providers that sign or fetch tokens
- * slot in without touching the core). Every kind carries its secret material in `value`: a secret, never log or
- * expose it (/debug/table redacts it; failure messages are checked against it). pkg/providers/http/credentials.ts
- * applies a credential to a request. The compiler produces `header` and `query`; `sigv4` and `oauth` are typed for
- * the providers still to come (Bedrock; Vertex AI, Azure Entra ID) and refused at send time until one implements them.
+ * How the Provider's credentials reach the upstream (issue 7: a discriminated union, so providers that sign or fetch
+ * tokens slot in without touching the core). Fields documented as "a secret" must never be logged or exposed:
+ * /debug/table redacts them (pkg/admin/redact.ts), credentialSecrets() (pkg/providers/http/credentials.ts) lists
+ * them for the checks that keep them out of messages. applyCredential() applies `header` and `query`; the other kinds
+ * are used by the provider adapter's own transport (it signs the request or adds a bearer token it fetched in the
+ * background through pkg/providers/http/credential-sources.ts).
  */
-export type TableCredential = TableHeaderCredential | TableQueryCredential | TableSigV4Credential | TableOAuthCredential;
+export type TableCredential =
+  | TableHeaderCredential
+  | TableQueryCredential
+  | TableSigV4Credential
+  | TableAwsWebIdentityCredential
+  | TableGoogleCredential
+  | TableEntraCredential;
 
 export interface TableHeaderCredential {
   readonly kind: 'header';
@@ -70,9 +77,10 @@ export interface TableQueryCredential {
   readonly value: string;
 }
 
+/** Static AWS keys (Provider spec.auth.aws): the adapter signs every request with SigV4. */
 export interface TableSigV4Credential {
   readonly kind: 'sigv4';
-  /** AWS service name used in the signature scope, e.g. "bedrock". */
+  /** AWS service name used in the signature scope: "bedrock". */
   readonly service: string;
   readonly region: string;
   readonly accessKeyId: string;
@@ -82,16 +90,56 @@ export interface TableSigV4Credential {
   readonly sessionToken?: string;
 }
 
-export interface TableOAuthCredential {
-  readonly kind: 'oauth';
-  /** Where the token comes from: a Google service-account key, or an OAuth2 client-credentials grant (Entra ID). */
-  readonly source: 'service-account' | 'client-credentials';
-  readonly tokenURL: string;
-  readonly scopes: readonly string[];
-  /** OAuth2 client id (client-credentials only). */
-  readonly clientId?: string;
-  /** The service-account key JSON or the client secret. A secret. */
+/**
+ * AWS web identity (Provider spec.auth.awsWebIdentity; IRSA / EKS): no secret in the table. The proxy reads the
+ * token file and assumes the role in the background. Absent `roleArn` / `tokenFile`: the proxy pod's own
+ * AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE (the compiler may run in another pod, so it cannot fill them in).
+ */
+export interface TableAwsWebIdentityCredential {
+  readonly kind: 'aws-web-identity';
+  /** AWS service name used in the signature scope: "bedrock". */
+  readonly service: string;
+  readonly region: string;
+  readonly roleArn?: string;
+  readonly tokenFile?: string;
+}
+
+/** Google OAuth access tokens (Vertex AI), fetched and refreshed in the background. */
+export type TableGoogleCredential = TableGoogleServiceAccountCredential | TableGoogleDefaultCredential;
+
+export interface TableGoogleServiceAccountCredential {
+  readonly kind: 'google';
+  /** Provider spec.auth.googleServiceAccount: a service-account JSON key from a Secret. */
+  readonly source: 'service-account';
+  /** The service-account key JSON. A secret. */
   readonly value: string;
+  /** OAuth scopes, e.g. https://www.googleapis.com/auth/cloud-platform. */
+  readonly scopes: readonly string[];
+}
+
+export interface TableGoogleDefaultCredential {
+  readonly kind: 'google';
+  /** Provider spec.auth.googleDefault: Application Default Credentials of the proxy pod (workload identity, metadata server). */
+  readonly source: 'default';
+  readonly scopes: readonly string[];
+}
+
+/**
+ * Microsoft Entra ID bearer tokens (Azure OpenAI), fetched and refreshed in the background: the client-credentials
+ * grant with `value` (the client secret), else workload identity with `federatedTokenFile`, else with the proxy pod's
+ * AZURE_FEDERATED_TOKEN_FILE.
+ */
+export interface TableEntraCredential {
+  readonly kind: 'entra';
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** e.g. https://login.microsoftonline.com (no trailing slash). */
+  readonly authorityHost: string;
+  /** e.g. https://cognitiveservices.azure.com/.default. */
+  readonly scopes: readonly string[];
+  /** The client secret. A secret. */
+  readonly value?: string;
+  readonly federatedTokenFile?: string;
 }
 
 export interface TableProvider {
@@ -120,8 +168,12 @@ export interface TableProvider {
   readonly modelsListed: boolean;
   readonly limits: { readonly rpm?: number; readonly tpm?: number; readonly maxConcurrent?: number };
   readonly timeouts: TableTimeouts;
+  /** Azure OpenAI: the api-version query value; "v1" selects the /openai/v1/ paths. */
   readonly apiVersion?: string;
+  /** Bedrock: the AWS region; Vertex AI: the location (e.g. us-central1, or "global"). */
   readonly region?: string;
+  /** Vertex AI: the Google Cloud project id. */
+  readonly project?: string;
   readonly fake?: TableFake;
 }
 

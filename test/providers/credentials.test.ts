@@ -1,8 +1,7 @@
-// applyCredential puts every credential kind where it belongs, and refuses the kinds no provider implements yet
-// with an error that names the kind and never the secret.
+// applyCredential puts header and query credentials where they belong and leaves the kinds the adapters' own
+// transports handle (SigV4, web identity, Google and Entra tokens) alone; credentialSecrets lists every secret field.
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../pkg/errors/errors.ts';
-import { applyCredential, credentialSecrets, notImplemented } from '../../pkg/providers/http/credentials.ts';
+import { applyCredential, credentialSecrets } from '../../pkg/providers/http/credentials.ts';
 import type { TableCredential } from '../../pkg/table/types.ts';
 
 const SECRET = 'canary-9f8e7d6c5b4a';
@@ -34,28 +33,20 @@ describe('applyCredential', () => {
     expect(url.toString()).toBe('http://127.0.0.1:1/v1');
   });
 
-  const unimplemented: readonly TableCredential[] = [
-    { kind: 'sigv4', service: 'bedrock', region: 'us-east-1', accessKeyId: 'AKIA0000', value: SECRET },
-    { kind: 'oauth', source: 'service-account', tokenURL: 'https://oauth2.example.com/token', scopes: ['cloud-platform'], value: SECRET },
+  const adapterKinds: readonly TableCredential[] = [
+    { kind: 'sigv4', service: 'bedrock', region: 'us-east-1', accessKeyId: 'AKIA0000', value: SECRET, sessionToken: SECRET },
+    { kind: 'aws-web-identity', service: 'bedrock', region: 'us-east-1', roleArn: 'arn:aws:iam::1:role/r', tokenFile: '/var/run/token' },
+    { kind: 'google', source: 'service-account', value: SECRET, scopes: ['https://www.googleapis.com/auth/cloud-platform'] },
+    { kind: 'google', source: 'default', scopes: ['https://www.googleapis.com/auth/cloud-platform'] },
+    { kind: 'entra', tenantId: 't', clientId: 'c', authorityHost: 'https://login.microsoftonline.com', scopes: ['https://cognitiveservices.azure.com/.default'], value: SECRET },
   ];
-  for (const c of unimplemented) {
-    it(`${c.kind}: throws internal_error naming the kind, never the secret, and changes nothing`, () => {
-      const headers: Record<string, string> = {};
-      const url = new URL('https://api.example.com/v1');
-      let thrown: unknown;
-      try {
-        applyCredential(c, headers, url);
-      } catch (e) {
-        thrown = e;
-      }
-      expect(thrown).toBeInstanceOf(GatewayError);
-      const err = thrown as GatewayError;
-      expect(err.code).toBe('internal_error');
-      expect(err.message).toBe(notImplemented(c.kind as 'sigv4' | 'oauth'));
-      expect(err.message).toContain(c.kind);
-      expect(err.message).not.toContain(SECRET);
-      expect(headers).toEqual({});
-      expect(url.search).toBe('');
+  for (const c of adapterKinds) {
+    it(`${c.kind}: left to the adapter's transport, changes nothing`, () => {
+      const headers: Record<string, string> = { accept: 'application/json' };
+      const url = new URL('https://api.example.com/v1?x=1');
+      expect(() => applyCredential(c, headers, url)).not.toThrow();
+      expect(headers).toEqual({ accept: 'application/json' });
+      expect(url.toString()).toBe('https://api.example.com/v1?x=1');
     });
   }
 });
@@ -66,5 +57,16 @@ describe('credentialSecrets', () => {
     expect(credentialSecrets({ kind: 'query', param: 'key', value: SECRET })).toEqual([SECRET]);
     expect(credentialSecrets({ kind: 'sigv4', service: 's', region: 'r', accessKeyId: 'a', value: SECRET, sessionToken: 'tok' })).toEqual([SECRET, 'tok']);
     expect(credentialSecrets(null)).toEqual([]);
+  });
+
+  it('lists the secret fields of every other kind, and nothing for web identity or default credentials', () => {
+    const sa = JSON.stringify({ type: 'service_account', private_key_id: 'kid-123', private_key: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n', client_email: 'a@b.iam.gserviceaccount.com' });
+    expect(credentialSecrets({ kind: 'sigv4', service: 'bedrock', region: 'r', accessKeyId: 'a', value: SECRET })).toEqual([SECRET]);
+    expect(credentialSecrets({ kind: 'aws-web-identity', service: 'bedrock', region: 'r' })).toEqual([]);
+    expect(credentialSecrets({ kind: 'google', source: 'service-account', value: sa, scopes: [] })).toEqual([sa, '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n', 'kid-123']);
+    expect(credentialSecrets({ kind: 'google', source: 'service-account', value: 'not json', scopes: [] })).toEqual(['not json']);
+    expect(credentialSecrets({ kind: 'google', source: 'default', scopes: [] })).toEqual([]);
+    expect(credentialSecrets({ kind: 'entra', tenantId: 't', clientId: 'c', authorityHost: 'h', scopes: [], value: SECRET })).toEqual([SECRET]);
+    expect(credentialSecrets({ kind: 'entra', tenantId: 't', clientId: 'c', authorityHost: 'h', scopes: [], federatedTokenFile: '/f' })).toEqual([]);
   });
 });

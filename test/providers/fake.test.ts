@@ -6,8 +6,9 @@ import type { TableFake } from '../../pkg/table/types.ts';
 import { createSseParser } from '../../pkg/stream/sse.ts';
 import { makeCtx, makeProvider, readAll, send, respond, translator, classify } from './helpers.ts';
 import type { CtxOptions } from './helpers.ts';
+import { CredentialSources } from '../../pkg/providers/http/credential-sources.ts';
 
-const noNetwork = { dispatcherFor: () => { throw new Error('the fake provider must not use the network'); } };
+const noNetwork = { dispatcherFor: () => { throw new Error('the fake provider must not use the network'); }, sources: new CredentialSources() };
 const fakeProvider = (fake: Partial<TableFake> = {}) => makeProvider({ type: 'fake', baseURL: '', credential: null, fake: { ...FAKE_DEFAULTS, ...fake } });
 const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'demo', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content }], ...extra });
 

@@ -8,9 +8,10 @@ import type { UpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { createOpenAIAdapter } from '../../pkg/providers/openai/index.ts';
 import type { Usage } from '../../pkg/providers/types.ts';
 import { makeCtx, makeProvider, readAll, streamThrough, translateChunks, send, respond } from './helpers.ts';
+import { CredentialSources } from '../../pkg/providers/http/credential-sources.ts';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./testdata/openai/${name}`, import.meta.url));
-const noNetwork = { dispatcherFor: () => { throw new Error('no network in this test'); } };
+const noNetwork = { dispatcherFor: () => { throw new Error('no network in this test'); }, sources: new CredentialSources() };
 
 const CACHED_REASONING: Usage = { inputTokens: 2006, outputTokens: 300, totalTokens: 2306, cachedInputTokens: 1920, reasoningTokens: 192 };
 

@@ -185,7 +185,7 @@ describe('standalone gateway', () => {
   it('E11 the provider credential never reaches logs, metrics, /debug/table or /debug/explain', async () => {
     await writeFile(join(dir, 'route-remote.yaml'), route('remote-model', 'remote'));
     await until(() => (gw.holder.table?.providers['default/remote'] && gw.holder.table.routes.some((r) => r.model === 'remote-model') ? true : undefined), 'remote route');
-    expect(gw.holder.table?.providers['default/remote']?.credential?.value).toBe(`Bearer ${CANARY}`);
+    expect(gw.holder.table?.providers['default/remote']?.credential).toMatchObject({ kind: 'header', value: `Bearer ${CANARY}` });
     const sinks = [
       lines.join('\n'),
       await (await fetch(`${gw.adminUrl}/metrics`)).text(),

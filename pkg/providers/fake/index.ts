@@ -5,6 +5,7 @@ import type { ProviderCodec } from '../../canonical/codec.ts';
 import type { ClientApi } from '../../canonical/types.ts';
 import type { AdapterDeps, ProviderAdapter, Transport, UpstreamRequest, UpstreamResponse } from '../types.ts';
 import type { TableFake, TableProvider } from '../../table/types.ts';
+import { CredentialSources } from '../http/credential-sources.ts';
 import { createPassthroughAdapter } from '../openai/passthrough.ts';
 import { OPENAI_QUIRKS } from '../openai/request.ts';
 import { completionEvents, completionJson, fakeCompletion } from './chat.ts';
@@ -75,7 +76,7 @@ function parseBody(text: string | Uint8Array): Record<string, unknown> {
  * an in-process transport that answers the built request; every other client API reaches it through the canonical
  * form and the openai-chat codec, like any OpenAI-compatible upstream.
  */
-export function createFakeAdapter(provider: TableProvider, _deps?: AdapterDeps, opts: FakeAdapterOptions = {}): ProviderAdapter {
+export function createFakeAdapter(provider: TableProvider, deps?: AdapterDeps, opts: FakeAdapterOptions = {}): ProviderAdapter {
   const s: TableFake = { ...FAKE_DEFAULTS, ...provider.fake };
   const failEvery = s.failureRate > 0 ? Math.max(1, Math.round(1 / s.failureRate)) : 0;
   let count = 0;
@@ -98,7 +99,7 @@ export function createFakeAdapter(provider: TableProvider, _deps?: AdapterDeps, 
     return response(200, 'text/event-stream', requestId, paced(events, s.interChunkDelayMs, signal));
   };
 
-  return createPassthroughAdapter(provider, { dispatcherFor: noDispatcher }, {
+  return createPassthroughAdapter(provider, { dispatcherFor: noDispatcher, sources: deps?.sources ?? new CredentialSources() }, {
     type: 'fake',
     quirks: OPENAI_QUIRKS,
     nativeApis: FAKE_NATIVE_APIS,

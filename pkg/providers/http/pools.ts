@@ -5,6 +5,7 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { AdapterDeps } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
+import { CredentialSources } from './credential-sources.ts';
 
 export interface UpstreamPoolOptions {
   /** Idle keep-alive sockets are closed after this long: shorter than typical upstream idle timeouts (B15). Default 4000. */
@@ -15,14 +16,16 @@ export interface UpstreamPoolOptions {
   readonly defaultConnectTimeoutMs?: number;
   /** Extra TLS/socket options for the connector (e.g. ca for private CAs). */
   readonly connect?: Readonly<Record<string, unknown>>;
+  /** The process's credential sources (default: a new set). close() and destroy() stop them all. */
+  readonly sources?: CredentialSources;
 }
 
 export interface UpstreamPools extends AdapterDeps {
   /** Number of live pools (for tests and /debug). */
   readonly size: number;
-  /** Close every pool, waiting for in-flight requests to finish. */
+  /** Close every pool, waiting for in-flight requests to finish (and stop every credential source). */
   close(): Promise<void>;
-  /** Destroy every pool now, aborting in-flight requests. */
+  /** Destroy every pool now, aborting in-flight requests (and stop every credential source). */
   destroy(): Promise<void>;
 }
 
@@ -31,6 +34,7 @@ export function createUpstreamPools(opts: UpstreamPoolOptions = {}): UpstreamPoo
   const connections = opts.connectionsPerOrigin ?? 128;
   const defaultConnect = opts.defaultConnectTimeoutMs ?? 10_000;
   const pools = new Map<string, Pool>();
+  const sources = opts.sources ?? new CredentialSources();
   let closed = false;
 
   function dispatcherFor(provider: TableProvider): Dispatcher {
@@ -56,17 +60,20 @@ export function createUpstreamPools(opts: UpstreamPoolOptions = {}): UpstreamPoo
 
   return {
     dispatcherFor,
+    sources,
     get size() {
       return pools.size;
     },
     async close() {
       closed = true;
+      sources.stopAll();
       const all = [...pools.values()];
       pools.clear();
       await Promise.all(all.map((p) => p.close()));
     },
     async destroy() {
       closed = true;
+      sources.stopAll();
       const all = [...pools.values()];
       pools.clear();
       await Promise.all(all.map((p) => p.destroy()));

@@ -1,6 +1,7 @@
 // Error classification for OpenAI-dialect upstreams: status → FailureKind, provider message sanitised for the client.
 import type { FailureKind, UpstreamFailure, UpstreamResponse } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
+import { credentialSecrets } from '../http/credentials.ts';
 import { parseRetryAfter } from '../http/retry-after.ts';
 
 export const MAX_MESSAGE_CHARS = 1024;
@@ -21,8 +22,7 @@ export function statusKind(status: number): FailureKind {
 /** Removes the credential (whole value and bare key), key-looking tokens and the provider's host; caps the length. */
 export function sanitizeMessage(message: string, provider: TableProvider): string {
   let out = message;
-  const cred = provider.credential?.value;
-  if (cred !== undefined && cred !== '') {
+  for (const cred of credentialSecrets(provider.credential)) {
     const bare = cred.replace(/^(Bearer|Basic)\s+/i, '');
     for (const secret of [cred, bare]) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
   }

@@ -2,6 +2,7 @@
 // provider's message and code, already sanitised by the adapter and checked again here against the credential.
 import type { TableProvider } from '../../table/types.ts';
 import type { UpstreamFailure } from '../../providers/types.ts';
+import { credentialSecrets } from '../../providers/http/credentials.ts';
 import { errorOut } from '../error-reply.ts';
 import type { ErrorOut } from '../error-reply.ts';
 
@@ -10,12 +11,18 @@ const SAFE_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const PASSTHROUGH_STATUS = new Set([400, 404, 409, 413, 422]);
 const WINDOW = 8;
 
-/** True when any 8-character window of the provider's credential appears in `text` (E11). */
+/**
+ * True when any 8-character window of one of the provider's secrets appears in `text` (E11). A service-account JSON
+ * is checked through its private key and key id (listed apart by credentialSecrets), not as a whole document, and PEM
+ * armour lines are not secret.
+ */
 export function leaksCredential(text: string, provider: TableProvider): boolean {
-  const cred = provider.credential?.value;
-  if (cred === undefined || text.length < WINDOW) return false;
-  const bare = cred.replace(/^(Bearer|Basic)\s+/i, '');
-  for (let i = 0; i + WINDOW <= bare.length; i++) if (text.includes(bare.slice(i, i + WINDOW))) return true;
+  if (text.length < WINDOW) return false;
+  for (const cred of credentialSecrets(provider.credential)) {
+    if (cred.startsWith('{')) continue;
+    const bare = cred.replace(/^(Bearer|Basic)\s+/i, '').replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+    for (let i = 0; i + WINDOW <= bare.length; i++) if (text.includes(bare.slice(i, i + WINDOW))) return true;
+  }
   return false;
 }
 

@@ -4,7 +4,7 @@ import { API_VERSION, ObjectMeta, SecretKeyRef, Status, Timeouts, Duration } fro
 import { BaseURL } from './baseurl.ts';
 import { celQuote, withRules } from './cel.ts';
 import { mapList, maxProperties, setList } from './kube.ts';
-import { presetNames, servedTypes } from '../providers/descriptors.ts';
+import { presetNames, presetsWithDefaultBaseURL, servedTypes } from '../providers/descriptors.ts';
 
 export const PROVIDER_TYPES = [
   'openai', 'azure-openai', 'anthropic', 'gemini', 'vertex-ai', 'bedrock', 'cohere', 'openai-compatible', 'fake',
@@ -14,7 +14,9 @@ const SERVED = servedTypes();
 export const ProviderType = z.enum(PROVIDER_TYPES).describe(`Which wire protocol and defaults to use. Served in this release: ${SERVED.join(', ')}; the others (${PROVIDER_TYPES.filter((t) => !SERVED.includes(t)).join(', ')}) are accepted by the schema and reported as unsupported by the controller.`);
 
 export const OPENAI_COMPATIBLE_PRESETS = presetNames('openai-compatible') as [string, ...string[]];
-export const Preset = z.enum(OPENAI_COMPATIBLE_PRESETS).describe(`For type openai-compatible: a known server whose defaults (base URL, stream usage, client APIs served natively) Switchyard applies: ${OPENAI_COMPATIBLE_PRESETS.join(', ')}.`);
+export const Preset = z.enum(OPENAI_COMPATIBLE_PRESETS).describe(`For type openai-compatible: a known server whose defaults (base URL, stream usage, output-cap field, client APIs served natively) Switchyard applies: ${OPENAI_COMPATIBLE_PRESETS.join(', ')}.`);
+/** Presets of hosted servers, which have a default base URL; self-hosted ones (and generic) need spec.baseURL. */
+const HOSTED_PRESETS = presetsWithDefaultBaseURL('openai-compatible');
 
 export const Pricing = z
   .object({
@@ -40,13 +42,112 @@ export const ProviderModel = z
   .strict()
   .describe('A model this provider serves.');
 
-export const ProviderAuth = z
+const FilePath = z.string().min(1).max(4096).regex(/^\//);
+
+export const AwsAuth = z
   .object({
-    secretRef: SecretKeyRef.describe('The Secret key holding the provider API key.'),
-    header: z.string().max(64).regex(/^[A-Za-z0-9-]{1,64}$/).optional().describe('Header that carries the key. Default: the type\'s own (Authorization as "Bearer <key>"; x-api-key for anthropic). Authorization always carries "Bearer <key>", any other header the raw key.'),
+    accessKeyId: SecretKeyRef.describe('The Secret key holding the AWS access key id.'),
+    secretAccessKey: SecretKeyRef.describe('The Secret key holding the AWS secret access key.'),
+    sessionToken: SecretKeyRef.optional().describe('The Secret key holding a session token, for temporary credentials.'),
   })
   .strict()
-  .describe('Credentials sent to the provider.');
+  .describe('Static AWS keys from Secrets (type bedrock): requests are signed with SigV4.');
+
+export const AwsWebIdentityAuth = z
+  .object({
+    roleArn: z.string().min(1).max(2048).regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/).optional().describe('The IAM role to assume. Default: the proxy pod\'s AWS_ROLE_ARN (set by IRSA).'),
+    tokenFile: FilePath.optional().describe('Absolute path of the web-identity token file in the proxy pod. Default: the pod\'s AWS_WEB_IDENTITY_TOKEN_FILE (set by IRSA).'),
+  })
+  .strict()
+  .describe('AWS web identity (type bedrock; IRSA or EKS Pod Identity): the proxy assumes the role itself and refreshes the keys in the background.');
+
+export const GoogleDefaultAuth = z
+  .object({})
+  .strict()
+  .describe('Application Default Credentials of the proxy pod (type vertex-ai): GKE workload identity or the metadata server. Takes no fields.');
+
+export const EntraAuth = withRules(
+  z
+    .object({
+      tenantId: z.string().min(1).max(128).regex(/^[A-Za-z0-9.-]+$/).describe('The Microsoft Entra tenant (directory) id or domain.'),
+      clientId: z.string().min(1).max(128).regex(/^[A-Za-z0-9-]+$/).describe('The application (client) id.'),
+      clientSecret: SecretKeyRef.optional().describe('The Secret key holding the client secret (client-credentials grant). Without it, workload identity is used.'),
+      federatedTokenFile: FilePath.optional().describe('Workload identity: absolute path of the federated token file in the proxy pod. Default: the pod\'s AZURE_FEDERATED_TOKEN_FILE.'),
+      authorityHost: BaseURL.optional().describe('The Entra authority. Default https://login.microsoftonline.com.'),
+    })
+    .strict()
+    .describe('Microsoft Entra ID bearer tokens (type azure-openai), fetched and refreshed in the background.'),
+  [
+    {
+      rule: '!(has(self.clientSecret) && has(self.federatedTokenFile))',
+      message: 'entra takes clientSecret or federatedTokenFile, not both',
+      reason: 'FieldValueForbidden',
+      holds: (e) => !(e.clientSecret !== undefined && e.federatedTokenFile !== undefined),
+    },
+  ],
+);
+
+/** The auth methods, in the order messages name them. */
+export const AUTH_METHODS = ['secretRef', 'aws', 'awsWebIdentity', 'googleServiceAccount', 'googleDefault', 'entra'] as const;
+
+const ProviderAuthFields = z
+  .object({
+    secretRef: SecretKeyRef.optional().describe('The Secret key holding the provider API key (openai, anthropic, gemini, cohere, azure-openai, openai-compatible).'),
+    header: z.string().max(64).regex(/^[A-Za-z0-9-]{1,64}$/).optional().describe('With secretRef: the header that carries the key. Default: the type\'s own (Authorization as "Bearer <key>"; x-api-key for anthropic). Authorization always carries "Bearer <key>", any other header the raw key.'),
+    aws: AwsAuth.optional(),
+    awsWebIdentity: AwsWebIdentityAuth.optional(),
+    googleServiceAccount: SecretKeyRef.optional().describe('The Secret key holding a Google service-account JSON key (type vertex-ai).'),
+    googleDefault: GoogleDefaultAuth.optional(),
+    entra: EntraAuth.optional(),
+  })
+  .strict()
+  .describe(`Credentials sent to the provider: exactly one of ${AUTH_METHODS.join(', ')}.`);
+
+export const ProviderAuth = withRules(ProviderAuthFields, [
+  {
+    rule: `[${AUTH_METHODS.map((m) => `has(self.${m})`).join(', ')}].filter(x, x).size() == 1`,
+    message: `auth must set exactly one of ${AUTH_METHODS.join(', ')}`,
+    holds: (a) => AUTH_METHODS.filter((m) => a[m] !== undefined).length === 1,
+  },
+  {
+    rule: '!has(self.header) || has(self.secretRef)',
+    message: 'auth.header is only allowed with auth.secretRef',
+    fieldPath: '.header',
+    reason: 'FieldValueForbidden',
+    holds: (a) => a.header === undefined || a.secretRef !== undefined,
+  },
+]);
+
+export type ProviderAuth = z.infer<typeof ProviderAuth>;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** The auth methods a provider type takes (the CEL rules below enforce the same). */
+export function authMethodsFor(type: string): readonly AuthMethod[] {
+  switch (type) {
+    case 'bedrock':
+      return ['aws', 'awsWebIdentity'];
+    case 'vertex-ai':
+      return ['googleServiceAccount', 'googleDefault'];
+    case 'azure-openai':
+      return ['secretRef', 'entra'];
+    default:
+      return ['secretRef'];
+  }
+}
+
+const AUTH_METHOD_TEXT: Readonly<Record<AuthMethod, string>> = {
+  secretRef: 'secretRef (the Secret key holding the API key)',
+  aws: 'aws (Secret keys holding static AWS keys)',
+  awsWebIdentity: 'awsWebIdentity (IRSA / EKS web identity of the proxy pod)',
+  googleServiceAccount: 'googleServiceAccount (the Secret key holding a service-account JSON key)',
+  googleDefault: 'googleDefault (application default credentials of the proxy pod)',
+  entra: 'entra (Microsoft Entra ID: client secret or workload identity)',
+};
+
+/** The auth methods of a type in words, for messages: "secretRef (...) or entra (...)". */
+export function authMethodsText(type: string): string {
+  return authMethodsFor(type).map((m) => AUTH_METHOD_TEXT[m]).join(' or ');
+}
 
 export const ProviderLimits = z
   .object({
@@ -85,8 +186,9 @@ const ProviderSpecFields = z
     preset: Preset.optional(),
     baseURL: BaseURL.optional().describe('Base URL of the API, e.g. https://api.openai.com/v1. Defaulted per type and preset. Must be http(s) and must not point at link-local or metadata addresses.'),
     auth: ProviderAuth.optional(),
-    region: z.string().max(64).regex(/^[a-z0-9-]*$/).optional().describe('Provider region (Bedrock, Vertex AI).'),
-    apiVersion: z.string().max(64).optional().describe('API version query parameter (Azure OpenAI).'),
+    region: z.string().min(1).max(64).regex(/^[a-z0-9-]+$/).optional().describe('bedrock: the AWS region (e.g. us-east-1); vertex-ai: the location (e.g. us-central1, or global). Required for both, allowed for no other type.'),
+    project: z.string().min(1).max(64).regex(/^[a-z0-9:.-]+$/).optional().describe('vertex-ai: the Google Cloud project id. Required for vertex-ai, allowed for no other type.'),
+    apiVersion: z.string().min(1).max(64).regex(/^[A-Za-z0-9.-]+$/).optional().describe('azure-openai: the api-version query value (e.g. 2024-10-21); "v1" selects the /openai/v1/ paths. Default v1. Allowed for no other type.'),
     headers: ExtraHeaders.optional().describe('Extra headers sent with every upstream request, by header name.'),
     models: mapList(z.array(ProviderModel).max(1000), 'name').optional().describe('Models this provider serves, unique by name. When set, routes may only target these models.'),
     limits: ProviderLimits.optional(),
@@ -97,6 +199,69 @@ const ProviderSpecFields = z
   .describe('Desired state of a Provider.');
 
 export const ProviderSpec = withRules(ProviderSpecFields, [
+  {
+    rule: "!has(self.auth) || !(has(self.auth.aws) || has(self.auth.awsWebIdentity)) || self.type == 'bedrock'",
+    message: 'auth.aws and auth.awsWebIdentity are only allowed with type bedrock',
+    fieldPath: '.auth',
+    reason: 'FieldValueForbidden',
+    holds: (s) => s.auth === undefined || (s.auth.aws === undefined && s.auth.awsWebIdentity === undefined) || s.type === 'bedrock',
+  },
+  {
+    rule: "!has(self.auth) || !(has(self.auth.googleServiceAccount) || has(self.auth.googleDefault)) || self.type == 'vertex-ai'",
+    message: 'auth.googleServiceAccount and auth.googleDefault are only allowed with type vertex-ai',
+    fieldPath: '.auth',
+    reason: 'FieldValueForbidden',
+    holds: (s) => s.auth === undefined || (s.auth.googleServiceAccount === undefined && s.auth.googleDefault === undefined) || s.type === 'vertex-ai',
+  },
+  {
+    rule: "!has(self.auth) || !has(self.auth.secretRef) || (self.type != 'bedrock' && self.type != 'vertex-ai')",
+    message: 'auth.secretRef is not allowed with type bedrock or vertex-ai (use aws or awsWebIdentity; googleServiceAccount or googleDefault)',
+    fieldPath: '.auth',
+    reason: 'FieldValueForbidden',
+    holds: (s) => s.auth?.secretRef === undefined || (s.type !== 'bedrock' && s.type !== 'vertex-ai'),
+  },
+  {
+    rule: "!has(self.auth) || !has(self.auth.entra) || self.type == 'azure-openai'",
+    message: 'auth.entra is only allowed with type azure-openai',
+    fieldPath: '.auth',
+    reason: 'FieldValueForbidden',
+    holds: (s) => s.auth?.entra === undefined || s.type === 'azure-openai',
+  },
+  {
+    rule: "!(self.type == 'bedrock' || self.type == 'vertex-ai') || has(self.region)",
+    message: 'region is required for type bedrock and vertex-ai',
+    fieldPath: '.region',
+    reason: 'FieldValueRequired',
+    holds: (s) => !(s.type === 'bedrock' || s.type === 'vertex-ai') || s.region !== undefined,
+  },
+  {
+    rule: "!has(self.region) || self.type == 'bedrock' || self.type == 'vertex-ai'",
+    message: 'region is only allowed with type bedrock or vertex-ai',
+    fieldPath: '.region',
+    reason: 'FieldValueForbidden',
+    holds: (s) => s.region === undefined || s.type === 'bedrock' || s.type === 'vertex-ai',
+  },
+  {
+    rule: "self.type != 'vertex-ai' || has(self.project)",
+    message: 'project is required for type vertex-ai',
+    fieldPath: '.project',
+    reason: 'FieldValueRequired',
+    holds: (s) => s.type !== 'vertex-ai' || s.project !== undefined,
+  },
+  {
+    rule: "!has(self.project) || self.type == 'vertex-ai'",
+    message: 'project is only allowed with type vertex-ai',
+    fieldPath: '.project',
+    reason: 'FieldValueForbidden',
+    holds: (s) => s.project === undefined || s.type === 'vertex-ai',
+  },
+  {
+    rule: "!has(self.apiVersion) || self.type == 'azure-openai'",
+    message: 'apiVersion is only allowed with type azure-openai',
+    fieldPath: '.apiVersion',
+    reason: 'FieldValueForbidden',
+    holds: (s) => s.apiVersion === undefined || s.type === 'azure-openai',
+  },
   {
     rule: "!has(self.preset) || self.type == 'openai-compatible'",
     message: 'preset is only allowed with type openai-compatible',
@@ -112,11 +277,11 @@ export const ProviderSpec = withRules(ProviderSpecFields, [
     holds: (s) => s.fake === undefined || s.type === 'fake',
   },
   {
-    rule: "self.type != 'openai-compatible' || (has(self.preset) && self.preset != 'generic') || has(self.baseURL)",
-    message: 'baseURL is required for type openai-compatible without a preset (or with preset generic)',
+    rule: `self.type != 'openai-compatible' || has(self.baseURL) || (has(self.preset) && self.preset in [${HOSTED_PRESETS.map(celQuote).join(', ')}])`,
+    message: `baseURL is required for type openai-compatible unless the preset is a hosted service (${HOSTED_PRESETS.join(', ')})`,
     fieldPath: '.baseURL',
     reason: 'FieldValueRequired',
-    holds: (s) => s.type !== 'openai-compatible' || (s.preset !== undefined && s.preset !== 'generic') || s.baseURL !== undefined,
+    holds: (s) => s.type !== 'openai-compatible' || s.baseURL !== undefined || (s.preset !== undefined && HOSTED_PRESETS.includes(s.preset)),
   },
 ]);
 

@@ -28,6 +28,14 @@ export type AuthScheme =
  */
 export type StreamUsageMode = 'stream_options' | 'always' | 'never';
 
+/**
+ * Where an OpenAI-compatible server takes the chat output cap. `max_completion_tokens`: OpenAI's current field (such
+ * servers also accept the older `max_tokens`, so client bodies are forwarded as sent). `max_tokens`: the only field
+ * the server knows; a client's `max_completion_tokens` is renamed to it (pkg/providers/openai/request.ts
+ * applyMaxTokensField), and translated requests use it.
+ */
+export type MaxTokensField = 'max_completion_tokens' | 'max_tokens';
+
 /** The client APIs a provider (or one of its presets) serves. */
 export interface ClientApiSupport {
   /** Served by passthrough: the client's bytes are forwarded, fields patched only where they must change. */
@@ -45,6 +53,8 @@ export interface PresetDescriptor extends ClientApiSupport {
   readonly defaultBaseURL: string | null;
   readonly streamUsage: StreamUsageMode;
   readonly operations: readonly DescriptorOperation[];
+  /** The chat output-cap field the server takes. */
+  readonly maxTokensField: MaxTokensField;
 }
 
 export interface ProviderDescriptor extends ClientApiSupport {

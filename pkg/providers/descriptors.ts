@@ -54,3 +54,8 @@ export function effectiveDescriptor(d: ProviderDescriptor, presetName: string | 
 export function presetNames(type: string): string[] {
   return Object.keys(descriptorFor(type)?.presets ?? {});
 }
+
+/** The preset names of a type whose server has a default base URL (the others need spec.baseURL). */
+export function presetsWithDefaultBaseURL(type: string): string[] {
+  return Object.values(descriptorFor(type)?.presets ?? {}).filter((p) => p.defaultBaseURL !== null).map((p) => p.name);
+}

@@ -66,13 +66,15 @@ describe('provider descriptors', () => {
   it('the compiler fills base URL, stream usage and client APIs of every preset from the descriptor', () => {
     const d = descriptorFor('openai-compatible') as ProviderDescriptor;
     const names = presetNames('openai-compatible').filter((n) => n !== 'generic');
-    const result = compile([SECRET, ...names.map((n) => provider(n, { type: 'openai-compatible', preset: n, auth: { secretRef: { name: 'keys', key: 'k' } } }))]);
+    // Self-hosted presets have no default base URL: they are given one.
+    const own = (n: string): string | undefined => (effectiveDescriptor(d, n).defaultBaseURL === null ? `http://${n}.internal:8000/v1` : undefined);
+    const result = compile([SECRET, ...names.map((n) => provider(n, { type: 'openai-compatible', preset: n, auth: { secretRef: { name: 'keys', key: 'k' } }, ...(own(n) === undefined ? {} : { baseURL: own(n) }) }))]);
     for (const name of names) {
       const eff = effectiveDescriptor(d, name);
       const p = result.table.providers[`default/${name}`];
       expect(p, name).toBeDefined();
-      expect(p?.baseURL, name).toBe(eff.defaultBaseURL);
-      expect(p?.baseURL, `${name}: the adapter's preset agrees`).toBe(presetFor(name).defaultBaseURL);
+      expect(p?.baseURL, name).toBe(eff.defaultBaseURL ?? own(name));
+      expect(presetFor(name).defaultBaseURL, `${name}: the adapter's preset agrees`).toBe(eff.defaultBaseURL);
       expect(p?.streamUsage, name).toBe(eff.streamUsage !== 'never');
       expect(p?.nativeApis, name).toEqual(eff.nativeApis);
       expect(p?.translatedApis, name).toEqual(eff.translatedApis);
@@ -92,7 +94,7 @@ describe('provider descriptors', () => {
     const result = compile([
       provider('o', { type: 'openai' }),
       provider('a', { type: 'anthropic' }),
-      provider('c', { type: 'openai-compatible', preset: 'vllm' }),
+      provider('c', { type: 'openai-compatible', preset: 'vllm', baseURL: 'http://vllm.internal:8000/v1' }),
       provider('f', { type: 'fake' }),
     ]);
     for (const [name, type] of [['o', 'openai'], ['a', 'anthropic']] as const) {
@@ -109,7 +111,7 @@ describe('provider descriptors', () => {
       SECRET,
       provider('o', { type: 'openai', auth: { secretRef: { name: 'keys', key: 'k' } } }),
       provider('a', { type: 'anthropic', auth: { secretRef: { name: 'keys', key: 'k' } } }),
-      provider('h', { type: 'openai-compatible', preset: 'vllm', auth: { secretRef: { name: 'keys', key: 'k' }, header: 'Api-Key' } }),
+      provider('h', { type: 'openai-compatible', preset: 'vllm', baseURL: 'http://vllm.internal:8000/v1', auth: { secretRef: { name: 'keys', key: 'k' }, header: 'Api-Key' } }),
     ]);
     expect(result.table.providers['default/o']?.credential).toEqual({ kind: 'header', header: 'authorization', value: 'Bearer sk-test' });
     expect(result.table.providers['default/a']?.credential).toEqual({ kind: 'header', header: 'x-api-key', value: 'sk-test' });

@@ -61,6 +61,10 @@ export interface Behavior {
   dimensions?: number;
   /** Chat: reasoning text sent before the content as `reasoning_content` (DeepSeek / vLLM style). */
   reasoning?: string;
+  /** Chat: the field that carries `reasoning`. Default `reasoning_content`; `reasoning` is OpenRouter / Groq style. */
+  reasoningField?: 'reasoning_content' | 'reasoning';
+  /** Chat streams: usage in the finish chunk whether or not stream_options asked for it (Mistral / Fireworks style). */
+  usageInFinishChunk?: boolean;
   /** Chat: answer with these tool calls (finish_reason tool_calls) instead of content. */
   toolCalls?: { id: string; name: string; arguments: string }[];
 }
@@ -134,7 +138,7 @@ export function sseEvents(model: string, b: Behavior, includeUsage: boolean): st
   const chunk = (delta: unknown, finish: string | null): string =>
     `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
   const events = [chunk({ role: 'assistant', content: '', refusal: null }, null)];
-  if (b.reasoning !== undefined) events.push(chunk({ reasoning_content: b.reasoning }, null));
+  if (b.reasoning !== undefined) events.push(chunk({ [b.reasoningField ?? 'reasoning_content']: b.reasoning }, null));
   b.toolCalls?.forEach((t, index) => {
     events.push(chunk({ tool_calls: [{ index, id: t.id, type: 'function', function: { name: t.name, arguments: '' } }] }, null));
     events.push(chunk({ tool_calls: [{ index, function: { arguments: t.arguments } }] }, null));
@@ -144,8 +148,11 @@ export function sseEvents(model: string, b: Behavior, includeUsage: boolean): st
     events.push(chunk({ content: c }, null));
   });
   if (b.inject !== undefined && b.inject.after >= content.length) events.push(b.inject.text);
-  events.push(chunk({}, b.finishReason ?? (b.toolCalls ? 'tool_calls' : 'stop')));
-  if (includeUsage && usage !== null) events.push(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
+  const finish = b.finishReason ?? (b.toolCalls ? 'tool_calls' : 'stop');
+  if (b.usageInFinishChunk === true && usage !== null) {
+    events.push(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finish }], usage })}\n\n`);
+  } else events.push(chunk({}, finish));
+  if (includeUsage && usage !== null && b.usageInFinishChunk !== true) events.push(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
   events.push('data: [DONE]\n\n');
   return events;
 }
@@ -162,7 +169,7 @@ function completionBody(model: string, b: Behavior): string {
       index: 0, logprobs: null, finish_reason: b.finishReason ?? (b.toolCalls ? 'tool_calls' : 'stop'),
       message: b.toolCalls
         ? { role: 'assistant', content: null, refusal: null, tool_calls: b.toolCalls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } })) }
-        : { role: 'assistant', content: content.join(''), refusal: null, ...(b.reasoning === undefined ? {} : { reasoning_content: b.reasoning }) },
+        : { role: 'assistant', content: content.join(''), refusal: null, ...(b.reasoning === undefined ? {} : { [b.reasoningField ?? 'reasoning_content']: b.reasoning }) },
     }],
     ...(usage === null ? {} : { usage }),
     system_fingerprint: null,

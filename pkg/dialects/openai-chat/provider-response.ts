@@ -1,5 +1,5 @@
 // OpenAI chat answers (provider side) → canonical: the `chat.completion` body and in-band error objects.
-// `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, Ollama) becomes a thinking part; a `refusal`
+// `reasoning_content` (DeepSeek, vLLM, SGLang) or `reasoning` (OpenRouter, Groq, Ollama) becomes a thinking part; a `refusal`
 // becomes text with stopReason refusal.
 import { statusKind } from '../../providers/openai/errors.ts';
 import { UpstreamFailureError } from '../../providers/types.ts';

@@ -1,5 +1,5 @@
 // OpenAI chat SSE (provider side) → canonical stream events. Block indexes are given in the order blocks first
-// appear: reasoning text (`reasoning_content` / `reasoning`) opens a thinking block, `content` and `refusal` a text
+// appear: reasoning text (`reasoning_content` / `reasoning`, see reasoningText) opens a thinking block, `content` and `refusal` a text
 // block, each tool call index a tool_use block. All open blocks stop before `finish`; usage reported before the
 // finish chunk is held until after it. `[DONE]` without a finish chunk still finishes (end_turn) before `done`.
 // The decoder keeps per-stream state only: the same events come out for any split of the bytes.
@@ -22,6 +22,15 @@ export interface ChatStreamDecoderOptions {
 
 function obj(v: unknown): Obj | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+
+/**
+ * A delta's reasoning text: `reasoning_content` (DeepSeek, vLLM, SGLang) or `reasoning` (OpenRouter, Groq, Ollama),
+ * whichever is a non-empty string (servers that send both carry the same text: it is taken once).
+ */
+function reasoningText(delta: Obj): string | undefined {
+  for (const v of [delta.reasoning_content, delta.reasoning]) if (typeof v === 'string' && v !== '') return v;
+  return undefined;
 }
 
 function parse(data: string): Obj {
@@ -106,8 +115,8 @@ export function createChatStreamDecoder(opts: ChatStreamDecoderOptions = {}): St
     const choice = Array.isArray(c.choices) ? obj(c.choices.find((ch) => obj(ch)?.index === 0 || obj(ch)?.index === undefined)) : undefined;
     const delta = obj(choice?.delta);
     if (delta !== undefined && !finished) {
-      const reasoning = typeof delta.reasoning_content === 'string' ? delta.reasoning_content : delta.reasoning;
-      if (typeof reasoning === 'string' && reasoning !== '') {
+      const reasoning = reasoningText(delta);
+      if (reasoning !== undefined) {
         thinkingIndex ??= openBlock({ type: 'thinking' });
         out.push({ type: 'thinking_delta', index: thinkingIndex, text: reasoning });
       }

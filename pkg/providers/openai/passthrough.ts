@@ -36,7 +36,7 @@ export function buildOpenAICanonical(
 ): UpstreamRequest {
   const endpoint = endpoints['openai-chat'];
   if (endpoint === undefined) throw new Error('OpenAI adapter: no chat endpoint');
-  const key = `openai-canonical|${quirks.streamOptions}|${target.provider.streamUsage}|${target.model}`;
+  const key = `openai-canonical|${quirks.streamOptions}|${quirks.maxTokensField ?? ''}|${target.provider.streamUsage}|${target.model}`;
   const headers = buildHeaders(target.provider, ctx.requestId, creq.stream);
   return {
     method: 'POST',

@@ -13,6 +13,8 @@ import type { Endpoint } from '../http/send.ts';
 export interface WireQuirks {
   /** The server accepts `stream_options` (include_usage). When false it is removed from the body. */
   readonly streamOptions: boolean;
+  /** The chat output-cap field the server takes (absent: `max_completion_tokens`, bodies as sent). See applyMaxTokensField. */
+  readonly maxTokensField?: 'max_completion_tokens' | 'max_tokens';
 }
 
 export const OPENAI_QUIRKS: WireQuirks = { streamOptions: true };
@@ -39,13 +41,31 @@ export function openAIEndpoints(baseURL: string, apis: Iterable<ClientApi>): End
 /** Streams of these APIs carry usage only when asked with stream_options.include_usage. */
 const STREAM_OPTIONS_APIS: ReadonlySet<ClientApi> = new Set(['openai-chat', 'openai-completions']);
 
+/** True when a chat body must have its output cap renamed for a server that knows only `max_tokens`. */
+function needsMaxTokensRename(body: Readonly<Record<string, unknown>>, api: ClientApi, quirks: WireQuirks): boolean {
+  return quirks.maxTokensField === 'max_tokens' && api === 'openai-chat' && body.max_completion_tokens !== undefined;
+}
+
 /**
- * A body patched, not copied field by field (unknown fields pass through): `model` is the target's model; for
- * chat and completions streams, `stream_options.include_usage` is forced on when the provider reports stream usage
- * (or `stream_options` removed when the server rejects it).
+ * The output-cap quirk (the preset descriptor's `maxTokensField`), applied to a chat body about to be sent: for a
+ * server that knows only `max_tokens`, `max_completion_tokens` becomes `max_tokens` (it wins over a `max_tokens`
+ * also sent, as OpenAI documents; null stays null). Other APIs and servers are left alone.
+ */
+export function applyMaxTokensField(out: Record<string, unknown>, api: ClientApi, quirks: WireQuirks): void {
+  if (!needsMaxTokensRename(out, api, quirks)) return;
+  out.max_tokens = out.max_completion_tokens;
+  delete out.max_completion_tokens;
+}
+
+/**
+ * A body patched, not copied field by field (unknown fields pass through): `model` is the target's model; the
+ * output cap is renamed for servers that know only `max_tokens` (applyMaxTokensField); for chat and completions
+ * streams, `stream_options.include_usage` is forced on when the provider reports stream usage (or `stream_options`
+ * removed when the server rejects it).
  */
 export function patchBody(body: Readonly<Record<string, unknown>>, api: ClientApi, stream: boolean, target: BoundTarget, quirks: WireQuirks): Record<string, unknown> {
   const out: Record<string, unknown> = { ...body, model: target.model };
+  applyMaxTokensField(out, api, quirks);
   if (!stream || !STREAM_OPTIONS_APIS.has(api)) return out;
   if (!quirks.streamOptions) {
     delete out.stream_options;
@@ -104,7 +124,7 @@ export function memoNativeBody(ctx: BuildContext, key: string, req: IngressReque
 
 /** True when patchBody would return a body equal to the client's (so the original bytes can be forwarded). */
 export function patchIsNoop(body: Readonly<Record<string, unknown>>, api: ClientApi, stream: boolean, target: BoundTarget, quirks: WireQuirks): boolean {
-  if (body.model !== target.model) return false;
+  if (body.model !== target.model || needsMaxTokensRename(body, api, quirks)) return false;
   if (!stream || !STREAM_OPTIONS_APIS.has(api)) return true;
   const so = body.stream_options;
   if (!quirks.streamOptions) return so === undefined;
@@ -116,7 +136,7 @@ export function patchIsNoop(body: Readonly<Record<string, unknown>>, api: Client
 export function buildOpenAINative(endpoints: Endpoints, quirks: WireQuirks, req: IngressRequest, target: BoundTarget, ctx: BuildContext): UpstreamRequest {
   const endpoint = endpoints[req.api];
   if (endpoint === undefined) throw new Error(`OpenAI adapter: no native endpoint for ${req.api}`);
-  const key = `openai-native|${req.api}|${quirks.streamOptions}|${target.provider.streamUsage}|${target.model}`;
+  const key = `openai-native|${req.api}|${quirks.streamOptions}|${quirks.maxTokensField ?? ''}|${target.provider.streamUsage}|${target.model}`;
   const headers = buildHeaders(target.provider, ctx.requestId, req.stream);
   return {
     method: 'POST',

@@ -112,6 +112,17 @@ function assistantMessage(m: Message): WireMessage | null {
   return { role: 'assistant', content: texts.length === 1 && texts[0] !== undefined ? texts[0] : texts.map(text) };
 }
 
+/** Appends `m`; a user message right after another user message (an assistant turn between them was dropped) joins it. */
+function push(out: WireMessage[], m: WireMessage): void {
+  const last = out.at(-1);
+  if (m.role !== 'user' || last?.role !== 'user') {
+    out.push(m);
+    return;
+  }
+  const items = (c: string | readonly (WireTextContent | WireImageContent)[]): (WireTextContent | WireImageContent)[] => (typeof c === 'string' ? [text(c)] : [...c]);
+  out[out.length - 1] = { role: 'user', content: [...items(last.content), ...items(m.content)] };
+}
+
 function messages(req: CanonicalRequest): WireMessage[] {
   const out: WireMessage[] = [];
   const sys: readonly TextPart[] = req.system;
@@ -121,7 +132,7 @@ function messages(req: CanonicalRequest): WireMessage[] {
     if (m.role === 'assistant') {
       const a = assistantMessage(m);
       if (a !== null) out.push(a);
-    } else out.push(...userMessages(m, i));
+    } else for (const u of userMessages(m, i)) push(out, u);
   });
   return out;
 }

@@ -154,6 +154,11 @@ export interface ProviderAdapter {
   readonly type: string;
   /** Client APIs served by passthrough; every other one goes through the canonical form and `providerCodec`. */
   readonly nativeApis: ReadonlySet<ClientApi>;
+  /**
+   * Whether this request to this target is passed through; absent = `nativeApis.has(req.api)`. For provider types
+   * whose models speak different APIs (vertex-ai: Claude models take Anthropic Messages bodies, Gemini models do not).
+   */
+  isNative?(req: IngressRequest, target: BoundTarget): boolean;
   /** The provider's dialect codec; null when the provider has none (it then serves only its native APIs). */
   readonly providerCodec: ProviderCodec | null;
   /** The upstream request for a native pair: the client's body with only what must change patched. */

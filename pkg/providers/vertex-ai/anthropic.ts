@@ -73,13 +73,16 @@ export function buildVertexAnthropicNative(provider: VertexAnthropicProvider, re
   return { method: 'POST', origin: to.origin, path: to.path, headers: headers(provider, ctx.requestId, req.stream, req.forwardHeaders), body, stream: req.stream };
 }
 
+/** The canonical request as a rawPredict body: the Anthropic provider codec's body, document URLs refused, patched. */
+export function encodeVertexAnthropic(creq: CanonicalRequest, model: string): Obj {
+  const encoded = encodeRequest(creq, model);
+  refuseDocumentURLs(encoded);
+  return vertexAnthropicBody(encoded);
+}
+
 /** A translated request to a claude model: the canonical request encoded by the Anthropic provider codec, then patched. */
 export function buildVertexAnthropicCanonical(provider: VertexAnthropicProvider, creq: CanonicalRequest, target: BoundTarget, ctx: BuildContext): UpstreamRequest {
   const to = vertexEndpoint(provider, 'anthropic', target.model, creq.stream ? 'streamRawPredict' : 'rawPredict');
-  const body = memoBody(ctx, `vertex-anthropic-canonical|${target.model}`, () => {
-    const encoded = encodeRequest(creq, target.model);
-    refuseDocumentURLs(encoded);
-    return vertexAnthropicBody(encoded);
-  });
+  const body = memoBody(ctx, `vertex-anthropic-canonical|${target.model}`, () => encodeVertexAnthropic(creq, target.model));
   return { method: 'POST', origin: to.origin, path: to.path, headers: headers(provider, ctx.requestId, creq.stream), body, stream: creq.stream };
 }

@@ -150,7 +150,7 @@ async function exchange(st: RequestState, job: Job, target: RuntimeTarget, signa
   const adapter = target.adapter;
   const bound = target.bound;
   const req = job.req;
-  const native = adapter.nativeApis.has(req.api);
+  const native = adapter.isNative === undefined ? adapter.nativeApis.has(req.api) : adapter.isNative(req, bound);
   const embeddings = native ? undefined : job.ingress.embeddingsCodec;
   if (embeddings !== undefined) return await exchangeEmbeddings(st, job, target, signal, embeddings);
   const codec = adapter.providerCodec;

@@ -123,6 +123,7 @@ export const PRICE_LIST: Readonly<Record<CatalogueKey, readonly ListPrice[]>> = 
  */
 export const UNPRICED: Readonly<Record<CatalogueKey, string>> = {
   fake: 'built-in test provider: no money changes hands',
+  'azure-openai': 'route targets name deployments (any name the customer chose), and Azure meters each model per deployment type (Global, Data Zone, Regional) and region; its pricing page gives no region-free figure (stored copies render "$-"): set spec.models[].pricing',
   'openai-compatible/generic': 'any server: the model names say nothing about who bills what',
   'openai-compatible/vllm': 'self-hosted: no list price (you pay for the machines, not per token)',
   'openai-compatible/sglang': 'self-hosted: no list price (you pay for the machines, not per token)',

@@ -4,6 +4,7 @@
 // body, `anthropic_version: "vertex-2023-10-16"` in, a Google OAuth bearer token from google-auth-library), the
 // Google publisher with @google/genai in Vertex mode (project, location, baseUrl, googleAuthOptions).
 import Anthropic from '@anthropic-ai/sdk';
+import { ApiError, GoogleGenAI } from '@google/genai';
 import { JWT } from 'google-auth-library';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tokenUriFetch } from '../../pkg/providers/vertex-ai/auth.ts';
@@ -42,6 +43,7 @@ function vertexFetch(): typeof fetch {
 }
 
 let claude: Anthropic;
+let genai: GoogleGenAI;
 
 beforeAll(async () => {
   tokens = await startFakeGoogleTokenServer({ ttlSeconds: 300 });
@@ -49,10 +51,17 @@ beforeAll(async () => {
   vx = await startFakeVertex({ project: 'switchyard-test', location: 'us-east5', checkToken: (t) => tokens.isValid(t) });
   jwt = new JWT({ email: sa.key.client_email, key: sa.key.private_key, scopes: [SCOPE], transporterOptions: { fetchImplementation: tokenUriFetch(() => sa.key.token_uri) } });
   claude = new Anthropic({ baseURL: vx.origin, apiKey: 'unused', maxRetries: 0, fetch: vertexFetch() });
+  // Vertex mode: project + location in the path, a service-account key for google-auth-library (its token request
+  // sent to the key's token_uri, the fake token endpoint, by our fetch wrapper), the API version Vertex serves.
+  genai = new GoogleGenAI({
+    vertexai: true, project: vx.project, location: vx.location, httpOptions: { baseUrl: vx.origin, apiVersion: 'v1' },
+    googleAuthOptions: { credentials: sa.key, scopes: [SCOPE], clientOptions: { transporterOptions: { fetchImplementation: tokenUriFetch(() => sa.key.token_uri) } } },
+  });
 });
 afterEach(() => {
   vx.setFault(undefined);
   vx.anthropic.setFault(undefined);
+  vx.gemini.setFault(undefined);
 });
 afterAll(async () => {
   await vx.close();
@@ -132,5 +141,52 @@ describe('fake Vertex AI: the Anthropic publisher, checked with @anthropic-ai/sd
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
+  });
+});
+
+describe('fake Vertex AI: the Google publisher, checked with @google/genai in Vertex mode', () => {
+  it('generateContent: text and usage; the fake saw the Vertex path and a token the token endpoint issued', async () => {
+    const r = await genai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Say hi', config: { systemInstruction: 'Be brief.' } });
+    expect(r.text).toBe('Echo: Say hi');
+    expect(r.usageMetadata?.promptTokenCount).toBeGreaterThan(0);
+    expect(r.candidates?.[0]?.finishReason).toBe('STOP');
+    const rec = vx.requests.at(-1)!;
+    expect(rec.path).toBe('/v1/projects/switchyard-test/locations/us-east5/publishers/google/models/gemini-2.5-flash:generateContent');
+    expect(rec.body).toMatchObject({ contents: [{ role: 'user', parts: [{ text: 'Say hi' }] }], systemInstruction: { parts: [{ text: 'Be brief.' }] } });
+    const bearer = String(rec.headers.authorization).slice('Bearer '.length);
+    expect(tokens.isValid(bearer)).toBe(true);
+    expect(tokens.refused).toEqual([]);
+  });
+
+  it('generateContentStream: SSE events (alt=sse) the SDK reads chunk by chunk', async () => {
+    let text = '';
+    let last: { finishReason?: string } | undefined;
+    for await (const chunk of await genai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Count to three' })) {
+      text += chunk.text ?? '';
+      last = chunk.candidates?.[0];
+    }
+    expect(text).toBe('Echo: Count to three');
+    expect(last?.finishReason).toBe('STOP');
+    expect(vx.requests.at(-1)).toMatchObject({ action: 'streamGenerateContent', query: 'alt=sse' });
+  });
+
+  it('tools: a function call the SDK exposes as functionCalls', async () => {
+    const r = await genai.models.generateContent({
+      model: 'gemini-2.5-flash', contents: 'Use the tool for Paris',
+      config: { tools: [{ functionDeclarations: [{ name: 'get_weather', description: 'Weather', parametersJsonSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }] }] },
+    });
+    expect(r.functionCalls?.[0]).toMatchObject({ name: 'get_weather', args: { city: 'Paris' } });
+  });
+
+  it('errors: a Vertex 429 and a Gemini 400 reach the SDK as ApiError with their status', async () => {
+    vx.setFault({ status: 429, publisher: 'google', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '9s' }] });
+    const limited = await genai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' }).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(ApiError);
+    expect((limited as ApiError).status).toBe(429);
+    vx.setFault(undefined);
+    vx.gemini.setFault({ status: 400, message: 'The input token count (2000000) exceeds the maximum number of tokens allowed (1048576).' });
+    const tooLong = await genai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' }).catch((e: unknown) => e);
+    expect((tooLong as ApiError).status).toBe(400);
+    expect((tooLong as ApiError).message).toContain('exceeds the maximum number of tokens');
   });
 });

@@ -6,14 +6,16 @@
 // accepted), the project and location in the path, and for Anthropic the body shape rawPredict takes (no `model`,
 // `anthropic_version: "vertex-2023-10-16"`). Refusals are google.rpc error JSON ({error:{code,message,status}}), as
 // Vertex answers them. The model's answer itself comes from the existing fakes, reused rather than copied: each
-// publisher's request is forwarded to an in-process fake of that API (fake-anthropic-server.ts for Anthropic; a
-// Gemini fake for Google, when one is plugged in with `gemini`), so their behaviour and faults apply unchanged.
+// publisher's request is forwarded to an in-process fake of that API (fake-anthropic-server.ts for Anthropic,
+// fake-gemini-server.ts for Google), so their behaviour and faults apply unchanged.
 // test/providers/fake-vertex-server.test.ts proves the wire format with the official SDKs.
 import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { startFakeAnthropic } from './fake-anthropic-server.ts';
 import type { FakeAnthropic } from './fake-anthropic-server.ts';
+import { startFakeGemini } from './fake-gemini-server.ts';
+import type { FakeGemini } from './fake-gemini-server.ts';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
@@ -43,20 +45,11 @@ export interface VertexFault {
   readonly publisher?: 'anthropic' | 'google';
 }
 
-/** Where a Google-publisher request is sent: the Gemini API fake's base URL and key (GL API paths /v1beta/models/{m}:{action}). */
-export interface GeminiBackend {
-  /** e.g. http://127.0.0.1:1234 (origin; /v1beta/models/… is appended). */
-  readonly origin: string;
-  readonly apiKey: string;
-}
-
 export interface FakeVertexOptions {
   readonly project?: string;
   readonly location?: string;
   /** Accepts a bearer token (e.g. the fake token server's isValid). Default: any non-empty token. */
   readonly checkToken?: (token: string) => boolean;
-  /** The Google publisher's backend; without one, Google-publisher requests get 501. */
-  readonly gemini?: GeminiBackend;
 }
 
 export interface FakeVertex {
@@ -68,9 +61,9 @@ export interface FakeVertex {
   readonly requests: RecordedVertexRequest[];
   /** The Anthropic fake behind the anthropic publisher (its faults apply). */
   readonly anthropic: FakeAnthropic;
+  /** The Gemini fake behind the google publisher (its faults apply). */
+  readonly gemini: FakeGemini;
   setFault(f: VertexFault | undefined): void;
-  /** Plugs in (or replaces) the Google publisher's backend. */
-  setGemini(g: GeminiBackend | undefined): void;
   close(): Promise<void>;
 }
 
@@ -129,7 +122,7 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
   const location = opts.location ?? 'us-east5';
   const checkToken = opts.checkToken ?? ((t: string) => t !== '');
   const anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-behind-vertex' });
-  let gemini = opts.gemini;
+  const gemini = await startFakeGemini({ apiKey: 'AIza-behind-vertex-0123456789abcdefghij' });
   let fault: VertexFault | undefined;
   const requests: RecordedVertexRequest[] = [];
   const sockets = new Set<Socket>();
@@ -158,8 +151,7 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
   }
 
   async function googlePublisher(res: ServerResponse, query: URLSearchParams, model: string, action: string, raw: string): Promise<void> {
-    if (gemini === undefined) return rpcError(res, 501, 'no Gemini backend plugged into the fake');
-    if (action !== 'generateContent' && action !== 'streamGenerateContent' && action !== 'countTokens') return rpcError(res, 404, `Method ${action} not found`);
+    if (action !== 'generateContent' && action !== 'streamGenerateContent') return rpcError(res, 404, `Method ${action} not found`);
     if (action === 'streamGenerateContent' && query.get('alt') !== 'sse') return rpcError(res, 400, 'this fake streams only with alt=sse');
     const to = new URL(`${gemini.origin}/v1beta/models/${encodeURIComponent(model)}:${action}`);
     if (action === 'streamGenerateContent') to.searchParams.set('alt', 'sse');
@@ -206,17 +198,15 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `${origin}/v1`, origin, project, location, requests, anthropic,
+    url: `${origin}/v1`, origin, project, location, requests, anthropic, gemini,
     setFault(f) {
       fault = f;
-    },
-    setGemini(g) {
-      gemini = g;
     },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await anthropic.close();
+      await gemini.close();
     },
   };
 }

@@ -51,6 +51,7 @@ const OPENAI = 'https://developers.openai.com/api/docs/pricing';
 const ANTHROPIC = 'https://platform.claude.com/docs/en/about-claude/pricing';
 const GROQ = 'https://groq.com/pricing';
 const TOGETHER = 'https://www.together.ai/pricing';
+const COHERE = 'https://cohere.com/pricing';
 const CHECKED = '2026-12-03';
 const QUOTED = 'read from pages quoting the source page (two agreeing), not the page itself';
 
@@ -110,6 +111,17 @@ export const PRICE_LIST: Readonly<Record<CatalogueKey, readonly ListPrice[]>> = 
     { model: 'llama-3.3-70b-versatile', input: 0.59, output: 0.79, checked: CHECKED, source: GROQ, note: QUOTED },
     { model: 'llama-3.1-8b-instant', input: 0.05, output: 0.08, checked: CHECKED, source: GROQ, note: QUOTED },
     { model: 'openai/gpt-oss-120b', input: 0.15, output: 0.6, checked: CHECKED, source: GROQ, note: QUOTED },
+  ],
+  // Cohere: the API's own per-token prices (billed units, which is what the cohere adapter reports as usage). Left out:
+  // Command R+ 08-2024 (the quotes found disagree; Cohere lists it as existing-customer pricing), the Command A
+  // Reasoning / Vision / Translate variants (no quote of the source page found), and the `command-r` / `command-a`
+  // aliases (they may point at other snapshots). Embed 4 text input only (image inputs are priced apart). Cohere
+  // publishes no cached-input price.
+  cohere: [
+    { model: 'command-a-03-2025', input: 2.5, output: 10, checked: CHECKED, source: COHERE, note: QUOTED },
+    { model: 'command-r-08-2024', input: 0.15, output: 0.6, checked: CHECKED, source: COHERE, note: 'read from pages quoting the source page (three agreeing, one a capture of the page dated 2026-11-11)' },
+    { model: 'command-r7b-12-2024', input: 0.0375, output: 0.15, checked: CHECKED, source: COHERE, note: 'read from pages quoting the source page (two agreeing; one rounds the input price to $0.038)' },
+    { model: 'embed-v4.0', input: 0.12, output: 0, checked: CHECKED, source: COHERE, note: QUOTED },
   ],
   // Together AI: serverless prices. Only the one model two quotes agreed on; other serverless models left out.
   'openai-compatible/together': [

@@ -4,6 +4,7 @@
 import type { ClientApi } from '../canonical/types.ts';
 import type { DescriptorOperation, PresetDescriptor, ProviderDescriptor, StreamUsageMode } from './descriptor-types.ts';
 import { ANTHROPIC_DESCRIPTOR } from './anthropic/descriptor.ts';
+import { COHERE_DESCRIPTOR } from './cohere/descriptor.ts';
 import { AZURE_OPENAI_DESCRIPTOR } from './azure-openai/descriptor.ts';
 import { FAKE_DESCRIPTOR } from './fake/descriptor.ts';
 import { OPENAI_DESCRIPTOR } from './openai/descriptor.ts';
@@ -13,6 +14,7 @@ export const DESCRIPTORS: Readonly<Record<string, ProviderDescriptor>> = Object.
   [OPENAI_DESCRIPTOR.type]: OPENAI_DESCRIPTOR,
   [OPENAI_COMPATIBLE_DESCRIPTOR.type]: OPENAI_COMPATIBLE_DESCRIPTOR,
   [ANTHROPIC_DESCRIPTOR.type]: ANTHROPIC_DESCRIPTOR,
+  [COHERE_DESCRIPTOR.type]: COHERE_DESCRIPTOR,
   [AZURE_OPENAI_DESCRIPTOR.type]: AZURE_OPENAI_DESCRIPTOR,
   [FAKE_DESCRIPTOR.type]: FAKE_DESCRIPTOR,
 });

@@ -4,6 +4,7 @@ import type { AdapterDeps, AdapterFactory, ProviderAdapter } from './types.ts';
 import type { TableProvider } from '../table/types.ts';
 import { providerCodec as openAIChatCodec } from '../dialects/openai-chat/index.ts';
 import { createAnthropicAdapter } from './anthropic/index.ts';
+import { createCohereAdapter } from './cohere/index.ts';
 import { createAzureOpenAIAdapter } from './azure-openai/index.ts';
 import { createFakeAdapter } from './fake/index.ts';
 import { createOpenAIAdapter } from './openai/index.ts';
@@ -26,6 +27,8 @@ export const createAdapter: AdapterFactory = (provider: TableProvider, deps: Ada
       return createOpenAICompatibleAdapter(provider, deps, { codec: openAIChatCodec });
     case 'anthropic':
       return createAnthropicAdapter(provider, deps);
+    case 'cohere':
+      return createCohereAdapter(provider, deps);
     case 'azure-openai':
       return createAzureOpenAIAdapter(provider, deps);
     case 'fake':

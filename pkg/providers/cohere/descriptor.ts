@@ -14,8 +14,8 @@ export const COHERE_DESCRIPTOR: ProviderDescriptor = {
   auth: { kind: 'header', header: 'authorization', format: 'bearer' },
   authRequired: true,
   nativeApis: [],
-  translatedApis: ['openai-chat', 'openai-completions', 'openai-responses', 'anthropic-messages'],
-  operations: ['chat'],
+  translatedApis: ['openai-chat', 'openai-completions', 'openai-embeddings', 'openai-responses', 'anthropic-messages'],
+  operations: ['chat', 'embeddings'],
   streamUsage: 'always',
   requiredHeaders: {},
 };

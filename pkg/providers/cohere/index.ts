@@ -1,6 +1,6 @@
 // Adapter for type cohere (Cohere v2). No client API is native: the chat family goes through the canonical form and
-// the Cohere Chat v2 codec (pkg/dialects/cohere-chat/), bodies serialised once per upstream model
-// (BuildContext.bodies). Headers and endpoints come from request.ts, classification from errors.ts.
+// the Cohere Chat v2 codec (pkg/dialects/cohere-chat/), OpenAI embeddings through v2 embed (embeddings.ts); bodies
+// serialised once per upstream model (BuildContext.bodies). Headers and endpoints come from request.ts, classification from errors.ts.
 import { createProviderCodec } from '../../dialects/cohere-chat/index.ts';
 import { encodeRequest } from '../../dialects/cohere-chat/encode-request.ts';
 import type { TableProvider } from '../../table/types.ts';
@@ -8,6 +8,7 @@ import { httpTransport } from '../http/send.ts';
 import { sanitizeMessage } from '../openai/errors.ts';
 import { memoBody } from '../openai/request.ts';
 import type { AdapterDeps, ProviderAdapter, UpstreamRequest } from '../types.ts';
+import { cohereEmbeddings } from './embeddings.ts';
 import { classifyCohereError } from './errors.ts';
 import { cohereEndpoints, cohereHeaders } from './request.ts';
 
@@ -44,5 +45,6 @@ export function createCohereAdapter(provider: TableProvider, deps: AdapterDeps, 
     nativeResponse: noNative,
     nativeStream: noNative,
     transport: httpTransport(provider, deps),
+    embeddings: cohereEmbeddings(provider.baseURL),
   };
 }

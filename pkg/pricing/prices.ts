@@ -52,6 +52,7 @@ const ANTHROPIC = 'https://platform.claude.com/docs/en/about-claude/pricing';
 const GROQ = 'https://groq.com/pricing';
 const TOGETHER = 'https://www.together.ai/pricing';
 const COHERE = 'https://cohere.com/pricing';
+const GEMINI = 'https://ai.google.dev/gemini-api/docs/pricing';
 const CHECKED = '2026-12-03';
 const QUOTED = 'read from pages quoting the source page (two agreeing), not the page itself';
 
@@ -122,6 +123,17 @@ export const PRICE_LIST: Readonly<Record<CatalogueKey, readonly ListPrice[]>> = 
     { model: 'command-r-08-2024', input: 0.15, output: 0.6, checked: CHECKED, source: COHERE, note: 'read from pages quoting the source page (three agreeing, one a capture of the page dated 2026-11-11)' },
     { model: 'command-r7b-12-2024', input: 0.0375, output: 0.15, checked: CHECKED, source: COHERE, note: 'read from pages quoting the source page (two agreeing; one rounds the input price to $0.038)' },
     { model: 'embed-v4.0', input: 0.12, output: 0, checked: CHECKED, source: COHERE, note: QUOTED },
+  ],
+  // Gemini API (Developer API, Standard tier; Batch / Flex / Priority not modelled): text, image and video input prices
+  // (audio input costs more and usage does not say which tokens were audio). Thinking tokens are billed as output.
+  // Left out: the Pro models (gemini-2.5-pro, gemini-3-pro-preview, gemini-3.1-pro-preview are priced in two bands by
+  // prompt length, ≤200k / >200k tokens, which one price per field cannot express), gemini-3.1-flash-lite and the
+  // embedding models (one quote only), and cached-input prices except gemini-3-flash-preview's (quotes disagree).
+  gemini: [
+    { model: 'gemini-3.5-flash', input: 1.5, output: 9, checked: CHECKED, source: GEMINI, note: QUOTED },
+    { model: 'gemini-3-flash-preview', input: 0.5, output: 3, cachedInput: 0.05, checked: CHECKED, source: GEMINI, note: 'read from pages quoting the source page (three agreeing on input and output; the cached price from one that quotes the page\'s row verbatim and one giving the 90% cache discount)' },
+    { model: 'gemini-2.5-flash', input: 0.3, output: 2.5, checked: CHECKED, source: GEMINI, note: 'read from pages quoting the source page (three agreeing)' },
+    { model: 'gemini-2.5-flash-lite', input: 0.1, output: 0.4, checked: CHECKED, source: GEMINI, note: QUOTED },
   ],
   // Together AI: serverless prices. Only the one model two quotes agreed on; other serverless models left out.
   'openai-compatible/together': [

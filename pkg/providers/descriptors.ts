@@ -7,6 +7,7 @@ import { ANTHROPIC_DESCRIPTOR } from './anthropic/descriptor.ts';
 import { COHERE_DESCRIPTOR } from './cohere/descriptor.ts';
 import { AZURE_OPENAI_DESCRIPTOR } from './azure-openai/descriptor.ts';
 import { FAKE_DESCRIPTOR } from './fake/descriptor.ts';
+import { GEMINI_DESCRIPTOR } from './gemini/descriptor.ts';
 import { OPENAI_DESCRIPTOR } from './openai/descriptor.ts';
 import { OPENAI_COMPATIBLE_DESCRIPTOR } from './openai-compatible/descriptor.ts';
 
@@ -16,6 +17,7 @@ export const DESCRIPTORS: Readonly<Record<string, ProviderDescriptor>> = Object.
   [ANTHROPIC_DESCRIPTOR.type]: ANTHROPIC_DESCRIPTOR,
   [COHERE_DESCRIPTOR.type]: COHERE_DESCRIPTOR,
   [AZURE_OPENAI_DESCRIPTOR.type]: AZURE_OPENAI_DESCRIPTOR,
+  [GEMINI_DESCRIPTOR.type]: GEMINI_DESCRIPTOR,
   [FAKE_DESCRIPTOR.type]: FAKE_DESCRIPTOR,
 });
 

@@ -7,6 +7,7 @@ import { createAnthropicAdapter } from './anthropic/index.ts';
 import { createCohereAdapter } from './cohere/index.ts';
 import { createAzureOpenAIAdapter } from './azure-openai/index.ts';
 import { createFakeAdapter } from './fake/index.ts';
+import { createGeminiAdapter } from './gemini/index.ts';
 import { createOpenAIAdapter } from './openai/index.ts';
 import { createOpenAICompatibleAdapter } from './openai-compatible/index.ts';
 
@@ -31,6 +32,8 @@ export const createAdapter: AdapterFactory = (provider: TableProvider, deps: Ada
       return createCohereAdapter(provider, deps);
     case 'azure-openai':
       return createAzureOpenAIAdapter(provider, deps);
+    case 'gemini':
+      return createGeminiAdapter(provider, deps);
     case 'fake':
       return createFakeAdapter(provider, deps, { codec: openAIChatCodec });
     default:

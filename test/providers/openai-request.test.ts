@@ -118,7 +118,8 @@ describe('registry', () => {
     expect(createAdapter(makeProvider({ type: 'openai-compatible', preset: 'vllm' }), fake.pools).type).toBe('openai-compatible');
     expect(createAdapter(makeProvider({ type: 'fake', baseURL: '' }), fake.pools).type).toBe('fake');
     expect(createAdapter(makeProvider({ type: 'anthropic' }), fake.pools).type).toBe('anthropic');
-    expect(() => createAdapter(makeProvider({ type: 'gemini' }), fake.pools)).toThrow(UnsupportedProviderError);
+    expect(createAdapter(makeProvider({ type: 'gemini' }), fake.pools).type).toBe('gemini');
+    expect(() => createAdapter(makeProvider({ type: 'no-such-type' }), fake.pools)).toThrow(UnsupportedProviderError);
   });
 });
 

@@ -75,6 +75,8 @@ export interface FakeGemini {
   readonly url: string;
   readonly apiKey: string;
   readonly requests: RecordedGeminiRequest[];
+  /** Every thoughtSignature the fake put on a functionCall part, in order. */
+  readonly issuedSignatures: string[];
   /** Applies to every following request until changed (undefined clears it). */
   setFault(fault: GeminiFault | undefined): void;
   close(): Promise<void>;
@@ -217,6 +219,7 @@ export function fakeVector(text: string, dims = 8): number[] {
 export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<FakeGemini> {
   const apiKey = opts.apiKey ?? 'AIzaFakeGeminiKey-0123456789abcdefghij';
   const requests: RecordedGeminiRequest[] = [];
+  const issuedSignatures: string[] = [];
   const sockets = new Set<Socket>();
   let fault: GeminiFault | undefined;
   let counter = 0;
@@ -268,6 +271,7 @@ export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<F
       return void res.end(f.rawBody);
     }
     const p = plan(body, f, counter);
+    for (const part of p.parts) if (isObj(part.functionCall) && typeof part.thoughtSignature === 'string') issuedSignatures.push(part.thoughtSignature);
     const blocked = f?.blockReason === undefined ? null : { promptFeedback: { blockReason: f.blockReason }, usageMetadata: { promptTokenCount: p.usage.promptTokenCount, totalTokenCount: p.usage.promptTokenCount }, modelVersion: model, responseId: id };
     if (action === 'generateContent') {
       res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
@@ -322,6 +326,7 @@ export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<F
     url: `${origin}/v1beta`,
     apiKey,
     requests,
+    issuedSignatures,
     setFault(next) {
       fault = next;
     },

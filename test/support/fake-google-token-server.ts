@@ -66,6 +66,8 @@ export interface FakeGoogleTokenServer {
   setTtlSeconds(s: number): void;
   /** Applies to every following token request until cleared. */
   setFault(f: TokenFault | undefined): void;
+  /** Answer token requests this much later (a slow token endpoint). */
+  setDelayMs(ms: number): void;
   /** Registers a service account whose assertions are accepted. */
   trust(sa: ServiceAccount): void;
   /** A service account with a fresh key pair, trusted, whose token_uri is this server. */
@@ -110,6 +112,7 @@ export async function startFakeGoogleTokenServer(opts: { ttlSeconds?: number; no
   const now = opts.now ?? Date.now;
   let ttl = opts.ttlSeconds ?? 3600;
   let fault: TokenFault | undefined;
+  let delayMs = 0;
   const trusted = new Map<string, KeyObject>();
   const issued: IssuedToken[] = [];
   const live = new Map<string, IssuedToken>();
@@ -147,6 +150,7 @@ export async function startFakeGoogleTokenServer(opts: { ttlSeconds?: number; no
     const raw = await readBody(req);
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'POST' || path !== '/token') return oauthError(res, 404, 'not_found', 'Not found');
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (fault !== undefined) return oauthError(res, fault.status, fault.error ?? 'internal_failure', 'fake token endpoint fault');
     const form = new URLSearchParams(raw);
     if (form.get('grant_type') !== JWT_BEARER_GRANT) return oauthError(res, 400, 'unsupported_grant_type', 'Invalid grant_type');
@@ -180,6 +184,9 @@ export async function startFakeGoogleTokenServer(opts: { ttlSeconds?: number; no
     },
     setFault(f) {
       fault = f;
+    },
+    setDelayMs(ms) {
+      delayMs = ms;
     },
     trust(sa) {
       trusted.set(sa.key.client_email, sa.publicKey);

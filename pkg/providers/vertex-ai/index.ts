@@ -15,10 +15,13 @@ import { vertexFamily, vertexPlace, vertexRoot } from './endpoint.ts';
 import { classifyVertexError } from './errors.ts';
 import { buildVertexGeminiCanonical } from './gemini.ts';
 import { vertexTransport } from './transport.ts';
+import type { TokenSourceTuning } from './transport.ts';
 
 export interface VertexAdapterOptions {
   readonly now?: () => number;
   readonly maxEventBytes?: number;
+  /** The token source's schedule (tests); refreshingSource's defaults otherwise (refresh 5 min before expiry). */
+  readonly tokenSource?: TokenSourceTuning;
 }
 
 export function createVertexAIAdapter(provider: TableProvider, deps: AdapterDeps, opts: VertexAdapterOptions = {}): ProviderAdapter {
@@ -55,6 +58,6 @@ export function createVertexAIAdapter(provider: TableProvider, deps: AdapterDeps
     nativeStream() {
       return createAnthropicStreamTranslator(shown, streamOpts);
     },
-    transport: vertexTransport(provider, deps),
+    transport: vertexTransport(provider, deps, opts.tokenSource),
   };
 }

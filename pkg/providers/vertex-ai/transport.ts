@@ -4,19 +4,22 @@
 // and the core fails over like for any other failed attempt.
 import type { TableProvider } from '../../table/types.ts';
 import { credentialKey, refreshingSource } from '../http/credential-sources.ts';
-import type { RefreshingSource } from '../http/credential-sources.ts';
+import type { RefreshingSource, RefreshingSourceOptions } from '../http/credential-sources.ts';
 import { credentialSecrets } from '../http/credentials.ts';
 import { httpTransport } from '../http/send.ts';
 import { UpstreamFailureError } from '../types.ts';
 import type { AdapterDeps, Transport } from '../types.ts';
 import { googleTokenFetcher } from './auth.ts';
 
+/** Schedule settings of the token source (tests shorten them); the defaults are refreshingSource's. */
+export type TokenSourceTuning = Pick<RefreshingSourceOptions, 'refreshBeforeMs' | 'minRefreshMs' | 'retryMinMs' | 'retryMaxMs' | 'fetchTimeoutMs' | 'clock' | 'timers' | 'log'>;
+
 /** The provider's token source (created on first use of this provider + credential, shared afterwards). Null without Google credentials. */
-export function vertexTokenSource(provider: TableProvider, deps: AdapterDeps): RefreshingSource<string> | null {
+export function vertexTokenSource(provider: TableProvider, deps: AdapterDeps, tuning: TokenSourceTuning = {}): RefreshingSource<string> | null {
   const cred = provider.credential;
   if (cred === null || cred.kind !== 'google') return null;
   return deps.sources.get(credentialKey(provider), () =>
-    refreshingSource(googleTokenFetcher(cred), { what: `vertex-ai access token for ${provider.id}`, secrets: credentialSecrets(cred) }),
+    refreshingSource(googleTokenFetcher(cred), { ...tuning, what: `vertex-ai access token for ${provider.id}`, secrets: credentialSecrets(cred) }),
   );
 }
 
@@ -27,8 +30,8 @@ export function tokenUnavailable(provider: Pick<TableProvider, 'id'>, source: Re
   return `vertex-ai credentials are not available yet: ${why ?? 'the first access token has not been fetched'}`;
 }
 
-export function vertexTransport(provider: TableProvider, deps: AdapterDeps): Transport {
-  const source = vertexTokenSource(provider, deps);
+export function vertexTransport(provider: TableProvider, deps: AdapterDeps, tuning: TokenSourceTuning = {}): Transport {
+  const source = vertexTokenSource(provider, deps, tuning);
   const send = httpTransport(provider, deps);
   return async (req, timeouts, signal) => {
     const token = source?.current() ?? null;

@@ -5,7 +5,8 @@
 //   errors            in.json ({status, headers, body|bodyText})  → out.json (UpstreamFailure)
 //   pair-request      in.json ({api, upstreamModel, body})        → out.json (the Cohere body for that client API)
 //   pair-stream       in.sse + api.json                           → out.sse  (the client's SSE, decoded then encoded)
-// plus the stream decoder at every byte split (fast-check). UPDATE_GOLDEN=1 rewrites the outputs.
+// plus the embed request/answer mapping and the stream decoder at every byte split (fast-check). UPDATE_GOLDEN=1
+// rewrites the outputs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -18,6 +19,7 @@ import { clientCodec as chatCodec } from '../../pkg/dialects/openai-chat/index.t
 import { clientCodec as completionsCodec } from '../../pkg/dialects/openai-completions/index.ts';
 import { clientCodec as responsesCodec } from '../../pkg/dialects/openai-responses/index.ts';
 import { GatewayError } from '../../pkg/errors/errors.ts';
+import { decodeEmbedResponse, encodeEmbedRequest, MAX_EMBED_TEXTS } from '../../pkg/providers/cohere/embeddings.ts';
 import { classifyCohereError } from '../../pkg/providers/cohere/errors.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 import type { TableProvider } from '../../pkg/table/types.ts';
@@ -145,4 +147,27 @@ describe('cohere stream decoder at every byte split', () => {
       );
     });
   }
+});
+
+describe('cohere embeddings mapping', () => {
+  it('input_type: query → search_query, document and none → search_document; dimensions → output_dimension; floats only', () => {
+    expect(encodeEmbedRequest({ model: 'e', inputs: ['a'], encodingFormat: 'base64', inputType: 'query', dimensions: 256 }, 'embed-v4.0'))
+      .toStrictEqual({ model: 'embed-v4.0', texts: ['a'], input_type: 'search_query', embedding_types: ['float'], output_dimension: 256 });
+    expect(encodeEmbedRequest({ model: 'e', inputs: ['a', 'b'], encodingFormat: 'float', inputType: 'document' }, 'm').input_type).toBe('search_document');
+    expect(encodeEmbedRequest({ model: 'e', inputs: ['a'], encodingFormat: 'float' }, 'm')).toStrictEqual({ model: 'm', texts: ['a'], input_type: 'search_document', embedding_types: ['float'] });
+  });
+
+  it(`more than ${MAX_EMBED_TEXTS} inputs are refused naming input`, () => {
+    const inputs = Array.from({ length: MAX_EMBED_TEXTS + 1 }, (_, i) => `t${i}`);
+    expect(outcome(() => encodeEmbedRequest({ model: 'e', inputs, encodingFormat: 'float' }, 'm'))).toMatchObject({ error: { code: 'invalid_request', param: 'input' } });
+  });
+
+  it('answers: float vectors with billed units, tokens as the fallback, none without meta; garbage is invalid', () => {
+    expect(decodeEmbedResponse({ id: 'x', embeddings: { float: [[0.1, 0.2]] }, meta: { billed_units: { input_tokens: 3 }, tokens: { input_tokens: 9 } } }))
+      .toStrictEqual({ vectors: [[0.1, 0.2]], usage: { inputTokens: 3 } });
+    expect(decodeEmbedResponse({ embeddings: { float: [[1]] }, meta: { tokens: { input_tokens: 9 } } }).usage).toStrictEqual({ inputTokens: 9 });
+    expect(decodeEmbedResponse({ embeddings: { float: [[1]] } }).usage).toBeNull();
+    expect(outcome(() => decodeEmbedResponse({ embeddings: { int8: [[1]] } }))).toMatchObject({ error: { kind: 'invalid' } });
+    expect(outcome(() => decodeEmbedResponse({ message: 'nope' }))).toMatchObject({ error: { kind: 'invalid' } });
+  });
 });

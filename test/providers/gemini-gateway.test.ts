@@ -7,7 +7,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGemini } from '../support/fake-gemini-server.ts';
+import { float32FromBase64 } from '../../pkg/canonical/embeddings.ts';
+import { fakeVector, startFakeGemini } from '../support/fake-gemini-server.ts';
 import type { FakeGemini } from '../support/fake-gemini-server.ts';
 import { NS, apiKey, route, secret, startGateway } from '../proxy/harness.ts';
 import type { Gateway } from '../proxy/harness.ts';
@@ -35,6 +36,7 @@ beforeAll(async () => {
     geminiProvider('gem'),
     route('gemini', { model: 'gemini-gw', targets: [{ provider: 'gem', model: MODEL }] }),
     route('gemini25', { model: 'gemini-25', targets: [{ provider: 'gem', model: 'gemini-2.5-flash' }] }),
+    route('embed', { model: 'gemini-embed', targets: [{ provider: 'gem', model: 'gemini-embedding-001' }] }),
     // Their own Providers: a 429 or 401 cools a target down, which must not touch the other tests' routes.
     geminiProvider('gem-limited'),
     route('limited', { model: 'gemini-limited', targets: [{ provider: 'gem-limited', model: 'gemini-2.5-flash' }] }),
@@ -156,6 +158,25 @@ describe('gemini through the gateway (openai SDK)', () => {
     expect(chat.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
     await openai.chat.completions.create({ model: 'gemini-25', messages: [{ role: 'user', content: 'Think first' }], reasoning_effort: 'medium' });
     expect(lastBody().generationConfig).toEqual({ thinkingConfig: { includeThoughts: true, thinkingBudget: 8192 } });
+  });
+
+  it('embeddings: batchEmbedContents, one vector per input; float and base64 (the SDK default), dimensions and input_type mapped', async () => {
+    const f = await openai.embeddings.create({ model: 'gemini-embed', input: ['alpha', 'beta'], encoding_format: 'float', dimensions: 16 });
+    expect(f.data.map((d) => d.embedding)).toEqual([fakeVector('alpha', 16), fakeVector('beta', 16)]);
+    expect(f.usage.prompt_tokens).toBeGreaterThan(0);
+    const rec = gem.requests.at(-1);
+    expect(rec?.path).toBe('/v1beta/models/gemini-embedding-001:batchEmbedContents');
+    expect(rec?.body).toEqual({ requests: [
+      { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'alpha' }] }, outputDimensionality: 16 },
+      { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'beta' }] }, outputDimensionality: 16 },
+    ] });
+    const b = await openai.embeddings.create({ model: 'gemini-embed', input: 'gamma' });
+    const got = b.data[0]?.embedding as unknown as number[];
+    expect(got.map((v) => Math.fround(v))).toEqual(fakeVector('gamma').map((v) => Math.fround(v)));
+    const raw = await fetch(`${gw.baseURL}/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini-embed', input: 'delta', input_type: 'query', encoding_format: 'base64' }) });
+    const b64 = ((await raw.json()) as { data: { embedding: string }[] }).data[0]?.embedding ?? '';
+    expect(float32FromBase64(b64)).toEqual(fakeVector('RETRIEVAL_QUERYdelta').map((v) => Math.fround(v)));
+    expect((gem.requests.at(-1)?.body as { requests: Obj[] }).requests[0]?.taskType).toBe('RETRIEVAL_QUERY');
   });
 
   it('the Responses API: text and stream', async () => {

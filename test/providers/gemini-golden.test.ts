@@ -4,7 +4,7 @@
 //                                                                        accounting's Usage}, or {error})
 //   provider-stream     in.sse (streamGenerateContent?alt=sse bytes)  → out.json (canonical events; a throw as {error})
 //   errors              in.json ({status, headers, body})             → out.json (UpstreamFailure)
-//   embeddings-request  in.json ({upstreamModel, request})           → out.json (batchEmbedContents body)
+//   embeddings-request  in.json ({upstreamModel, request})           → out.json (batchEmbedContents body, or {error})
 //   embeddings-response in.json (batchEmbedContents answer)           → out.json (canonical, or {error})
 // plus the stream decoder's split independence (the same events for every split of each golden stream: B9).
 // UPDATE_GOLDEN=1 rewrites the outputs.
@@ -91,7 +91,7 @@ describe('gemini golden', () => {
   describe('embeddings', () => {
     eachCase('embeddings-request', (d) => {
       const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalEmbeddingsRequest };
-      expectGolden(join(d, 'out.json'), encodeEmbeddingsRequest(input.request, input.upstreamModel));
+      expectGolden(join(d, 'out.json'), outcome(() => encodeEmbeddingsRequest(input.request, input.upstreamModel)));
     });
     eachCase('embeddings-response', (d) => {
       expectGolden(join(d, 'out.json'), outcome(() => decodeEmbeddingsResponse(readJson(join(d, 'in.json')))));

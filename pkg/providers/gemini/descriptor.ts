@@ -15,8 +15,8 @@ export const GEMINI_DESCRIPTOR: ProviderDescriptor = {
   auth: { kind: 'header', header: 'x-goog-api-key', format: 'raw' },
   authRequired: true,
   nativeApis: [],
-  translatedApis: ['openai-chat', 'openai-completions', 'openai-responses', 'anthropic-messages'],
-  operations: ['chat'],
+  translatedApis: ['openai-chat', 'openai-completions', 'openai-embeddings', 'openai-responses', 'anthropic-messages'],
+  operations: ['chat', 'embeddings'],
   streamUsage: 'always',
   requiredHeaders: {},
 };

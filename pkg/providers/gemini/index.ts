@@ -1,6 +1,6 @@
 // Adapter for type gemini (Google Gemini API). Every client API goes through the canonical form: the Gemini dialect
 // codec (pkg/dialects/gemini) builds the generateContent body, request.ts the endpoint and headers (the key in
-// x-goog-api-key), errors.ts classifies google.rpc errors. Bodies are serialised once per upstream model
+// x-goog-api-key), errors.ts classifies google.rpc errors; OpenAI embeddings go to batchEmbedContents (embeddings.ts). Bodies are serialised once per upstream model
 // (BuildContext.bodies). In-band stream error messages are sanitised like HTTP error messages.
 import type { ProviderCodec, StreamDecoder } from '../../canonical/codec.ts';
 import type { StreamEvent } from '../../canonical/types.ts';
@@ -10,6 +10,7 @@ import type { TableProvider } from '../../table/types.ts';
 import { httpTransport } from '../http/send.ts';
 import { memoBody } from '../openai/request.ts';
 import type { AdapterDeps, ProviderAdapter, UpstreamRequest } from '../types.ts';
+import { geminiEmbeddings } from './embeddings.ts';
 import { classifyGeminiError, sanitizeGeminiMessage } from './errors.ts';
 import { geminiEndpoint, geminiHeaders } from './request.ts';
 
@@ -55,5 +56,6 @@ export function createGeminiAdapter(provider: TableProvider, deps: AdapterDeps, 
       throw new Error('gemini adapter: no client API is native');
     },
     transport: httpTransport(provider, deps),
+    embeddings: geminiEmbeddings(baseURL),
   };
 }

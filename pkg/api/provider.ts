@@ -299,3 +299,36 @@ export type Provider = z.infer<typeof Provider>;
 export type ProviderSpec = z.infer<typeof ProviderSpec>;
 export type ProviderTypeName = z.infer<typeof ProviderType>;
 export type FakeSettings = z.infer<typeof FakeSettings>;
+
+function recordOf(v: unknown): Record<string, unknown> | null {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+/** A Secret key a Provider reads: `json` marks a service-account JSON key (not a single-line value). */
+export interface AuthSecretReference {
+  readonly name: string;
+  readonly key: string;
+  readonly json: boolean;
+}
+
+/**
+ * Every Secret reference (name and key) in a raw, unvalidated Provider spec.auth: secretRef, aws.accessKeyId,
+ * aws.secretAccessKey, aws.sessionToken, googleServiceAccount and entra.clientSecret. For the operator (which Secrets
+ * to watch and pass to the compiler) and `switchyard validate` (which Secrets to assume); malformed entries are skipped.
+ */
+export function authSecretReferences(spec: unknown): AuthSecretReference[] {
+  const auth = recordOf(recordOf(spec)?.auth);
+  if (auth === null) return [];
+  const aws = recordOf(auth.aws);
+  const entra = recordOf(auth.entra);
+  const candidates: [unknown, boolean][] = [
+    [auth.secretRef, false], [aws?.accessKeyId, false], [aws?.secretAccessKey, false], [aws?.sessionToken, false],
+    [auth.googleServiceAccount, true], [entra?.clientSecret, false],
+  ];
+  const out: AuthSecretReference[] = [];
+  for (const [c, json] of candidates) {
+    const ref = recordOf(c);
+    if (ref !== null && typeof ref.name === 'string' && ref.name !== '' && typeof ref.key === 'string' && ref.key !== '') out.push({ name: ref.name, key: ref.key, json });
+  }
+  return out;
+}

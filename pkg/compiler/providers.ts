@@ -2,7 +2,8 @@
 // fact (served or not, default base URL, auth scheme and whether it is required, client APIs, stream usage) comes
 // from the provider descriptors (pkg/providers/descriptors.ts).
 // A Provider whose credentials do not resolve is accepted but left out of the table (no half-configured provider).
-import { Provider } from '../api/provider.ts';
+// spec.auth → TableCredential lives in credentials.ts.
+import { Provider, authMethodsText } from '../api/provider.ts';
 import type { ProviderSpec } from '../api/provider.ts';
 import type { ObjectStatus, TableCredential, TableFake, TableModel, TablePricing, TableProvider } from '../table/types.ts';
 import { descriptorFor, effectiveDescriptor, servedTypes } from '../providers/descriptors.ts';
@@ -13,7 +14,7 @@ import { fullTimeouts } from './durations.ts';
 import { sortedRecord } from './hash.ts';
 import type { InputObject } from './objects.ts';
 import { isRecord } from './objects.ts';
-import { lookupSecretKey } from './secrets.ts';
+import { resolveAuth } from './credentials.ts';
 import type { SecretIndex } from './secrets.ts';
 import { keptMessage, previousVersion, rejection, staleObject } from './last-good.ts';
 import type { LastGood, StaleObject } from './last-good.ts';
@@ -102,17 +103,16 @@ function compileProvider(obj: InputObject, secrets: SecretIndex): Compiled {
   let credential: TableCredential | null = null;
   let refsMessage = 'no references to resolve';
   if (spec.auth !== undefined) {
-    const { name, key } = spec.auth.secretRef;
-    const found = lookupSecretKey(secrets, obj.namespace, name, key);
-    const accepted = cond('Accepted', 'True', 'Accepted', `${acceptedMessage(spec, base.url)}; not served until its Secret resolves`);
+    const found = resolveAuth(spec, spec.auth, d, obj.namespace, secrets);
     if (!found.ok) {
+      const accepted = cond('Accepted', 'True', 'Accepted', `${acceptedMessage(spec, base.url)}; not served until its Secret resolves`);
       return {
         state: { ready: false, rejected: false, reason: found.reason, message: found.message },
         status: makeStatus(obj, [accepted, cond('ResolvedRefs', 'False', found.reason, found.message)]),
       };
     }
-    credential = tableCredential(d, spec.auth.header, found.value);
-    refsMessage = `key ${key} of Secret ${obj.namespace}/${name} resolved`;
+    credential = found.credential;
+    refsMessage = found.refs;
   }
   const provider = buildProvider(obj, spec, { d, eff, baseURL: base.url, credential });
   return {
@@ -138,28 +138,13 @@ function acceptedMessage(spec: ProviderSpec, baseURL: string): string {
 
 /** Cross-field rules the schema does not express (preset, fake and baseURL presence are schema rules). */
 function specProblem(spec: ProviderSpec, d: ProviderDescriptor): string | null {
-  if (d.authRequired && spec.auth === undefined) {
-    return `type ${spec.type} needs spec.auth.secretRef naming the Secret key that holds the API key`;
-  }
+  if (d.authRequired && spec.auth === undefined) return `type ${spec.type} needs spec.auth: ${authMethodsText(spec.type)}`;
   return headersProblem(spec, d);
 }
 
 /** The header that carries the key: spec.auth.header, else the descriptor's, else Authorization. */
 function credentialHeaderOf(spec: ProviderSpec, d: ProviderDescriptor): string {
   return (spec.auth?.header ?? (d.auth.kind === 'header' ? d.auth.header : 'authorization')).toLowerCase();
-}
-
-/**
- * The table credential for a resolved key. Header schemes: the Authorization header always carries "Bearer <key>";
- * the descriptor's own header uses the descriptor's format; any other header named by spec.auth.header the raw key.
- * Query schemes put the key in the descriptor's parameter. Types without a scheme (fake) use Authorization.
- */
-function tableCredential(d: ProviderDescriptor, headerOverride: string | undefined, key: string): TableCredential {
-  if (d.auth.kind === 'query' && headerOverride === undefined) return { kind: 'query', param: d.auth.param, value: key };
-  const scheme = d.auth.kind === 'header' ? d.auth : { header: 'authorization', format: 'bearer' as const };
-  const header = (headerOverride ?? scheme.header).toLowerCase();
-  const bearer = header === scheme.header ? scheme.format === 'bearer' : header === 'authorization';
-  return { kind: 'header', header, value: bearer ? `Bearer ${key}` : key };
 }
 
 function headersProblem(spec: ProviderSpec, d: ProviderDescriptor): string | null {
@@ -177,9 +162,11 @@ function headersProblem(spec: ProviderSpec, d: ProviderDescriptor): string | nul
   return null;
 }
 
+/** The base URL: spec.baseURL, else the descriptor's default; a "{region}" in it (Bedrock's default) becomes spec.region. */
 function resolveBaseURL(spec: ProviderSpec, d: ProviderDescriptor, eff: EffectiveDescriptor): ReturnType<typeof checkBaseURL> {
   if (!d.usesBaseURL) return { ok: true, url: '' };
-  return checkBaseURL(spec.baseURL ?? eff.defaultBaseURL ?? '');
+  const raw = spec.baseURL ?? eff.defaultBaseURL ?? '';
+  return checkBaseURL(spec.region === undefined ? raw : raw.split('{region}').join(spec.region));
 }
 
 interface Resolved {
@@ -213,6 +200,7 @@ function buildProvider(obj: InputObject, spec: ProviderSpec, r: Resolved): Table
     timeouts: fullTimeouts(spec.timeouts),
     ...(spec.apiVersion === undefined ? {} : { apiVersion: spec.apiVersion }),
     ...(spec.region === undefined ? {} : { region: spec.region }),
+    ...(spec.project === undefined ? {} : { project: spec.project }),
     ...(spec.type === 'fake' ? { fake: fakeSettings(spec) } : {}),
   };
 }

@@ -37,8 +37,12 @@ export type CredentialLookup =
   | { readonly ok: true; readonly value: string }
   | { readonly ok: false; readonly reason: string; readonly message: string };
 
-/** Look up one key of a Secret in a namespace; the value is trimmed (a trailing newline from a file is common). */
-export function lookupSecretKey(index: SecretIndex, namespace: string, name: string, key: string): CredentialLookup {
+/**
+ * Look up one key of a Secret in a namespace; the value is trimmed (a trailing newline from a file is common).
+ * Values are sent as header values unless `multiline` (a service-account JSON key), so control characters are
+ * refused (InvalidSecretValue) by default.
+ */
+export function lookupSecretKey(index: SecretIndex, namespace: string, name: string, key: string, opts: { readonly multiline?: boolean } = {}): CredentialLookup {
   const id = `${namespace}/${name}`;
   const entry = index.get(id);
   if (entry === undefined) {
@@ -53,7 +57,7 @@ export function lookupSecretKey(index: SecretIndex, namespace: string, name: str
     const what = entry.values.has(key) ? `has an empty key ${key}` : `has no key ${key} (keys present: ${present})`;
     return { ok: false, reason: 'SecretKeyNotFound', message: `Secret ${id} ${what}` };
   }
-  if (hasHeaderUnsafeChars(value)) {
+  if (opts.multiline !== true && hasHeaderUnsafeChars(value)) {
     return { ok: false, reason: Reason.InvalidSecretValue, message: `key ${key} of Secret ${id} contains control characters (a line break inside the value?) and cannot be sent as a header` };
   }
   return { ok: true, value };

@@ -1,9 +1,10 @@
 // Gather (style.md item 2): the informer caches → one plain Snapshot, the compiler's whole input. Pure: the same
-// caches give the same snapshot. Of the Secrets, only those a Provider references (spec.auth.secretRef, same
+// caches give the same snapshot. Of the Secrets, only those a Provider references (spec.auth: secretRef, aws, googleServiceAccount, entra.clientSecret; same
 // namespace) and API-key Secrets (label switchyard.dev/api-key: "true") are kept: nothing else reaches the compiler.
+import { authSecretReferences } from '../api/provider.ts';
 import { API_KEY_LABEL } from '../api/secret.ts';
 import type { CacheContents } from './informers.ts';
-import { isRecord, labelsOf, objectKey } from './kube/object.ts';
+import { labelsOf, objectKey } from './kube/object.ts';
 import type { KubeObject } from './kube/object.ts';
 
 export interface Snapshot {
@@ -15,14 +16,14 @@ function namespaceOf(obj: KubeObject): string {
   return obj.metadata.namespace ?? 'default';
 }
 
-/** "namespace/name" of every Secret a Provider names in spec.auth.secretRef. */
+/**
+ * "namespace/name" of every Secret a Provider names in spec.auth: secretRef, the aws keys, googleServiceAccount and
+ * entra.clientSecret (authSecretReferences).
+ */
 export function referencedSecrets(providers: readonly KubeObject[]): Set<string> {
   const out = new Set<string>();
   for (const p of providers) {
-    const spec = p['spec'];
-    if (!isRecord(spec) || !isRecord(spec.auth) || !isRecord(spec.auth.secretRef)) continue;
-    const name = spec.auth.secretRef.name;
-    if (typeof name === 'string' && name !== '') out.add(`${namespaceOf(p)}/${name}`);
+    for (const ref of authSecretReferences(p['spec'])) out.add(`${namespaceOf(p)}/${ref.name}`);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // the manifests themselves; what fails only in the real compile is caused by a missing input (a warning).
 // Placeholders never leave this process: they only feed the what-if compile, whose messages carry no values.
 import { createHash } from 'node:crypto';
+import { authSecretReferences } from '../api/provider.ts';
 import { API_KEY_LABEL } from '../api/secret.ts';
 import type { EnvPlaceholder } from '../config/env.ts';
 
@@ -45,6 +46,8 @@ export function envPlaceholder(): EnvPlaceholder {
 interface Need {
   /** Keys a Provider reads from the Secret. */
   readonly keys: Set<string>;
+  /** Of those, the keys that must hold a service-account JSON key. */
+  readonly jsonKeys: Set<string>;
   /** Referenced as an API-key Secret (route access, quota subject). */
   apiKey: boolean;
 }
@@ -54,7 +57,7 @@ function referencedSecrets(objects: readonly unknown[]): Map<string, Need> {
   const needs = new Map<string, Need>();
   const need = (namespace: string, name: string): Need => {
     const id = `${namespace}/${name}`;
-    const found = needs.get(id) ?? { keys: new Set<string>(), apiKey: false };
+    const found = needs.get(id) ?? { keys: new Set<string>(), jsonKeys: new Set<string>(), apiKey: false };
     needs.set(id, found);
     return found;
   };
@@ -62,9 +65,12 @@ function referencedSecrets(objects: readonly unknown[]): Map<string, Need> {
     if (!isRecord(obj) || obj.apiVersion !== GROUP_VERSION || !isRecord(obj.spec)) continue;
     const { namespace } = identity(obj);
     const spec = obj.spec;
-    if (obj.kind === 'Provider' && isRecord(spec.auth) && isRecord(spec.auth.secretRef)) {
-      const { name, key } = spec.auth.secretRef;
-      if (typeof name === 'string' && name !== '' && typeof key === 'string' && key !== '') need(namespace, name).keys.add(key);
+    if (obj.kind === 'Provider') {
+      for (const { name, key, json } of authSecretReferences(spec)) {
+        const n = need(namespace, name);
+        n.keys.add(key);
+        if (json) n.jsonKeys.add(key);
+      }
     } else if (obj.kind === 'ModelRoute' && isRecord(spec.access) && Array.isArray(spec.access.allow)) {
       for (const rule of spec.access.allow) {
         if (isRecord(rule)) for (const name of strings(rule.keys)) need(namespace, name).apiKey = true;
@@ -82,6 +88,12 @@ function hasValue(secret: Rec, key: string): boolean {
     if (isRecord(map) && typeof map[key] === 'string' && map[key].trim() !== '') return true;
   }
   return false;
+}
+
+/** A stand-in value with the shape the key must have (a service-account JSON key, or a plain value). */
+function placeholderFor(need: Need, key: string): string {
+  if (!need.jsonKeys.has(key)) return 'validate-placeholder';
+  return JSON.stringify({ type: 'service_account', client_email: 'validate-placeholder@example.iam.gserviceaccount.com', private_key: 'validate-placeholder' });
 }
 
 /** Supplies every Secret and Secret key the objects reference but the set lacks. `objects` is not modified. */
@@ -104,12 +116,12 @@ export function assumeSecrets(objects: readonly unknown[]): AssumedInput {
       const missing = [...need.keys].filter((k) => !hasValue(existing, k));
       if (missing.length === 0 || at === undefined) continue;
       const stringData = isRecord(existing.stringData) ? { ...existing.stringData } : {};
-      for (const k of missing) stringData[k] = 'validate-placeholder';
+      for (const k of missing) stringData[k] = placeholderFor(need, k);
       out[at] = { ...existing, stringData };
       continue;
     }
     const [namespace = 'default', name = ''] = id.split('/');
-    const stringData: Rec = Object.fromEntries([...need.keys].map((k) => [k, 'validate-placeholder']));
+    const stringData: Rec = Object.fromEntries([...need.keys].map((k) => [k, placeholderFor(need, k)]));
     n += 1;
     if (need.apiKey) stringData.key = `validate-placeholder-key-${n}`;
     const labels = need.apiKey ? { [API_KEY_LABEL]: 'true' } : {};

@@ -12,6 +12,7 @@ import type { WireQuirks } from '../openai/request.ts';
 import type { AdapterDeps, ProviderAdapter, Transport } from '../types.ts';
 import { azureChatCodec } from './content-filter.ts';
 import { createEndpointMemo, urlStyle } from './endpoints.ts';
+import { entraTokenSource, entraTransport } from './entra.ts';
 import { classifyAzureError, redactTokens } from './errors.ts';
 
 export interface AzureOpenAIAdapterOptions {
@@ -26,17 +27,25 @@ export interface AzureOpenAIAdapterOptions {
   readonly transport?: Transport;
 }
 
+/** The HTTP transport, with the Entra ID bearer token in hand for an `entra` credential (the api-key is a header credential). */
+function transportFor(provider: TableProvider, deps: AdapterDeps): Transport | undefined {
+  const cred = provider.credential;
+  if (cred?.kind !== 'entra') return undefined;
+  return entraTransport(provider, deps, entraTokenSource(provider, cred, deps));
+}
+
 export function createAzureOpenAIAdapter(provider: TableProvider, deps: AdapterDeps, opts: AzureOpenAIAdapterOptions = {}): ProviderAdapter {
   if (provider.baseURL === '') throw new Error(`provider ${provider.id} has no baseURL`);
   const now = opts.now ?? Date.now;
   const style = urlStyle(provider.apiVersion);
-  const quirks: WireQuirks = { streamOptions: style.streamOptions };
+  const quirks: WireQuirks = { streamOptions: style.streamOptions, maxTokensField: style.maxTokensField };
   const endpointsFor = createEndpointMemo(provider.baseURL, style);
   const codec = azureChatCodec(opts.codec ?? createProviderCodec({
     maxTokensField: style.maxTokensField,
     sanitize: (m) => redactTokens(sanitizeMessage(m, provider)),
     ...(opts.maxEventBytes === undefined ? {} : { maxEventBytes: opts.maxEventBytes }),
   }));
+  const transport = opts.transport ?? transportFor(provider, deps);
   const base = createPassthroughAdapter(provider, deps, {
     type: 'azure-openai',
     quirks,
@@ -44,7 +53,7 @@ export function createAzureOpenAIAdapter(provider: TableProvider, deps: AdapterD
     codec,
     now,
     ...(opts.maxEventBytes === undefined ? {} : { maxEventBytes: opts.maxEventBytes }),
-    ...(opts.transport === undefined ? {} : { transport: opts.transport }),
+    ...(transport === undefined ? {} : { transport }),
   });
   return {
     ...base,

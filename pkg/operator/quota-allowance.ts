@@ -9,10 +9,11 @@
 //
 // A grant gives the reporting proxy `headroom = min(free, max(share, want))` above its usage, where
 //     free  = limit − Σ_j used_j − Σ_{j≠p} (hold_j − used_j)     (what no other proxy holds)
-//     share = (limit − Σ_j used_j) / (live proxies + 1)             (one share stays free for newcomers and wants)
+//     share = (limit − Σ_j used_j) / (live proxies + 1)             (one share stays free for newcomers and wants;
+//                                                                    a proxy alone gets all the room)
 //     want  = the largest amount this proxy's cap refused since its last report
 // so idle proxies give their share back within one report, busy ones get more on demand, and a proxy that joins
-// finds room at once. A proxy that stops without its final report keeps holding its last cap until the window ends:
+// finds room at once (when it joins a lone proxy, once that one has reported again: at most two report intervals). A proxy that stops without its final report keeps holding its last cap until the window ends:
 // what it used after its last report is unknown, and only the cap bounds it.
 
 /** One proxy's standing in one limit's window. */
@@ -75,7 +76,7 @@ export function grant(standings: ReadonlyMap<string, ProxyStanding>, p: string, 
   const room = Math.max(0, limit - used);
   // p's own earlier caps are replaced by this one for p, but stay in its hold until p confirms it moved on.
   const free = Math.max(0, room - othersHeadroom);
-  const share = room / (Math.max(1, liveProxies) + 1);
+  const share = liveProxies <= 1 ? room : room / (liveProxies + 1);
   // Requests come in whole units: a fraction of one could never be used, and would keep a unit from anyone else.
   const raw = Math.min(free, Math.max(share, mine.want));
   const headroom = whole ? Math.floor(raw) : raw;

@@ -41,6 +41,9 @@ export interface ClusterAllowanceOptions {
 }
 
 interface Held {
+  readonly quota: string;
+  readonly window: string;
+  readonly start: number;
   readonly end: number;
   readonly caps: Partial<Record<Metric, number>>;
   readonly remaining: Partial<Record<Metric, number>>;
@@ -101,7 +104,7 @@ export class ClusterAllowance implements Allowance {
     const now = this.#clock();
     const next = new Map<string, Held>();
     for (const g of update.grants) {
-      if (g.end > now) next.set(windowKey(g.quota, g.window, g.start), { end: g.end, caps: g.caps, remaining: g.remaining });
+      if (g.end > now) next.set(windowKey(g.quota, g.window, g.start), { quota: g.quota, window: g.window, start: g.start, end: g.end, caps: g.caps, remaining: g.remaining });
     }
     this.#grants = next;
     this.#proxies = Math.max(1, Math.floor(update.proxies));
@@ -114,6 +117,12 @@ export class ClusterAllowance implements Allowance {
   /** The caps this proxy applies in a window (reported back, so an operator that restarts knows them). */
   capsOf(quota: string, window: string, start: number): Partial<Record<Metric, number>> | undefined {
     return this.#grants.get(windowKey(quota, window, start))?.caps;
+  }
+
+  /** The windows this proxy holds grants for, still open at the clock's now. */
+  *windows(): Iterable<{ readonly quota: string; readonly window: string; readonly start: number; readonly end: number }> {
+    const now = this.#clock();
+    for (const g of this.#grants.values()) if (g.end > now) yield { quota: g.quota, window: g.window, start: g.start, end: g.end };
   }
 
   /** Amounts refused by the caps since the previous call, per window (sent with the next report). */

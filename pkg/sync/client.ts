@@ -12,9 +12,10 @@ import type { GatewayMetrics } from '../telemetry/types.ts';
 import { DEFAULT_BACKOFF, MAX_RETRY_AFTER_MS, backoffDelay } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { ndjsonLines } from './ndjson.ts';
-import { MAX_ERROR_CHARS, MAX_REPORT_SUBJECTS, SYNC_PATHS, decodeSnapshot } from './protocol.ts';
-import type { AckMessage, QuotaUsageReport, TargetReport } from './protocol.ts';
-import { mergeReports, mergeUsage, usageReports } from './report-collector.ts';
+import { MAX_ERROR_CHARS, MAX_REPORT_SUBJECTS, ReportReply, SYNC_PATHS, decodeSnapshot } from './protocol.ts';
+import type { AckMessage, TargetReport } from './protocol.ts';
+import { mergeReports, metricFigures, usageReports } from './report-collector.ts';
+import { ClusterAllowance } from '../quota/cluster-allowance.ts';
 import type { ReportSource } from './report-collector.ts';
 import { createSnapshotWriter, readSnapshotFile } from './snapshot-file.ts';
 import { HttpStatusError, createTransport } from './transport.ts';
@@ -64,6 +65,9 @@ export interface SyncClient {
   /** Stops streaming and reporting (one last report is attempted). Idempotent. */
   close(): Promise<void>;
 }
+
+/** Least time between two reports when allowances run short. */
+const EARLY_REPORT_MS = 100;
 
 function reason(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).slice(0, MAX_ERROR_CHARS);
@@ -134,9 +138,11 @@ class SyncSession {
   #loop: Promise<void> = Promise.resolve();
   #reporter: NodeJS.Timeout | undefined;
   #unsent: TargetReport[] = [];
-  #unsentUsage: QuotaUsageReport[] = [];
   #lastReportAt = Date.now();
   #reporting = false;
+  /** An early report is due (a quota allowance ran short, or a table arrived): at most one every EARLY_REPORT_MS. */
+  #early: NodeJS.Timeout | undefined;
+  #lastReportStart = 0;
   #closing: Promise<void> | undefined;
 
   constructor(opts: SyncClientOptions, log: Logger, transport: Transport, loaded: (t: RoutingTable) => void) {
@@ -159,6 +165,8 @@ class SyncSession {
     this.#loop = this.#run();
     this.#reporter = setInterval(() => void this.#report(), this.#opts.reportIntervalMs ?? 2_000);
     this.#reporter.unref();
+    const allowance = this.#allowance;
+    if (allowance !== null) allowance.onDemand = () => this.#reportSoon();
   }
 
   /**
@@ -268,6 +276,8 @@ class SyncSession {
     }
     this.#loaded(table);
     this.#ack(url, { proxy: this.#opts.proxyId, version: table.version, hash: table.hash, ok: true });
+    // A table with quotas needs this proxy's allowances: ask now rather than at the next interval.
+    if (this.#allowance !== null && table.quotas.length > 0) this.#reportSoon();
   }
 
   #refuse(url: string, version: number, hash: string, error: string): void {
@@ -282,16 +292,44 @@ class SyncSession {
 
   /** ACKs and NACKs are sent in order, off the stream's path. */
   #ack(url: string, body: AckMessage): void {
-    this.#acks = this.#acks.then(() => this.#transport.post(url, SYNC_PATHS.acks, body)).catch((err: unknown) => {
+    this.#acks = this.#acks.then(async () => {
+      await this.#transport.post(url, SYNC_PATHS.acks, body);
+    }).catch((err: unknown) => {
       this.#log.warn({ url, version: body.version, ok: body.ok, reason: reason(err) }, 'could not deliver the acknowledgement');
     });
   }
 
-  async #report(): Promise<void> {
+  get #allowance(): ClusterAllowance | null {
+    const a = this.#opts.holder.quotaLedger.allowance;
+    return a instanceof ClusterAllowance ? a : null;
+  }
+
+  /** Schedules an early report (quota allowances are renewed in its answer), at most one every EARLY_REPORT_MS. */
+  #reportSoon(): void {
+    if (this.#early !== undefined || this.#closing !== undefined) return;
+    const wait = Math.max(0, this.#lastReportStart + EARLY_REPORT_MS - Date.now());
+    this.#early = setTimeout(() => {
+      this.#early = undefined;
+      if (this.#reporting) this.#reportSoon();
+      else void this.#report();
+    }, wait);
+    this.#early.unref();
+  }
+
+  /** `final`: the last report before the proxy stops (its quota allowances are given back). */
+  async #report(final = false): Promise<void> {
     if (this.#reporting) return;
     this.#reporting = true;
+    this.#lastReportStart = Date.now();
     const targets = mergeReports(this.#unsent, this.#opts.reportSource.drain());
-    const usage = mergeUsage(this.#unsentUsage, usageReports(this.#opts.holder.quotaLedger.drainUsage(MAX_REPORT_SUBJECTS)));
+    const allowance = this.#allowance;
+    allowance?.check();
+    const ledger = this.#opts.holder.quotaLedger;
+    const usage = usageReports(ledger.usage(Date.now(), MAX_REPORT_SUBJECTS), allowance === null ? undefined : {
+      capsOf: (q, w, start) => allowance.capsOf(q, w, start),
+      wants: allowance.drainWants(),
+      windows: () => allowance.windows(),
+    });
     const now = Date.now();
     const body = {
       proxy: this.#opts.proxyId,
@@ -299,28 +337,43 @@ class SyncSession {
       intervalMs: Math.min(86_400_000, Math.max(0, Math.round(now - this.#lastReportAt))),
       targets,
       usage,
+      ...(final ? { final: true } : {}),
     };
     try {
-      await this.#transport.post(this.#url, SYNC_PATHS.reports, body, 1);
+      const reply = await this.#transport.post(this.#url, SYNC_PATHS.reports, body, 1);
       this.#unsent = [];
-      this.#unsentUsage = [];
       this.#lastReportAt = now;
+      if (allowance !== null && !final) this.#applyAllowances(allowance, reply);
     } catch (err) {
       this.#unsent = targets;
-      this.#unsentUsage = usage;
       this.#log.debug({ url: this.#url, reason: reason(err) }, 'report not delivered; its counts go with the next one');
     } finally {
       this.#reporting = false;
     }
   }
 
+  #applyAllowances(allowance: ClusterAllowance, reply: unknown): void {
+    const parsed = ReportReply.safeParse(reply ?? {});
+    if (!parsed.success) {
+      this.#log.warn({ url: this.#url }, 'the operator answered the report with allowances this proxy cannot read; keeping the last ones');
+      return;
+    }
+    const a = parsed.data.allowances;
+    if (a === undefined) return;
+    allowance.apply({
+      proxies: a.proxies,
+      grants: a.grants.map((g) => ({ quota: g.quota, window: g.window, start: g.start, end: g.end, caps: metricFigures(g.caps), remaining: metricFigures(g.remaining) })),
+    });
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#reporter);
+      clearTimeout(this.#early);
       this.#abort.abort();
       await this.#loop;
       await this.#acks;
-      if (!this.#reporting) await Promise.race([this.#report(), sleep(1_000, undefined, { ref: false })]);
+      if (!this.#reporting) await Promise.race([this.#report(true), sleep(1_000, undefined, { ref: false })]);
     })();
     return this.#closing;
   }

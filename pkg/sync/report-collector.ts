@@ -1,8 +1,7 @@
 // Per-target outcome counts for the sync reports, collected by teeing GatewayMetrics.observeUpstream: the proxy
 // reports to the returned object exactly as to its real metrics, and the sync client drains the counts every ~2 s.
 import type { GatewayMetrics, UpstreamObservation } from '../telemetry/types.ts';
-import type { Metric, UsageDelta } from '../quota/ledger.ts';
-import { MAX_REPORT_TARGETS } from './protocol.ts';
+import type { Metric, WindowUsage } from '../quota/ledger.ts';
 import type { QuotaUsageReport, TargetReport, UsageFigures } from './protocol.ts';
 
 /** Outcomes that are the target's fault. Client 4xx, 429 and credential errors are counted as requests only. */
@@ -82,6 +81,16 @@ const FIELD: Readonly<Record<Metric, keyof UsageFigures>> = {
 
 const WINDOWS: ReadonlySet<string> = new Set(['1m', '1h', '1d', 'calendar-month']);
 
+/** Wire figures (grants, caps) back to ledger metrics. */
+export function metricFigures(f: UsageFigures): Partial<Record<Metric, number>> {
+  const out: Partial<Record<Metric, number>> = {};
+  for (const [metric, field] of Object.entries(FIELD) as [Metric, keyof UsageFigures][]) {
+    const v = f[field];
+    if (v !== undefined) out[metric] = v;
+  }
+  return out;
+}
+
 function figuresOf(f: Partial<Record<Metric, number>>): UsageFigures {
   const out: Record<string, number> = {};
   for (const [metric, v] of Object.entries(f)) {
@@ -91,10 +100,27 @@ function figuresOf(f: Partial<Record<Metric, number>>): UsageFigures {
   return out;
 }
 
-/** The ledger's drained movements as report entries (usage field of POST /sync/v1/reports). */
-export function usageReports(deltas: readonly UsageDelta[]): QuotaUsageReport[] {
+/** What a cluster allowance adds to a window's report: the caps applied and the amounts they refused. */
+export interface AllowanceFigures {
+  capsOf(quota: string, window: string, start: number): Partial<Record<Metric, number>> | undefined;
+  /** Keyed by quota, window and start joined with NUL (pkg/quota/cluster-allowance.ts). */
+  readonly wants: ReadonlyMap<string, Partial<Record<Metric, number>>>;
+  /** Every window the proxy holds a grant for: reported even before anything was counted in it. */
+  windows(): Iterable<{ readonly quota: string; readonly window: string; readonly start: number; readonly end: number }>;
+}
+
+/** The ledger's window usage as report entries (usage field of POST /sync/v1/reports). */
+export function usageReports(usage: readonly WindowUsage[], allowance?: AllowanceFigures): QuotaUsageReport[] {
   const out: QuotaUsageReport[] = [];
-  for (const d of deltas) {
+  const all: WindowUsage[] = [...usage];
+  if (allowance !== undefined) {
+    const seen = new Set(usage.map((u) => `${u.quota}\u0000${u.window}\u0000${u.start}`));
+    for (const w of allowance.windows()) {
+      const key = `${w.quota}\u0000${w.window}\u0000${w.start}`;
+      if (!seen.has(key)) all.push({ ...w, figures: {} });
+    }
+  }
+  for (const d of all) {
     if (!WINDOWS.has(d.window)) continue;
     const entry: QuotaUsageReport = {
       quota: d.quota, window: d.window as QuotaUsageReport['window'], start: d.start, end: d.end, ...figuresOf(d.figures),
@@ -103,12 +129,11 @@ export function usageReports(deltas: readonly UsageDelta[]): QuotaUsageReport[] 
       entry.subjects = d.subjects.map((s) => ({ subject: s.subject, ...figuresOf(s.figures) }));
       entry.otherSubjects = d.otherSubjects ?? 0;
     }
+    const caps = allowance?.capsOf(d.quota, d.window, d.start);
+    if (caps !== undefined) entry.caps = figuresOf(caps);
+    const want = allowance?.wants.get(`${d.quota}\u0000${d.window}\u0000${d.start}`);
+    if (want !== undefined) entry.want = figuresOf(want);
     out.push(entry);
   }
   return out;
-}
-
-/** Usage a failed report could not deliver, followed by the new; the operator sums entries of the same window. */
-export function mergeUsage(into: readonly QuotaUsageReport[], more: readonly QuotaUsageReport[]): QuotaUsageReport[] {
-  return [...into, ...more].slice(-MAX_REPORT_TARGETS);
 }

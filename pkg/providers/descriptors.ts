@@ -10,6 +10,7 @@ import { FAKE_DESCRIPTOR } from './fake/descriptor.ts';
 import { GEMINI_DESCRIPTOR } from './gemini/descriptor.ts';
 import { OPENAI_DESCRIPTOR } from './openai/descriptor.ts';
 import { OPENAI_COMPATIBLE_DESCRIPTOR } from './openai-compatible/descriptor.ts';
+import { VERTEX_AI_DESCRIPTOR } from './vertex-ai/descriptor.ts';
 
 export const DESCRIPTORS: Readonly<Record<string, ProviderDescriptor>> = Object.freeze({
   [OPENAI_DESCRIPTOR.type]: OPENAI_DESCRIPTOR,
@@ -18,6 +19,7 @@ export const DESCRIPTORS: Readonly<Record<string, ProviderDescriptor>> = Object.
   [COHERE_DESCRIPTOR.type]: COHERE_DESCRIPTOR,
   [AZURE_OPENAI_DESCRIPTOR.type]: AZURE_OPENAI_DESCRIPTOR,
   [GEMINI_DESCRIPTOR.type]: GEMINI_DESCRIPTOR,
+  [VERTEX_AI_DESCRIPTOR.type]: VERTEX_AI_DESCRIPTOR,
   [FAKE_DESCRIPTOR.type]: FAKE_DESCRIPTOR,
 });
 

@@ -10,6 +10,7 @@ import { createFakeAdapter } from './fake/index.ts';
 import { createGeminiAdapter } from './gemini/index.ts';
 import { createOpenAIAdapter } from './openai/index.ts';
 import { createOpenAICompatibleAdapter } from './openai-compatible/index.ts';
+import { createVertexAIAdapter } from './vertex-ai/index.ts';
 
 export class UnsupportedProviderError extends Error {
   readonly providerType: string;
@@ -34,6 +35,8 @@ export const createAdapter: AdapterFactory = (provider: TableProvider, deps: Ada
       return createAzureOpenAIAdapter(provider, deps);
     case 'gemini':
       return createGeminiAdapter(provider, deps);
+    case 'vertex-ai':
+      return createVertexAIAdapter(provider, deps);
     case 'fake':
       return createFakeAdapter(provider, deps, { codec: openAIChatCodec });
     default:

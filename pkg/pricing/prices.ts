@@ -148,6 +148,7 @@ export const PRICE_LIST: Readonly<Record<CatalogueKey, readonly ListPrice[]>> = 
 export const UNPRICED: Readonly<Record<CatalogueKey, string>> = {
   fake: 'built-in test provider: no money changes hands',
   'azure-openai': 'route targets name deployments (any name the customer chose), and Azure meters each model per deployment type (Global, Data Zone, Regional) and region; its pricing page gives no region-free figure (stored copies render "$-"): set spec.models[].pricing',
+  'vertex-ai': 'not confirmed on 2026-12-03: the quotes of the Vertex AI pricing page found disagree (Gemini 2.5 Flash quoted at $0.15/$0.60 and at $0.30/$2.50 per 1M), Claude on Vertex is priced apart for the global and the regional endpoints (a regional premium on newer models), and Vertex model names carry @version suffixes (claude-sonnet-4-5@20250929) that list-price matching does not read: set spec.models[].pricing',
   'openai-compatible/generic': 'any server: the model names say nothing about who bills what',
   'openai-compatible/vllm': 'self-hosted: no list price (you pay for the machines, not per token)',
   'openai-compatible/sglang': 'self-hosted: no list price (you pay for the machines, not per token)',

@@ -45,7 +45,7 @@ describe('switchyard proxy (CLI)', () => {
   it('--help documents the flags; bad flags are usage errors (exit 2)', async () => {
     const help = await call(['proxy', '--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--sync', '--sync-token-file', '--proxy-id', '--bootstrap', '--snapshot-out', '--admin-port', '--otlp-endpoint', '--auth']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--sync', '--sync-token-file', '--proxy-id', '--bootstrap', '--snapshot-out', '--admin-port', '--otlp-endpoint', '--auth', '--quota-fail-mode']) expect(help.stdout).toContain(flag);
     expect((await call(['--help'])).stdout).toContain('switchyard proxy --sync URL');
 
     const cases: [string[], Record<string, string>, RegExp][] = [
@@ -58,6 +58,8 @@ describe('switchyard proxy (CLI)', () => {
       [['proxy', '--sync', 'http://x', '--port', '99999'], { SWITCHYARD_SYNC_TOKEN: 't' }, /--port must be a port number/],
       [['proxy', '--sync', 'http://x', '--auth', 'bogus'], { SWITCHYARD_SYNC_TOKEN: 't' }, /--auth must be required or open/],
       [['proxy', '--sync', 'http://x'], { SWITCHYARD_SYNC_TOKEN: 't', SWITCHYARD_AUTH: 'off' }, /--auth must be required or open/],
+      [['proxy', '--sync', 'http://x', '--quota-fail-mode', 'maybe'], { SWITCHYARD_SYNC_TOKEN: 't' }, /--quota-fail-mode must be closed or open/],
+      [['proxy', '--sync', 'http://x'], { SWITCHYARD_SYNC_TOKEN: 't', SWITCHYARD_QUOTA_FAIL_MODE: 'yes' }, /--quota-fail-mode must be closed or open/],
     ];
     for (const [args, env, message] of cases) {
       const r = await call(args, env);

@@ -8,6 +8,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { float32FromBase64 } from '../../pkg/canonical/embeddings.ts';
+import { startFakeAnthropic } from '../support/fake-anthropic-server.ts';
+import type { FakeAnthropic } from '../support/fake-anthropic-server.ts';
 import { fakeVector, startFakeGemini } from '../support/fake-gemini-server.ts';
 import type { FakeGemini } from '../support/fake-gemini-server.ts';
 import { NS, apiKey, route, secret, startGateway } from '../proxy/harness.ts';
@@ -18,6 +20,7 @@ const GEMINI_KEY = 'AIzaCanaryGemini-7e6d5c4b3a29181706f5e4';
 const MODEL = 'gemini-3-flash-preview';
 
 let gem: FakeGemini;
+let ant: FakeAnthropic;
 let gw: Gateway;
 let openai: OpenAI;
 let anthropic: Anthropic;
@@ -31,6 +34,7 @@ function geminiProvider(name: string): unknown {
 
 beforeAll(async () => {
   gem = await startFakeGemini({ apiKey: GEMINI_KEY });
+  ant = await startFakeAnthropic();
   gw = await startGateway([
     secret('gem-cred', { apiKey: GEMINI_KEY }),
     geminiProvider('gem'),
@@ -42,6 +46,12 @@ beforeAll(async () => {
     route('limited', { model: 'gemini-limited', targets: [{ provider: 'gem-limited', model: 'gemini-2.5-flash' }] }),
     geminiProvider('gem-canary'),
     route('canary', { model: 'gemini-canary', targets: [{ provider: 'gem-canary', model: 'gemini-2.5-flash' }] }),
+    // Failover: Anthropic primary, Gemini fallback; and Gemini primary, Gemini 2.5 on another Provider as fallback.
+    secret('ant-cred', { apiKey: ant.apiKey }),
+    { apiVersion: 'switchyard.dev/v1alpha1', kind: 'Provider', metadata: { name: 'ant', namespace: NS }, spec: { type: 'anthropic', baseURL: ant.url, auth: { secretRef: { name: 'ant-cred', key: 'apiKey' } } } },
+    route('claude-then-gemini', { model: 'claude-then-gemini', retry: { attempts: 1 }, targets: [{ provider: 'ant', model: 'claude-up' }], fallback: [{ provider: 'gem', model: 'gemini-2.5-flash' }] }),
+    geminiProvider('gem-primary'),
+    route('gemini-then-gemini', { model: 'gemini-then-gemini', retry: { attempts: 1 }, targets: [{ provider: 'gem-primary', model: 'gemini-3-pro-preview' }], fallback: [{ provider: 'gem', model: 'gemini-2.5-flash' }] }),
     apiKey('clients', KEY),
   ]);
   openai = new OpenAI({ baseURL: gw.baseURL, apiKey: KEY, maxRetries: 0 });
@@ -50,10 +60,13 @@ beforeAll(async () => {
 afterEach(() => {
   gem.requests.length = 0;
   gem.setFault(undefined);
+  ant.requests.length = 0;
+  ant.setFault(undefined);
 });
 afterAll(async () => {
   await gw.close();
   await gem.close();
+  await ant.close();
 });
 
 const weather = { type: 'function' as const, function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
@@ -259,6 +272,31 @@ describe('gemini through the gateway (@anthropic-ai/sdk)', () => {
     expect(second.content).toEqual([expect.objectContaining({ type: 'text', text: 'Echo: tool result: rainy' })]);
     const model = (lastBody().contents as Obj[])[1];
     expect((model?.parts as Obj[])[0]?.thoughtSignature).toBe(gem.issuedSignatures.at(-1));
+  });
+});
+
+describe('failover with gemini', () => {
+  it('Anthropic primary answers 429 before the first token: the stream fails over to Gemini', async () => {
+    ant.setFault({ status: 429 });
+    const stream = anthropic.messages.stream({ model: 'claude-then-gemini', max_tokens: 50, messages: [{ role: 'user', content: 'fail over please' }] });
+    const final = await stream.finalMessage();
+    expect(final.content).toEqual([expect.objectContaining({ type: 'text', text: 'Echo: fail over please' })]);
+    expect(ant.requests.length).toBe(1);
+    expect(gem.requests.at(-1)?.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent');
+  });
+
+  it('an in-band Gemini error before the first content fails over; so does a 503 UNAVAILABLE', async () => {
+    gem.setFault((r) => (r.model === 'gemini-3-pro-preview' ? { errorBeforeContent: true } : undefined));
+    const stream = await openai.chat.completions.create({ model: 'gemini-then-gemini', messages: [{ role: 'user', content: 'hop' }], stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Echo: hop');
+    expect(gem.requests.map((r) => r.model)).toEqual(['gemini-3-pro-preview', 'gemini-2.5-flash']);
+    gem.requests.length = 0;
+    gem.setFault((r) => (r.model === 'gemini-3-pro-preview' ? { status: 503, message: 'The model is overloaded. Please try again later.' } : undefined));
+    const chat = await openai.chat.completions.create({ model: 'gemini-then-gemini', messages: [{ role: 'user', content: 'hop again' }] });
+    expect(chat.choices[0]?.message.content).toBe('Echo: hop again');
+    expect(gem.requests.map((r) => r.model)).toEqual(['gemini-3-pro-preview', 'gemini-2.5-flash']);
   });
 });
 

@@ -77,8 +77,8 @@ export interface FakeGemini {
   readonly requests: RecordedGeminiRequest[];
   /** Every thoughtSignature the fake put on a functionCall part, in order. */
   readonly issuedSignatures: string[];
-  /** Applies to every following request until changed (undefined clears it). */
-  setFault(fault: GeminiFault | undefined): void;
+  /** Applies to every following request until changed (undefined clears it); a function picks one per request. */
+  setFault(fault: GeminiFault | ((req: RecordedGeminiRequest) => GeminiFault | undefined) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -221,7 +221,7 @@ export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<F
   const requests: RecordedGeminiRequest[] = [];
   const issuedSignatures: string[] = [];
   const sockets = new Set<Socket>();
-  let fault: GeminiFault | undefined;
+  let fault: GeminiFault | ((req: RecordedGeminiRequest) => GeminiFault | undefined) | undefined;
   let counter = 0;
 
   function sendError(res: ServerResponse, code: number, status: string, message: string, details: Obj[] = [], headers: Readonly<Record<string, string>> = {}): void {
@@ -242,7 +242,8 @@ export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<F
     const m = /^\/v1beta\/models\/([^/:]+):([A-Za-z]+)$/.exec(url.pathname);
     const model = m === null ? '' : decodeURIComponent(m[1] ?? '');
     const action = m?.[2] ?? '';
-    requests.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, model, action, headers: req.headers, rawBody, body });
+    const rec: RecordedGeminiRequest = { method: req.method ?? '', path: url.pathname, query: url.searchParams, model, action, headers: req.headers, rawBody, body };
+    requests.push(rec);
     if (req.method !== 'POST' || m === null) return sendError(res, 404, 'NOT_FOUND', `The requested URL ${url.pathname} was not found on this server.`);
     const key = req.headers['x-goog-api-key'] ?? url.searchParams.get('key');
     if (key !== apiKey) {
@@ -250,7 +251,7 @@ export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<F
         { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
       ]);
     }
-    const f = fault;
+    const f = typeof fault === 'function' ? fault(rec) : fault;
     if (f?.status !== undefined) {
       const details = f.retryDelay === undefined ? [] : [
         { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] },

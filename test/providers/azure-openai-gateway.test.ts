@@ -9,7 +9,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { echoBehavior } from '../support/gateway-world.ts';
 import { BLOCK_MARKER, FILTER_MARKER, startFakeAzureOpenAI } from '../support/fake-azure-openai-server.ts';
 import type { FakeAzureOpenAI } from '../support/fake-azure-openai-server.ts';
-import { NS, apiKey, route, secret, startGateway } from '../proxy/harness.ts';
+import { entraTokenFetcher } from '../../pkg/providers/azure-openai/entra.ts';
+import { credentialKey, refreshingSource } from '../../pkg/providers/http/credential-sources.ts';
+import type { RefreshingSource, SourceTimers } from '../../pkg/providers/http/credential-sources.ts';
+import type { RoutingTable, TableEntraCredential } from '../../pkg/table/types.ts';
+import { startFakeEntra, trustFakeEntra } from '../support/fake-entra-server.ts';
+import type { FakeEntra } from '../support/fake-entra-server.ts';
+import { NS, apiKey, compileTable, eventually, route, secret, startGateway } from '../proxy/harness.ts';
 import type { Gateway } from '../proxy/harness.ts';
 
 const KEY = 'sk-swy-azure-gw-6e5d4c3b2a19';
@@ -193,5 +199,139 @@ describe('azure-openai canary credential (E11)', () => {
     const sinks = [...bodies, ...gw.logs, await gw.registry.metrics()].join('\n');
     for (let i = 0; i + 8 <= AZURE_KEY.length; i++) expect(sinks).not.toContain(AZURE_KEY.slice(i, i + 8));
     expect(az.requests.every((r) => r.headers['api-key'] === AZURE_KEY)).toBe(true);
+  });
+});
+
+// ---- Entra ID through the gateway -------------------------------------------------------------------------------
+
+const TENANT = 'contoso.onmicrosoft.com';
+const CLIENT_ID = '0d5c3c2a-7a3e-4f4e-9b2a-1c2d3e4f5a6b';
+const CLIENT_SECRET = 'entra-gw-canary-Zq8~Lm3Np7Rs2Tv6';
+
+function entraManifests(entraHost: string, endpoint: string): unknown[] {
+  return [
+    secret('entra-cred', { clientSecret: CLIENT_SECRET }),
+    {
+      apiVersion: 'switchyard.dev/v1alpha1', kind: 'Provider', metadata: { name: 'az-entra', namespace: NS },
+      spec: {
+        type: 'azure-openai', baseURL: endpoint,
+        auth: { entra: { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: { name: 'entra-cred', key: 'clientSecret' }, authorityHost: entraHost } },
+      },
+    },
+    route('entra', { model: 'gpt-entra', targets: [{ provider: 'az-entra', model: 'gpt4o-entra' }] }),
+    route('entra-emb', { model: 'emb-entra', targets: [{ provider: 'az-entra', model: 'embed-entra' }] }),
+    apiKey('clients', KEY),
+  ];
+}
+
+/** The source the gateway's azure-openai adapter created for `providerId` (sources are keyed by provider and credential). */
+function sourceOf(g: Gateway, table: RoutingTable, providerId: string): RefreshingSource<string> {
+  const p = table.providers[providerId];
+  if (p === undefined) throw new Error(`no provider ${providerId}`);
+  return g.pools.sources.get<string>(credentialKey(p), () => {
+    throw new Error('the adapter created no token source');
+  });
+}
+
+describe('azure-openai with Entra ID through the gateway (client secret via @azure/identity, fake Entra)', () => {
+  let entra: FakeEntra;
+  let untrust: () => void;
+  let eg: Gateway;
+  let source: RefreshingSource<string>;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    entra = await startFakeEntra({ tenantId: TENANT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    untrust = trustFakeEntra(entra);
+    entra.onIssue = (t) => az.tokens.add(t);
+    const manifests = entraManifests(entra.authorityHost, az.endpoint);
+    eg = await startGateway(manifests);
+    source = sourceOf(eg, compileTable(manifests), `${NS}/az-entra`);
+    await source.ready;
+    client = new OpenAI({ baseURL: eg.baseURL, apiKey: KEY, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await eg.close();
+    untrust();
+    await entra.close();
+  });
+
+  it('the token is fetched when the table loads, then every request (openai and anthropic SDKs) carries it without a fetch', async () => {
+    expect(entra.tokenRequests).toHaveLength(1);
+    expect(entra.tokenRequests[0]).toMatchObject({ tenant: TENANT, clientId: CLIENT_ID, proof: 'secret', scope: 'https://cognitiveservices.azure.com/.default' });
+    const token = source.current();
+    expect(token).toBe(entra.issued[0]);
+    const chat = await client.chat.completions.create({ model: 'gpt-entra', messages: [{ role: 'user', content: 'Hi Entra' }] });
+    expect(chat.choices[0]?.message.content).toBe('Echo: Hi Entra');
+    const stream = await client.chat.completions.create({ model: 'gpt-entra', messages: [{ role: 'user', content: 'Stream' }], stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Echo: Stream');
+    const emb = await client.embeddings.create({ model: 'emb-entra', input: 'x', encoding_format: 'float' });
+    expect(emb.data).toHaveLength(1);
+    const msg = await new Anthropic({ baseURL: eg.origin, apiKey: KEY, maxRetries: 0 }).messages.create({ model: 'gpt-entra', max_tokens: 50, messages: [{ role: 'user', content: 'Hi Claude' }] });
+    expect(msg.content).toEqual([{ type: 'text', text: 'Echo: Hi Claude' }]);
+    const sent = az.requests.filter((r) => r.deployment === 'gpt4o-entra' || r.deployment === 'embed-entra');
+    expect(sent).toHaveLength(4);
+    expect(sent.every((r) => r.headers.authorization === `Bearer ${token}` && r.headers['api-key'] === undefined)).toBe(true);
+    expect(entra.tokenRequests).toHaveLength(1);
+  });
+
+  it('refresh in the background: a second Provider whose source runs on manual timers gets a new token when its refresh fires; requests never fetch', async () => {
+    // The gateway's table is reloaded with a second Provider; its source is put in the gateway's CredentialSources
+    // first, under the key the adapter asks for, with timers the test fires (real timers would wait 30 s at least).
+    const manifests = [
+      ...entraManifests(entra.authorityHost, az.endpoint),
+      {
+        apiVersion: 'switchyard.dev/v1alpha1', kind: 'Provider', metadata: { name: 'az-entra-2', namespace: NS },
+        spec: { type: 'azure-openai', baseURL: `${az.endpoint}/openai/v1`, auth: { entra: { tenantId: TENANT, clientId: CLIENT_ID, clientSecret: { name: 'entra-cred', key: 'clientSecret' }, authorityHost: entra.authorityHost } } },
+      },
+      route('entra-2', { model: 'gpt-entra-2', targets: [{ provider: 'az-entra-2', model: 'gpt4o-entra-2' }] }),
+    ];
+    const table = compileTable(manifests, 2);
+    const p2 = table.providers[`${NS}/az-entra-2`];
+    if (p2?.credential?.kind !== 'entra') throw new Error('az-entra-2 has no entra credential');
+    // 30 s timers (the refresh, and each fetch's timeout, which is cleared when the fetch settles) wait for the test.
+    const held = new Map<symbol, () => void>();
+    const timers: SourceTimers = {
+      set(fn, ms) {
+        if (ms !== 30_000) return setTimeout(fn, ms);
+        const id = Symbol('timer');
+        held.set(id, fn);
+        return id;
+      },
+      clear: (h) => (typeof h === 'symbol' ? held.delete(h) : clearTimeout(h as NodeJS.Timeout)),
+    };
+    entra.expiresIn = 200; // under MSAL's 5-minute renewal margin: each fetch reaches the endpoint
+    const s2 = eg.pools.sources.get(credentialKey(p2), () => refreshingSource(entraTokenFetcher(p2.credential as TableEntraCredential), { timers }));
+    eg.holder.load(table);
+    await s2.ready;
+    const first = s2.current();
+    const ask = async (): Promise<string | undefined> => {
+      const chat = await client.chat.completions.create({ model: 'gpt-entra-2', messages: [{ role: 'user', content: 'again' }] });
+      expect(chat.choices[0]?.message.content).toBe('Echo: again');
+      return az.requests.at(-1)?.headers.authorization;
+    };
+    const fetchesBefore = entra.tokenRequests.length;
+    expect(await ask()).toBe(`Bearer ${first}`);
+    expect(await ask()).toBe(`Bearer ${first}`);
+    expect(entra.tokenRequests).toHaveLength(fetchesBefore);
+    expect(held.size).toBe(1); // the refresh, 30 s (the minimum) after the fetch of a 200 s token
+    const [[id, refresh]] = [...held.entries()] as [[symbol, () => void]];
+    held.delete(id);
+    refresh();
+    await eventually(() => s2.current() !== first);
+    expect(await ask()).toBe(`Bearer ${s2.current()}`);
+    expect(entra.tokenRequests).toHaveLength(fetchesBefore + 1);
+    expect(source.current()).toBe(entra.issued[0]); // the first Provider's source was kept across the reload
+  });
+
+  it('neither the client secret nor the token appears in logs, metrics or error bodies, even when the upstream echoes them', async () => {
+    const token = source.current() ?? '';
+    az.setFault(() => ({ status: 400, body: { error: { code: 'BadRequest', message: `bad: secret ${CLIENT_SECRET} token ${token}`, param: null } } }));
+    const res = await fetch(`${eg.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-entra', messages: [{ role: 'user', content: 'x' }] }) });
+    expect(res.status).toBe(400);
+    const sinks = [await res.text(), ...eg.logs, await eg.registry.metrics()].join('\n');
+    for (const canary of [CLIENT_SECRET, token]) for (let i = 0; i + 8 <= canary.length; i += 4) expect(sinks).not.toContain(canary.slice(i, i + 8));
   });
 });

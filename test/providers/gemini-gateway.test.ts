@@ -273,6 +273,17 @@ describe('gemini through the gateway (@anthropic-ai/sdk)', () => {
     const model = (lastBody().contents as Obj[])[1];
     expect((model?.parts as Obj[])[0]?.thoughtSignature).toBe(gem.issuedSignatures.at(-1));
   });
+  it('thinking: a thinking block with a Gemini signature, replayed to Gemini as a thought part on the next turn', async () => {
+    const params = { model: 'gemini-25', max_tokens: 4000, thinking: { type: 'enabled' as const, budget_tokens: 2048 } };
+    const first = await anthropic.messages.create({ ...params, messages: [{ role: 'user', content: 'Why?' }] });
+    expect(lastBody().generationConfig).toMatchObject({ thinkingConfig: { includeThoughts: true, thinkingBudget: 2048 } });
+    const thinking = first.content.find((b): b is Anthropic.ThinkingBlock => b.type === 'thinking');
+    expect(thinking?.thinking).toBe('The user wrote: Why?');
+    expect(thinking?.signature).toMatch(/^gemini-ts:/);
+    await anthropic.messages.create({ ...params, messages: [{ role: 'user', content: 'Why?' }, { role: 'assistant', content: first.content }, { role: 'user', content: 'And then?' }] });
+    const model = (lastBody().contents as Obj[])[1];
+    expect((model?.parts as Obj[])[0]).toEqual({ text: 'The user wrote: Why?', thought: true, thoughtSignature: thinking?.signature.slice('gemini-ts:'.length) });
+  });
 });
 
 describe('failover with gemini', () => {

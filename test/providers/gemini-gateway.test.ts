@@ -1,12 +1,18 @@
 // gemini through the real gateway: the official `openai` SDK (chat text, stream, tools with a tool-result round trip,
-// JSON mode, images, the Responses API) and `@anthropic-ai/sdk` (messages text, stream, tools) against our
+// JSON mode, images, embeddings, the Responses API), `@anthropic-ai/sdk` (messages text, stream, tools, thinking) and
+// Vercel `ai` (generateText, streamText, a two-step tool) against our
 // endpoints, translated to generateContent / streamGenerateContent?alt=sse on a fake Gemini upstream. The main route
 // targets a Gemini 3 model, whose fake refuses a function call that lost its thought signature: the tool round trips
 // prove signatures survive the client. A 429 RESOURCE_EXHAUSTED reaches the client with Retry-After from RetryInfo; a
 // safety block is a content_filter stop; a canary API key never appears in logs, metrics or error bodies.
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAI } from '@ai-sdk/openai';
 import Anthropic from '@anthropic-ai/sdk';
+import { generateText, stepCountIs, streamText, tool } from 'ai';
+import type { LanguageModel } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { float32FromBase64 } from '../../pkg/canonical/embeddings.ts';
 import { startFakeAnthropic } from '../support/fake-anthropic-server.ts';
 import type { FakeAnthropic } from '../support/fake-anthropic-server.ts';
@@ -283,6 +289,35 @@ describe('gemini through the gateway (@anthropic-ai/sdk)', () => {
     await anthropic.messages.create({ ...params, messages: [{ role: 'user', content: 'Why?' }, { role: 'assistant', content: first.content }, { role: 'user', content: 'And then?' }] });
     const model = (lastBody().contents as Obj[])[1];
     expect((model?.parts as Obj[])[0]).toEqual({ text: 'The user wrote: Why?', thought: true, thoughtSignature: thinking?.signature.slice('gemini-ts:'.length) });
+  });
+});
+
+const vercelWeather = tool({ description: 'Weather for a city', inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => `18C in ${city}` });
+
+describe.each([
+  ['@ai-sdk/openai Responses', (): LanguageModel => createOpenAI({ baseURL: gw.baseURL, apiKey: KEY })('gemini-gw')],
+  ['@ai-sdk/openai .chat', (): LanguageModel => createOpenAI({ baseURL: gw.baseURL, apiKey: KEY }).chat('gemini-gw')],
+  ['@ai-sdk/anthropic', (): LanguageModel => createAnthropic({ baseURL: `${gw.origin}/v1`, apiKey: KEY })('gemini-gw')],
+])('gemini through the gateway (Vercel ai, %s)', (_name, model) => {
+  const providerOptions = { openai: { store: false } };
+
+  it('generateText and streamText: the echo and usage', async () => {
+    const r = await generateText({ model: model(), prompt: 'hello vercel', maxRetries: 0, providerOptions });
+    expect(r.text).toBe('Echo: hello vercel');
+    expect(r.usage.inputTokens).toBeGreaterThan(0);
+    const s = streamText({ model: model(), prompt: 'stream vercel', maxRetries: 0, providerOptions });
+    let text = '';
+    for await (const t of s.textStream) text += t;
+    expect(text).toBe('Echo: stream vercel');
+    expect((await s.usage).outputTokens).toBeGreaterThan(0);
+  });
+
+  it('a tool with execute: two steps on Gemini 3, the signature kept, the answer uses the result', async () => {
+    const r = await generateText({ model: model(), prompt: 'Use the tool for Paris', tools: { get_weather: vercelWeather }, stopWhen: stepCountIs(3), maxRetries: 0, providerOptions });
+    expect(r.steps[0]?.toolCalls.map((c) => c.toolName)).toEqual(['get_weather']);
+    expect(r.text).toMatch(/^Echo: tool result: .*18C in Paris/);
+    const model3 = (lastBody().contents as Obj[]).find((c) => c.role === 'model');
+    expect((model3?.parts as Obj[])[0]?.thoughtSignature).toBe(gem.issuedSignatures.at(-1));
   });
 });
 

@@ -1,9 +1,11 @@
 // The fake Azure OpenAI resource speaks the wire format the official `openai` package's AzureOpenAI client expects
 // (classic deployment URLs, api-version, api-key and Entra bearer tokens), and the plain OpenAI client on /openai/v1/.
+import { ClientSecretCredential, getBearerTokenProvider } from '@azure/identity';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_MARKER, FILTER_MARKER, startFakeAzureOpenAI } from '../support/fake-azure-openai-server.ts';
 import type { FakeAzureOpenAI } from '../support/fake-azure-openai-server.ts';
+import { startFakeEntra, trustFakeEntra } from '../support/fake-entra-server.ts';
 
 const API_VERSION = '2024-10-21';
 let az: FakeAzureOpenAI;
@@ -69,6 +71,24 @@ describe('fake Azure OpenAI, checked with the openai package (AzureOpenAI and Op
     expect(az.requests.at(-1)?.headers['api-key']).toBeUndefined();
     const bad = new AzureOpenAI({ endpoint: az.endpoint, azureADTokenProvider: () => Promise.resolve('other'), apiVersion: API_VERSION, deployment: 'chat-dep', maxRetries: 0 });
     await expect(bad.chat.completions.create({ model: 'x', messages: [] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it('Entra ID end to end: @azure/identity against the fake Entra, its token provider given to AzureOpenAI', async () => {
+    const entra = await startFakeEntra({ tenantId: 'tenant-1', clientId: 'client-1', clientSecret: 'secret-1' });
+    const untrust = trustFakeEntra(entra);
+    try {
+      entra.onIssue = (t) => az.tokens.add(t);
+      const credential = new ClientSecretCredential('tenant-1', 'client-1', 'secret-1', { authorityHost: entra.authorityHost, disableInstanceDiscovery: true });
+      const sdk = new AzureOpenAI({ endpoint: az.endpoint, apiVersion: API_VERSION, deployment: 'chat-dep', maxRetries: 0, azureADTokenProvider: getBearerTokenProvider(credential, 'https://cognitiveservices.azure.com/.default') });
+      const chat = await sdk.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] });
+      expect(chat.choices[0]?.message.content).toBe('Hello world!');
+      expect(entra.tokenRequests[0]).toMatchObject({ grantType: 'client_credentials', clientId: 'client-1', scope: 'https://cognitiveservices.azure.com/.default', proof: 'secret' });
+      expect(az.requests.at(-1)?.headers.authorization).toBe(`Bearer ${entra.issued[0]}`);
+      expect(entra.issued[0]).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    } finally {
+      untrust();
+      await entra.close();
+    }
   });
 
   it('v1 paths with the plain OpenAI client: model = deployment, no api-version; classic paths without api-version get 400', async () => {

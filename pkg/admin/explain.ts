@@ -1,11 +1,14 @@
 // /debug/explain?model=…: how the loaded table would serve a model name — the route, its strategy, each target's
 // share of traffic and effective timeouts, the fallback chain, retries and who may call it. Never a secret.
 import type { RoutingTable, TableAccessRule, TableRoute, TableTarget, TableTimeouts } from '../table/types.ts';
+import { describeCredential } from '../table/describe-credential.ts';
 import type { AuthMode } from '../telemetry/types.ts';
 
 export interface ExplainedTarget {
   readonly provider: string;
   readonly providerType: string | null;
+  /** How the provider authenticates (describeCredential): the method, never a value. null when the provider is unknown. */
+  readonly auth: string | null;
   readonly model: string;
   readonly weight: number;
   readonly priority: number;
@@ -47,6 +50,7 @@ function explainTarget(table: RoutingTable, route: TableRoute, t: TableTarget, s
   return {
     provider: t.provider,
     providerType: p?.type ?? null,
+    auth: p === undefined ? null : describeCredential(p.credential),
     model: t.model,
     weight: t.weight,
     priority: t.priority,

@@ -7,6 +7,7 @@ import { compile, formatStatuses } from '../compiler/index.ts';
 import { absentEnvMessage } from '../config/env.ts';
 import { readManifestPaths, resolveDocuments } from '../config/load.ts';
 import type { AbsentEnv, ConfigProblem, ManifestDocument } from '../config/load.ts';
+import { describeCredential } from '../table/describe-credential.ts';
 import type { ObjectStatus } from '../table/types.ts';
 import { assumeSecrets, envPlaceholder } from './validate-assume.ts';
 import { applyStrict, expiryVerdicts, formatVerdict, statusKey, statusVerdicts } from './validate-verdicts.ts';
@@ -47,7 +48,16 @@ export interface ValidateReport {
   readonly errors: readonly Verdict[];
   readonly warnings: readonly Verdict[];
   readonly statuses: readonly ObjectStatus[];
+  /** How each Provider that would serve authenticates (its Secrets assumed present): the method, never a value. */
+  readonly providers: readonly ProviderAuthSummary[];
   readonly summary: ValidateSummary;
+}
+
+export interface ProviderAuthSummary {
+  /** "namespace/name". */
+  readonly provider: string;
+  readonly type: string;
+  readonly auth: string;
 }
 
 const SWITCHYARD_KINDS: ReadonlySet<string> = new Set(['Provider', 'ModelRoute', 'Quota']);
@@ -141,14 +151,26 @@ export async function validatePaths(opts: ValidateOptions): Promise<ValidateResu
     errors,
     warnings,
     statuses: realCompile.statuses,
+    providers: Object.values(assumedCompile.table.providers)
+      .map((p) => ({ provider: p.id, type: p.type, auth: describeCredential(p.credential) }))
+      .sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0)),
     summary: { files: read.files.length, objects: realCompile.statuses.length, errors: errors.length, warnings: warnings.length, text },
   };
   return { ok, output: opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report) };
 }
 
+/** PROVIDER / TYPE / AUTH columns, padded like the status table. */
+function formatProviders(rows: readonly ProviderAuthSummary[]): string {
+  const all = [{ provider: 'PROVIDER', type: 'TYPE', auth: 'AUTH' }, ...rows];
+  const w1 = Math.max(...all.map((r) => r.provider.length));
+  const w2 = Math.max(...all.map((r) => r.type.length));
+  return `${all.map((r) => `${r.provider.padEnd(w1)}  ${r.type.padEnd(w2)}  ${r.auth}`.trimEnd()).join('\n')}\n`;
+}
+
 function formatTable(r: ValidateReport): string {
   const out: string[] = [];
   if (r.statuses.length > 0) out.push(formatStatuses(r.statuses, 'table'));
+  if (r.providers.length > 0) out.push(formatProviders(r.providers));
   for (const v of [...r.errors, ...r.warnings]) out.push(formatVerdict(v));
   if (r.errors.length + r.warnings.length > 0) out.push('');
   out.push(r.summary.text, '');

@@ -4,9 +4,9 @@
 // the Responses API) and `@anthropic-ai/sdk` (messages text, stream, tools, countTokens) go to both families: Anthropic
 // Messages to Claude are passed through (body patched only: model out, anthropic_version in), everything else is
 // translated. Tokens come from the fake Google token endpoint, fetched in the background when the table loads (no
-// request waits for one, none asks for one) and re-fetched by the source itself after the endpoint failed. A Vertex
-// 429 reaches the client with its retry hint; the service-account private key never appears in logs, metrics or error
-// bodies (E11/E12).
+// request waits for one, none asks for one). An in-band error before the first content of a passed-through Claude
+// stream fails over to Gemini (translated) within the same request. A Vertex 429 reaches the client with its retry
+// hint; the service-account private keys never appear in logs, metrics or error bodies (E11/E12).
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,9 @@ beforeAll(async () => {
     // Their own Providers: a 429 or an auth failure cools a target down, which must not touch the other routes.
     vertexProvider('vx-limited', 'vx-sa'),
     route('limited', { model: 'claude-limited', targets: [{ provider: 'vx-limited', model: CLAUDE }] }),
+    // Claude passed through on one Provider, Gemini (translated) as the fallback on another: one request, both paths.
+    vertexProvider('vx-flaky', 'vx-sa'),
+    route('claude-then-gemini', { model: 'claude-then-gemini', retry: { attempts: 1 }, targets: [{ provider: 'vx-flaky', model: CLAUDE }], fallback: [{ provider: 'vx', model: GEMINI }] }),
     vertexProvider('vx-stranger', 'vx-stranger'),
     route('stranger', { model: 'gemini-stranger', targets: [{ provider: 'vx-stranger', model: GEMINI }] }),
     apiKey('clients', KEY),
@@ -61,6 +64,7 @@ beforeAll(async () => {
 afterEach(() => {
   vx.requests.length = 0;
   vx.setFault(undefined);
+  vx.anthropic.setFault(undefined);
 });
 afterAll(async () => {
   await gw.close();
@@ -202,6 +206,19 @@ describe('vertex-ai passthrough and errors', () => {
     expect(last().body).toMatchObject({ model: CLAUDE, anthropic_version: VERTEX_ANTHROPIC_VERSION });
     const refused = await anthropic.messages.countTokens({ model: 'gemini-vx', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+  });
+
+  it('an in-band overloaded_error before the first content of a passed-through Claude stream fails over to Gemini', async () => {
+    vx.anthropic.setFault({ overloadedBeforeContent: true });
+    const stream = anthropic.messages.stream({ model: 'claude-then-gemini', max_tokens: 100, messages: [{ role: 'user', content: 'fail over please' }] });
+    let text = '';
+    stream.on('text', (t) => {
+      text += t;
+    });
+    const final = await stream.finalMessage();
+    expect(text).toBe('Echo: fail over please');
+    expect(final.stop_reason).toBe('end_turn');
+    expect(vx.requests.map((r) => r.path)).toEqual([`${CLAUDE_PATH}:streamRawPredict`, `${GEMINI_PATH}:streamGenerateContent`]);
   });
 
   it('a Vertex 429 RESOURCE_EXHAUSTED → 429 rate_limited with Retry-After from RetryInfo', async () => {

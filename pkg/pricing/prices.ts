@@ -53,6 +53,7 @@ const GROQ = 'https://groq.com/pricing';
 const TOGETHER = 'https://www.together.ai/pricing';
 const COHERE = 'https://cohere.com/pricing';
 const GEMINI = 'https://ai.google.dev/gemini-api/docs/pricing';
+const BEDROCK = 'https://aws.amazon.com/bedrock/pricing/';
 const CHECKED = '2026-12-03';
 const QUOTED = 'read from pages quoting the source page (two agreeing), not the page itself';
 
@@ -63,6 +64,27 @@ function claude(model: string, input: number, output: number, note?: string, ali
     cachedInput: round(input * 0.1), cacheWrite: round(input * 1.25), cacheWrite1h: round(input * 2),
     checked: CHECKED, source: ANTHROPIC, ...(note === undefined ? {} : { note }),
   };
+}
+
+/** Bedrock's geographic cross-region inference profile prefixes (`us.anthropic.…`); the bare id is in-region. */
+const BEDROCK_GEO_PREFIXES = ['us', 'eu', 'apac', 'jp', 'au'] as const;
+const BEDROCK_CLAUDE_NOTE = 'read from pages quoting the source page: global-profile rates equal Anthropic\'s own (two agreeing), geographic and in-region 10% more (three agreeing), cache write 1.25× and hit 0.1× input';
+
+/**
+ * A Claude model on Bedrock (4.5 generation on): the `global.` inference profile at Anthropic's rates, and the
+ * in-region id with its geographic profiles (`us.`, `eu.`, …) at 1.1× (Bedrock's regional premium for these models).
+ */
+function bedrockClaude(id: string, input: number, output: number): ListPrice[] {
+  const entry = (model: string, k: number, aliases?: readonly string[]): ListPrice => ({
+    model, input: round(input * k), output: round(output * k), cachedInput: round(input * k * 0.1), cacheWrite: round(input * k * 1.25),
+    ...(aliases === undefined ? {} : { aliases }), checked: CHECKED, source: BEDROCK, note: BEDROCK_CLAUDE_NOTE,
+  });
+  return [entry(`global.${id}`, 1), entry(id, 1.1, BEDROCK_GEO_PREFIXES.map((p) => `${p}.${id}`))];
+}
+
+/** An Amazon Nova model: the same price for its in-region id and its geographic profiles (no cross-region charge). */
+function nova(id: string, input: number, output: number, note: string): ListPrice {
+  return { model: id, aliases: ['us', 'eu', 'apac'].map((p) => `${p}.${id}`), input, output, checked: CHECKED, source: BEDROCK, note };
 }
 
 function round(n: number): number {
@@ -134,6 +156,22 @@ export const PRICE_LIST: Readonly<Record<CatalogueKey, readonly ListPrice[]>> = 
     { model: 'gemini-3-flash-preview', input: 0.5, output: 3, cachedInput: 0.05, checked: CHECKED, source: GEMINI, note: 'read from pages quoting the source page (three agreeing on input and output; the cached price from one that quotes the page\'s row verbatim and one giving the 90% cache discount)' },
     { model: 'gemini-2.5-flash', input: 0.3, output: 2.5, checked: CHECKED, source: GEMINI, note: 'read from pages quoting the source page (three agreeing)' },
     { model: 'gemini-2.5-flash-lite', input: 0.1, output: 0.4, checked: CHECKED, source: GEMINI, note: QUOTED },
+  ],
+  // Amazon Bedrock (on-demand, standard tier; Batch, Flex, Priority and provisioned throughput not modelled). Model
+  // names are Bedrock model ids and inference-profile ids as routes name them (no date-suffix matching applies to
+  // them: an id that is not listed has no default price). Claude: Sonnet 4.5 / 4.6, Haiku 4.5, Opus 4.5 (see
+  // bedrockClaude; the 1-hour cache-write price on Bedrock was not confirmed and is left out). Nova: us-east-1
+  // prices (other regions may differ); cached-input prices left out (one quote only). Left out: Llama (the quotes
+  // found disagree or are stale), older Claude generations (priced per region, not confirmed), application
+  // inference profile ARNs (any name the customer chose).
+  bedrock: [
+    ...bedrockClaude('anthropic.claude-sonnet-4-5-20250929-v1:0', 3, 15),
+    ...bedrockClaude('anthropic.claude-sonnet-4-6', 3, 15),
+    ...bedrockClaude('anthropic.claude-haiku-4-5-20251001-v1:0', 1, 5),
+    ...bedrockClaude('anthropic.claude-opus-4-5-20251101-v1:0', 5, 25),
+    nova('amazon.nova-micro-v1:0', 0.035, 0.14, 'read from pages quoting the source page (two agreeing, one an OpenRouter listing of Bedrock)'),
+    nova('amazon.nova-lite-v1:0', 0.06, 0.24, 'read from pages quoting the source page (two agreeing, one an OpenRouter listing of Bedrock)'),
+    nova('amazon.nova-pro-v1:0', 0.8, 3.2, QUOTED),
   ],
   // Together AI: serverless prices. Only the one model two quotes agreed on; other serverless models left out.
   'openai-compatible/together': [

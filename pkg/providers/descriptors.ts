@@ -4,6 +4,7 @@
 import type { ClientApi } from '../canonical/types.ts';
 import type { DescriptorOperation, PresetDescriptor, ProviderDescriptor, StreamUsageMode } from './descriptor-types.ts';
 import { ANTHROPIC_DESCRIPTOR } from './anthropic/descriptor.ts';
+import { BEDROCK_DESCRIPTOR } from './bedrock/descriptor.ts';
 import { COHERE_DESCRIPTOR } from './cohere/descriptor.ts';
 import { AZURE_OPENAI_DESCRIPTOR } from './azure-openai/descriptor.ts';
 import { FAKE_DESCRIPTOR } from './fake/descriptor.ts';
@@ -18,6 +19,7 @@ export const DESCRIPTORS: Readonly<Record<string, ProviderDescriptor>> = Object.
   [ANTHROPIC_DESCRIPTOR.type]: ANTHROPIC_DESCRIPTOR,
   [COHERE_DESCRIPTOR.type]: COHERE_DESCRIPTOR,
   [AZURE_OPENAI_DESCRIPTOR.type]: AZURE_OPENAI_DESCRIPTOR,
+  [BEDROCK_DESCRIPTOR.type]: BEDROCK_DESCRIPTOR,
   [GEMINI_DESCRIPTOR.type]: GEMINI_DESCRIPTOR,
   [VERTEX_AI_DESCRIPTOR.type]: VERTEX_AI_DESCRIPTOR,
   [FAKE_DESCRIPTOR.type]: FAKE_DESCRIPTOR,

@@ -4,6 +4,7 @@ import type { AdapterDeps, AdapterFactory, ProviderAdapter } from './types.ts';
 import type { TableProvider } from '../table/types.ts';
 import { providerCodec as openAIChatCodec } from '../dialects/openai-chat/index.ts';
 import { createAnthropicAdapter } from './anthropic/index.ts';
+import { createBedrockAdapter } from './bedrock/index.ts';
 import { createCohereAdapter } from './cohere/index.ts';
 import { createAzureOpenAIAdapter } from './azure-openai/index.ts';
 import { createFakeAdapter } from './fake/index.ts';
@@ -33,6 +34,8 @@ export const createAdapter: AdapterFactory = (provider: TableProvider, deps: Ada
       return createCohereAdapter(provider, deps);
     case 'azure-openai':
       return createAzureOpenAIAdapter(provider, deps);
+    case 'bedrock':
+      return createBedrockAdapter(provider, deps);
     case 'gemini':
       return createGeminiAdapter(provider, deps);
     case 'vertex-ai':

@@ -3,6 +3,7 @@
 // built unsigned by the pure builders (request.ts); the adapter's transport signs each one with SigV4 (sign.ts)
 // using the credentials in hand (credentials.ts) just before handing it to the shared HTTP transport. Bodies are
 // serialised once per upstream model (BuildContext.bodies); signing happens per attempt (the date changes).
+import type { ProviderCodec } from '../../canonical/codec.ts';
 import { providerCodec } from '../../dialects/bedrock-converse/index.ts';
 import { encodeRequest } from '../../dialects/bedrock-converse/encode-request.ts';
 import type { TableProvider } from '../../table/types.ts';
@@ -12,7 +13,7 @@ import type { AdapterDeps, ProviderAdapter, Transport, UpstreamRequest } from '.
 import { credentialsFor } from './credentials.ts';
 import type { CredentialsInHand, WebIdentityOptions } from './credentials.ts';
 import { BEDROCK_SIGNING_SERVICE } from './descriptor.ts';
-import { classifyBedrockError } from './errors.ts';
+import { bedrockMessage, classifyBedrockError } from './errors.ts';
 import { bedrockBaseURL, bedrockRegion, buildConverseRequest } from './request.ts';
 import { newSigner, signRequest } from './sign.ts';
 import type { AwsCredentials } from './sign.ts';
@@ -32,6 +33,19 @@ export function signingTransport(inner: Transport, credentials: CredentialsInHan
   };
 }
 
+/** The dialect codec with in-stream exception messages sanitised like HTTP error messages (no secrets, no host). */
+export function sanitizingCodec(provider: TableProvider): ProviderCodec {
+  return {
+    ...providerCodec,
+    createStreamDecoder() {
+      const inner = providerCodec.createStreamDecoder();
+      const clean = (events: ReturnType<typeof inner.push>): ReturnType<typeof inner.push> =>
+        events.map((ev) => (ev.type === 'error' ? { ...ev, error: { ...ev.error, message: bedrockMessage(ev.error.message, provider) } } : ev));
+      return { push: (chunk) => clean(inner.push(chunk)), end: () => clean(inner.end()) };
+    },
+  };
+}
+
 function notNative(): never {
   throw new Error('the bedrock provider serves no client API natively');
 }
@@ -46,7 +60,7 @@ export function createBedrockAdapter(provider: TableProvider, deps: AdapterDeps,
   return {
     type: 'bedrock',
     nativeApis: new Set(),
-    providerCodec,
+    providerCodec: sanitizingCodec(resolved),
     buildNative: notNative,
     buildCanonical(creq, target, ctx): UpstreamRequest {
       const body = memoBody(ctx, `bedrock|${target.model}`, () => encodeRequest(creq, target.model));

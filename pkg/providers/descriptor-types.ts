@@ -11,8 +11,10 @@ export type DescriptorOperation = 'chat' | 'completions' | 'embeddings';
 /**
  * How the Provider's key reaches the upstream. `header`: in a header, either as "Bearer <key>" or as the raw key
  * (the Provider's `spec.auth.header` may name another header). `query`: as a query parameter (e.g. Gemini's `?key=`).
- * `sigv4` and `oauth` are declared for providers still to come (Bedrock; Vertex AI, Entra ID): the compiler does not
- * produce them yet. `none`: the type takes no credentials (fake).
+ * `sigv4`: the type signs requests (Bedrock); `service` goes into the `sigv4` / `aws-web-identity` credentials the
+ * compiler builds from spec.auth.aws / awsWebIdentity. `oauth`: the type sends bearer tokens (Vertex AI); `scopes`
+ * go into its `google` credentials. Which auth methods a type takes is pkg/api/provider.ts authMethodsFor();
+ * spec.auth → TableCredential is pkg/compiler/credentials.ts. `none`: the type takes no credentials (fake).
  */
 export type AuthScheme =
   | { readonly kind: 'header'; readonly header: string; readonly format: 'bearer' | 'raw' }

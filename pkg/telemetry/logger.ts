@@ -41,14 +41,14 @@ const SECRET_FIELDS = [
   'authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie', 'set-cookie',
   'password', 'passwd', 'token', 'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'idToken',
   'secret', 'clientSecret', 'client_secret', 'apiKey', 'api_key', 'key', 'credential', 'credentials', 'privateKey',
-  'private_key', 'stringData',
+  'private_key', 'stringData', 'secretAccessKey', 'sessionToken', 'x-amz-security-token',
 ] as const;
 
 /** Too generic to redact at the top level, but a Secret's base64 `data` when an object is logged whole. */
 const NESTED_ONLY_FIELDS = ['data'] as const;
 
 /** Header-like fields that also appear two levels down (req.headers.authorization, err.request.headers…). */
-const HEADER_FIELDS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie', 'set-cookie'] as const;
+const HEADER_FIELDS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'x-amz-security-token', 'cookie', 'set-cookie'] as const;
 
 function prop(name: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : `["${name}"]`;

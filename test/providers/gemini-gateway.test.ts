@@ -18,7 +18,7 @@ import { startFakeAnthropic } from '../support/fake-anthropic-server.ts';
 import type { FakeAnthropic } from '../support/fake-anthropic-server.ts';
 import { fakeVector, startFakeGemini } from '../support/fake-gemini-server.ts';
 import type { FakeGemini } from '../support/fake-gemini-server.ts';
-import { NS, apiKey, route, secret, startGateway } from '../proxy/harness.ts';
+import { NS, apiKey, eventually, route, secret, startGateway } from '../proxy/harness.ts';
 import type { Gateway } from '../proxy/harness.ts';
 
 const KEY = 'sk-swy-gemini-gw-5a4b3c2d1e0f';
@@ -224,6 +224,23 @@ describe('gemini through the gateway (openai SDK)', () => {
     let finish: string | null | undefined;
     for await (const c of stream) finish = c.choices[0]?.finish_reason ?? finish;
     expect(finish).toBe('content_filter');
+  });
+
+  it('usage and cost (B14): cached and thought tokens at the list prices, the same for a stream and a JSON answer', async () => {
+    gem.setFault({ usage: { promptTokenCount: 1000, cachedContentTokenCount: 600, candidatesTokenCount: 100, thoughtsTokenCount: 50, totalTokenCount: 1150 } });
+    const lines: Record<string, unknown>[] = [];
+    for (const stream of [false, true]) {
+      const res = await fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gemini-gw', messages: [{ role: 'user', content: 'cost' }], stream, ...(stream ? { stream_options: { include_usage: true } } : {}) }) });
+      const text = await res.text();
+      expect(text).toContain('"cached_tokens":600');
+      expect(text).toContain('"reasoning_tokens":50');
+      const id = res.headers.get('x-request-id');
+      await eventually(() => gw.accessLines().some((l) => l.requestId === id));
+      lines.push(gw.accessLines().find((l) => l.requestId === id) as Record<string, unknown>);
+    }
+    // gemini-3-flash-preview list prices: input 0.5, cached 0.05, output 3 (thinking billed as output) per 1M tokens.
+    // By hand: 400 × 0.5 + 600 × 0.05 + 150 × 3 = 200 + 30 + 450 = 680 µ$.
+    for (const line of lines) expect(line).toMatchObject({ tokensIn: 1000, tokensOut: 150, usageEstimated: false, costUSD: 0.00068 });
   });
 
   it('a 429 RESOURCE_EXHAUSTED: the client gets 429 with Retry-After from RetryInfo', async () => {

@@ -101,7 +101,7 @@ describe('provider descriptors', () => {
       expect(descriptorFor(type)?.authRequired).toBe(true);
       const accepted = conditions(result, name).find((c) => c.type === 'Accepted');
       expect(accepted?.reason).toBe('Invalid');
-      expect(accepted?.message).toContain(`type ${type} needs spec.auth.secretRef`);
+      expect(accepted?.message).toContain(`type ${type} needs spec.auth: secretRef`);
     }
     expect(Object.keys(result.table.providers).sort()).toEqual(['default/c', 'default/f']);
   });

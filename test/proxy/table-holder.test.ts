@@ -80,7 +80,7 @@ describe('TableHolder', () => {
     const broken: RoutingTable = { ...compileTable(BASE, 2), models: { ghost: 'default/nope' } };
     expect(() => h.load(broken)).toThrow(/unknown route/);
     const unsupported = compileTable(BASE, 2);
-    const bad: RoutingTable = { ...unsupported, providers: { ...unsupported.providers, 'default/a': { ...(unsupported.providers['default/a'] as RoutingTable['providers'][string]), type: 'bedrock' } } };
+    const bad: RoutingTable = { ...unsupported, providers: { ...unsupported.providers, 'default/a': { ...(unsupported.providers['default/a'] as RoutingTable['providers'][string]), type: 'no-such-type' } } };
     expect(() => h.load(bad)).toThrow(/not supported/);
     expect(h.current).toBe(good);
     expect(swaps).toBe(0);

@@ -9,6 +9,7 @@
 //   error     in.json ({status, headers, body})                 → out.json (UpstreamFailure)
 // UPDATE_GOLDEN=1 rewrites the outputs.
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClientCodec } from '../../pkg/canonical/codec.ts';
 import type { CanonicalRequest, StreamEvent } from '../../pkg/canonical/types.ts';
@@ -57,7 +58,9 @@ type StreamItem =
   | { readonly event: string; readonly body: unknown }
   | { readonly exception: string; readonly body: unknown }
   | { readonly error: string; readonly message: string }
-  | { readonly cutBytes: number };
+  | { readonly cutBytes: number }
+  /** An event frame with one payload byte flipped: its message CRC no longer matches. */
+  | { readonly corrupt: string; readonly body: unknown };
 
 const codec = newEventStreamCodec();
 const utf8 = new TextEncoder();
@@ -70,7 +73,11 @@ function str(value: string): { type: 'string'; value: string } {
 export function frame(items: readonly StreamItem[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const it of items) {
-    if ('cutBytes' in it) {
+    if ('corrupt' in it) {
+      const bad = Uint8Array.from(codec.encode({ headers: { ':message-type': str('event'), ':event-type': str(it.corrupt) }, body: utf8.encode(JSON.stringify(it.body)) }));
+      bad[bad.length - 6] = (bad[bad.length - 6] ?? 0) ^ 0xff;
+      parts.push(bad);
+    } else if ('cutBytes' in it) {
       const whole = codec.encode({ headers: { ':message-type': str('event'), ':event-type': str('contentBlockDelta') }, body: utf8.encode('{"contentBlockIndex":0,"delta":{"text":"x"}}') });
       parts.push(whole.subarray(0, it.cutBytes));
     } else if ('event' in it) {
@@ -84,11 +91,12 @@ export function frame(items: readonly StreamItem[]): Uint8Array {
   return Buffer.concat(parts);
 }
 
-function decodeAll(bytes: Uint8Array, step: number): unknown {
+function decodeAll(bytes: Uint8Array, step: number | readonly number[]): unknown {
+  const cuts = typeof step === 'number' ? Array.from({ length: Math.ceil(bytes.length / step) }, (_, i) => i * step) : [0, ...step];
   const dec = providerCodec.createStreamDecoder();
   const events: StreamEvent[] = [];
   try {
-    for (let o = 0; o < bytes.length; o += step) events.push(...dec.push(bytes.subarray(o, o + step)));
+    for (let i = 0; i < cuts.length; i++) events.push(...dec.push(bytes.subarray(cuts[i], cuts[i + 1] ?? bytes.length)));
     events.push(...dec.end());
   } catch (err) {
     if (err instanceof UpstreamFailureError) return [...events, { error: err.failure }];
@@ -127,6 +135,18 @@ describe('bedrock golden: provider codec', () => {
       const whole = decodeAll(bytes, bytes.length);
       expectGolden(join(d, 'out.json'), whole);
       expect(decodeAll(bytes, 1)).toEqual(whole);
+    });
+    it('gives the same events for any split of the bytes (property)', () => {
+      for (const name of goldenCases(join(ROOT, 'stream'))) {
+        const bytes = frame(readJson(join(ROOT, 'stream', name, 'in.json')) as StreamItem[]);
+        const whole = decodeAll(bytes, bytes.length);
+        fc.assert(
+          fc.property(fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 12 }), (points) => {
+            expect(decodeAll(bytes, [...points].sort((a, b) => a - b))).toEqual(whole);
+          }),
+          { numRuns: 60 },
+        );
+      }
     });
   });
 });

@@ -56,6 +56,10 @@ export interface BedrockFault {
   readonly splitEvery?: number;
   /** Answer with this stop reason (e.g. guardrail_intervened). */
   readonly stopReason?: string;
+  /** Answer 200 with exactly these bytes and content type instead of a planned answer (B9). */
+  readonly raw?: { readonly body: string | Uint8Array; readonly contentType: string };
+  /** Stream only: flip a byte of the payload of the frame at this index (its message CRC no longer matches). */
+  readonly corruptFrame?: number;
 }
 
 export interface FakeBedrock {
@@ -346,6 +350,10 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
     }
     if (!isObj(body) || !Array.isArray(body.messages) || body.messages.length === 0) return sendError(res, 400, 'ValidationException', 'The messages field is required.');
     if (body.model !== undefined) return sendError(res, 400, 'ValidationException', 'Unknown field: model.');
+    if (f?.raw !== undefined) {
+      res.writeHead(200, { 'content-type': f.raw.contentType, 'x-amzn-requestid': `fake-${counter}` });
+      return void res.end(f.raw.body);
+    }
     const planned = plan(body, seenPrefixes);
     const p: Plan = { ...planned, ...(f?.usage === undefined ? {} : { usage: f.usage }), ...(f?.stopReason === undefined ? {} : { stopReason: f.stopReason }) };
     if (!stream) {
@@ -357,6 +365,11 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
     if (f?.streamException !== undefined) {
       const at = f.streamException.afterEvents ?? 1;
       frames = [...frames.slice(0, at), exceptionFrame(f.streamException.type, f.streamException.message ?? `fake ${f.streamException.type}`)];
+    }
+    if (f?.corruptFrame !== undefined && frames[f.corruptFrame] !== undefined) {
+      const bad = Uint8Array.from(frames[f.corruptFrame]!);
+      bad[bad.length - 6] = (bad[bad.length - 6] ?? 0) ^ 0xff;
+      frames[f.corruptFrame] = bad;
     }
     if (f?.cutAfterEvents !== undefined) {
       for (const fr of frames.slice(0, f.cutAfterEvents)) await write(res, fr);

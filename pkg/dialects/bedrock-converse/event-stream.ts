@@ -20,8 +20,11 @@ export function newEventStreamCodec(): EventStreamCodec {
 }
 
 export interface EventStreamSplitter {
-  /** Feeds bytes; returns the messages completed by them. Throws UpstreamFailureError('invalid') on a broken frame. */
-  push(chunk: Uint8Array): Message[];
+  /**
+   * Feeds bytes; calls `onMessage` for each message they complete, in order. Throws UpstreamFailureError('invalid')
+   * at a broken frame, after the messages before it were handed over.
+   */
+  push(chunk: Uint8Array, onMessage: (m: Message) => void): void;
   /** Bytes held that do not make a whole message yet. */
   readonly pending: number;
 }
@@ -47,25 +50,27 @@ export function createEventStreamSplitter(opts: { readonly maxMessageBytes?: num
   }
 
   return {
-    push(chunk) {
+    push(chunk, onMessage) {
       append(chunk);
-      const out: Message[] = [];
       let offset = 0;
-      while (buf.length - offset >= 4) {
-        const total = new DataView(buf.buffer, buf.byteOffset + offset, 4).getUint32(0, false);
-        if (total < MIN_MESSAGE_BYTES) throw broken('The upstream sent an event-stream frame shorter than its prelude.');
-        if (total > max) throw broken(`The upstream sent an event-stream message larger than ${max} bytes.`);
-        if (buf.length - offset < total) break;
-        const frame = buf.subarray(offset, offset + total);
-        try {
-          out.push(codec.decode(frame));
-        } catch (err) {
-          throw broken('The upstream sent a corrupt event-stream message.', err);
+      try {
+        while (buf.length - offset >= 4) {
+          const total = new DataView(buf.buffer, buf.byteOffset + offset, 4).getUint32(0, false);
+          if (total < MIN_MESSAGE_BYTES) throw broken('The upstream sent an event-stream frame shorter than its prelude.');
+          if (total > max) throw broken(`The upstream sent an event-stream message larger than ${max} bytes.`);
+          if (buf.length - offset < total) break;
+          let m: Message;
+          try {
+            m = codec.decode(buf.subarray(offset, offset + total));
+          } catch (err) {
+            throw broken('The upstream sent a corrupt event-stream message.', err);
+          }
+          offset += total;
+          onMessage(m);
         }
-        offset += total;
+      } finally {
+        buf = offset === buf.length ? new Uint8Array(0) : buf.slice(offset);
       }
-      buf = offset === buf.length ? new Uint8Array(0) : buf.slice(offset);
-      return out;
     },
     get pending() {
       return buf.length;

@@ -203,7 +203,7 @@ export function createStreamDecoder(opts: { readonly maxMessageBytes?: number } 
   return {
     push: (chunk) =>
       guarded(() => {
-        for (const m of splitter.push(chunk)) onMessage(m);
+        splitter.push(chunk, onMessage);
       }),
     end: () =>
       guarded(() => {

@@ -72,6 +72,11 @@ Flags:
       --bootstrap FILE       Load this table snapshot (checked against its hash) before the operator answers
       --snapshot-out FILE    Save every accepted table here (mode 0600, atomic) for a later --bootstrap;
                              it holds provider credentials
+      --quota-fail-mode M    closed (default) or open (env SWITCHYARD_QUOTA_FAIL_MODE): what quotas do when
+                             the operator has not answered for 3 report intervals. closed: keep enforcing
+                             this proxy's last allowances (limits hold; a new window admits nothing until
+                             the operator is back). open: each proxy enforces whole limits by itself
+                             (cluster-wide at most proxies x limit).
   -p, --port N               Data port for /v1/* (default 8080, env SWITCHYARD_PORT; 0 = any free port)
       --admin-port N         Admin port for /metrics, /healthz, /readyz, /debug/* (default 9090,
                              env SWITCHYARD_ADMIN_PORT)

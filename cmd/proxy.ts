@@ -9,6 +9,7 @@ import { createLogger } from '../pkg/telemetry/logger.ts';
 import { DATA_PLANE_OPTIONS, FlagError, authMode, identityConfig, level, port, positiveInt } from './flags.ts';
 import { PROXY_HELP } from './help.ts';
 import type { CliIO } from './io.ts';
+import type { QuotaFailMode } from '../pkg/quota/cluster-allowance.ts';
 import { usageError } from './io.ts';
 
 function parse(args: readonly string[]) {
@@ -21,6 +22,7 @@ function parse(args: readonly string[]) {
       'proxy-id': { type: 'string' },
       bootstrap: { type: 'string' },
       'snapshot-out': { type: 'string' },
+      'quota-fail-mode': { type: 'string' },
       ...DATA_PLANE_OPTIONS,
     },
   }).values;
@@ -58,6 +60,13 @@ function tokenSource(file: string | undefined, env: CliIO['env']): string | (() 
   throw new FlagError('proxy needs a sync token: --sync-token-file FILE or the SWITCHYARD_SYNC_TOKEN environment variable');
 }
 
+/** --quota-fail-mode / SWITCHYARD_QUOTA_FAIL_MODE (ADR 0020). Default closed: the limits hold. */
+function quotaFailMode(raw: string | undefined): QuotaFailMode {
+  if (raw === undefined || raw === '') return 'closed';
+  if (raw === 'closed' || raw === 'open') return raw;
+  throw new FlagError(`--quota-fail-mode must be closed or open, not ${JSON.stringify(raw.slice(0, 100))}`);
+}
+
 /** hostname-pid, reduced to the characters a proxy id may hold. */
 export function defaultProxyId(host: string, pid: number): string {
   const clean = host.replace(/[^A-Za-z0-9._:-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 200);
@@ -74,6 +83,7 @@ function settingsFrom(values: ReturnType<typeof parse>, env: CliIO['env']) {
     token: tokenSource(values['sync-token-file'] ?? env['SWITCHYARD_SYNC_TOKEN_FILE'], env),
     proxyId,
     authMode: authMode(values.auth ?? env['SWITCHYARD_AUTH']),
+    quotaFailMode: quotaFailMode(values['quota-fail-mode'] ?? env['SWITCHYARD_QUOTA_FAIL_MODE']),
     identity: identityConfig(values['oidc-config'] ?? env['SWITCHYARD_OIDC_CONFIG']),
     ...(values.bootstrap === undefined ? {} : { bootstrapFile: values.bootstrap }),
     ...(values['snapshot-out'] === undefined ? {} : { snapshotOut: values['snapshot-out'] }),

@@ -17,7 +17,7 @@ import type { BackoffPolicy } from './backoff.ts';
 import { affectsTable, isStatusOnlyUpdate } from './events.ts';
 import type { HealthAggregator } from './health.ts';
 import { QuotaSpec } from '../api/quota.ts';
-import { createQuotaUsageAggregator } from './quota-usage.ts';
+import { createQuotaUsageAggregator, respondWithAllowances } from './quota-usage.ts';
 import type { QuotaStatusFields, QuotaUsageAggregator } from './quota-usage.ts';
 import { referencedSecrets } from './gather.ts';
 import { createInformerSet } from './informers.ts';
@@ -162,7 +162,9 @@ function build(opts: OperatorOptions): Parts {
     transport: opts.transport, logger: log, metrics, lookup: informers.get, isLeader: elector.isLeader,
     ...(opts.statusQps === undefined ? {} : { qps: opts.statusQps, burst: Math.max(1, opts.statusQps * 2) }),
   });
-  const quotaUsage = opts.quotaUsage ?? createQuotaUsageAggregator({ clock: Date.now });
+  // A proxy silent for 3 report intervals no longer counts among the live ones sharing per-subject limits.
+  const reportMs = opts.quotaStatusIntervalMs ?? 2_000;
+  const quotaUsage = opts.quotaUsage ?? createQuotaUsageAggregator({ clock: Date.now, liveMs: 3 * reportMs, preGrantMs: 2.5 * reportMs });
   const quotaSnapshot: Parts['quotaSnapshot'] = { current: new Map() };
   const status = createStatusController({
     writer, lookup: informers.get, proxies: () => sync.proxies(), health: () => latestHealth.current.providers,
@@ -267,7 +269,8 @@ function wireHealth(p: Parts, health: HealthSource, tickMs: number): () => void 
  * Quota per interval, and none while nothing changed.
  */
 function wireQuotaUsage(p: Parts, intervalMs: number): () => void {
-  const off = p.sync.onReport((report) => p.quotaUsage.ingest(report.usage));
+  // Each report is answered with the proxy's allowances (ADR 0020).
+  const off = respondWithAllowances(p.sync, p.quotaUsage);
   const tick = (): void => {
     p.quotaUsage.takeChanged();
     const next = new Map<string, QuotaStatusFields>();

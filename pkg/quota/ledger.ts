@@ -2,7 +2,7 @@
 // has used (settled usage plus open reservations). JavaScript runs admission synchronously, so check-and-reserve is
 // exact in one process. The ledger outlives table swaps (the TableHolder owns it): a reload that keeps a quota id
 // keeps its counters whatever its limits became; retain() drops the counters of quotas that are gone.
-// Cluster-wide enforcement plugs in through Allowance (ADR 0018): the share of a limit this process may admit.
+// Cluster-wide enforcement plugs in through Allowance (ADR 0019, 0020): the share of a limit this process may admit.
 import type { WindowSpan } from './window.ts';
 import { QuotaGauges } from './gauges.ts';
 
@@ -15,45 +15,43 @@ export interface Counter {
   start: number;
   end: number;
   used: number;
-  /** The figure as of the last drainUsage() (what the operator has been told about this window). */
-  reported?: number;
 }
 
-/** Usage movement of one quota window since the previous drain: per metric counted, summed over subjects. */
-export interface UsageDelta {
+/**
+ * What this process has used in one quota window so far (issue 8 point 5): per metric counted, summed over subjects.
+ * Absolute, not a delta: a lost report loses nothing, and an operator that restarts learns the figures again.
+ */
+export interface WindowUsage {
   readonly quota: string;
   readonly window: string;
   readonly start: number;
   readonly end: number;
-  /** Metric → delta summed over every subject (may be negative: a settlement below the estimate, a release). */
+  /** Metric → used in the window by this process, over every subject. */
   readonly figures: Partial<Record<Metric, number>>;
-  /** each-user quotas: the subjects that moved most (at most `maxSubjects`), with their own deltas. */
+  /** each-user quotas: the subjects that used most (at most `maxSubjects`), with their own figures. */
   readonly subjects?: readonly { readonly subject: string; readonly figures: Partial<Record<Metric, number>> }[];
-  /** each-user quotas: how many moving subjects were left out of `subjects` (their deltas are in `figures`). */
+  /** each-user quotas: how many subjects were left out of `subjects` (their usage is in `figures`). */
   readonly otherSubjects?: number;
 }
 
-interface Movement {
-  readonly key: string;
-  readonly start: number;
-  readonly end: number;
-  readonly delta: number;
-}
-
-/** Movements of counters that rolled over (or were swept) before a drain; bounded so a silent operator costs little. */
-const MAX_PENDING = 100_000;
-
 /**
- * How much of a limit this process may admit in the current window. Standalone: all of it. A cluster-aware
- * implementation (issue 8 point 5) returns the allowance the operator handed this proxy.
+ * How much of a limit this process may admit in a window (the figure `used + estimate` must stay within).
+ * Standalone: all of it. In a cluster (pkg/quota/cluster-allowance.ts): the allowance the operator granted this
+ * proxy. `shared` is true for limits counted per subject (each-user) and for shadow quotas, which get no grants of
+ * their own. `refused` hears of a request a limit refused, so a cluster allowance can ask the operator for more.
  */
 export interface Allowance {
-  capacity(quotaId: string, metric: Metric, window: string, limit: number): number;
+  capacity(quotaId: string, metric: Metric, window: string, start: number, limit: number, shared: boolean): number;
+  /** True when the refusal came from this process's share rather than the limit itself (an early retry may pass). */
+  refused(quotaId: string, metric: Metric, window: string, start: number, amount: number, limit: number): boolean;
 }
 
 const SWEEP_EVERY_MS = 3_600_000;
 
-export const WHOLE_LIMIT: Allowance = { capacity: (_q, _m, _w, limit) => limit };
+export const WHOLE_LIMIT: Allowance = {
+  capacity: (_q, _m, _w, _s, limit) => limit,
+  refused: () => false,
+};
 
 export class QuotaLedger {
   readonly #counters = new Map<string, Counter>();
@@ -61,9 +59,6 @@ export class QuotaLedger {
   /** What the remaining-quota gauges report (one entry per quota limit). */
   readonly gauges = new QuotaGauges();
   #sweptAt = Number.NEGATIVE_INFINITY;
-  #pending: Movement[] = [];
-  /** Set by the first drainUsage(): a standalone proxy (nobody drains) keeps no movements. */
-  #reporting = false;
 
   constructor(allowance: Allowance = WHOLE_LIMIT) {
     this.allowance = allowance;
@@ -77,8 +72,6 @@ export class QuotaLedger {
       c = { quotaId, start: span.start, end: span.end, used: 0 };
       this.#counters.set(key, c);
     } else if (c.start !== span.start) {
-      this.#keep(key, c);
-      c.reported = 0;
       c.start = span.start;
       c.end = span.end;
       c.used = 0;
@@ -98,54 +91,34 @@ export class QuotaLedger {
    */
   #sweep(now: number): void {
     this.#sweptAt = now;
-    for (const [key, c] of this.#counters) {
-      if (c.end > now) continue;
-      this.#keep(key, c);
-      this.#counters.delete(key);
-    }
-  }
-
-  /** Remembers the unreported movement of a counter about to leave its window. */
-  #keep(key: string, c: Counter): void {
-    if (!this.#reporting) return;
-    const delta = c.used - (c.reported ?? 0);
-    if (delta !== 0 && this.#pending.length < MAX_PENDING) this.#pending.push({ key, start: c.start, end: c.end, delta });
+    for (const [key, c] of this.#counters) if (c.end <= now) this.#counters.delete(key);
   }
 
   /**
-   * Usage movements since the previous drain, per quota window (issue 8 point 5): what the sync client reports to
-   * the operator. Each counter's movement is counted once; a window that rolled over between two drains reports its
-   * last movement under its own start. each-user quotas list their `maxSubjects` most-moved subjects.
+   * This process's usage of every quota window still open at `now` (issue 8 point 5): what the sync client reports
+   * to the operator every interval. each-user quotas list their `maxSubjects` heaviest subjects.
    */
-  drainUsage(maxSubjects = 20): UsageDelta[] {
-    this.#reporting = true;
-    const moves = this.#pending;
-    this.#pending = [];
-    for (const [key, c] of this.#counters) {
-      const delta = c.used - (c.reported ?? 0);
-      if (delta === 0) continue;
-      c.reported = c.used;
-      moves.push({ key, start: c.start, end: c.end, delta });
-    }
+  usage(now: number, maxSubjects = 20): WindowUsage[] {
     interface Group { quota: string; window: string; start: number; end: number; figures: Partial<Record<Metric, number>>; subjects: Map<string, Partial<Record<Metric, number>>> }
     const groups = new Map<string, Group>();
-    for (const m of moves) {
-      const [quota = '', window = '', metricText = '', subject = ''] = m.key.split('\u0000');
+    for (const [key, c] of this.#counters) {
+      if (c.end <= now || c.start > now) continue;
+      const [quota = '', window = '', metricText = '', subject = ''] = key.split('\u0000');
       const metric = metricText as Metric;
-      const gk = `${quota}\u0000${window}\u0000${m.start}`;
+      const gk = `${quota}\u0000${window}\u0000${c.start}`;
       let g = groups.get(gk);
       if (g === undefined) {
-        g = { quota, window, start: m.start, end: m.end, figures: {}, subjects: new Map() };
+        g = { quota, window, start: c.start, end: c.end, figures: {}, subjects: new Map() };
         groups.set(gk, g);
       }
-      g.figures[metric] = (g.figures[metric] ?? 0) + m.delta;
+      g.figures[metric] = (g.figures[metric] ?? 0) + c.used;
       if (subject === '') continue;
       const f = g.subjects.get(subject) ?? {};
-      f[metric] = (f[metric] ?? 0) + m.delta;
+      f[metric] = (f[metric] ?? 0) + c.used;
       g.subjects.set(subject, f);
     }
     const weight = (f: Partial<Record<Metric, number>>): number => Math.max(...Object.values(f).map(Math.abs));
-    return [...groups.values()].map((g): UsageDelta => {
+    return [...groups.values()].map((g): WindowUsage => {
       const base = { quota: g.quota, window: g.window, start: g.start, end: g.end, figures: g.figures };
       if (g.subjects.size === 0) return base;
       const ranked = [...g.subjects].sort((a, b) => weight(b[1]) - weight(a[1]) || (a[0] < b[0] ? -1 : 1));
@@ -154,7 +127,7 @@ export class QuotaLedger {
     });
   }
 
-  /** Counters held (for tests and metrics). */
+/** Counters held (for tests and metrics). */
   get size(): number {
     return this.#counters.size;
   }

@@ -127,6 +127,9 @@ function subjectOf(q: CompiledQuota, c: QuotaCaller): string | null {
   }
 }
 
+/** Retry-After for a refusal by this proxy's share of a cluster limit (a fresh allowance is one report away). */
+const ALLOWANCE_RETRY_MS = 1_000;
+
 interface Check {
   readonly quota: CompiledQuota;
   readonly limit: CompiledLimit;
@@ -179,7 +182,8 @@ export class QuotaStage {
       estimate ??= this.#estimate(body, embeddings);
       for (const l of q.limits) {
         const counter = this.#ledger.counter(q.id, counterKey(q.id, l.window, l.metric, subject), q.clock.span(l.window, now));
-        const capacity = this.#ledger.allowance.capacity(q.id, l.metric, l.window, l.limit);
+        const shared = q.shadow || q.subject.kind === 'each-user';
+        const capacity = this.#ledger.allowance.capacity(q.id, l.metric, l.window, counter.start, l.limit, shared);
         checks.push({ quota: q, limit: l, counter, amount: amountOf(l.metric, estimate), capacity });
       }
     }
@@ -190,11 +194,18 @@ export class QuotaStage {
     let shadowExceeded = false;
     for (const c of checks) {
       if (c.counter.used + c.amount <= c.capacity) continue;
-      if (c.quota.shadow) shadowExceeded = true;
-      else if (c.quota.action.type === 'downgrade' && c.quota.action.route !== undefined) {
+      if (c.quota.shadow) {
+        shadowExceeded = true;
+        continue;
+      }
+      // Refused by this proxy's share of a cluster-wide limit: the operator is asked for more, so a retry in a second
+      // may pass; refused by the limit itself: not before the window resets.
+      const share = this.#ledger.allowance.refused(c.quota.id, c.limit.metric, c.limit.window, c.counter.start, c.amount, c.limit.limit);
+      const after = share ? Math.min(ALLOWANCE_RETRY_MS, c.counter.end - now) : c.counter.end - now;
+      if (c.quota.action.type === 'downgrade' && c.quota.action.route !== undefined) {
         downgrade ??= c.quota.action.route;
-        downgradeAfter = Math.max(downgradeAfter, c.counter.end - now);
-      } else rejectAfter = Math.max(rejectAfter, c.counter.end - now);
+        downgradeAfter = Math.max(downgradeAfter, after);
+      } else rejectAfter = Math.max(rejectAfter, after);
     }
     if (rejectAfter > 0) return { kind: 'reject', retryAfter: retryAfterSeconds(rejectAfter), headers: headersOf(checks, now) };
     if (downgrade !== null) return { kind: 'downgrade', route: downgrade, retryAfter: retryAfterSeconds(downgradeAfter), headers: headersOf(checks, now) };

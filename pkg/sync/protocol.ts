@@ -5,7 +5,9 @@
 //   POST /sync/v1/acks     {proxy, version, hash, ok, error?}
 //   POST /sync/v1/reports  {proxy, version, intervalMs, targets:[{provider, model, requests, errors, latencyMsSum}],
 //        usage:[{quota, window, start, end, requests?, inputTokens?, outputTokens?, totalTokens?, costUSD?,
-//                subjects?:[{subject, requests?, ...}], otherSubjects?}]}   (usage: optional; older proxies send [])
+//                subjects?:[{subject, requests?, ...}], otherSubjects?, caps?:{...}, want?:{...}}]}
+//        → 200 {allowances:{proxies, grants:[{quota, window, start, end, caps:{...}, remaining:{...}}]}} or 204
+//        (usage figures are what the proxy has used in the window so far, not deltas: ADR 0020)
 //
 // Every call carries `Authorization: Bearer <token>`. A snapshot's data is base64 of gzip of the canonical JSON of
 // the table content; the receiver checks its length and sha256 against `bytes` and `hash` before parsing it.
@@ -90,7 +92,7 @@ export const MAX_REPORT_TARGETS = 20_000;
 const Delta = z.number().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 const Epoch = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-/** Per-metric deltas; a quota reports only the metrics its limits count. */
+/** Per-metric figures; a quota reports only the metrics its limits count. */
 export const UsageFigures = z.object({
   requests: Delta.optional(),
   inputTokens: Delta.optional(),
@@ -105,8 +107,8 @@ export type UsageFigures = z.infer<typeof UsageFigures>;
 export const MAX_REPORT_SUBJECTS = 20;
 
 /**
- * Usage of one quota window since the proxy's previous report (issue 8 point 5). Not strict, so a newer proxy's
- * extra fields do not make an older operator refuse the report.
+ * What the proxy has used in one quota window so far (issue 8 point 5; absolute, so a lost report loses nothing).
+ * Not strict, so a newer proxy's extra fields do not make an older operator refuse the report.
  */
 export const QuotaUsageReport = UsageFigures.extend({
   /** Quota id ("namespace/name"). */
@@ -117,10 +119,38 @@ export const QuotaUsageReport = UsageFigures.extend({
   end: Epoch,
   /** each-user quotas: the most-moved subjects (user names) with their own deltas. */
   subjects: z.array(UsageFigures.extend({ subject: z.string().min(1).max(512) })).max(MAX_REPORT_SUBJECTS).optional(),
-  /** each-user quotas: moving subjects left out of `subjects`. */
+  /** each-user quotas: subjects left out of `subjects`. */
   otherSubjects: Count.optional(),
+  /** The caps this proxy applies in the window (from the operator's last grant): an operator that restarts learns them. */
+  caps: UsageFigures.optional(),
+  /** Amounts the caps refused since the previous report (the largest per metric): asks for a larger share. */
+  want: UsageFigures.optional(),
 });
 export type QuotaUsageReport = z.infer<typeof QuotaUsageReport>;
+
+const Cap = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
+const CapFigures = z.object({
+  requests: Cap.optional(), inputTokens: Cap.optional(), outputTokens: Cap.optional(), totalTokens: Cap.optional(), costUSD: Cap.optional(),
+});
+
+/** The operator's answer to a report: this proxy's share of every cluster-wide quota limit (ADR 0020). */
+export const ReportReply = z.object({
+  allowances: z.object({
+    /** Proxies sharing per-subject (each-user) and shadow limits equally. */
+    proxies: z.number().int().min(1).max(100_000),
+    grants: z.array(z.object({
+      quota: z.string().min(1).max(512),
+      window: z.enum(['1m', '1h', '1d', 'calendar-month']),
+      start: Epoch,
+      end: Epoch,
+      /** The most this proxy's counter may reach in the window, per metric. */
+      caps: CapFigures,
+      /** Cluster-wide room left once this grant is counted. */
+      remaining: CapFigures,
+    })).max(MAX_REPORT_TARGETS),
+  }).optional(),
+});
+export type ReportReply = z.infer<typeof ReportReply>;
 
 export const ReportMessage = z.strictObject({
   proxy: ProxyId,
@@ -129,7 +159,9 @@ export const ReportMessage = z.strictObject({
   /** Span the counts cover, in ms. */
   intervalMs: z.number().int().min(0).max(86_400_000),
   targets: z.array(TargetReport).max(MAX_REPORT_TARGETS),
-  /** Per-quota-window usage deltas since the previous report; absent or [] from proxies older than issue 8. */
+  /** The proxy is stopping: it admits nothing more, so its quota allowances can go to others. */
+  final: z.boolean().optional(),
+  /** Per-quota-window usage so far in each open window; absent or [] from proxies older than issue 8. */
   usage: z.array(QuotaUsageReport).max(MAX_REPORT_TARGETS).default([]),
 });
 export type ReportMessage = z.infer<typeof ReportMessage>;

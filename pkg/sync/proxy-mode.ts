@@ -10,6 +10,9 @@ import type { SyncClient, SyncClientOptions } from './client.ts';
 import { createReportCollector } from './report-collector.ts';
 import type { ReportCollector } from './report-collector.ts';
 import type { TokenSource } from './transport.ts';
+import { ClusterAllowance } from '../quota/cluster-allowance.ts';
+import type { QuotaFailMode } from '../quota/cluster-allowance.ts';
+import { QuotaLedger } from '../quota/ledger.ts';
 
 export interface SyncedProxyOptions extends ListenOptions {
   readonly syncUrls: readonly string[];
@@ -19,6 +22,11 @@ export interface SyncedProxyOptions extends ListenOptions {
   readonly snapshotOut?: string;
   /** Receives the human startup banner (cmd/ writes it to stderr). */
   readonly banner?: (text: string) => void;
+  /**
+   * What the proxy does with cluster-wide quotas while the operator cannot be reached (ADR 0020): `closed` (default)
+   * keeps enforcing its last allowances; `open` enforces whole limits by itself.
+   */
+  readonly quotaFailMode?: QuotaFailMode;
   /** Client tuning (tests use short values). */
   readonly sync?: Pick<SyncClientOptions, 'reportIntervalMs' | 'backoff' | 'idleTimeoutMs' | 'random' | 'dispatcher'>;
 }
@@ -60,6 +68,7 @@ export function formatProxyBanner(b: BannerInput): string {
     `  data     ${b.data.url}/v1  (listening on ${b.data.listen})`,
     `  metrics  ${b.admin.url}/metrics  (also /healthz /readyz /debug/table /debug/explain?model=NAME)`,
     `  table    ${table}`,
+    `  quotas   enforced in memory on this proxy's share of each limit; operator unreachable → ${b.opts.quotaFailMode === 'open' ? 'fail-open (whole limits per proxy)' : 'fail-closed (last allowances kept)'}`,
     b.opts.authMode === 'open'
       ? '  auth     OPEN — requests without an API key are served (started with --auth open)'
       : '  auth     required — every request needs an API key; a table without keys answers 401 to everyone',
@@ -71,7 +80,10 @@ export function formatProxyBanner(b: BannerInput): string {
 export async function startSyncedProxy(opts: SyncedProxyOptions): Promise<SyncedProxy> {
   const log = opts.logger;
   let collector: ReportCollector | undefined;
-  const parts = createDataPlaneParts(log, opts.authMode ?? 'required', (metrics) => (collector = createReportCollector(metrics)), opts.identity?.issuers.length ?? 0);
+  const interval = opts.sync?.reportIntervalMs ?? 2_000;
+  const allowance = new ClusterAllowance({ failMode: opts.quotaFailMode ?? 'closed', staleAfterMs: 3 * interval, logger: log.child({ component: 'quota' }) });
+  const parts = createDataPlaneParts(log, opts.authMode ?? 'required', (metrics) => (collector = createReportCollector(metrics)), opts.identity?.issuers.length ?? 0,
+    new QuotaLedger(allowance));
   const running = await serveDataPlane(parts, opts);
   let sync: SyncClient;
   try {
@@ -95,8 +107,10 @@ export async function startSyncedProxy(opts: SyncedProxyOptions): Promise<Synced
   });
   let closed: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    // Readiness drops at once (the data plane's close flips it) while the stream and the last report wind down.
-    await Promise.all([sync.close(), running.close()]);
+    // Readiness drops at once (the data plane's close flips it); requests in flight finish first, then the last
+    // report carries their usage and gives this proxy's quota allowances back (ADR 0020).
+    await running.close();
+    await sync.close();
   };
   return {
     dataUrl: running.data.url, adminUrl: running.admin.url, holder: parts.holder, sync,

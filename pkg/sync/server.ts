@@ -4,11 +4,12 @@
 // Every route authenticates before the body is read. Table data and tokens never reach the logs.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { RoutingTable } from '../table/types.ts';
+import type { RoutingTable, TableQuota } from '../table/types.ts';
 import type { SyncAuth } from './auth.ts';
 import {
   AckMessage, NDJSON, ReportMessage, SYNC_PATHS, SnapshotQuery, encodeSnapshot, ndjsonLine,
 } from './protocol.ts';
+import type { ReportReply } from './protocol.ts';
 import { ProxyRegistry } from './proxy-registry.ts';
 import type { ProxyState } from './proxy-registry.ts';
 import { SnapshotStream } from './stream.ts';
@@ -35,6 +36,8 @@ export interface SyncServerOptions {
 
 export type AckListener = (ack: AckMessage, state: ProxyState) => void;
 export type ReportListener = (report: ReportMessage, identity: string) => void;
+/** Computes the answer to a report (the proxy's quota allowances); undefined answers 204. */
+export type ReportResponder = (report: ReportMessage, identity: string) => ReportReply | undefined;
 
 export interface SyncServer {
   /** Adds GET /sync/v1/snapshots, POST /sync/v1/acks and POST /sync/v1/reports to `app`. */
@@ -47,12 +50,16 @@ export interface SyncServer {
   publish(table: RoutingTable, contentJSON?: string): void;
   setLeader(leader: boolean): void;
   readonly leader: boolean;
+  /** The quotas of the table last published (what the proxies enforce). */
+  readonly latestQuotas: readonly TableQuota[];
   /** Version and hash last published, or null. */
   readonly latest: { readonly version: number; readonly hash: string } | null;
   proxies(): ProxyState[];
   /** Returns an unsubscribe function. */
   onAck(cb: AckListener): () => void;
   onReport(cb: ReportListener): () => void;
+  /** Sets what answers each report (after the listeners ran). */
+  respondToReports(fn: ReportResponder): void;
   /** Ends every stream and stops the timers; later calls are answered 503. */
   close(): void;
 }
@@ -61,6 +68,7 @@ interface Latest {
   readonly version: number;
   readonly hash: string;
   readonly line: string;
+  readonly quotas: readonly TableQuota[];
 }
 
 function bearer(header: string | undefined): string | null {
@@ -95,6 +103,7 @@ class SyncServerImpl implements SyncServer {
   readonly #registry: ProxyRegistry;
   readonly #ackListeners = new Set<AckListener>();
   readonly #reportListeners = new Set<ReportListener>();
+  #responder: ReportResponder | undefined;
   readonly #identities = new WeakMap<FastifyRequest, string>();
   readonly #timer: NodeJS.Timeout;
   #leader: boolean;
@@ -129,7 +138,7 @@ class SyncServerImpl implements SyncServer {
       throw new Error(`refusing to publish version ${table.version}: version ${latest.version} was already published`);
     }
     if (latest !== null && table.version === latest.version && table.hash === latest.hash) return;
-    const next = { version: table.version, hash: table.hash, line: ndjsonLine(encodeSnapshot(table, contentJSON)) };
+    const next = { version: table.version, hash: table.hash, line: ndjsonLine(encodeSnapshot(table, contentJSON)), quotas: table.quotas };
     this.#latest = next;
     const streams = this.#registry.streams();
     for (const s of streams) s.sendSnapshot(next.line);
@@ -150,6 +159,10 @@ class SyncServerImpl implements SyncServer {
     return this.#leader;
   }
 
+  get latestQuotas(): readonly TableQuota[] {
+    return this.#latest?.quotas ?? [];
+  }
+
   get latest(): { version: number; hash: string } | null {
     return this.#latest === null ? null : { version: this.#latest.version, hash: this.#latest.hash };
   }
@@ -166,6 +179,10 @@ class SyncServerImpl implements SyncServer {
   onReport(cb: ReportListener): () => void {
     this.#reportListeners.add(cb);
     return () => this.#reportListeners.delete(cb);
+  }
+
+  respondToReports(fn: ReportResponder): void {
+    this.#responder = fn;
   }
 
   close(): void {
@@ -264,6 +281,12 @@ class SyncServerImpl implements SyncServer {
     const identity = this.#identities.get(req) ?? 'unknown';
     this.#registry.seen(parsed.data.proxy, identity);
     emit(this.#log, this.#reportListeners, parsed.data, identity);
-    return reply.code(204).send();
+    let answer: ReportReply | undefined;
+    try {
+      answer = this.#responder?.(parsed.data, identity);
+    } catch (err) {
+      this.#log.error({ proxy: parsed.data.proxy, err }, 'could not compute the proxy\'s quota allowances; it keeps its last ones');
+    }
+    return answer === undefined ? reply.code(204).send() : reply.code(200).send(answer);
   };
 }

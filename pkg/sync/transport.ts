@@ -42,8 +42,8 @@ export interface OpenStream {
 
 export interface Transport {
   openStream(base: string, query: Record<string, string>, signal: AbortSignal): Promise<OpenStream>;
-  /** POSTs JSON; resolves on 2xx, rejects with HttpStatusError or a network error after `attempts` tries. */
-  post(base: string, path: string, body: unknown, attempts?: number): Promise<void>;
+  /** POSTs JSON; resolves on 2xx (with the JSON body of an application/json answer, else undefined), rejects with HttpStatusError or a network error after `attempts` tries. */
+  post(base: string, path: string, body: unknown, attempts?: number): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -76,15 +76,19 @@ export function createTransport(opts: TransportOptions): Transport {
   const dispatcher: Dispatcher = opts.dispatcher ?? (own as Agent);
   const authorization = async (): Promise<string> => `Bearer ${typeof opts.token === 'string' ? opts.token : await opts.token()}`;
 
-  const postOnce = async (url: string, body: string): Promise<void> => {
+  const postOnce = async (url: string, body: string): Promise<unknown> => {
     const res = await request(url, {
       dispatcher, method: 'POST', body,
       headers: { 'content-type': 'application/json', authorization: await authorization() },
       headersTimeout: 10_000, bodyTimeout: 10_000,
     });
     if (res.statusCode >= 200 && res.statusCode < 300) {
-      await res.body.dump();
-      return;
+      const type = res.headers['content-type'];
+      if (res.statusCode === 204 || typeof type !== 'string' || !type.startsWith('application/json')) {
+        await res.body.dump();
+        return undefined;
+      }
+      return await res.body.json();
     }
     throw new HttpStatusError(res.statusCode, await reasonOf(res.body));
   };
@@ -102,12 +106,11 @@ export function createTransport(opts: TransportOptions): Transport {
       }
       return { body: res.body };
     },
-    async post(base, path, body, attempts = 3): Promise<void> {
+    async post(base, path, body, attempts = 3): Promise<unknown> {
       const text = JSON.stringify(body);
       for (let i = 1; ; i++) {
         try {
-          await postOnce(endpoint(base, path), text);
-          return;
+          return await postOnce(endpoint(base, path), text);
         } catch (err) {
           const retriable = !(err instanceof HttpStatusError) || err.status === 503 || err.status >= 500;
           if (!retriable || i >= attempts) throw err;

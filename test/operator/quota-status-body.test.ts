@@ -12,7 +12,7 @@ const SPEC = { subject: { kind: 'team' as const, name: 'eng' }, limits: [{ windo
 
 function body(used: number): ObjectStatusBody {
   const agg = createQuotaUsageAggregator({ clock: () => T0 });
-  agg.ingest([{ quota: 'ns/q', window: '1m', ...W0, requests: used }]);
+  agg.ingest('proxy-a', [{ quota: 'ns/q', window: '1m', ...W0, requests: used }]);
   const f = agg.statusOf('ns/q', SPEC);
   const at = '2026-03-14T10:00:00Z';
   return { observedGeneration: 2, conditions: [{ ...f.exceeded, observedGeneration: 2, lastTransitionTime: at }], usage: f.usage, subject: f.subject, summary: f.summary };

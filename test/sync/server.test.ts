@@ -82,7 +82,9 @@ describe('sync server', () => {
     expect((await post(h, '/sync/v1/acks', { ...ack, extra: 1 })).status).toBe(400);
     expect((await post(h, '/sync/v1/acks', '{not json')).status).toBe(400);
     const report: ReportMessage = { proxy: 'p1', version: 1, intervalMs: 2000, targets: [{ provider: 'ns/p', model: 'm', requests: 2, errors: 1, latencyMsSum: 10 }], usage: [] };
-    expect((await post(h, '/sync/v1/reports', report)).status).toBe(204);
+    const answered = await post(h, '/sync/v1/reports', report);
+    expect(answered.status).toBe(200); // the operator's answer: this proxy's quota allowances (none: no quotas)
+    expect(await answered.json()).toEqual({ allowances: { proxies: 1, grants: [] } });
     const errorsOverRequests = { ...report, targets: [{ provider: 'ns/p', model: 'm', requests: 1, errors: 2, latencyMsSum: 0 }] };
     const bad = await post(h, '/sync/v1/reports', errorsOverRequests);
     expect(bad.status).toBe(400);

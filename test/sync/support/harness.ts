@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createQuotaUsageAggregator, respondWithAllowances } from '../../../pkg/operator/quota-usage.ts';
+import type { QuotaUsageAggregator } from '../../../pkg/operator/quota-usage.ts';
 import { sharedTokenAuth } from '../../../pkg/sync/auth.ts';
 import type { SyncAuth } from '../../../pkg/sync/auth.ts';
 import { startSyncedProxy } from '../../../pkg/sync/proxy-mode.ts';
@@ -36,6 +38,7 @@ export interface SyncServerHarness {
   readonly server: SyncServer;
   readonly url: string;
   readonly logs: Captured;
+  readonly quotaUsage: QuotaUsageAggregator;
   close(): Promise<void>;
 }
 
@@ -46,10 +49,13 @@ export async function startSyncServer(
   const server = createSyncServer({ heartbeatMs: 500, ...o, auth: o.auth ?? sharedTokenAuth(TOKEN), logger: logs.logger, leader: o.leader ?? true });
   const app = Fastify({ logger: false });
   server.register(app);
+  // Reports are answered with quota allowances as the operator does (pkg/operator/quota-usage.ts).
+  const quotaUsage = createQuotaUsageAggregator({ clock: Date.now });
+  respondWithAllowances(server, quotaUsage);
   await app.listen({ host: '127.0.0.1', port: o.port ?? 0 });
   const port = (app.server.address() as AddressInfo).port;
   return {
-    app, server, url: `http://127.0.0.1:${port}`, logs,
+    app, server, url: `http://127.0.0.1:${port}`, logs, quotaUsage,
     async close() {
       server.close();
       const closing = app.close();

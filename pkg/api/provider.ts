@@ -4,7 +4,7 @@ import { API_VERSION, ObjectMeta, SecretKeyRef, Status, Timeouts, Duration } fro
 import { BaseURL } from './baseurl.ts';
 import { celQuote, withRules } from './cel.ts';
 import { mapList, maxProperties, setList } from './kube.ts';
-import { presetNames, presetsWithDefaultBaseURL, servedTypes } from '../providers/descriptors.ts';
+import { descriptorFor, presetNames, presetsWithDefaultBaseURL, servedTypes } from '../providers/descriptors.ts';
 
 export const PROVIDER_TYPES = [
   'openai', 'azure-openai', 'anthropic', 'gemini', 'vertex-ai', 'bedrock', 'cohere', 'openai-compatible', 'fake',
@@ -17,6 +17,15 @@ export const OPENAI_COMPATIBLE_PRESETS = presetNames('openai-compatible') as [st
 export const Preset = z.enum(OPENAI_COMPATIBLE_PRESETS).describe(`For type openai-compatible: a known server whose defaults (base URL, stream usage, output-cap field, client APIs served natively) Switchyard applies: ${OPENAI_COMPATIBLE_PRESETS.join(', ')}.`);
 /** Presets of hosted servers, which have a default base URL; self-hosted ones (and generic) need spec.baseURL. */
 const HOSTED_PRESETS = presetsWithDefaultBaseURL('openai-compatible');
+/**
+ * Types that send HTTP requests but whose descriptor has no default base URL and no presets that could give one
+ * (azure-openai: every resource has its own endpoint): spec.baseURL is required. Types with presets have their own
+ * rule (openai-compatible: required unless the preset is a hosted service).
+ */
+const BASE_URL_REQUIRED = SERVED.filter((t) => {
+  const d = descriptorFor(t);
+  return d !== undefined && d.usesBaseURL && d.defaultBaseURL === null && d.presets === undefined;
+});
 
 export const Pricing = z
   .object({
@@ -283,6 +292,13 @@ export const ProviderSpec = withRules(ProviderSpecFields, [
     reason: 'FieldValueRequired',
     holds: (s) => s.type !== 'openai-compatible' || s.baseURL !== undefined || (s.preset !== undefined && HOSTED_PRESETS.includes(s.preset)),
   },
+  ...(BASE_URL_REQUIRED.length === 0 ? [] : [{
+    rule: `!(self.type in [${BASE_URL_REQUIRED.map(celQuote).join(', ')}]) || has(self.baseURL)`,
+    message: `baseURL is required for type ${BASE_URL_REQUIRED.join(', ')}: no default endpoint exists (for azure-openai: the resource endpoint, e.g. https://<resource>.openai.azure.com)`,
+    fieldPath: '.baseURL',
+    reason: 'FieldValueRequired' as const,
+    holds: (s: { type: string; baseURL?: string | undefined }) => !BASE_URL_REQUIRED.includes(s.type) || s.baseURL !== undefined,
+  }]),
 ]);
 
 export const Provider = z

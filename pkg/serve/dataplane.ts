@@ -48,8 +48,9 @@ export function createDataPlaneParts(
   const registry = new Registry();
   const base = createMetrics(registry, { processMetrics: true });
   const metrics = wrap === undefined ? base : wrap(base);
-  // The pools carry the process's credential sources (AdapterDeps.sources); closing the pools stops them.
-  const pools = createUpstreamPools({ sources: new CredentialSources() });
+  // The pools carry the process's credential sources (AdapterDeps.sources); closing the pools stops them. Their
+  // background fetch failures are logged at warn (design §7).
+  const pools = createUpstreamPools({ sources: new CredentialSources({ log: logger }) });
   const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode, metrics, tokenIssuers, ...(quotaLedger === undefined ? {} : { quotaLedger }) });
   base.watchQuotas(() => holder.quotaLedger.gauges.figures(Date.now()));
   return { registry, metrics, pools, holder };

@@ -5,6 +5,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { compile } from '../../pkg/compiler/index.ts';
+import { CredentialSources } from '../../pkg/providers/http/credential-sources.ts';
 import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
 import type { UpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { createAdapter } from '../../pkg/providers/registry.ts';
@@ -95,7 +96,8 @@ export async function startGateway(objects: readonly unknown[], o: GatewayOption
   const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void logs.push(s) } });
   const registry = new Registry();
   const metrics = createMetrics(registry);
-  const pools = createUpstreamPools({ keepAliveTimeoutMs: 1000 });
+  // Credential sources log background fetch failures to the gateway's logger, as in the proxy (pkg/serve/dataplane.ts).
+  const pools = createUpstreamPools({ keepAliveTimeoutMs: 1000, sources: new CredentialSources({ log: logger }) });
   const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode: o.auth ?? 'required', metrics });
   holder.load(compileTable(objects, o.version ?? 1));
   const app = createProxyServer({

@@ -55,7 +55,7 @@ export function entraTokenFetcher(cred: TableEntraCredential, env: EntraEnv = pr
 /** The provider's token source (created on the first adapter for this provider + credential, shared afterwards). */
 export function entraTokenSource(provider: TableProvider, cred: TableEntraCredential, deps: AdapterDeps): RefreshingSource<string> {
   return deps.sources.get(credentialKey(provider), () =>
-    refreshingSource(entraTokenFetcher(cred), { what: `azure-openai Entra ID token for ${provider.id}`, secrets: credentialSecrets(cred) }),
+    refreshingSource(entraTokenFetcher(cred), { what: `azure-openai Entra ID token for ${provider.id}`, secrets: credentialSecrets(cred), log: deps.sources.log }),
   );
 }
 

@@ -67,7 +67,7 @@ export function credentialsFor(provider: TableProvider, deps: AdapterDeps, opts:
   }
   if (c !== null && c.kind === 'aws-web-identity') {
     const source: RefreshingSource<AwsCredentials> = deps.sources.get(credentialKey(provider), () =>
-      refreshingSource(webIdentityFetch(c, roleSessionName(provider.id), opts.stsEndpoint), { ...opts.source, what: `bedrock web identity for ${provider.id}` }),
+      refreshingSource(webIdentityFetch(c, roleSessionName(provider.id), opts.stsEndpoint), { log: deps.sources.log, ...opts.source, what: `bedrock web identity for ${provider.id}` }),
     );
     return () => {
       const v = source.current();

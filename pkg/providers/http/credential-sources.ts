@@ -183,13 +183,27 @@ export function credentialKey(provider: Pick<TableProvider, 'id' | 'type' | 'cre
  * one stops only the sources it created that the table in use does not ask for. Outside a build (tests building one
  * adapter), get() creates sources that live until stopAll().
  */
+export interface CredentialSourcesOptions {
+  /**
+   * The process's logger, for the sources adapters create (pass it as refreshingSource's `log`): a background fetch
+   * that fails is logged at warn with what was fetched (naming the provider) and a redacted reason (design §7).
+   */
+  readonly log?: Pick<Logger, 'debug' | 'warn'>;
+}
+
 export class CredentialSources {
+  /** The logger sources created for this set log to; undefined when none was given (tests building one adapter). */
+  readonly log: Pick<Logger, 'debug' | 'warn'> | undefined;
   readonly #entries = new Map<string, RefreshingSource<unknown>>();
   /** Keys the table in use asked for. */
   #inUse = new Set<string>();
   /** Keys the build under way asked for; null outside a build. */
   #building: Set<string> | null = null;
   #closed = false;
+
+  constructor(opts: CredentialSourcesOptions = {}) {
+    this.log = opts.log;
+  }
 
   /** The source for `key`, created with `create` the first time. After stopAll(), a new source is stopped at once. */
   get<T>(key: string, create: () => RefreshingSource<T>): RefreshingSource<T> {

@@ -19,7 +19,7 @@ export function vertexTokenSource(provider: TableProvider, deps: AdapterDeps, tu
   const cred = provider.credential;
   if (cred === null || cred.kind !== 'google') return null;
   return deps.sources.get(credentialKey(provider), () =>
-    refreshingSource(googleTokenFetcher(cred), { ...tuning, what: `vertex-ai access token for ${provider.id}`, secrets: credentialSecrets(cred) }),
+    refreshingSource(googleTokenFetcher(cred), { log: deps.sources.log, ...tuning, what: `vertex-ai access token for ${provider.id}`, secrets: credentialSecrets(cred) }),
   );
 }
 

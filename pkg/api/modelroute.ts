@@ -3,10 +3,16 @@ import { z } from 'zod';
 import { API_VERSION, Duration, ObjectMeta, ObjectName, Status, Timeouts } from './common.ts';
 import { withRules } from './cel.ts';
 import { durationMs } from './duration.ts';
-import { setList } from './kube.ts';
+import { maxProperties, setList } from './kube.ts';
 
-export const STRATEGIES = ['weighted', 'priority'] as const;
-export const Strategy = z.enum(STRATEGIES).describe('How a target is chosen: weighted (random in proportion to weight) or priority (lowest priority number first, weighted within a level).');
+export const STRATEGIES = ['weighted', 'priority', 'latency', 'least-busy', 'cost'] as const;
+export const Strategy = z
+  .enum(STRATEGIES)
+  .describe(
+    'How a target is chosen: weighted (random in proportion to weight), priority (lowest priority number first, weighted within a level), ' +
+      'latency (lowest peak-EWMA latency of two targets drawn at random by weight), least-busy (fewest requests in flight on this proxy) ' +
+      'or cost (cheapest target by list price that can serve the request, ties by weight).',
+  );
 
 export const ModelName = z
   .string()
@@ -21,14 +27,24 @@ export const Target = z
     model: z.string().min(1).max(256).optional().describe('Model name sent to the provider. Default: the route\'s model.'),
     weight: z.number().int().min(0).max(10000).default(1).describe('Relative share of traffic (weighted strategy). 0 disables the target.'),
     priority: z.number().int().min(0).max(100).default(0).describe('Lower is preferred (priority strategy).'),
+    spillover: z
+      .boolean()
+      .optional()
+      .describe('Skip this target while its Provider is saturated (limits.maxConcurrent, spec.saturation) and send the request to the next one; each spill is counted. Default false.'),
   })
   .strict()
   .describe('An upstream that can serve the route.');
+
+export const FALLBACK_ON = ['error', 'context-length'] as const;
+export const FallbackOn = z
+  .enum(FALLBACK_ON)
+  .describe('When a fallback is used: error (every target failed) or context-length (a target answered that the request exceeds its context window).');
 
 export const FallbackTarget = z
   .object({
     provider: ObjectName.describe('Name of a Provider in the same namespace.'),
     model: z.string().min(1).max(256).optional().describe('Model name sent to the provider. Default: the route\'s model.'),
+    on: setList(z.array(FallbackOn).min(1).max(2)).optional().describe('When this fallback is used. Default [error].'),
   })
   .strict()
   .describe('An upstream tried, in order, after every target has failed.');
@@ -90,11 +106,50 @@ export const Access = z
   .strict()
   .describe('Who may call this route.');
 
+const StringMap = (what: string) => maxProperties(z.record(z.string(), z.string().max(1024).describe('The exact value.')), 32).describe(what);
+
+export const RouteMatch = withRules(
+  z
+    .object({
+      headers: StringMap('Request headers that must have exactly these values; names in lower case.').optional(),
+      metadata: StringMap('Entries the request body\'s `metadata` object (OpenAI and Anthropic requests) must hold with exactly these string values.').optional(),
+      keys: setList(z.array(ObjectName.describe('Name of an API-key Secret in the same namespace.')).max(256)).optional().describe('The caller\'s API-key Secret is one of these.'),
+      teams: setList(z.array(z.string().min(1).max(128).describe('A team name.')).max(256)).optional().describe('The caller\'s team is one of these.'),
+      claims: StringMap('JWT claims the caller\'s token must carry with exactly these values (numbers and booleans compared as text).').optional(),
+    })
+    .strict()
+    .describe('Conditions on a request; every field given must match.'),
+  [
+    {
+      rule: 'has(self.headers) || has(self.metadata) || has(self.keys) || has(self.teams) || has(self.claims)',
+      message: 'a match must give at least one of headers, metadata, keys, teams or claims',
+      holds: (m) => m.headers !== undefined || m.metadata !== undefined || m.keys !== undefined || m.teams !== undefined || m.claims !== undefined,
+    },
+    {
+      rule: '!has(self.headers) || self.headers.all(k, k == k.lowerAscii())',
+      message: 'header names must be lower case',
+      fieldPath: '.headers',
+      holds: (m) => Object.keys(m.headers ?? {}).every((k) => k === k.toLowerCase()),
+    },
+  ],
+);
+
+export const RouteRule = z
+  .object({
+    name: z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).describe('Name of the rule, shown by /debug/explain and in the access log.'),
+    match: RouteMatch,
+    strategy: Strategy.optional().describe('How a target is chosen among this rule\'s targets. Default: the route\'s strategy.'),
+    targets: z.array(Target).min(1).max(64).describe('Upstreams serving requests that match; the route\'s fallback still follows them.'),
+  })
+  .strict()
+  .describe('Conditional routing: requests matching `match` go to these targets instead of spec.targets.');
+
 const ModelRouteSpecFields = z
   .object({
     model: ModelName,
     aliases: setList(z.array(ModelName).max(32)).optional().describe('Other names that resolve to this route.'),
     strategy: Strategy.default('weighted'),
+    rules: z.array(RouteRule).max(32).optional().describe('Conditional routing, first match wins; requests matching no rule use spec.targets.'),
     targets: z.array(Target).min(1).max(64).describe('Upstreams serving this route.'),
     fallback: z.array(FallbackTarget).max(16).optional().describe('Upstreams tried in order once every target has failed.'),
     retry: Retry.optional(),
@@ -125,6 +180,15 @@ export const ModelRouteSpec = withRules(ModelRouteSpecFields, [
       return new Set(keys).size === keys.length;
     },
   },
+  {
+    rule: '!has(self.rules) || self.rules.all(r, self.rules.exists_one(u, u.name == r.name))',
+    message: 'rule names must be unique',
+    fieldPath: '.rules',
+    holds: (s) => {
+      const names = (s.rules ?? []).map((r) => r.name);
+      return new Set(names).size === names.length;
+    },
+  },
 ]);
 
 export const ModelRoute = z
@@ -139,3 +203,6 @@ export const ModelRoute = z
 
 export type ModelRoute = z.infer<typeof ModelRoute>;
 export type ModelRouteSpec = z.infer<typeof ModelRouteSpec>;
+export type RouteRule = z.infer<typeof RouteRule>;
+export type RouteMatch = z.infer<typeof RouteMatch>;
+export type RouteStrategy = z.infer<typeof Strategy>;

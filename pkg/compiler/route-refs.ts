@@ -33,15 +33,35 @@ const WAITING_REASONS: ReadonlySet<string> = new Set([Reason.SecretNotFound, Rea
 
 export function bindTargets(namespace: string, spec: ModelRouteSpec, providers: ReadonlyMap<string, ProviderState>): Binding {
   const out: Binding = { targets: [], fallback: [], issues: [] };
-  for (const [i, t] of spec.targets.entries()) {
-    const bound = bindOne(`targets[${i}]`, namespace, t.provider, t.model ?? spec.model, providers);
-    if ('reason' in bound) out.issues.push({ ...bound, active: t.weight > 0 });
-    else if (t.weight > 0) out.targets.push({ ...bound, weight: t.weight, priority: t.priority });
-  }
+  out.targets.push(...bindTargetList('targets', namespace, spec.model, spec.targets, providers, out.issues, true));
   for (const [i, f] of (spec.fallback ?? []).entries()) {
     const bound = bindOne(`fallback[${i}]`, namespace, f.provider, f.model ?? spec.model, providers);
     if ('reason' in bound) out.issues.push({ ...bound, active: true });
-    else out.fallback.push({ ...bound, weight: 1, priority: i });
+    else out.fallback.push({ ...bound, weight: 1, priority: i, ...(f.on === undefined ? {} : { on: [...f.on] }) });
+  }
+  return out;
+}
+
+type SpecTarget = ModelRouteSpec['targets'][number];
+
+/**
+ * Binds a list of targets (the route's or a rule's): positive weight and a resolved Provider only; unresolved ones
+ * become issues (`active` only for the route's own targets, which decide `unresolved`).
+ */
+export function bindTargetList(
+  where: string,
+  namespace: string,
+  routeModel: string,
+  targets: readonly SpecTarget[],
+  providers: ReadonlyMap<string, ProviderState>,
+  issues: RefIssue[],
+  own: boolean,
+): TableTarget[] {
+  const out: TableTarget[] = [];
+  for (const [i, t] of targets.entries()) {
+    const bound = bindOne(`${where}[${i}]`, namespace, t.provider, t.model ?? routeModel, providers);
+    if ('reason' in bound) issues.push({ ...bound, active: own && t.weight > 0 });
+    else if (t.weight > 0) out.push({ ...bound, weight: t.weight, priority: t.priority, ...(t.spillover === true ? { spillover: true } : {}) });
   }
   return out;
 }

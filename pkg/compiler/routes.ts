@@ -4,14 +4,14 @@
 import { Reason } from '../api/conditions.ts';
 import { ModelRoute } from '../api/modelroute.ts';
 import type { ModelRouteSpec } from '../api/modelroute.ts';
-import type { ObjectStatus, TableAccessRule, TableRetry, TableRoute, TableTarget } from '../table/types.ts';
+import type { ObjectStatus, TableAccessRule, TableMatch, TableRetry, TableRoute, TableRule, TableTarget } from '../table/types.ts';
 import { durationMs } from '../api/duration.ts';
 import { partialTimeouts } from './durations.ts';
 import { keptMessage, previousVersion, rejection } from './last-good.ts';
 import type { LastGood, PreviousVersion } from './last-good.ts';
 import type { InputObject } from './objects.ts';
 import type { ProviderState } from './providers.ts';
-import { bindTargets, capabilityIssue, clientApiCheck, refsCondition, unresolvedOf } from './route-refs.ts';
+import { bindTargetList, bindTargets, capabilityIssue, clientApiCheck, refsCondition, unresolvedOf } from './route-refs.ts';
 import type { Binding, RefIssue } from './route-refs.ts';
 import { cond, formatIssues, makeStatus, refId, rejected } from './status.ts';
 import type { Condition } from './status.ts';
@@ -94,7 +94,9 @@ function compileRoute(obj: InputObject, inputs: RouteInputs): RouteCandidate | O
   const capability = capabilityIssue(bound, inputs.providers);
   const apiCheck = clientApiCheck(bound, inputs.providers);
   const extra = [capability, apiCheck.issue].filter((i) => i !== null);
-  const resolvedRefs = refsCondition([...binding.issues, ...extra], spec);
+  const ruleIssues: RefIssue[] = [];
+  const rules = tableRules(obj.namespace, spec, inputs, ruleIssues);
+  const resolvedRefs = refsCondition([...binding.issues, ...ruleIssues, ...extra], spec);
   // Which routes with nothing to send to stay in the table (catalogue C7, ADR 0006 and 0011):
   // - every target has weight 0: a deliberate configuration, so Accepted=False/NoUsableTargets and the route is left
   //   out of the table (clients get 404 model_not_found; its names are free for other routes);
@@ -116,6 +118,7 @@ function compileRoute(obj: InputObject, inputs: RouteInputs): RouteCandidate | O
     model: spec.model,
     aliases: names.slice(1),
     strategy: spec.strategy,
+    ...(rules === undefined ? {} : { rules }),
     targets: binding.targets,
     fallback: binding.fallback,
     clientApis: apiCheck.apis,
@@ -130,8 +133,40 @@ function compileRoute(obj: InputObject, inputs: RouteInputs): RouteCandidate | O
     : 'requests get 500 route_misconfigured until the configuration is fixed';
   const summary = unresolved !== undefined
     ? `claims ${names.join(', ')} but no target or fallback resolved (${targetProblems.join('; ')}); ${answer}${nobody}`
-    : `serves ${names.join(', ')} with ${binding.targets.length} target(s) and ${binding.fallback.length} fallback(s)${note}${nobody}`;
+    : `serves ${names.join(', ')} with ${binding.targets.length} target(s)${rulesNote(rules)} and ${binding.fallback.length} fallback(s)${note}${nobody}`;
   return { obj, route, names, accepted: cond('Accepted', 'True', 'Accepted', summary), resolvedRefs };
+}
+
+function rulesNote(rules: readonly TableRule[] | undefined): string {
+  return rules === undefined ? '' : `, ${rules.length} rule(s)`;
+}
+
+/**
+ * The route's rules with their targets bound like the route's (ejected ones left out unless all are) and match keys
+ * turned into principal ids. A rule whose targets all fail to resolve stays (matching requests get the fallbacks, or
+ * 503), so a request meant for a rule never silently reaches the default targets; the issue shows in ResolvedRefs.
+ */
+function tableRules(namespace: string, spec: ModelRouteSpec, inputs: RouteInputs, issues: RefIssue[]): TableRule[] | undefined {
+  if (spec.rules === undefined || spec.rules.length === 0) return undefined;
+  return spec.rules.map((rule, i) => {
+    const bound = bindTargetList(`rules[${i}].targets`, namespace, spec.model, rule.targets, inputs.providers, issues, false);
+    const { binding } = withoutEjected({ targets: bound, fallback: [], issues: [] }, inputs.ejected);
+    const m = rule.match;
+    const keys = m.keys?.map((name) => `${namespace}/${name}`);
+    for (const id of keys ?? []) {
+      if (!inputs.principals.has(id)) {
+        issues.push({ reason: 'SecretNotFound', message: `rules[${i}].match.keys: API-key Secret ${id} not found or not accepted` });
+      }
+    }
+    const match: TableMatch = {
+      ...(m.headers === undefined ? {} : { headers: { ...m.headers } }),
+      ...(m.metadata === undefined ? {} : { metadata: { ...m.metadata } }),
+      ...(keys === undefined ? {} : { keys }),
+      ...(m.teams === undefined ? {} : { teams: [...m.teams] }),
+      ...(m.claims === undefined ? {} : { claims: { ...m.claims } }),
+    };
+    return { name: rule.name, match, strategy: rule.strategy ?? spec.strategy, targets: binding.targets };
+  });
 }
 
 /** Leaves out ejected targets and fallbacks, unless that would leave none (panic mode: keep them all). */

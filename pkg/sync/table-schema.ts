@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type {
   RoutingTableContent, TableAccessRule, TableCredential, TableFake, TableModel, TablePrincipal, TableProvider, TableQuota, TableQuotaLimit,
-  TableRetry, TableRoute, TableTarget, TableTimeouts,
+  TableMatch, TableRetry, TableRoute, TableRule, TableTarget, TableTimeouts,
 } from '../table/types.ts';
 import { CLIENT_APIS } from '../canonical/types.ts';
 import type { ClientApi } from '../canonical/types.ts';
@@ -82,7 +82,27 @@ export const ProviderSchema = z.strictObject({
   fake: Fake.optional(),
 });
 
-const Target = z.strictObject({ provider: Id, model: z.string().max(512), weight: NonNegative, priority: z.number().int(), pricing: Pricing.optional() });
+const Target = z.strictObject({
+  provider: Id,
+  model: z.string().max(512),
+  weight: NonNegative,
+  priority: z.number().int(),
+  pricing: Pricing.optional(),
+  spillover: z.boolean().optional(),
+  on: z.array(z.enum(['error', 'context-length'])).optional(),
+});
+
+const StrategyName = z.enum(['weighted', 'priority', 'latency', 'least-busy', 'cost']);
+
+const Match = z.strictObject({
+  headers: z.record(z.string(), z.string()).optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+  keys: Strings.optional(),
+  teams: Strings.optional(),
+  claims: z.record(z.string(), z.string()).optional(),
+});
+
+const Rule = z.strictObject({ name: Name, match: Match, strategy: StrategyName, targets: z.array(Target) });
 
 const Retry = z.strictObject({
   attempts: z.number().int().min(0),
@@ -102,7 +122,8 @@ export const RouteSchema = z.strictObject({
   name: Name,
   model: z.string().max(512),
   aliases: Strings,
-  strategy: z.enum(['weighted', 'priority']),
+  strategy: StrategyName,
+  rules: z.array(Rule).optional(),
   targets: z.array(Target),
   fallback: z.array(Target),
   clientApis: z.array(ClientApiName),
@@ -161,6 +182,8 @@ type Assert<T extends true> = T;
 type _Drift = [
   Assert<Fits<typeof Timeouts, TableTimeouts>>,
   Assert<Fits<typeof Target, TableTarget>>,
+  Assert<Fits<typeof Match, TableMatch>>,
+  Assert<Fits<typeof Rule, TableRule>>,
   Assert<Fits<typeof AccessRule, TableAccessRule>>,
   Assert<Fits<typeof ProviderSchema, TableProvider>>,
   Assert<Fits<typeof Credential, TableCredential>>,

@@ -189,6 +189,40 @@ export interface TableTarget {
    * pkg/pricing for (provider type, preset, model) when the Provider does not list the model. Absent = unknown.
    */
   readonly pricing?: TablePricing;
+  /** Targets only: skip this target while its Provider is saturated and count the spill. Absent = false. */
+  readonly spillover?: boolean;
+  /**
+   * Fallbacks only: when the fallback is used. 'error': after every target failed; 'context-length': also when a
+   * target answered that the request exceeds its context window. Absent = ['error'].
+   */
+  readonly on?: readonly TableFallbackOn[];
+}
+
+export type TableFallbackOn = 'error' | 'context-length';
+
+/** How a route (or a rule) chooses among its targets (pkg/proxy/routing, ADR 0021). */
+export type TableStrategy = 'weighted' | 'priority' | 'latency' | 'least-busy' | 'cost';
+
+/** Conditions on a request; every field present must match (pkg/proxy/routing/rules.ts). */
+export interface TableMatch {
+  /** Lower-case header name → exact value. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The request body's `metadata` object: key → exact string value. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Principal ids ("namespace/name" of the API-key Secret). */
+  readonly keys?: readonly string[];
+  readonly teams?: readonly string[];
+  /** JWT claim → exact value (numbers and booleans compared as their text). */
+  readonly claims?: Readonly<Record<string, string>>;
+}
+
+/** Conditional routing: a request matching `match` goes to `targets` (then the route's fallbacks). */
+export interface TableRule {
+  readonly name: string;
+  readonly match: TableMatch;
+  readonly strategy: TableStrategy;
+  /** Usable targets only, bound like the route's. */
+  readonly targets: readonly TableTarget[];
 }
 
 export interface TableRetry {
@@ -217,7 +251,9 @@ export interface TableRoute {
   readonly name: string;
   readonly model: string;
   readonly aliases: readonly string[];
-  readonly strategy: 'weighted' | 'priority';
+  readonly strategy: TableStrategy;
+  /** Conditional routing, first match wins; absent when the route has none. */
+  readonly rules?: readonly TableRule[];
   /** Usable targets only (weight>0 for weighted, resolved provider). */
   readonly targets: readonly TableTarget[];
   readonly fallback: readonly TableTarget[];

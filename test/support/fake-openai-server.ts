@@ -71,11 +71,26 @@ export interface Behavior {
 
 export type BehaviorFn = (req: RecordedRequest) => Behavior | undefined;
 
+/**
+ * A 2xx chat completion answer and the usage it carries — what a real provider would bill for it (D6 ledger
+ * reconciliation). `delivered`: every byte was handed over (false when the fake reset or truncated it, or the client
+ * went away first: the provider billed, the caller may never have seen the usage). Answers without usage (`usage:
+ * null`) are not listed.
+ */
+export interface BilledAnswer {
+  readonly model: string;
+  readonly stream: boolean;
+  readonly usage: FakeUsage;
+  delivered: boolean;
+}
+
 export interface FakeOpenAI {
   /** e.g. http://127.0.0.1:PORT/v1 */
   readonly url: string;
   readonly origin: string;
   readonly requests: RecordedRequest[];
+  /** 2xx chat completion answers with the usage they bill, in arrival order. */
+  readonly billed: BilledAnswer[];
   /** Requests whose client went away before the response finished. */
   readonly aborted: number;
   /** Resolves at the next abort (or at once for an abort not yet awaited). */
@@ -230,6 +245,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startFakeOpenAI(opts: { behavior?: BehaviorFn } = {}): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
+  const billed: BilledAnswer[] = [];
   let behaviorFn: BehaviorFn | undefined = opts.behavior;
   let aborted = 0;
   let unseenAborts = 0;
@@ -264,6 +280,17 @@ export async function startFakeOpenAI(opts: { behavior?: BehaviorFn } = {}): Pro
     if ((b.headersDelayMs ?? 0) > 0) await sleep(b.headersDelayMs ?? 0);
     if (res.destroyed) return;
     await respond(rec, obj, b, res);
+  }
+
+  /** Lists a 2xx chat answer's usage as billed; delivered once the whole response was handed over. */
+  function bill(res: ServerResponse, model: string, stream: boolean, b: Behavior): void {
+    const usage = b.usage === undefined ? defaultUsage(b.content ?? ['Hello', ' world', '!']) : b.usage;
+    if (usage === null) return;
+    const entry: BilledAnswer = { model, stream, usage, delivered: false };
+    billed.push(entry);
+    res.on('finish', () => {
+      entry.delivered = b.truncateAfter === undefined && !selfReset.has(res);
+    });
   }
 
   async function respond(rec: RecordedRequest, obj: Record<string, unknown>, b: Behavior, res: ServerResponse): Promise<void> {
@@ -302,6 +329,7 @@ export async function startFakeOpenAI(opts: { behavior?: BehaviorFn } = {}): Pro
       return;
     }
     if (obj.stream !== true) {
+      bill(res, model, false, b);
       const text = Buffer.from(completionBody(model, b));
       res.writeHead(200, { 'content-type': 'application/json', ...headers });
       const pieces = b.resetAfter !== undefined ? splitBytes(text, Math.ceil(text.length / 2)) : splitBytes(text, b.split ?? text.length);
@@ -310,6 +338,7 @@ export async function startFakeOpenAI(opts: { behavior?: BehaviorFn } = {}): Pro
     }
     const so = obj.stream_options;
     const includeUsage = typeof so === 'object' && so !== null && (so as { include_usage?: unknown }).include_usage === true;
+    bill(res, model, true, b);
     const events = sseEvents(model, b, includeUsage);
     const pieces = b.split === undefined ? events.map((e) => Buffer.from(e)) : splitBytes(Buffer.from(events.join('')), b.split);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
@@ -333,6 +362,7 @@ export async function startFakeOpenAI(opts: { behavior?: BehaviorFn } = {}): Pro
     url: `${origin}/v1`,
     origin,
     requests,
+    billed,
     get aborted() {
       return aborted;
     },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { API_VERSION, ObjectMeta, SecretKeyRef, Status, Timeouts, Duration } from './common.ts';
 import { BaseURL } from './baseurl.ts';
 import { celQuote, withRules } from './cel.ts';
+import { durationMs } from './duration.ts';
 import { mapList, maxProperties, setList } from './kube.ts';
 import { descriptorFor, presetNames, presetsWithDefaultBaseURL, servedTypes } from '../providers/descriptors.ts';
 
@@ -167,6 +168,65 @@ export const ProviderLimits = z
   .strict()
   .describe('Limits of the upstream account.');
 
+const Fraction = z.number().gt(0).max(1);
+
+export const Saturation = z
+  .object({
+    maxQueueDepth: z.number().int().min(1).max(1_000_000).optional().describe('Saturated while the model server reports at least this many requests waiting in its queue (scraped per spec.metrics).'),
+    maxKVCacheUsage: Fraction.optional().describe('Saturated while the model server\'s KV-cache use (0 to 1) is at least this (scraped per spec.metrics).'),
+    maxLatency: Duration.optional().describe('Saturated while this proxy\'s latency average (peak-EWMA of the time to the first content) to a target of this Provider is at least this.'),
+  })
+  .strict()
+  .describe('When a self-hosted pool counts as saturated: a ModelRoute target with spillover: true is skipped while it is (limits.maxConcurrent counts too). Any condition given suffices.');
+
+export const PoolMetrics = z
+  .object({
+    url: BaseURL.optional().describe('The Prometheus metrics endpoint of the model server (vLLM, SGLang, TGI, Triton or any server speaking the Gateway API Inference Extension model-server protocol). Default: the origin of baseURL + /metrics. Scraped without credentials.'),
+    interval: Duration.optional().describe('How often the proxy scrapes it, in the background (never on the request path). Default 5s; a sample older than three intervals is ignored.'),
+  })
+  .strict()
+  .describe('Background scraping of the model servers\' queue depth and KV-cache use, for spec.saturation.');
+
+export const ErrorRate = withRules(
+  z
+    .object({
+      threshold: z.number().gt(0).max(1).describe('Error rate (failures / attempts) at or above which the target is ejected.'),
+      minRequests: z.number().int().min(1).max(100_000).default(20).describe('Fewest attempts in the window before the rate is judged. Default 20.'),
+      window: Duration.default('30s').describe('How far back the rate looks. Default 30s.'),
+    })
+    .strict()
+    .describe('Eject a target whose error rate over a sliding window reaches the threshold.'),
+  [
+    {
+      rule: 'duration(self.window) >= duration("1s")',
+      message: 'errorRate.window must be at least 1s',
+      fieldPath: '.window',
+      holds: (e) => durationMs(e.window) >= 1000,
+    },
+  ],
+);
+
+export const OutlierDetection = withRules(
+  z
+    .object({
+      consecutiveFailures: z.number().int().min(0).max(1000).optional().describe('Failures in a row (5xx, timeouts, connection errors, garbage answers) that eject a target. 0 turns this trigger off. Default 5.'),
+      errorRate: ErrorRate.optional(),
+      baseEjection: Duration.optional().describe('How long the first ejection lasts; each ejection that follows a failed probe doubles it. Default 30s.'),
+      maxEjection: Duration.optional().describe('Longest ejection. Default 5m.'),
+      maxEjectedPercent: z.number().int().min(0).max(100).optional().describe('Most of a route\'s targets and fallbacks that may be ejected at once, in percent; past it a failing target is not ejected (panic threshold: a sick target beats none). Default 50.'),
+    })
+    .strict()
+    .describe('Per-proxy outlier detection on real traffic (on by default): a target that keeps failing is skipped for a while, then one request probes it (success restores it, failure ejects it for twice as long). Composes with the operator\'s cluster-wide ejection.'),
+  [
+    {
+      rule: '!has(self.baseEjection) || !has(self.maxEjection) || duration(self.baseEjection) <= duration(self.maxEjection)',
+      message: 'outlierDetection.baseEjection must not be longer than maxEjection',
+      fieldPath: '.baseEjection',
+      holds: (o) => o.baseEjection === undefined || o.maxEjection === undefined || durationMs(o.baseEjection) <= durationMs(o.maxEjection),
+    },
+  ],
+);
+
 export const FakeSettings = z
   .object({
     latency: Duration.optional().describe('Delay before the first byte. Default 0ms.'),
@@ -201,6 +261,9 @@ const ProviderSpecFields = z
     headers: ExtraHeaders.optional().describe('Extra headers sent with every upstream request, by header name.'),
     models: mapList(z.array(ProviderModel).max(1000), 'name').optional().describe('Models this provider serves, unique by name. When set, routes may only target these models.'),
     limits: ProviderLimits.optional(),
+    saturation: Saturation.optional(),
+    metrics: PoolMetrics.optional(),
+    outlierDetection: OutlierDetection.optional(),
     timeouts: Timeouts.optional(),
     fake: FakeSettings.optional(),
   })

@@ -8,6 +8,7 @@ import { buildLastGood, sortStale } from './last-good.ts';
 import type { LastGood, StaleObject } from './last-good.ts';
 import { gather } from './objects.ts';
 import { compileProviders } from './providers.ts';
+import { markGlobalEjections } from './provider-health.ts';
 import { compileQuotas } from './quotas.ts';
 import { compileRoutes } from './routes.ts';
 import { readSecrets } from './secrets.ts';
@@ -61,7 +62,9 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
   const resolved = resolveConflicts(routes.candidates);
   const quotas = compileQuotas(gathered.quotas, keys.principals, resolved.models, opts.previous);
 
-  const ready = [...providers.states].flatMap(([id, s]) => (s.ready ? [[id, s.provider] as const] : []));
+  const ready = markGlobalEjections(
+    [...providers.states].flatMap(([id, s]) => (s.ready ? [[id, s.provider] as const] : [])), opts.ejectedTargets, gathered.routes, resolved.routes,
+  );
   const content: RoutingTableContent = {
     providers: sortedRecord(ready),
     routes: resolved.routes,

@@ -22,6 +22,8 @@ import { cond, formatIssues, makeStatus, refId, rejected } from './status.ts';
 import { hasHeaderUnsafeChars } from './text.ts';
 import { checkBaseURL } from './url-safety.ts';
 import { listPricing, mergePricing } from '../pricing/defaults.ts';
+import { healthFields } from './provider-health.ts';
+import type { HealthFields } from './provider-health.ts';
 
 /**
  * `rejected`: Accepted=False for its own content (a configuration error). `waiting`: accepted, but its Secret does
@@ -99,6 +101,8 @@ function compileProvider(obj: InputObject, secrets: SecretIndex): Compiled {
   if (problem !== null) return notReady('Invalid', problem);
   const base = resolveBaseURL(spec, d, eff);
   if (!base.ok) return notReady(base.reason, base.problem);
+  const health = healthFields(spec, base.url);
+  if (!health.ok) return notReady('Invalid', health.problem);
 
   let credential: TableCredential | null = null;
   let refsMessage = 'no references to resolve';
@@ -114,7 +118,7 @@ function compileProvider(obj: InputObject, secrets: SecretIndex): Compiled {
     credential = found.credential;
     refsMessage = found.refs;
   }
-  const provider = buildProvider(obj, spec, { d, eff, baseURL: base.url, credential });
+  const provider = buildProvider(obj, spec, { d, eff, baseURL: base.url, credential, health: health.fields });
   return {
     state: { ready: true, provider },
     status: makeStatus(obj, [
@@ -174,10 +178,11 @@ interface Resolved {
   readonly eff: EffectiveDescriptor;
   readonly baseURL: string;
   readonly credential: TableCredential | null;
+  readonly health: HealthFields;
 }
 
 function buildProvider(obj: InputObject, spec: ProviderSpec, r: Resolved): TableProvider {
-  const { d, eff, baseURL, credential } = r;
+  const { d, eff, baseURL, credential, health } = r;
   const models = sortedRecord((spec.models ?? []).map((m) => [m.name, tableModel(spec, m)] as const));
   const limits = { ...spec.limits };
   const headers = { ...d.requiredHeaders };
@@ -202,6 +207,7 @@ function buildProvider(obj: InputObject, spec: ProviderSpec, r: Resolved): Table
     ...(spec.region === undefined ? {} : { region: spec.region }),
     ...(spec.project === undefined ? {} : { project: spec.project }),
     ...(spec.type === 'fake' ? { fake: fakeSettings(spec) } : {}),
+    ...health,
   };
 }
 

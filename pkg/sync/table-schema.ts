@@ -60,6 +60,17 @@ const Credential = z.union([
   }),
 ]);
 
+const Fraction = z.number().min(0).max(1);
+const OutlierDetection = z.strictObject({
+  consecutiveFailures: NonNegative,
+  errorRate: z.strictObject({ threshold: Fraction, minRequests: NonNegative, windowMs: NonNegative }).optional(),
+  baseEjectionMs: NonNegative,
+  maxEjectionMs: NonNegative,
+  maxEjectedPercent: z.number().int().min(0).max(100),
+});
+const Saturation = z.strictObject({ maxQueueDepth: NonNegative.optional(), maxKVCacheUsage: Fraction.optional(), maxLatencyMs: NonNegative.optional() });
+const PoolMetrics = z.strictObject({ url: z.string().max(4096), intervalMs: NonNegative });
+
 export const ProviderSchema = z.strictObject({
   id: Id,
   namespace: Name,
@@ -80,6 +91,10 @@ export const ProviderSchema = z.strictObject({
   region: Name.optional(),
   project: Name.optional(),
   fake: Fake.optional(),
+  outlierDetection: OutlierDetection.optional(),
+  saturation: Saturation.optional(),
+  metrics: PoolMetrics.optional(),
+  ejectedModels: z.array(z.string().max(512)).optional(),
 });
 
 const Target = z.strictObject({

@@ -175,6 +175,41 @@ export interface TableProvider {
   /** Vertex AI: the Google Cloud project id. */
   readonly project?: string;
   readonly fake?: TableFake;
+  /** Per-proxy outlier detection; absent = the defaults (pkg/proxy/outlier/config.ts), which are on. */
+  readonly outlierDetection?: TableOutlierDetection;
+  /** When the pool counts as saturated (besides limits.maxConcurrent); absent = only maxConcurrent. */
+  readonly saturation?: TableSaturation;
+  /** Background scraping of the model server's Prometheus metrics; absent = none. */
+  readonly metrics?: TablePoolMetrics;
+  /**
+   * Models of this provider the operator's global health check ejected (sorted); absent when none. The routes
+   * already leave them out (unless every target of a route is ejected); this is for /debug/explain and metrics.
+   */
+  readonly ejectedModels?: readonly string[];
+}
+
+export interface TableOutlierDetection {
+  /** Failures in a row that eject a target; 0 = this trigger is off. */
+  readonly consecutiveFailures: number;
+  /** Error-rate trigger; absent = off. */
+  readonly errorRate?: { readonly threshold: number; readonly minRequests: number; readonly windowMs: number };
+  readonly baseEjectionMs: number;
+  readonly maxEjectionMs: number;
+  /** 0-100. */
+  readonly maxEjectedPercent: number;
+}
+
+export interface TableSaturation {
+  readonly maxQueueDepth?: number;
+  /** 0-1. */
+  readonly maxKVCacheUsage?: number;
+  readonly maxLatencyMs?: number;
+}
+
+export interface TablePoolMetrics {
+  /** The Prometheus text endpoint, scraped without credentials. */
+  readonly url: string;
+  readonly intervalMs: number;
 }
 
 export interface TableTarget {

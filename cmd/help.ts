@@ -5,6 +5,8 @@ export const MAIN_HELP = `switchyard — one OpenAI-compatible endpoint in front
 Usage:
   switchyard serve --config DIR [flags]          Serve the manifests in DIR and reload them when they change
   switchyard validate PATH... [flags]            Check manifest files and directories without serving (CI gate)
+  switchyard explain --config DIR --model M      How the manifests would serve a model (route, targets, shares,
+                                                 fallbacks, quotas, access), offline; for reviewing a change
   switchyard proxy --sync URL [flags]            Serve the routing tables the operator pushes (Kubernetes)
   switchyard operator [flags]                    Compile the cluster's Providers/ModelRoutes/Quotas and push them to proxies
   switchyard help [COMMAND]                      This help, or a command's flags and examples (same as COMMAND --help)
@@ -14,6 +16,7 @@ Examples:
   switchyard serve --config examples/quickstart --auth open
   switchyard validate ./config && echo "config OK"
   switchyard validate --strict ./config ./secrets.yaml
+  switchyard explain --config examples/cluster --model gpt-4o --team research
   switchyard help validate
 
 Manifests are switchyard.dev/v1alpha1 Provider, ModelRoute and Quota objects and v1 Secrets, in *.yaml, *.yml
@@ -185,4 +188,37 @@ Examples:
   switchyard validate routes.yaml providers.yaml secrets/
   OPENAI_API_KEY=sk-... switchyard validate --strict examples/quickstart-secured
   switchyard validate ./config --output json | jq '.errors[] | "\\(.file): \\(.reason): \\(.message)"'
+`;
+
+export const EXPLAIN_HELP = `Usage: switchyard explain --config PATH... --model NAME [--key SECRET | --team T [--user U]] [-o text|json]
+
+Says how a set of manifests would serve one model name, without serving and without any network connection: the
+ModelRoute it resolves to (by model or alias), each target's provider, upstream model, weight, priority and share
+of first attempts, the fallback chain in order, retries, the access rules, and every Quota that counts requests to
+the route. With a caller (--key, or --team and/or --user) it also says whether that caller may call the route and
+which quotas count its requests. Made for reviewing a GitOps change: run it on the branch and on main and compare.
+
+The manifests are read and compiled as 'switchyard validate' reads them (a PATH is a directory — every *.yaml,
+*.yml and *.json file directly in it — or a file); Secrets and \${env:NAME} values that are absent are assumed
+present, so a repository without its Secrets still explains (the output names them). The same explanation is
+served live by the admin port: /debug/explain?model=NAME[&key=NS/NAME|&team=T&user=U].
+
+Exit status: 0 explained; 1 a file cannot be loaded or no route serves NAME (the served names are listed);
+2 on a usage error.
+
+Flags:
+  -c, --config PATH      Directory or file of manifests (required; repeat for several, e.g. a base and an overlay)
+  -m, --model NAME       The model name clients send (required)
+      --key SECRET       A caller by its API-key Secret: namespace/name, or a name when it is unique; its team,
+                         user and allowed models come from the Secret when it is in the set
+      --team T           A caller of team T (any of its keys)
+      --user U           A caller with user U (with --team: both)
+  -o, --output FORMAT    text (default) or json: the /debug/explain document plus "source" (files read,
+                         Secrets assumed, objects not accepted)
+  -h, --help             Show this help
+
+Examples:
+  switchyard explain --config examples/cluster --model gpt-4o
+  switchyard explain --config examples/cluster --model claude-sonnet --team research
+  switchyard explain -c examples/gitops/base -c examples/gitops/overlays/prod -m gpt-4o --key prod/ci-bot -o json
 `;

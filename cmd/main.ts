@@ -1,7 +1,7 @@
 // Argument dispatch for the `switchyard` command. Commands are loaded on demand, so --help and usage errors stay
 // fast and `validate` never loads the proxy. A flag a command does not know prints that command's usage.
 import { parseArgs } from 'node:util';
-import { MAIN_HELP, OPERATOR_HELP, PROXY_HELP, SERVE_HELP, VALIDATE_HELP } from './help.ts';
+import { EXPLAIN_HELP, MAIN_HELP, OPERATOR_HELP, PROXY_HELP, SERVE_HELP, VALIDATE_HELP } from './help.ts';
 import type { CliIO } from './io.ts';
 import { usageError } from './io.ts';
 
@@ -11,6 +11,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   proxy: PROXY_HELP,
   operator: OPERATOR_HELP,
   validate: VALIDATE_HELP,
+  explain: EXPLAIN_HELP,
 };
 
 function isParseArgsError(err: unknown): err is TypeError {
@@ -48,6 +49,10 @@ async function dispatch(command: string | undefined, rest: readonly string[], ar
     case 'validate': {
       const { runValidate } = await import('./validate.ts');
       return await runValidate(rest, io);
+    }
+    case 'explain': {
+      const { runExplain } = await import('./explain.ts');
+      return await runExplain(rest, io);
     }
     case 'help':
       return help(rest, io);

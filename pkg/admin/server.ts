@@ -87,9 +87,19 @@ function registerDebug(app: FastifyInstance, opts: AdminServerOptions): void {
     const model = query['model'];
     if (typeof model !== 'string' || model === '') return badRequest(reply, 'Pass the model name: /debug/explain?model=<name>.', 'model');
     if (model.length > MAX_MODEL_CHARS) return badRequest(reply, `The model name is longer than ${MAX_MODEL_CHARS} characters.`, 'model');
+    const caller: { key?: string; team?: string; user?: string } = {};
+    for (const field of ['key', 'team', 'user'] as const) {
+      const v = query[field];
+      if (v === undefined) continue;
+      if (typeof v !== 'string' || v === '' || v.length > MAX_MODEL_CHARS) return badRequest(reply, `Pass ${field} once, 1 to ${MAX_MODEL_CHARS} characters.`, field);
+      caller[field] = v;
+    }
+    if (caller.key !== undefined && (caller.team !== undefined || caller.user !== undefined)) {
+      return badRequest(reply, 'Pass either key (its Secret gives the team and user) or team and/or user.', 'key');
+    }
     const table = opts.holder.table;
     if (!table) return notReady(reply);
-    const explained = explainModel(table, model, opts.holder.authMode ?? null);
+    const explained = explainModel(table, model, opts.holder.authMode ?? null, Object.keys(caller).length === 0 ? undefined : caller);
     if (explained === null) {
       const known = Object.keys(table.models).sort().slice(0, 100);
       return reply.code(404).send({

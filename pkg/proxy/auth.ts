@@ -73,7 +73,7 @@ export function authenticate(
  * route's access rules (any matching team, user or key id, or — for JWT principals — group). An anonymous caller (open mode) may use only routes
  * without access rules.
  */
-export function mayUse(principal: RuntimePrincipal | null, requested: string, route: RuntimeRoute): boolean {
+export function mayUse(principal: RuntimePrincipal | null, requested: string, route: Pick<RuntimeRoute, 'model' | 'access'>): boolean {
   if (principal === null) return route.access === null;
   const models = principal.models;
   if (models !== null && !(models.has(requested) && (requested === route.model || models.has(route.model)))) return false;

@@ -270,7 +270,7 @@ function levelsOf(route: TableRoute, targets: RuntimeTarget[]): TargetLevel[] {
   return [...byPriority.keys()].sort((a, b) => a - b).map((p) => levelOf(byPriority.get(p) ?? []));
 }
 
-function compileAccess(rules: readonly TableAccessRule[] | null): CompiledAccess | null {
+export function compileAccess(rules: readonly TableAccessRule[] | null): CompiledAccess | null {
   if (rules === null) return null;
   const teams = new Set<string>();
   const users = new Set<string>();

@@ -111,7 +111,8 @@ export type Admission =
   | { readonly kind: 'reject'; readonly retryAfter: number; readonly headers: Readonly<Record<string, string>> }
   | { readonly kind: 'downgrade'; readonly route: string; readonly retryAfter: number; readonly headers: Readonly<Record<string, string>> };
 
-function subjectOf(q: CompiledQuota, c: QuotaCaller): string | null {
+/** The caller's counter key under quota `q` ('' for a single subject, the user for each-user); null = not covered. */
+export function subjectOf(q: Pick<CompiledQuota, 'subject'>, c: QuotaCaller): string | null {
   const s = q.subject;
   switch (s.kind) {
     case 'key': return c.keyId !== null && c.keyId === s.name ? '' : null;

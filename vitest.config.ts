@@ -20,6 +20,11 @@ export default defineConfig({
         extends: true,
         test: { name: 'e2e-operator', include: ['e2e/operator/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 2 } },
       },
+      // The Helm chart against a real API server (e2e/chart): dry run, install/uninstall, the operator under the chart's RBAC.
+      {
+        extends: true,
+        test: { name: 'e2e-chart', include: ['e2e/chart/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 3 } },
+      },
     ],
   },
 });

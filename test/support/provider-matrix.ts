@@ -54,7 +54,7 @@ export interface Kit {
   // ---- faults (catalogue) ----
   /** Every answer is 200 with `body` as `contentType`, for stream and non-stream requests alike (B9). */
   raw(body: string, contentType: string): void;
-  /** Every answer is this HTTP error; `message` is the provider's error message (B12). */
+  /** Every answer is this HTTP error in the provider's error shape, with `message` (B12); vertex-ai: Vertex's own error. */
   status(status: number, message: string): void;
   /** The provider's own context-length error (a 400). */
   contextLength(): void;
@@ -184,8 +184,8 @@ export async function startProviderMatrix(o: MatrixOptions = {}): Promise<Provid
     { name: 'openai', type: 'openai', provider: 'openai', model: 'm-openai', upstreamModel: 'gpt-up', embedModel: 'e-openai', upstreamEmbed: 'embed-up', requests: () => oa.requests.length, ...openaiFaults(oa) },
     { name: 'anthropic', type: 'anthropic', provider: 'anthropic', model: 'm-anthropic', upstreamModel: 'claude-up', requests: () => ant.requests.length, ...anthropicFaults(ant) },
     { name: 'gemini', type: 'gemini', provider: 'gemini', model: 'm-gemini', upstreamModel: 'gemini-2.5-flash', embedModel: 'e-gemini', upstreamEmbed: 'gemini-embedding-001', requests: () => gem.requests.length, ...geminiFaults(gem) },
-    { name: 'vertex-ai (claude)', type: 'vertex-ai', provider: 'vertex-ai', model: 'm-vertex-claude', upstreamModel: CLAUDE_VX, requests: vxCount('anthropic'), ...anthropicFaults(vx.anthropic) },
-    { name: 'vertex-ai (gemini)', type: 'vertex-ai', provider: 'vertex-ai', model: 'm-vertex-gemini', upstreamModel: GEMINI_VX, requests: vxCount('google'), ...geminiFaults(vx.gemini) },
+    { name: 'vertex-ai (claude)', type: 'vertex-ai', provider: 'vertex-ai', model: 'm-vertex-claude', upstreamModel: CLAUDE_VX, requests: vxCount('anthropic'), ...anthropicFaults(vx.anthropic), status: (status, message) => vx.setFault({ status, message, publisher: 'anthropic' }) },
+    { name: 'vertex-ai (gemini)', type: 'vertex-ai', provider: 'vertex-ai', model: 'm-vertex-gemini', upstreamModel: GEMINI_VX, requests: vxCount('google'), ...geminiFaults(vx.gemini), status: (status, message) => vx.setFault({ status, message, publisher: 'google' }) },
     {
       name: 'bedrock', type: 'bedrock', provider: 'bedrock', model: 'm-bedrock', upstreamModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', requests: () => br.requests.length,
       raw: (body, contentType) => br.setFault({ raw: { body, contentType } }),

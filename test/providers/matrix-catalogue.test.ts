@@ -8,6 +8,11 @@
 //       upstream_auth_error without the upstream's message, and a route with a fallback fails over.
 //   B14 a usage report with cached (and cache-write or reasoning) tokens → the ledger's tokens and cost by hand at
 //       the Provider's prices, the same for chat, chat streamed and Anthropic Messages (streamed).
+//   E12 (every type, bedrock too) an upstream redirect to another host is not followed: that host receives nothing
+//       (so no credential), the client gets a 5xx naming neither host.
+// E11 canaries (a unique credential never in logs, metrics or error bodies) are in each <type>-gateway.test.ts.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, postJson, startGateway } from '../proxy/harness.ts';
 import type { Gateway } from '../proxy/harness.ts';
@@ -16,15 +21,24 @@ import type { ProviderMatrix } from '../support/provider-matrix.ts';
 
 let m: ProviderMatrix;
 let gw: Gateway;
+/** Requests the other host (where upstreams redirect to) received: must stay empty. */
+const stolen: { url: string; headers: Record<string, unknown> }[] = [];
+const attacker = createServer((req, res) => {
+  stolen.push({ url: req.url ?? '', headers: { ...req.headers } });
+  res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+});
 
 beforeAll(async () => {
   m = await startProviderMatrix({ catalogue: true });
   gw = await startGateway(m.manifests);
+  await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
 });
 afterEach(() => m.reset());
 afterAll(async () => {
   await gw.close();
   await m.close();
+  attacker.closeAllConnections();
+  await new Promise((resolve) => attacker.close(resolve));
 });
 
 const KITS = MATRIX_KITS.filter((k) => k.type !== 'bedrock').map((k) => ({ ...k, slug: k.model.slice(2) }));
@@ -114,5 +128,21 @@ describe.each(KITS)('B14 usage and cost from $name', ({ model }) => {
     expect(await ledgerOf(await chat(model, { stream: true, stream_options: { include_usage: true } }))).toEqual(nonStream);
     expect(await ledgerOf(await chat(model, { stream: true }))).toEqual(nonStream);
     expect(await ledgerOf(await messages(model, { stream: true }))).toEqual(nonStream);
+  });
+});
+
+// Last: a redirect may hold the target back for the rest of the file.
+describe.each(MATRIX_KITS)('E12 a redirect from $name', ({ model }) => {
+  it('is not followed: the other host receives nothing; the client gets a 5xx naming neither host', async () => {
+    const port = (attacker.address() as AddressInfo).port;
+    const before = m.kit(model).requests();
+    m.kit(model).status(307, 'moved', { location: `http://127.0.0.1:${port}/steal` });
+    for (const stream of [false, true]) {
+      const res = await chat(model, stream ? { stream: true } : {});
+      expect(res.status).toBeGreaterThanOrEqual(500);
+      expect(await res.text()).not.toContain(`127.0.0.1:${port}`);
+    }
+    expect(m.kit(model).requests()).toBeGreaterThan(before);
+    expect(stolen).toEqual([]);
   });
 });

@@ -55,7 +55,7 @@ export interface Kit {
   /** Every answer is 200 with `body` as `contentType`, for stream and non-stream requests alike (B9). */
   raw(body: string, contentType: string): void;
   /** Every answer is this HTTP error in the provider's error shape, with `message` (B12); vertex-ai: Vertex's own error. */
-  status(status: number, message: string): void;
+  status(status: number, message: string, headers?: Readonly<Record<string, string>>): void;
   /** The provider's own context-length error (a 400). */
   contextLength(): void;
   /** Streams are written in pieces of `n` bytes (B9), when the fake can. */
@@ -102,7 +102,7 @@ function openaiFaults(oa: FakeOpenAI, extra: (b: Behavior) => void = () => undef
   };
   return {
     raw: (body, contentType) => set({ rawBody: body, rawContentType: contentType }),
-    status: (status, message) => set({ status, errorBody: { error: { message, type: status === 401 ? 'invalid_request_error' : 'invalid_request_error', code: status === 401 ? 'invalid_api_key' : null } } }),
+    status: (status, message, headers = {}) => set({ status, headers, errorBody: { error: { message, type: 'invalid_request_error', code: status === 401 ? 'invalid_api_key' : null } } }),
     contextLength: () => set({ status: 400, errorBody: { error: { message: OPENAI_CONTEXT, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } } }),
     splitEvery: (n) => set({ split: n }),
     usage: () => {
@@ -115,7 +115,7 @@ function openaiFaults(oa: FakeOpenAI, extra: (b: Behavior) => void = () => undef
 function anthropicFaults(ant: FakeAnthropic): Pick<Kit, 'raw' | 'status' | 'contextLength' | 'splitEvery' | 'usage'> {
   return {
     raw: (body, contentType) => ant.setFault({ rawBody: body, rawContentType: contentType }),
-    status: (status, message) => ant.setFault({ status, message }),
+    status: (status, message, headers = {}) => ant.setFault({ status, message, headers }),
     contextLength: () => ant.setFault({ status: 400, errorType: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' }),
     splitEvery: (n) => ant.setFault({ splitEvery: n }),
     usage: () => {
@@ -128,7 +128,7 @@ function anthropicFaults(ant: FakeAnthropic): Pick<Kit, 'raw' | 'status' | 'cont
 function geminiFaults(gem: FakeGemini): Pick<Kit, 'raw' | 'status' | 'contextLength' | 'usage'> {
   return {
     raw: (body, contentType) => gem.setFault({ rawBody: body, rawContentType: contentType }),
-    status: (status, message) => gem.setFault({ status, message }),
+    status: (status, message, headers = {}) => gem.setFault({ status, message, headers }),
     contextLength: () => gem.setFault({ status: 400, message: 'The input token count (1200293) exceeds the maximum number of tokens allowed (1048576).' }),
     usage: () => {
       gem.setFault({ usage: { promptTokenCount: 1000, cachedContentTokenCount: 600, candidatesTokenCount: 100, thoughtsTokenCount: 50, totalTokenCount: 1150 } });
@@ -184,12 +184,12 @@ export async function startProviderMatrix(o: MatrixOptions = {}): Promise<Provid
     { name: 'openai', type: 'openai', provider: 'openai', model: 'm-openai', upstreamModel: 'gpt-up', embedModel: 'e-openai', upstreamEmbed: 'embed-up', requests: () => oa.requests.length, ...openaiFaults(oa) },
     { name: 'anthropic', type: 'anthropic', provider: 'anthropic', model: 'm-anthropic', upstreamModel: 'claude-up', requests: () => ant.requests.length, ...anthropicFaults(ant) },
     { name: 'gemini', type: 'gemini', provider: 'gemini', model: 'm-gemini', upstreamModel: 'gemini-2.5-flash', embedModel: 'e-gemini', upstreamEmbed: 'gemini-embedding-001', requests: () => gem.requests.length, ...geminiFaults(gem) },
-    { name: 'vertex-ai (claude)', type: 'vertex-ai', provider: 'vertex-ai', model: 'm-vertex-claude', upstreamModel: CLAUDE_VX, requests: vxCount('anthropic'), ...anthropicFaults(vx.anthropic), status: (status, message) => vx.setFault({ status, message, publisher: 'anthropic' }) },
-    { name: 'vertex-ai (gemini)', type: 'vertex-ai', provider: 'vertex-ai', model: 'm-vertex-gemini', upstreamModel: GEMINI_VX, requests: vxCount('google'), ...geminiFaults(vx.gemini), status: (status, message) => vx.setFault({ status, message, publisher: 'google' }) },
+    { name: 'vertex-ai (claude)', type: 'vertex-ai', provider: 'vertex-ai', model: 'm-vertex-claude', upstreamModel: CLAUDE_VX, requests: vxCount('anthropic'), ...anthropicFaults(vx.anthropic), status: (status, message, headers = {}) => vx.setFault({ status, message, headers, publisher: 'anthropic' }) },
+    { name: 'vertex-ai (gemini)', type: 'vertex-ai', provider: 'vertex-ai', model: 'm-vertex-gemini', upstreamModel: GEMINI_VX, requests: vxCount('google'), ...geminiFaults(vx.gemini), status: (status, message, headers = {}) => vx.setFault({ status, message, headers, publisher: 'google' }) },
     {
       name: 'bedrock', type: 'bedrock', provider: 'bedrock', model: 'm-bedrock', upstreamModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', requests: () => br.requests.length,
       raw: (body, contentType) => br.setFault({ raw: { body, contentType } }),
-      status: (status, message) => br.setFault({ status, exception: status === 403 ? 'AccessDeniedException' : 'UnrecognizedClientException', message }),
+      status: (status, message, headers = {}) => br.setFault({ status, exception: status === 403 ? 'AccessDeniedException' : 'UnrecognizedClientException', message, headers }),
       contextLength: () => br.setFault({ status: 400, exception: 'ValidationException', message: 'Input is too long for requested model.' }),
       splitEvery: (n) => br.setFault({ splitEvery: n }),
       usage: () => {
@@ -199,13 +199,13 @@ export async function startProviderMatrix(o: MatrixOptions = {}): Promise<Provid
     {
       name: 'azure-openai', type: 'azure-openai', provider: 'azure-openai', model: 'm-azure', upstreamModel: 'gpt4o-deploy', embedModel: 'e-azure', upstreamEmbed: 'embed-deploy', requests: () => az.requests.length,
       ...openaiFaults(az.inner, () => undefined),
-      status: (status, message) => az.setFault(() => ({ status, body: { error: { code: status === 401 ? '401' : 'BadRequest', message } } })),
+      status: (status, message, headers = {}) => az.setFault(() => ({ status, headers, body: { error: { code: status === 401 ? '401' : 'BadRequest', message } } })),
       contextLength: () => az.setFault(() => ({ status: 400, body: { error: { code: 'context_length_exceeded', message: OPENAI_CONTEXT, param: 'messages', type: 'invalid_request_error' } } })),
     },
     {
       name: 'cohere', type: 'cohere', provider: 'cohere', model: 'm-cohere', upstreamModel: 'command-a-03-2025', embedModel: 'e-cohere', upstreamEmbed: 'embed-v4.0', requests: () => co.requests.length,
       raw: (body, contentType) => co.setBehavior({ rawBody: body, rawContentType: contentType }),
-      status: (status, message) => co.setBehavior({ status, message }),
+      status: (status, message, headers = {}) => co.setBehavior({ status, message, headers }),
       contextLength: () => co.setBehavior({ status: 400, message: 'too many tokens: total number of tokens in the prompt cannot exceed 256000 - received 300000' }),
       splitEvery: (n) => co.setBehavior({ splitEvery: n }),
       usage: () => {

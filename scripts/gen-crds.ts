@@ -1,7 +1,9 @@
-// Writes crds/*.yaml from the zod schemas in pkg/api (`npm run gen:crds`); `--check` only reports drift.
+// Writes crds/*.yaml from the zod schemas in pkg/api, and the API reference docs/reference/*.md from those CRDs
+// (`npm run gen:crds`); `--check` only reports drift.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { generateCrdFiles } from '../pkg/api/crdgen.ts';
+import { generateReferenceFiles } from '../pkg/api/crd-reference.ts';
 
 function readOrEmpty(path: string): string {
   try {
@@ -15,7 +17,8 @@ function main(args: readonly string[]): number {
   const root = join(import.meta.dirname, '..');
   const check = args.includes('--check');
   let stale = 0;
-  for (const file of generateCrdFiles()) {
+  const crds = generateCrdFiles();
+  for (const file of [...crds, ...generateReferenceFiles(crds)]) {
     const target = join(root, file.path);
     if (readOrEmpty(target) === file.content) continue;
     stale++;
@@ -27,7 +30,7 @@ function main(args: readonly string[]): number {
       console.log(`wrote ${file.path}`);
     }
   }
-  if (stale === 0) console.log('crds/ is up to date');
+  if (stale === 0) console.log('crds/ and docs/reference/ are up to date');
   return check && stale > 0 ? 1 : 0;
 }
 

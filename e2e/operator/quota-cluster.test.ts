@@ -14,7 +14,7 @@
 // Each phase runs inside one 1m window (it waits for the next minute when too little of this one is left); the
 // phases after the first use quotas of their own, so the file need not wait a whole minute between them.
 // Measured on the shared 2-core box (2026-12-03, 6 runs, 250 ms intervals): overshoot 0 requests, 0 tokens, $0 every
-// time; unused at the end of phase 1: 0 of 60 requests, 11–33 of 440 tokens, $0.021–0.063 of $0.84 (within the
+// time; unused at the end of phase 1: 0 of 60 requests, 22–33 of 440 tokens, $0.021–0.063 of $0.84 (within the
 // one-estimate-per-proxy bound asserted below); Quota.status showed the final figures 0.3–1.3 s after the last
 // admitted answer (the longer ones while other jobs loaded the box); caps [15,15,15] were re-divided to ~8 each over
 // 6 proxies 0.3–0.6 s after the 3 new ones started, and the six then admitted exactly 60; with the operator gone the

@@ -62,5 +62,57 @@ export const DATA_PLANE_OPTIONS = {
   'max-body-bytes': { type: 'string' },
   auth: { type: 'string' },
   'oidc-config': { type: 'string' },
+  'max-inflight': { type: 'string' },
+  'max-inflight-per-key': { type: 'string' },
+  'max-inflight-per-team': { type: 'string' },
+  'max-event-loop-delay': { type: 'string' },
+  'drain-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Defaults of the overload and drain flags (docs/configuration.md, ADR 0023). */
+export const OVERLOAD_DEFAULTS = {
+  maxInflight: 4096,
+  maxInflightPerKey: 1024,
+  maxInflightPerTeam: 2048,
+  maxEventLoopDelayMs: 1000,
+  drainTimeoutMs: 20_000,
+} as const;
+
+function count(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,9}$/.test(raw)) throw new FlagError(`${name} must be a whole number (0 = no limit), not ${JSON.stringify(raw.slice(0, 100))}`);
+  return Number(raw);
+}
+
+function duration(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const m = /^(\d{1,9})(ms|s|m)$/.exec(raw);
+  if (m === null) throw new FlagError(`${name} must be a duration such as 500ms, 20s or 1m, not ${JSON.stringify(raw.slice(0, 100))}`);
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+}
+
+interface OverloadValues {
+  readonly 'max-inflight'?: string | undefined;
+  readonly 'max-inflight-per-key'?: string | undefined;
+  readonly 'max-inflight-per-team'?: string | undefined;
+  readonly 'max-event-loop-delay'?: string | undefined;
+  readonly 'drain-timeout'?: string | undefined;
+}
+
+/**
+ * --max-inflight, --max-inflight-per-key, --max-inflight-per-team (0 = no limit), --max-event-loop-delay (0 = off)
+ * and --drain-timeout, each with its SWITCHYARD_* environment variable; defaults in OVERLOAD_DEFAULTS.
+ */
+export function overloadSettings(values: OverloadValues, env: Readonly<Record<string, string | undefined>>) {
+  const d = OVERLOAD_DEFAULTS;
+  return {
+    limits: {
+      maxInflight: count('--max-inflight', values['max-inflight'] ?? env['SWITCHYARD_MAX_INFLIGHT'], d.maxInflight),
+      maxInflightPerKey: count('--max-inflight-per-key', values['max-inflight-per-key'] ?? env['SWITCHYARD_MAX_INFLIGHT_PER_KEY'], d.maxInflightPerKey),
+      maxInflightPerTeam: count('--max-inflight-per-team', values['max-inflight-per-team'] ?? env['SWITCHYARD_MAX_INFLIGHT_PER_TEAM'], d.maxInflightPerTeam),
+      maxEventLoopDelayMs: duration('--max-event-loop-delay', values['max-event-loop-delay'] ?? env['SWITCHYARD_MAX_EVENT_LOOP_DELAY'], d.maxEventLoopDelayMs),
+    },
+    drainTimeoutMs: duration('--drain-timeout', values['drain-timeout'] ?? env['SWITCHYARD_DRAIN_TIMEOUT'], d.drainTimeoutMs),
+  };
+}

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { handleShutdownSignals } from '../pkg/serve/signals.ts';
 import { createLogger } from '../pkg/telemetry/logger.ts';
-import { DATA_PLANE_OPTIONS, FlagError, authMode, identityConfig, level, port, positiveInt } from './flags.ts';
+import { DATA_PLANE_OPTIONS, FlagError, authMode, identityConfig, level, overloadSettings, port, positiveInt } from './flags.ts';
 import { PROXY_HELP } from './help.ts';
 import type { CliIO } from './io.ts';
 import type { QuotaFailMode } from '../pkg/quota/cluster-allowance.ts';
@@ -78,6 +78,7 @@ function settingsFrom(values: ReturnType<typeof parse>, env: CliIO['env']) {
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/.test(proxyId)) throw new FlagError('--proxy-id must be 1-253 characters of [A-Za-z0-9._:-], starting with a letter or digit');
   const maxBodyBytes = positiveInt('--max-body-bytes', values['max-body-bytes']);
   const host = values.host ?? env['SWITCHYARD_HOST'] ?? '0.0.0.0';
+  const overload = overloadSettings(values, env);
   return {
     syncUrls: syncUrls(values.sync ?? env['SWITCHYARD_SYNC_URL']),
     token: tokenSource(values['sync-token-file'] ?? env['SWITCHYARD_SYNC_TOKEN_FILE'], env),
@@ -93,7 +94,8 @@ function settingsFrom(values: ReturnType<typeof parse>, env: CliIO['env']) {
     adminHost: values['admin-host'] ?? env['SWITCHYARD_ADMIN_HOST'] ?? host,
     level: level(values['log-level'] ?? env['SWITCHYARD_LOG_LEVEL'] ?? 'info'),
     otlpEndpoint: values['otlp-endpoint'],
-    proxyOptions: maxBodyBytes === undefined ? undefined : { maxBodyBytes },
+    proxyOptions: { ...overload.limits, ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) },
+    drainTimeoutMs: overload.drainTimeoutMs,
   };
 }
 

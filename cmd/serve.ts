@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { handleShutdownSignals } from '../pkg/serve/signals.ts';
 import { createLogger } from '../pkg/telemetry/logger.ts';
-import { DATA_PLANE_OPTIONS, FlagError, authMode, identityConfig, level, port, positiveInt } from './flags.ts';
+import { DATA_PLANE_OPTIONS, FlagError, authMode, identityConfig, level, overloadSettings, port, positiveInt } from './flags.ts';
 import { SERVE_HELP } from './help.ts';
 import type { CliIO } from './io.ts';
 import { usageError } from './io.ts';
@@ -31,6 +31,7 @@ export async function runServe(args: readonly string[], io: CliIO, version: stri
     if (values.config === undefined || values.config === '') throw new FlagError('serve needs --config DIR');
     const maxBodyBytes = positiveInt('--max-body-bytes', values['max-body-bytes']);
     const host = values.host ?? io.env['SWITCHYARD_HOST'] ?? '0.0.0.0';
+    const overload = overloadSettings(values, io.env);
     settings = {
       configDir: values.config,
       authMode: authMode(values.auth ?? io.env['SWITCHYARD_AUTH']),
@@ -41,7 +42,8 @@ export async function runServe(args: readonly string[], io: CliIO, version: stri
       adminHost: values['admin-host'] ?? io.env['SWITCHYARD_ADMIN_HOST'] ?? host,
       level: level(values['log-level'] ?? io.env['SWITCHYARD_LOG_LEVEL'] ?? 'info'),
       otlpEndpoint: values['otlp-endpoint'],
-      proxyOptions: maxBodyBytes === undefined ? undefined : { maxBodyBytes },
+      proxyOptions: { ...overload.limits, ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) },
+      drainTimeoutMs: overload.drainTimeoutMs,
     };
   } catch (err) {
     if (err instanceof FlagError) return usageError(io, err.message, SERVE_HELP);

@@ -35,6 +35,7 @@ export const Timeouts = z
     firstByte: Duration.optional().describe('Time from sending the request until the upstream\'s response headers arrive. Default 300s (reasoning models think before they answer).'),
     idle: Duration.optional().describe('Longest silence allowed between two chunks of an upstream response body. Default 120s.'),
     total: Duration.optional().describe('Cap on the whole upstream exchange. Unset means no cap (long generations are allowed).'),
+    poolAcquire: Duration.optional().describe('Longest wait for a free pooled connection to the upstream when every one is busy; nothing is sent, so the request fails over. Default 30s.'),
   })
   .strict()
   .describe('Timeouts for calls to an upstream provider.');

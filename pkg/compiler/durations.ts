@@ -7,11 +7,12 @@ export const DEFAULT_TIMEOUTS: TableTimeouts = { connectMs: 10_000, firstByteMs:
 
 /** Only the fields that are set, in milliseconds (route-level overrides). */
 export function partialTimeouts(t: Timeouts | undefined): Partial<TableTimeouts> {
-  const out: { connectMs?: number; firstByteMs?: number; idleMs?: number; totalMs?: number } = {};
+  const out: { connectMs?: number; firstByteMs?: number; idleMs?: number; totalMs?: number; poolAcquireMs?: number } = {};
   if (t?.connect !== undefined) out.connectMs = durationMs(t.connect);
   if (t?.firstByte !== undefined) out.firstByteMs = durationMs(t.firstByte);
   if (t?.idle !== undefined) out.idleMs = durationMs(t.idle);
   if (t?.total !== undefined) out.totalMs = durationMs(t.total);
+  if (t?.poolAcquire !== undefined) out.poolAcquireMs = durationMs(t.poolAcquire);
   return out;
 }
 

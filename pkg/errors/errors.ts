@@ -43,6 +43,8 @@ export const ERRORS = {
   rate_limited: { status: 429, type: 'rate_limit_error', message: 'Rate limit exceeded. Retry after the time in the Retry-After header.' },
   quota_exceeded: { status: 429, type: 'rate_limit_error', message: 'A quota that applies to this request is exhausted. Retry after the time in the Retry-After header.' },
   upstream_rate_limited: { status: 429, type: 'rate_limit_error', message: 'The upstream provider is rate limiting. Retry after the time in the Retry-After header.' },
+  // Per-key and per-team in-flight caps (E17): one tenant at its cap never blocks another.
+  concurrency_limit_exceeded: { status: 429, type: 'rate_limit_error', message: 'Too many requests of this API key or team are in flight. Retry after the time in the Retry-After header.' },
   internal_error: { status: 500, type: 'server_error', message: 'Internal error.' },
   // Configuration, not an outage (design §7, ADR 0011): never retryable, never with Retry-After.
   route_misconfigured: { status: 500, type: 'server_error', message: 'The route for this model is misconfigured; nothing was sent upstream. Ask the gateway operator to check the route\'s status.' },
@@ -56,6 +58,8 @@ export const ERRORS = {
   upstream_stream_truncated: { status: 502, type: 'upstream_error', message: 'The upstream stream ended before it was complete.' },
   not_ready: { status: 503, type: 'overloaded_error', message: 'The gateway has no routing table loaded yet.' },
   overloaded: { status: 503, type: 'overloaded_error', message: 'The gateway is overloaded. Retry later.' },
+  // Graceful drain (D8): a request still running when the drain deadline passes; a stream gets it as its terminal event.
+  shutting_down: { status: 503, type: 'overloaded_error', message: 'The gateway instance is shutting down and ended this request. Retry it.' },
   upstream_timeout: { status: 504, type: 'timeout_error', message: 'The upstream provider did not answer in time.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -95,6 +95,14 @@ export interface UpstreamFailure {
   /** The provider's error type/code, if any, for client-facing 4xx passthrough. */
   readonly upstreamCode?: string;
   readonly param?: string | null;
+  /**
+   * Whether the request may have reached the upstream when no answer came back (ADR 0023). 'pre-dispatch': nothing
+   * was sent (connect refused, DNS, connect or TLS handshake failure, no free pooled connection in time): safe to
+   * replay anywhere, nothing billed. 'uncertain': it may have been received and billed (reset after send, first-byte
+   * or idle timeout, body cut short): flagged in the access log, not retried on the same target. Absent: the upstream
+   * answered (a status code or an in-band error).
+   */
+  readonly delivery?: 'pre-dispatch' | 'uncertain';
 }
 
 export class UpstreamFailureError extends Error {

@@ -18,6 +18,11 @@ export interface AccessLogLine {
   readonly provider: string | null;
   readonly upstreamModel: string | null;
   readonly attempts: number;
+  /**
+   * Attempts that failed after the upstream may have received the request (reset after send, first-byte or idle
+   * timeout; ADR 0023): the provider may have billed them though no usage reached us. 0 for most requests.
+   */
+  readonly uncertainAttempts: number;
   readonly stream: boolean;
   readonly tokensIn: number | null;
   readonly tokensOut: number | null;
@@ -53,6 +58,7 @@ export function writeAccessLog(logger: Logger, l: AccessLogLine): void {
       provider: cap(l.provider),
       upstreamModel: cap(l.upstreamModel),
       attempts: l.attempts,
+      uncertainAttempts: l.uncertainAttempts,
       stream: l.stream,
       tokensIn: l.tokensIn,
       tokensOut: l.tokensOut,

@@ -5,6 +5,8 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { IdentityVerifier } from '../identity/verifier.ts';
 import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
+import type { Admission } from './overload/admission.ts';
+import type { RequestState } from './request-state.ts';
 import type { TableHolder } from './table-holder.ts';
 import type { UpstreamFailureLog } from './upstream-failure-log.ts';
 
@@ -31,6 +33,14 @@ export interface ProxyOptions {
   readonly maxUpstreamErrorBytes?: number;
   /** Upstream failure WARN lines: at most one per target (provider + model) and failure kind per interval. Default 10000. */
   readonly failureLogIntervalMs?: number;
+  /** Inference requests in flight in this process before new ones get 503 overloaded (pkg/proxy/overload). Default 0 = no limit. */
+  readonly maxInflight?: number;
+  /** In flight per API key before its new requests get 429 concurrency_limit_exceeded (E17). Default 0 = no limit. */
+  readonly maxInflightPerKey?: number;
+  /** In flight per team before its new requests get 429 concurrency_limit_exceeded (E17). Default 0 = no limit. */
+  readonly maxInflightPerTeam?: number;
+  /** p99 event-loop delay (ms, over the last second) above which new requests get 503 overloaded. Default 0 = off. */
+  readonly maxEventLoopDelayMs?: number;
 }
 
 export type ResolvedOptions = Required<Omit<ProxyOptions, 'trustProxy'>> & { readonly trustProxy: boolean | string | string[] };
@@ -48,6 +58,10 @@ export function resolveOptions(o: ProxyOptions = {}): ResolvedOptions {
     maxUpstreamBodyBytes: o.maxUpstreamBodyBytes ?? 32 * 1024 * 1024,
     maxUpstreamErrorBytes: o.maxUpstreamErrorBytes ?? 64 * 1024,
     failureLogIntervalMs: o.failureLogIntervalMs ?? 10_000,
+    maxInflight: o.maxInflight ?? 0,
+    maxInflightPerKey: o.maxInflightPerKey ?? 0,
+    maxInflightPerTeam: o.maxInflightPerTeam ?? 0,
+    maxEventLoopDelayMs: o.maxEventLoopDelayMs ?? 0,
   };
 }
 
@@ -74,4 +88,8 @@ export interface ProxyCore {
   /** Wall clock, epoch ms (key expiry, Retry-After cooldowns). */
   readonly now: () => number;
   readonly decoder: TextDecoder;
+  /** Overload admission (pkg/proxy/overload); null when every limit is off (one null check per request). */
+  readonly admission: Admission | null;
+  /** Requests whose dispatch is running (the drain ends those that outlive its deadline). */
+  readonly active: Set<RequestState>;
 }

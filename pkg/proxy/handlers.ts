@@ -72,7 +72,7 @@ export function createAuthHook(core: ProxyCore, path: string, endpoint: Endpoint
           return;
         }
         st.principal = p;
-        done();
+        done(ingress === null ? undefined : admit(core, st));
       });
       return;
     }
@@ -81,8 +81,22 @@ export function createAuthHook(core: ProxyCore, path: string, endpoint: Endpoint
       return;
     }
     st.principal = principal;
-    done();
+    done(ingress === null ? undefined : admit(core, st));
   };
+}
+
+/**
+ * Overload admission of an authenticated inference request, before its body is read (pkg/proxy/overload): the
+ * refusal, or undefined once counted (the state releases it when it closes).
+ */
+function admit(core: ProxyCore, st: RequestState): GatewayError | undefined {
+  const admission = core.admission;
+  if (admission === null) return undefined;
+  const p = st.principal?.principal;
+  const refused = admission.admit(p?.id ?? null, p?.team ?? null);
+  if (refused !== null) return refused;
+  st.admitted = true;
+  return undefined;
 }
 
 /**

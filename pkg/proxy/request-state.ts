@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { OPENAI_ERRORS } from '../ingress/shared/openai-envelope.ts';
 import type { ErrorDialect, Ingress, IngressRequest } from '../ingress/types.ts';
 import type { ProxyCore } from './core.ts';
+import type { ErrorOut } from './error-reply.ts';
 import { writeAccessLog } from './access-log.ts';
 import type { RuntimePrincipal, RuntimeRoute, RuntimeTable, RuntimeTarget } from './runtime-table.ts';
 import { endRequestSpan } from './tracing.ts';
@@ -17,6 +18,14 @@ export type Endpoint = 'chat' | 'completions' | 'embeddings' | 'responses' | 'me
 /** Logged (never sent) when the client went away before the response finished. */
 export const CLIENT_CLOSED_STATUS = 499;
 export const CLIENT_CLOSED_CODE = 'client_closed';
+
+/** The abort reason used when the drain deadline passes: the upstream call is cancelled with it. */
+export class DrainDeadlineError extends Error {
+  constructor() {
+    super('the drain deadline passed');
+    this.name = 'DrainDeadlineError';
+  }
+}
 
 /** The abort reason used when the client disconnects: the upstream call is cancelled with it. */
 export class ClientClosedError extends Error {
@@ -55,6 +64,8 @@ export class RequestState {
   /** The target that served (or last tried). */
   target: RuntimeTarget | null = null;
   attempts = 0;
+  /** Attempts that failed after the upstream may have received the request (ADR 0023); logged as `uncertain`. */
+  uncertainAttempts = 0;
   stream = false;
   code = '';
   ttftMs: number | null = null;
@@ -69,6 +80,10 @@ export class RequestState {
   rawBody: Buffer | null = null;
   span: Span | null = null;
   controller: AbortController | null = null;
+  /** True once overload admission counted this request (released when the state closes). */
+  admitted = false;
+  /** Set when the drain deadline ended this request: the error (or terminal stream event) the client gets. */
+  drainError: ErrorOut | null = null;
   #dispatching = false;
   #closed = false;
   #finished = false;
@@ -97,11 +112,23 @@ export class RequestState {
   /** Marks the start of an asynchronous dispatch: closing waits for endDispatch(). */
   beginDispatch(): void {
     this.#dispatching = true;
+    this.core.active.add(this);
   }
 
   endDispatch(): void {
     this.#dispatching = false;
+    this.core.active.delete(this);
     if (this.#closed) this.#finish();
+  }
+
+  /**
+   * The drain deadline passed while this request runs: the upstream call is cancelled and the dispatch answers `e`
+   * (an error response before the head, the dialect's terminal error event after it).
+   */
+  endForDrain(e: ErrorOut): void {
+    if (this.drainError !== null) return;
+    this.drainError = e;
+    this.abortController().abort(new DrainDeadlineError());
   }
 
   get clientGone(): boolean {
@@ -138,6 +165,7 @@ export class RequestState {
     }
     core.metrics.inflight(-1);
     const p = this.principal?.principal;
+    if (this.admitted) core.admission?.release(p?.id ?? null, p?.team ?? null);
     writeAccessLog(core.accessLogger, {
       requestId: this.id,
       method: this.method,
@@ -150,6 +178,7 @@ export class RequestState {
       provider: target?.providerId ?? null,
       upstreamModel: target?.bound.model ?? null,
       attempts: this.attempts,
+      uncertainAttempts: this.uncertainAttempts,
       stream: this.stream,
       tokensIn: this.tokensIn,
       tokensOut: this.tokensOut,

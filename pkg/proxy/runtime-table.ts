@@ -152,11 +152,13 @@ export function headerSafe(value: string): string {
 }
 
 function mergeTimeouts(provider: TableTimeouts, route: Partial<TableTimeouts>): TableTimeouts {
+  const poolAcquireMs = route.poolAcquireMs ?? provider.poolAcquireMs;
   return {
     connectMs: route.connectMs ?? provider.connectMs,
     firstByteMs: route.firstByteMs ?? provider.firstByteMs,
     idleMs: route.idleMs ?? provider.idleMs,
     totalMs: route.totalMs ?? provider.totalMs,
+    ...(poolAcquireMs === undefined ? {} : { poolAcquireMs }),
   };
 }
 

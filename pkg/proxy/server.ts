@@ -18,7 +18,9 @@ import type { IdentityVerifier } from '../identity/verifier.ts';
 import type { GatewayMetrics } from '../telemetry/types.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { resolveOptions } from './core.ts';
-import type { ProxyCore, ProxyOptions } from './core.ts';
+import type { ProxyCore, ProxyOptions, ResolvedOptions } from './core.ts';
+import { Admission, SHED_RETRY_AFTER_S, anyLimit } from './overload/admission.ts';
+import { LoopDelayMonitor } from './overload/loop-delay.ts';
 import { errorOut, retryAfterHeader, toErrorOut } from './error-reply.ts';
 import { FailureLogLimiter } from './failure-limiter.ts';
 import type { ErrorOut } from './error-reply.ts';
@@ -105,8 +107,36 @@ function registerErrorHandlers(app: FastifyInstance, core: ProxyCore): void {
   });
 }
 
+/** What the data plane's drain needs of a proxy server it did not build the core of. */
+export interface DrainHandle {
+  /** Requests whose dispatch is still running. */
+  readonly active: number;
+  /**
+   * Ends every running request with 503 shutting_down: an error response before its head, the dialect's terminal
+   * error event after it (D8: never a silent close). Returns how many were ended.
+   */
+  endActive(): number;
+}
+
+const drainHandles = new WeakMap<FastifyInstance, DrainHandle>();
+
+export function drainHandleOf(app: FastifyInstance): DrainHandle | undefined {
+  return drainHandles.get(app);
+}
+
+function createAdmission(options: ResolvedOptions): { admission: Admission | null; loop: LoopDelayMonitor | null } {
+  const limits = {
+    maxInflight: options.maxInflight, maxInflightPerKey: options.maxInflightPerKey,
+    maxInflightPerTeam: options.maxInflightPerTeam, maxEventLoopDelayMs: options.maxEventLoopDelayMs,
+  };
+  if (!anyLimit(limits)) return { admission: null, loop: null };
+  const loop = limits.maxEventLoopDelayMs > 0 ? new LoopDelayMonitor(limits.maxEventLoopDelayMs) : null;
+  return { admission: new Admission(limits, loop), loop };
+}
+
 export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
   const options = resolveOptions(deps.options);
+  const { admission, loop } = createAdmission(options);
   const core: ProxyCore = {
     holder: deps.holder,
     authMode: deps.holder.authMode,
@@ -120,6 +150,8 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,
     decoder: new TextDecoder('utf-8', { fatal: true }),
+    admission,
+    active: new Set(),
   };
   const initHook = createInitHook(core);
   const app = Fastify({
@@ -149,5 +181,20 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
   app.addHook('onRequest', initHook);
   registerRoutes(app, core);
   registerErrorHandlers(app, core);
+  if (loop !== null) app.addHook('onClose', (_app, done) => {
+    loop.stop();
+    done();
+  });
+  drainHandles.set(app, {
+    get active() {
+      return core.active.size;
+    },
+    endActive() {
+      const e = errorOut('shutting_down', { retryAfter: SHED_RETRY_AFTER_S });
+      const running = [...core.active];
+      for (const st of running) st.endForDrain(e);
+      return running.length;
+    },
+  });
   return app;
 }

@@ -14,12 +14,15 @@ import { createUpstreamPools } from '../providers/http/pools.ts';
 import type { UpstreamPools } from '../providers/http/pools.ts';
 import { createAdapter } from '../providers/registry.ts';
 import type { ProxyOptions } from '../proxy/core.ts';
-import { createProxyServer } from '../proxy/server.ts';
+import { createProxyServer, drainHandleOf } from '../proxy/server.ts';
 import { TableHolder } from '../proxy/table-holder.ts';
 import type { QuotaLedger } from '../quota/ledger.ts';
 import { createMetrics } from '../telemetry/metrics.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
+
+/** --drain-timeout default: inside Kubernetes' default 30 s termination grace, with room for the rest of close(). */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000;
 
 export class StartupError extends Error {
   constructor(message: string) {
@@ -78,7 +81,10 @@ export interface ListenOptions {
    * first key fetch (bounded by its timeouts); readiness never waits on keys — /readyz reports them.
    */
   readonly identity?: IdentityConfig | null;
-  /** How long close() waits for in-flight requests before cutting connections. Default 10 s. */
+  /**
+   * How long close() lets in-flight requests and streams finish (--drain-timeout); those still running then end with
+   * 503 shutting_down (a terminal error event on a stream). Default 20 s.
+   */
   readonly drainTimeoutMs?: number;
 }
 
@@ -103,6 +109,25 @@ function endpointOf(app: FastifyInstance, host: string): Endpoint {
   return { url: `http://${h}:${addr.port}`, listen: `${host.includes(':') ? `[${host}]` : host}:${addr.port}` };
 }
 
+/** How long requests ended at the drain deadline get to write their error or terminal event before sockets close. */
+const END_FLUSH_MS = 1000;
+
+function until(cond: () => boolean, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = Date.now() + ms;
+    const tick = (): void => {
+      if (cond() || Date.now() >= stop) resolve();
+      else setTimeout(tick, 10).unref();
+    };
+    tick();
+  });
+}
+
+/**
+ * Stops accepting, lets in-flight requests and streams finish for up to `deadlineMs`, then ends those still running
+ * with 503 shutting_down — an error response, or the dialect's terminal error event on a stream (D8: never a silent
+ * close) — and closes what is left.
+ */
 async function drain(app: FastifyInstance, deadlineMs: number, log: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
@@ -111,13 +136,18 @@ async function drain(app: FastifyInstance, deadlineMs: number, log: Logger): Pro
   // Keep-alive sockets become idle as their last response ends; close them as they do, or close() would wait for
   // the clients' keep-alive timeout.
   const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
-  const result = await Promise.race([app.close().then(() => 'closed' as const), timedOut]);
-  clearInterval(reaper);
+  const closed = app.close().then(() => 'closed' as const);
+  const result = await Promise.race([closed, timedOut]);
   if (timer) clearTimeout(timer);
   if (result === 'timeout') {
-    log.warn({ deadlineMs }, 'in-flight requests did not finish before the drain deadline; closing their connections');
+    const handle = drainHandleOf(app);
+    const ended = handle?.endActive() ?? 0;
+    log.warn({ deadlineMs, ended }, 'requests still running at the drain deadline: ended with shutting_down');
+    if (handle !== undefined) await until(() => handle.active === 0, END_FLUSH_MS);
+    app.server.closeIdleConnections();
     app.server.closeAllConnections();
   }
+  clearInterval(reaper);
 }
 
 async function listenBoth(proxy: FastifyInstance, admin: FastifyInstance, opts: ListenOptions): Promise<{ data: Endpoint; admin: Endpoint }> {
@@ -161,7 +191,7 @@ export async function serveDataPlane(parts: DataPlaneParts, opts: ListenOptions)
   const close = async (): Promise<void> => {
     closing = true;
     log.info('shutting down: draining in-flight requests');
-    await drain(proxy, opts.drainTimeoutMs ?? 10_000, log);
+    await drain(proxy, opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS, log);
     identity?.close();
     await admin.close();
     await pools.close().catch(() => pools.destroy());

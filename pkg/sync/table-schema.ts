@@ -16,7 +16,7 @@ const Millis = z.number().int().min(0);
 const NonNegative = z.number().min(0);
 const Strings = z.array(z.string().max(4096));
 
-const Timeouts = z.strictObject({ connectMs: Millis, firstByteMs: Millis, idleMs: Millis, totalMs: Millis });
+const Timeouts = z.strictObject({ connectMs: Millis, firstByteMs: Millis, idleMs: Millis, totalMs: Millis, poolAcquireMs: Millis.optional() });
 
 const Pricing = z.strictObject({
   input: NonNegative.optional(),

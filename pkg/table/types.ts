@@ -12,6 +12,8 @@ export interface TableTimeouts {
   readonly idleMs: Millis;
   /** 0 = no cap. */
   readonly totalMs: Millis;
+  /** Longest wait for a free pooled connection to the upstream (0 = none). Absent = the proxy's default, 30 s. */
+  readonly poolAcquireMs?: Millis;
 }
 
 /**

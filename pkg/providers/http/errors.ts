@@ -24,17 +24,21 @@ function isTlsCode(code: string): boolean {
 /** Where the failure happened: before the response head, or while reading the body. */
 export type Phase = 'head' | 'body';
 
-function classify(code: string, phase: Phase): { kind: FailureKind; message: string } {
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'timeout', message: 'Timed out connecting to the upstream provider.' };
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return { kind: 'timeout', message: 'The upstream provider did not send response headers in time.' };
-  if (code === 'UND_ERR_BODY_TIMEOUT') return { kind: 'timeout', message: 'The upstream provider went silent while sending the response.' };
-  if (CONNECT_CODES.has(code)) return { kind: 'connect', message: 'Could not connect to the upstream provider.' };
-  if (isTlsCode(code)) return { kind: 'tls', message: 'Could not establish a secure connection to the upstream provider.' };
+type Classified = { kind: FailureKind; message: string; delivery?: 'pre-dispatch' | 'uncertain' };
+
+/** Kind and delivery (ADR 0023): nothing sent before a connection exists; after that the upstream may have it. */
+function classify(code: string, phase: Phase): Classified {
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'timeout', message: 'Timed out connecting to the upstream provider.', delivery: 'pre-dispatch' };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return { kind: 'timeout', message: 'The upstream provider did not send response headers in time.', delivery: 'uncertain' };
+  if (code === 'UND_ERR_BODY_TIMEOUT') return { kind: 'timeout', message: 'The upstream provider went silent while sending the response.', delivery: 'uncertain' };
+  if (CONNECT_CODES.has(code)) return { kind: 'connect', message: 'Could not connect to the upstream provider.', delivery: 'pre-dispatch' };
+  // A certificate is checked during the handshake, before any request byte is written.
+  if (isTlsCode(code)) return { kind: 'tls', message: 'Could not establish a secure connection to the upstream provider.', ...(phase === 'head' ? { delivery: 'pre-dispatch' as const } : {}) };
   if (code.startsWith('HPE_') || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_HEADERS_OVERFLOW') {
     return { kind: 'invalid', message: 'The upstream provider sent an invalid response.' };
   }
-  if (phase === 'body') return { kind: 'server', message: 'The upstream connection was interrupted.' };
-  return { kind: 'server', message: 'The upstream connection failed.' };
+  if (phase === 'body') return { kind: 'server', message: 'The upstream connection was interrupted.', delivery: 'uncertain' };
+  return { kind: 'server', message: 'The upstream connection failed.', delivery: 'uncertain' };
 }
 
 /**
@@ -45,6 +49,5 @@ export function mapUpstreamError(err: unknown, signal: AbortSignal | undefined, 
   if (err instanceof UpstreamFailureError) return err;
   if (signal?.aborted === true) return signal.reason ?? err;
   const code = errorCode(err);
-  const { kind, message } = classify(code, phase);
-  return new UpstreamFailureError({ kind, message }, err);
+  return new UpstreamFailureError(classify(code, phase), err);
 }

@@ -6,11 +6,15 @@ import type { Dispatcher } from 'undici';
 import type { AdapterDeps } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
 import { CredentialSources } from './credential-sources.ts';
+import { attachSlots } from './slots.ts';
 
 export interface UpstreamPoolOptions {
   /** Idle keep-alive sockets are closed after this long: shorter than typical upstream idle timeouts (B15). Default 4000. */
   readonly keepAliveTimeoutMs?: number;
-  /** Most sockets per origin. Default 128. */
+  /**
+   * Most sockets per origin (and connect timeout), so most requests in flight to it: a stream holds its socket to
+   * the end. More wait for a free one at most their poolAcquire timeout (slots.ts). Default 1024.
+   */
   readonly connectionsPerOrigin?: number;
   /** Used when a provider carries no connect timeout (0). Default 10000. */
   readonly defaultConnectTimeoutMs?: number;
@@ -31,7 +35,7 @@ export interface UpstreamPools extends AdapterDeps {
 
 export function createUpstreamPools(opts: UpstreamPoolOptions = {}): UpstreamPools {
   const keepAlive = opts.keepAliveTimeoutMs ?? 4000;
-  const connections = opts.connectionsPerOrigin ?? 128;
+  const connections = opts.connectionsPerOrigin ?? 1024;
   const defaultConnect = opts.defaultConnectTimeoutMs ?? 10_000;
   const pools = new Map<string, Pool>();
   const sources = opts.sources ?? new CredentialSources();
@@ -53,6 +57,7 @@ export function createUpstreamPools(opts: UpstreamPoolOptions = {}): UpstreamPoo
         keepAliveTimeoutThreshold: Math.min(1000, Math.floor(keepAlive / 4)),
         connect: { ...opts.connect, timeout: connectMs },
       });
+      attachSlots(pool, connections);
       pools.set(key, pool);
     }
     return pool;

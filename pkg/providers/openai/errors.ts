@@ -2,7 +2,7 @@
 import type { FailureKind, UpstreamFailure, UpstreamResponse } from '../types.ts';
 import type { TableProvider } from '../../table/types.ts';
 import { credentialSecrets } from '../http/credentials.ts';
-import { parseRetryAfter } from '../http/retry-after.ts';
+import { openAIResetHint, parseRetryAfter } from '../http/retry-after.ts';
 
 export const MAX_MESSAGE_CHARS = 1024;
 
@@ -73,7 +73,7 @@ export function classifyOpenAIError(
   const kind = statusKind(status);
   const failure: { -readonly [K in keyof UpstreamFailure]: UpstreamFailure[K] } = { kind, status, ...errorDetails(parseJson(body), provider) };
   if (status === 429 || status === 503) {
-    const retryAfter = parseRetryAfter(headers, nowMs);
+    const retryAfter = parseRetryAfter(headers, nowMs) ?? (status === 429 ? openAIResetHint(headers) : undefined);
     if (retryAfter !== undefined) failure.retryAfter = retryAfter;
   }
   return failure;

@@ -80,7 +80,15 @@ async function attemptAndAnswer(
     writeErrorResponse(st.res, ingress, st.id, e, headers());
     return false;
   }
-  if (result.kind === 'aborted') return false;
+  if (result.kind === 'aborted') {
+    // The drain deadline passed before an answer (the client is still there): it gets 503 shutting_down.
+    const drained = st.drainError;
+    if (drained !== null && !st.clientGone) {
+      st.code = drained.code;
+      writeErrorResponse(st.res, ingress, st.id, drained, headers());
+    }
+    return false;
+  }
   if (result.kind === 'failed') {
     const e = failureToError(result.failure, result.provider);
     st.code = e.code;

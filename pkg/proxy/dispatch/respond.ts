@@ -137,6 +137,11 @@ export async function sendStream(st: RequestState, target: RuntimeTarget, s: Pri
     // The upstream body failed mid-stream (reset, idle timeout) or the client went away (abort).
     recordStreamUsage(st, target, tr.end().usage, seen);
     if (st.clientGone) return;
+    // The drain deadline cut the stream: the dialect's terminal error event says so (D8), not an upstream failure.
+    if (st.drainError !== null) {
+      terminate(st, s, st.drainError, '');
+      return;
+    }
     recordUpstreamFailure(st, target, 'stream_interrupted', err instanceof UpstreamFailureError ? err.failure : undefined, err);
     terminate(st, s, errorOut('upstream_stream_interrupted'), '');
     return;

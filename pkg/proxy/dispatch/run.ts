@@ -1,42 +1,28 @@
-// The attempt loop (B1–B4, B12): targets in plan order, up to retry.attempts each with full-jitter exponential
-// backoff on the failure kinds the route enables, then each fallback once; all within a global attempt budget.
-// `client` failures end the loop at once (never retried, never failed over). An upstream 429 with Retry-After
-// blocks that target for every request until then; a wait longer than maxRetryAfterWaitMs moves on instead.
+// The attempt loop (B1–B4, B7, B12, B15; ADR 0023): one attempt budget per request (ProxyOptions.maxAttempts).
+// Targets in plan order, up to retry.attempts each with full-jitter exponential backoff (at least the upstream's
+// Retry-After, which also blocks the target for every request) on the failure kinds the route enables; then each
+// fallback whose `on` holds `error`, once. An uncertain failure (the upstream may have the request) is never
+// retried on the same target and is counted for the access log. `client` failures end the loop at once — except a
+// context-length answer, which goes on to the fallbacks whose `on` holds `context-length`. Nothing here writes to
+// the client: the loop ends before the first byte goes out (respond.ts writes), so nothing is retried after it.
 import type { UpstreamFailure } from '../../providers/types.ts';
-import type { TableProvider, TableRetry } from '../../table/types.ts';
+import type { TableProvider } from '../../table/types.ts';
 import type { RequestState } from '../request-state.ts';
-import type { RuntimeRoute } from '../runtime-table.ts';
+import type { RuntimeRoute, RuntimeTarget } from '../runtime-table.ts';
 import { ABORTED, attemptOnce } from './attempt.ts';
 import type { AttemptResult } from './attempt.ts';
+import { fallbackUseOf } from './fallback-use.ts';
 import type { Job } from './job.ts';
 import { planTargets } from './plan.ts';
+import { blockedUntil, isContextLength, retriesSameTarget, retryDelayMs } from './retry-policy.ts';
+
+export { backoffMs, isRetryable } from './retry-policy.ts';
 
 export type RunResult =
   | Extract<AttemptResult, { kind: 'ok' } | { kind: 'aborted' }>
   | { readonly kind: 'failed'; readonly failure: UpstreamFailure; readonly provider: TableProvider | null };
 
 const NO_TARGET: UpstreamFailure = { kind: 'connect', message: 'No upstream target is available for this route.' };
-
-export function isRetryable(kind: UpstreamFailure['kind'], retry: TableRetry): boolean {
-  switch (kind) {
-    case 'rate_limited':
-      return retry.on429;
-    case 'server':
-      return retry.on5xx;
-    case 'timeout':
-      return retry.onTimeout;
-    case 'connect':
-      return retry.onConnect;
-    default:
-      return false;
-  }
-}
-
-/** Full jitter: uniform in [0, min(max, base·2^retryIndex)). */
-export function backoffMs(retryIndex: number, retry: TableRetry, random: () => number): number {
-  const ceiling = Math.min(retry.maxBackoffMs, retry.baseBackoffMs * 2 ** retryIndex);
-  return ceiling > 0 ? Math.floor(random() * ceiling) : 0;
-}
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -55,46 +41,65 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-export async function runAttempts(st: RequestState, job: Job, route: RuntimeRoute): Promise<RunResult> {
+/** The loop's running state: the last failure and where it came from. */
+interface Last {
+  failure: UpstreamFailure;
+  provider: TableProvider | null;
+}
+
+type TargetOutcome = { readonly kind: 'done'; readonly result: RunResult } | { readonly kind: 'next' } | { readonly kind: 'context-length' };
+
+/** Attempts on one target: the first, then retries while the policy allows and the budget lasts. */
+async function onTarget(st: RequestState, job: Job, route: RuntimeRoute, target: RuntimeTarget, tries: number, last: Last): Promise<TargetOutcome> {
   const core = st.core;
   const retry = route.retry;
-  const budget = core.options.maxAttempts;
-  const plan = planTargets(route, core.random);
+  for (let n = 0; n < tries; n++) {
+    if (st.attempts >= core.options.maxAttempts) return { kind: 'done', result: { kind: 'failed', failure: last.failure, provider: last.provider } };
+    const now = core.now();
+    if (target.health.blockedUntil > now) {
+      last.failure = { kind: 'rate_limited', retryAfter: Math.ceil((target.health.blockedUntil - now) / 1000) };
+      last.provider = target.bound.provider;
+      return { kind: 'next' };
+    }
+    st.attempts++;
+    st.target = target;
+    const r = await attemptOnce(st, job, target);
+    if (r.kind !== 'failed') return { kind: 'done', result: r };
+    const f = r.failure;
+    last.failure = f;
+    last.provider = target.bound.provider;
+    if (f.delivery === 'uncertain') st.uncertainAttempts++;
+    if (f.kind === 'client') return isContextLength(f) ? { kind: 'context-length' } : { kind: 'done', result: { kind: 'failed', failure: f, provider: last.provider } };
+    const until = blockedUntil(f, core.now());
+    if (until > target.health.blockedUntil) target.health.blockedUntil = until;
+    if (n + 1 >= tries || !retriesSameTarget(f, retry)) return { kind: 'next' };
+    const delay = retryDelayMs(n, f, retry, core.options.maxRetryAfterWaitMs, core.random);
+    if (delay === null) return { kind: 'next' };
+    if (!(await sleep(delay, st.abortController().signal))) return { kind: 'done', result: ABORTED };
+  }
+  return { kind: 'next' };
+}
+
+export async function runAttempts(st: RequestState, job: Job, route: RuntimeRoute): Promise<RunResult> {
+  const plan = planTargets(route, st.core.random);
+  const primaryCount = route.primaryCount;
   st.requestBody = job.req.body;
-  let last: UpstreamFailure = NO_TARGET;
-  let lastProvider: TableProvider | null = null;
+  const last: Last = { failure: NO_TARGET, provider: null };
+  // After a context-length answer only the fallbacks that take it are tried (each once).
+  let contextLength = false;
   for (let i = 0; i < plan.length; i++) {
     const target = plan[i];
     if (target === undefined) break;
-    const tries = i < route.primaryCount ? Math.max(1, retry.attempts) : 1;
-    for (let n = 0; n < tries; n++) {
-      if (st.attempts >= budget) return { kind: 'failed', failure: last, provider: lastProvider };
-      const now = core.now();
-      if (target.health.blockedUntil > now) {
-        last = { kind: 'rate_limited', retryAfter: Math.ceil((target.health.blockedUntil - now) / 1000) };
-        lastProvider = target.bound.provider;
-        break;
-      }
-      st.attempts++;
-      st.target = target;
-      const r = await attemptOnce(st, job, target);
-      if (r.kind !== 'failed') return r;
-      const f = r.failure;
-      last = f;
-      lastProvider = target.bound.provider;
-      if (f.kind === 'client') return { kind: 'failed', failure: f, provider: lastProvider };
-      if (f.kind === 'rate_limited' && f.retryAfter !== undefined && f.retryAfter > 0) {
-        target.health.blockedUntil = Math.max(target.health.blockedUntil, core.now() + f.retryAfter * 1000);
-      }
-      if (n + 1 >= tries || !isRetryable(f.kind, retry)) break;
-      let delay = backoffMs(n, retry, core.random);
-      if (f.retryAfter !== undefined) {
-        const wait = f.retryAfter * 1000;
-        if (wait > core.options.maxRetryAfterWaitMs) break;
-        delay = Math.max(delay, wait);
-      }
-      if (!(await sleep(delay, st.abortController().signal))) return ABORTED;
+    const primary = i < primaryCount;
+    if (contextLength && primary) continue;
+    if (!primary) {
+      const use = fallbackUseOf(st.rt, route, target);
+      if (contextLength ? !use.contextLength : !use.error) continue;
     }
+    const tries = primary ? Math.max(1, route.retry.attempts) : 1;
+    const out = await onTarget(st, job, route, target, tries, last);
+    if (out.kind === 'done') return out.result;
+    if (out.kind === 'context-length') contextLength = true;
   }
-  return { kind: 'failed', failure: last, provider: lastProvider };
+  return { kind: 'failed', failure: last.failure, provider: last.provider };
 }

@@ -34,6 +34,10 @@ export interface AccessLogLine {
   readonly keyId: string | null;
   readonly team: string | null;
   readonly user: string | null;
+  /** The ModelRoute rule that chose the targets (a name from the table); logged only when one did. */
+  readonly rule?: string | null;
+  /** A `spillover` target was skipped because its pool was saturated; logged (`spilled: true`) only then. */
+  readonly spilled?: boolean;
 }
 
 const MAX_CHARS = 256;
@@ -67,6 +71,8 @@ export function writeAccessLog(logger: Logger, l: AccessLogLine): void {
       keyId: cap(l.keyId),
       team: cap(l.team),
       user: cap(l.user),
+      ...(l.rule === undefined || l.rule === null ? {} : { rule: cap(l.rule) }),
+      ...(l.spilled === true ? { spilled: true } : {}),
     },
     'request',
   );

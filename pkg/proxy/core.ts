@@ -7,6 +7,7 @@ import type { IdentityVerifier } from '../identity/verifier.ts';
 import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
 import type { Admission } from './overload/admission.ts';
 import type { RequestState } from './request-state.ts';
+import type { ProxySignals } from './routing/target-stats.ts';
 import type { TableHolder } from './table-holder.ts';
 import type { UpstreamFailureLog } from './upstream-failure-log.ts';
 
@@ -88,6 +89,8 @@ export interface ProxyCore {
   /** Wall clock, epoch ms (key expiry, Retry-After cooldowns). */
   readonly now: () => number;
   readonly decoder: TextDecoder;
+  /** What the pickers know of each target on this proxy: in flight, latency, ejection, saturation (pkg/proxy/routing). */
+  readonly signals: ProxySignals;
   /** Overload admission (pkg/proxy/overload); null when every limit is off (one null check per request). */
   readonly admission: Admission | null;
   /** Requests whose dispatch is running (the drain ends those that outlive its deadline). */

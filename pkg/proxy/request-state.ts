@@ -64,6 +64,10 @@ export class RequestState {
   /** The target that served (or last tried). */
   target: RuntimeTarget | null = null;
   attempts = 0;
+  /** The routing rule that chose the targets (null: the route's own targets). */
+  routingRule: string | null = null;
+  /** A `spillover` target was skipped because its pool is saturated (access log `spilled: true`). */
+  spilled = false;
   /** Attempts that failed after the upstream may have received the request (ADR 0023); logged as `uncertain`. */
   uncertainAttempts = 0;
   stream = false;
@@ -187,6 +191,8 @@ export class RequestState {
       keyId: p?.id ?? null,
       team: p?.team ?? null,
       user: p?.user ?? null,
+      rule: this.routingRule,
+      spilled: this.spilled,
     });
     if (this.span !== null) endRequestSpan(this.span, this, status);
   }

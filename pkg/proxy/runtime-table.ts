@@ -5,9 +5,12 @@
 // Whether requests without a key are served is NOT here: it is the process's auth mode (ADR 0013).
 import type { AdapterDeps, AdapterFactory, BoundTarget, Operation, ProviderAdapter } from '../providers/types.ts';
 import type {
-  RoutingTable, TableAccessRule, TablePrincipal, TableProvider, TableRetry, TableRoute, TableTarget, TableTimeouts,
+  RoutingTable, TableAccessRule, TablePrincipal, TableProvider, TableRetry, TableRoute, TableStrategy, TableTarget, TableTimeouts,
   TableUnresolved,
 } from '../table/types.ts';
+import { compileMatch } from './routing/rules.ts';
+import type { CompiledMatch } from './routing/rules.ts';
+import type { Plan } from './routing/types.ts';
 import { CLIENT_APIS } from '../canonical/types.ts';
 import type { ClientApi } from '../canonical/types.ts';
 import { OPERATIONS, targetApis, targetOperations } from './capabilities.ts';
@@ -49,6 +52,16 @@ export interface RuntimeTarget {
   readonly capabilities: readonly string[] | null;
   /** How this target serves each client API (native, translated or not at all). */
   readonly apis: ApiSet;
+  /** Skipped while its pool is saturated (routing/types.ts TargetSignals.saturated); fallbacks never are. */
+  readonly spillover: boolean;
+}
+
+/** A conditional-routing rule (pkg/proxy/routing): requests matching it use `route` (its targets, the route's fallbacks). */
+export interface RuntimeRule {
+  readonly name: string;
+  readonly match: CompiledMatch;
+  /** The rule's targets and the route's fallbacks, with their own per-operation and per-API views. */
+  readonly route: RuntimeRoute;
 }
 
 /** Targets of one priority level (weighted strategy: one level holding every target), sorted by weight desc. */
@@ -111,6 +124,19 @@ export interface RuntimeRoute {
   readonly providerTypes: readonly string[];
   /** Stages run around the upstream call; shared by every view of the route. */
   readonly stages: RouteStages;
+  /** How targets are chosen (the rule's strategy on a rule's route). */
+  readonly strategy: TableStrategy;
+  /** Conditional routing, first match wins; null when the route has none (and on a rule's own route). */
+  readonly rules: readonly RuntimeRule[] | null;
+  /** Name of the rule this route serves; null on the route itself. */
+  readonly ruleName: string | null;
+  /**
+   * Planning needs no live signal beyond ejection: weighted, priority or cost with no spillover target. Such a route
+   * is planned from its levels alone (and `staticResult` when there is no random choice).
+   */
+  readonly plain: boolean;
+  /** `staticPlan` as a Plan, built once (no allocation per request); null when staticPlan is. */
+  readonly staticResult: Plan | null;
 }
 
 export interface RuntimePrincipal {
@@ -240,6 +266,7 @@ class TargetBinder {
       ops,
       capabilities,
       apis,
+      spillover: t.spillover === true,
     };
   }
 }
@@ -260,16 +287,27 @@ function levelOf(targets: RuntimeTarget[]): TargetLevel {
   return { targets: sorted, cumulative, totalWeight: sum };
 }
 
-function levelsOf(route: TableRoute, targets: RuntimeTarget[]): TargetLevel[] {
+/** Price tier for the cost strategy: USD per input plus output token; unknown prices last. */
+function priceKey(t: RuntimeTarget): number {
+  return t.price === null ? Infinity : t.price.input + t.price.output;
+}
+
+/**
+ * Levels tried in order: priority by priority number, cost by price tier (cheapest first); the other strategies
+ * one level holding every target (the picker chooses within a level, routing/pick.ts).
+ */
+function levelsOf(strategy: TableStrategy, targets: RuntimeTarget[]): TargetLevel[] {
   if (targets.length === 0) return [];
-  if (route.strategy === 'weighted') return [levelOf(targets)];
-  const byPriority = new Map<number, RuntimeTarget[]>();
+  if (strategy !== 'priority' && strategy !== 'cost') return [levelOf(targets)];
+  const keyOf = strategy === 'priority' ? (t: RuntimeTarget): number => t.priority : priceKey;
+  const byKey = new Map<number, RuntimeTarget[]>();
   for (const t of targets) {
-    const list = byPriority.get(t.priority);
-    if (list === undefined) byPriority.set(t.priority, [t]);
+    const k = keyOf(t);
+    const list = byKey.get(k);
+    if (list === undefined) byKey.set(k, [t]);
     else list.push(t);
   }
-  return [...byPriority.keys()].sort((a, b) => a - b).map((p) => levelOf(byPriority.get(p) ?? []));
+  return [...byKey.keys()].sort((a, b) => a - b).map((p) => levelOf(byKey.get(p) ?? []));
 }
 
 export function compileAccess(rules: readonly TableAccessRule[] | null): CompiledAccess | null {
@@ -288,21 +326,36 @@ export function compileAccess(rules: readonly TableAccessRule[] | null): Compile
   return { teams, users, keys, groups };
 }
 
-type RouteShared = Omit<RuntimeRoute, 'levels' | 'fallback' | 'staticPlan' | 'primaryCount' | 'byOperation' | 'byApi'>;
+type RouteShared = Omit<
+  RuntimeRoute, 'levels' | 'fallback' | 'staticPlan' | 'primaryCount' | 'byOperation' | 'byApi' | 'strategy' | 'ruleName' | 'plain' | 'staticResult'
+>;
+
+/** Who a route (or view) serves: the route itself, or one of its rules with that rule's strategy. */
+interface Serving {
+  readonly strategy: TableStrategy;
+  readonly ruleName: string | null;
+}
 
 interface MutableRoute extends Omit<RuntimeRoute, 'byOperation' | 'byApi'> {
   byOperation: Record<Operation, RuntimeRoute | null>;
   byApi: Record<ClientApi, RuntimeRoute | null>;
 }
 
-function routeOver(route: TableRoute, shared: RouteShared, targets: RuntimeTarget[], fallback: RuntimeTarget[]): MutableRoute {
-  const levels = levelsOf(route, targets);
-  const deterministic = levels.every((l) => l.targets.length === 1);
+function routeOver(serving: Serving, shared: RouteShared, targets: RuntimeTarget[], fallback: RuntimeTarget[]): MutableRoute {
+  const { strategy, ruleName } = serving;
+  const levels = levelsOf(strategy, targets);
+  const plain = (strategy === 'weighted' || strategy === 'priority' || strategy === 'cost') && !targets.some((t) => t.spillover);
+  const deterministic = levels.every((l) => l.targets.length === 1) && (plain || targets.length < 2);
+  const staticPlan = deterministic ? [...levels.map((l) => l.targets[0] as RuntimeTarget), ...fallback] : null;
   return {
     ...shared,
+    strategy,
+    ruleName,
+    plain: plain || (targets.length < 2 && !targets.some((t) => t.spillover)),
     levels,
     fallback,
-    staticPlan: deterministic ? [...levels.map((l) => l.targets[0] as RuntimeTarget), ...fallback] : null,
+    staticPlan,
+    staticResult: staticPlan === null ? null : { targets: staticPlan, primaryCount: targets.length, rule: ruleName, spilled: false },
     primaryCount: targets.length,
     byOperation: { chat: null, embeddings: null },
     byApi: { 'openai-chat': null, 'openai-completions': null, 'openai-embeddings': null, 'openai-responses': null, 'anthropic-messages': null },
@@ -330,7 +383,7 @@ function buildRoute(route: TableRoute, binder: TargetBinder, quotas: QuotaPlan):
   const own = hasOwnKeys(route.timeouts);
   const targets = route.targets.map((t) => binder.bind(route, t, own));
   const fallback = route.fallback.map((t) => binder.bind(route, t, own));
-  const shared: RouteShared = {
+  const base: RouteShared = {
     id: route.id,
     name: route.name,
     model: route.model,
@@ -341,8 +394,18 @@ function buildRoute(route: TableRoute, binder: TargetBinder, quotas: QuotaPlan):
     capabilities: declaredCapabilities([...targets, ...fallback]),
     providerTypes: [...new Set([...targets, ...fallback].map((t) => t.bound.provider.type))].sort(),
     stages: { quota: quotas.stageFor(route.id, estimatePrice([...targets, ...fallback])) },
+    rules: null,
   };
-  const full = routeOver(route, shared, targets, fallback);
+  const rules = (route.rules ?? []).map((r): RuntimeRule => {
+    const ruleTargets = r.targets.map((t) => binder.bind(route, t, own));
+    return { name: r.name, match: compileMatch(r.match), route: withViews({ strategy: r.strategy, ruleName: r.name }, base, ruleTargets, fallback) };
+  });
+  return withViews({ strategy: route.strategy, ruleName: null }, rules.length === 0 ? base : { ...base, rules }, targets, fallback);
+}
+
+/** The route over `targets` and `fallback`, with its per-operation and per-API views. */
+function withViews(serving: Serving, shared: RouteShared, targets: RuntimeTarget[], fallback: RuntimeTarget[]): RuntimeRoute {
+  const full = routeOver(serving, shared, targets, fallback);
   const empty = targets.length === 0 && fallback.length === 0;
   for (const op of OPERATIONS) {
     if (empty || (targets.every((t) => t.ops[op]) && fallback.every((t) => t.ops[op]))) {
@@ -352,7 +415,7 @@ function buildRoute(route: TableRoute, binder: TargetBinder, quotas: QuotaPlan):
     const opTargets = targets.filter((t) => t.ops[op]);
     const opFallback = fallback.filter((t) => t.ops[op]);
     if (opTargets.length === 0 && opFallback.length === 0) continue;
-    const view = routeOver(route, shared, opTargets, opFallback);
+    const view = routeOver(serving, shared, opTargets, opFallback);
     view.byOperation = full.byOperation;
     view.byApi = full.byApi;
     full.byOperation[op] = view;
@@ -365,7 +428,7 @@ function buildRoute(route: TableRoute, binder: TargetBinder, quotas: QuotaPlan):
     const apiTargets = targets.filter((t) => t.apis[api] !== null);
     const apiFallback = fallback.filter((t) => t.apis[api] !== null);
     if (apiTargets.length === 0 && apiFallback.length === 0) continue;
-    const view = routeOver(route, shared, apiTargets, apiFallback);
+    const view = routeOver(serving, shared, apiTargets, apiFallback);
     view.byOperation = full.byOperation;
     view.byApi = full.byApi;
     full.byApi[api] = view;

@@ -30,6 +30,8 @@ import {
 import { modelsShape } from './models.ts';
 import type { Endpoint, RequestState } from './request-state.ts';
 import { requestIdFor } from './request-id.ts';
+import { ProxySignals } from './routing/target-stats.ts';
+import type { HealthSignals } from './routing/types.ts';
 import type { TableHolder } from './table-holder.ts';
 import { UpstreamFailureLog } from './upstream-failure-log.ts';
 
@@ -45,6 +47,8 @@ export interface ProxyServerDeps {
   readonly now?: () => number;
   /** JWT bearer verification (ADR 0017); default none. */
   readonly identity?: IdentityVerifier | null;
+  /** Target ejection and pool saturation for the pickers (pkg/proxy/routing/types.ts); default: none ejected or saturated. */
+  readonly health?: HealthSignals;
 }
 
 /** Canonical data routes: path → method. Used for 405 answers; the route inventory test pins it (E9). */
@@ -150,6 +154,7 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,
     decoder: new TextDecoder('utf-8', { fatal: true }),
+    signals: new ProxySignals(deps.health),
     admission,
     active: new Set(),
   };

@@ -149,6 +149,7 @@ function healthIn(rt: RuntimeTable): Set<TargetHealth> {
   for (const route of rt.routes.values()) {
     for (const level of route.levels) for (const t of level.targets) out.add(t.health);
     for (const t of route.fallback) out.add(t.health);
+    for (const rule of route.rules ?? []) for (const level of rule.route.levels) for (const t of level.targets) out.add(t.health);
   }
   return out;
 }

@@ -15,6 +15,7 @@ import { recordUpstreamFailure } from './failure-record.ts';
 import type { Job } from './job.ts';
 import type { RequestState } from '../request-state.ts';
 import type { RuntimeTarget } from '../runtime-table.ts';
+import { release } from '../routing/target-stats.ts';
 import { endAttemptSpan, startAttemptSpan } from '../tracing.ts';
 import type { TimeoutPhase } from '../upstream-failure-log.ts';
 
@@ -188,6 +189,7 @@ export async function attemptOnce(st: RequestState, job: Job, target: RuntimeTar
   const client = st.abortController().signal;
   const signal = attemptSignal(client, target.bound.timeouts.totalMs);
   const span: Span | null = core.tracer !== null && st.span !== null ? startAttemptSpan(core.tracer, st.span, op, target, st.attempts) : null;
+  const stats = core.signals.begin(target);
   let result: AttemptResult;
   let status = 0;
   try {
@@ -206,5 +208,11 @@ export async function attemptOnce(st: RequestState, job: Job, target: RuntimeTar
     core.metrics.observeUpstream({ provider: target.providerId, model: target.bound.model, outcome, status, durationMs: performance.now() - started });
   }
   if (span !== null) endAttemptSpan(span, outcome, status);
+  // Latency and in-flight for the pickers (routing/target-stats.ts): a stream stays in flight until the response closes.
+  const end = performance.now();
+  if (result.kind === 'ok') stats.observe(end - started, end);
+  else if (result.kind === 'failed' && result.failure.kind !== 'client') stats.observeFailure(end - started, end);
+  if (result.kind === 'ok' && result.stream !== null && !st.res.writableFinished) st.res.once('close', () => release(stats));
+  else release(stats);
   return result;
 }

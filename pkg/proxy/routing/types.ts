@@ -23,6 +23,9 @@ export interface TargetSignals {
   anyEjected(): boolean;
 }
 
+/** The part of the signals 11b provides (local outlier + global ejection, pool saturation). */
+export type HealthSignals = Pick<TargetSignals, 'ejected' | 'saturated' | 'anyEjected'>;
+
 /** What a rule can match on, read from the request once, lazily (only routes with rules look at it). */
 export interface RouteRequestFacts {
   /** A request header's value (name lower case), undefined when absent; a repeated header's values joined by ", ". */

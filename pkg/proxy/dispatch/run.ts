@@ -56,7 +56,8 @@ async function onTarget(st: RequestState, job: Job, route: RuntimeRoute, target:
   for (let n = 0; n < tries; n++) {
     if (st.attempts >= core.options.maxAttempts) return { kind: 'done', result: { kind: 'failed', failure: last.failure, provider: last.provider } };
     const now = core.now();
-    if (target.health.blockedUntil > now) {
+    // A retry has just waited for the target's own hint: only a first try respects the shared block.
+    if (n === 0 && target.health.blockedUntil > now) {
       last.failure = { kind: 'rate_limited', retryAfter: Math.ceil((target.health.blockedUntil - now) / 1000) };
       last.provider = target.bound.provider;
       return { kind: 'next' };

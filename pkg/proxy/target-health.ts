@@ -1,9 +1,13 @@
-// Per-target cooldown state that outlives a routing-table swap: after an upstream 429 with Retry-After the target is
-// not tried again (by any request) before that time (B3). Keyed by provider id + upstream model.
+// Per-target state that outlives a routing-table swap, keyed by provider id + upstream model: the cooldown after an
+// upstream 429 with Retry-After (the target is not tried again, by any request, before that time: B3), and the
+// local outlier-detection state (pkg/proxy/outlier, created on the target's first recorded attempt).
+import type { OutlierState } from './outlier/detector.ts';
 
 export interface TargetHealth {
   /** Epoch ms before which the target must not be tried; 0 = usable. */
   blockedUntil: number;
+  /** Local outlier detection (pkg/proxy/outlier/monitor.ts); null until an attempt on the target is recorded. */
+  outlier: OutlierState | null;
 }
 
 export class TargetHealthStore {
@@ -18,7 +22,7 @@ export class TargetHealthStore {
     }
     let h = models.get(model);
     if (h === undefined) {
-      h = { blockedUntil: 0 };
+      h = { blockedUntil: 0, outlier: null };
       models.set(model, h);
     }
     return h;

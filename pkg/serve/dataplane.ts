@@ -16,6 +16,8 @@ import { createAdapter } from '../providers/registry.ts';
 import type { ProxyOptions } from '../proxy/core.ts';
 import { createProxyServer, drainHandleOf } from '../proxy/server.ts';
 import { TableHolder } from '../proxy/table-holder.ts';
+import { TargetHealthMonitor } from '../proxy/outlier/monitor.ts';
+import { createHealthMetrics } from '../telemetry/health-metrics.ts';
 import type { QuotaLedger } from '../quota/ledger.ts';
 import { createMetrics } from '../telemetry/metrics.ts';
 import { startTracing } from '../telemetry/tracing.ts';
@@ -38,6 +40,8 @@ export interface DataPlaneParts {
   readonly metrics: GatewayMetrics;
   readonly pools: UpstreamPools;
   readonly holder: TableHolder;
+  /** Local outlier ejection and pool saturation (scrapers follow the table in use); closed with the data plane. */
+  readonly health: TargetHealthMonitor;
 }
 
 /**
@@ -56,7 +60,9 @@ export function createDataPlaneParts(
   const pools = createUpstreamPools({ sources: new CredentialSources({ log: logger }) });
   const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode, metrics, tokenIssuers, ...(quotaLedger === undefined ? {} : { quotaLedger }) });
   base.watchQuotas(() => holder.quotaLedger.gauges.figures(Date.now()));
-  return { registry, metrics, pools, holder };
+  const health = new TargetHealthMonitor({ metrics: createHealthMetrics(registry), logger });
+  holder.onSwap((next) => health.useTable(next));
+  return { registry, metrics, pools, holder, health };
 }
 
 export interface ListenOptions {
@@ -174,7 +180,7 @@ export async function serveDataPlane(parts: DataPlaneParts, opts: ListenOptions)
   const { holder, pools } = parts;
   const identity = opts.identity ? new IdentityVerifier(opts.identity, { logger: log, now: Date.now, metrics: createIdentityMetrics(parts.registry) }) : null;
   await identity?.start();
-  const proxy = createProxyServer({ holder, logger: log, metrics: parts.metrics, tracer: tracing.tracer, options: opts.proxyOptions, identity });
+  const proxy = createProxyServer({ holder, logger: log, metrics: parts.metrics, tracer: tracing.tracer, options: opts.proxyOptions, identity, health: parts.health });
   const admin = createAdminServer({
     registry: parts.registry, holder, logger: log, ready: () => !closing && holder.table !== null,
     ...(identity === null ? {} : { readyDetails: () => ({ identity: identity.status() }) }),
@@ -184,6 +190,7 @@ export async function serveDataPlane(parts: DataPlaneParts, opts: ListenOptions)
     at = await listenBoth(proxy, admin, opts);
   } catch (err) {
     identity?.close();
+    parts.health.close();
     await Promise.allSettled([proxy.close(), admin.close(), pools.destroy(), tracing.shutdown()]);
     throw err;
   }
@@ -193,6 +200,7 @@ export async function serveDataPlane(parts: DataPlaneParts, opts: ListenOptions)
     log.info('shutting down: draining in-flight requests');
     await drain(proxy, opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS, log);
     identity?.close();
+    parts.health.close();
     await admin.close();
     await pools.close().catch(() => pools.destroy());
     await tracing.shutdown();

@@ -17,6 +17,7 @@ import type { RequestState } from '../request-state.ts';
 import type { RuntimeTarget } from '../runtime-table.ts';
 import { release } from '../routing/target-stats.ts';
 import { endAttemptSpan, startAttemptSpan } from '../tracing.ts';
+import { attemptFinished, attemptStarted } from '../outlier/monitor.ts';
 import type { TimeoutPhase } from '../upstream-failure-log.ts';
 
 /** A 2xx stream whose head is held until its first content event (design §3); `head` is what to send first. */
@@ -190,6 +191,7 @@ export async function attemptOnce(st: RequestState, job: Job, target: RuntimeTar
   const signal = attemptSignal(client, target.bound.timeouts.totalMs);
   const span: Span | null = core.tracer !== null && st.span !== null ? startAttemptSpan(core.tracer, st.span, op, target, st.attempts) : null;
   const stats = core.signals.begin(target);
+  const outlier = attemptStarted(core.signals, target);
   let result: AttemptResult;
   let status = 0;
   try {
@@ -208,6 +210,7 @@ export async function attemptOnce(st: RequestState, job: Job, target: RuntimeTar
     core.metrics.observeUpstream({ provider: target.providerId, model: target.bound.model, outcome, status, durationMs: performance.now() - started });
   }
   if (span !== null) endAttemptSpan(span, outcome, status);
+  attemptFinished(core.signals, outlier, result);
   // Latency and in-flight for the pickers (routing/target-stats.ts): a stream stays in flight until the response closes.
   const end = performance.now();
   if (result.kind === 'ok') stats.observe(end - started, end);

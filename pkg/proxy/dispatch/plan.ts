@@ -12,6 +12,7 @@ import { requestFacts } from '../routing/facts.ts';
 import type { RuntimeRoute, RuntimeTarget, TargetLevel } from '../runtime-table.ts';
 import { orderLatency, orderLeastBusy, orderWeighted } from '../routing/pick.ts';
 import { firstMatch } from '../routing/rules.ts';
+import { monitorOf } from '../outlier/monitor.ts';
 import type { Plan, RouteRequestFacts, TargetSignals } from '../routing/types.ts';
 import type { Job } from './job.ts';
 
@@ -140,6 +141,9 @@ export function planFor(st: RequestState, job: Job, view: RuntimeRoute): Plan {
     random: core.random,
   });
   st.routingRule = plan.rule;
-  if (plan.spilled) st.spilled = true;
+  if (plan.spilled) {
+    st.spilled = true;
+    monitorOf(core.signals)?.countSpill(view.id, view, plan);
+  }
   return plan;
 }

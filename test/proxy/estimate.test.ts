@@ -26,7 +26,7 @@ describe('cutShortUsage', () => {
 });
 
 describe('failure details', () => {
-  const provider = { id: 'default/p', credential: { header: 'authorization', value: 'Bearer abcdefghijklmnopqrstuv' } } as unknown as TableProvider;
+  const provider = { id: 'default/p', credential: { kind: 'header', header: 'authorization', value: 'Bearer abcdefghijklmnopqrstuv' } } as unknown as TableProvider;
 
   it('strips key-shaped tokens, drops text overlapping the credential, keeps one capped line', () => {
     expect(safeDetail('bad key sk-proj-1234567890abcdef here', provider)).toBe('bad key [redacted] here');

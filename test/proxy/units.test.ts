@@ -103,7 +103,7 @@ describe('body guards', () => {
 });
 
 describe('failure mapping', () => {
-  const p = { credential: { header: 'authorization', value: 'Bearer sk-secret-abcdef123456' } } as unknown as TableProvider;
+  const p = { credential: { kind: 'header', header: 'authorization', value: 'Bearer sk-secret-abcdef123456' } } as unknown as TableProvider;
   it.each([
     [{ kind: 'rate_limited', retryAfter: 7 }, 429, 'upstream_rate_limited'],
     [{ kind: 'timeout' }, 504, 'upstream_timeout'],

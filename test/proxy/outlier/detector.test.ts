@@ -48,9 +48,8 @@ describe('outlier detector', () => {
     const s = new OutlierState();
     failTimes(s, CFG, 3, 0);
     const lengths: number[] = [];
-    let now = 0;
     for (let i = 0; i < 5; i++) {
-      now = s.ejectedUntil;
+      const now = s.ejectedUntil;
       expect(beginAttempt(s, CFG, now)).toBe(true);
       expect(recordFailure(s, CFG, now + 10, true, yes)).toBe('reejected');
       lengths.push(s.ejectedUntil - (now + 10));

@@ -57,7 +57,7 @@ export async function sendUpstream(dispatcher: Dispatcher, req: UpstreamRequest,
   const raw = res.body;
   if (slots !== undefined) {
     if (raw.destroyed || raw.closed) slots.release();
-    else raw.once('close', () => slots.release());
+    else raw.on('close', slots.releaser);
   }
   return {
     status: res.statusCode,

@@ -27,6 +27,9 @@ export class ConnectionSlots {
   readonly #waiters: Waiter[] = [];
   #head = 0;
 
+  /** release, bound once: a response body's 'close' listener without a closure per request. */
+  readonly releaser = (): void => this.release();
+
   constructor(size: number) {
     this.size = size;
   }

@@ -3,8 +3,17 @@
 // two Providers, one per upstream family: `oa-<endpoint>` (openai-compatible) and `ant-<endpoint>` (anthropic), so a
 // case names its targets per lane with `p(lane, endpoint)`. Every case gets one route per lane, model `<case>.<lane>`.
 // Auth is on (one API key, KEY); the upstream credential is a canary that must never reach a client (I1).
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { apiKey, NS, route, secret, startGateway } from '../../proxy/harness.ts';
+import { createUpstreamPools } from '../../../pkg/providers/http/pools.ts';
+import type { UpstreamPoolOptions } from '../../../pkg/providers/http/pools.ts';
+import { createAdapter } from '../../../pkg/providers/registry.ts';
+import { createProxyServer } from '../../../pkg/proxy/server.ts';
+import { TableHolder } from '../../../pkg/proxy/table-holder.ts';
+import { createLogger } from '../../../pkg/telemetry/logger.ts';
+import { createMetrics } from '../../../pkg/telemetry/metrics.ts';
+import { apiKey, compileTable, NS, route, secret, startGateway } from '../../proxy/harness.ts';
 import type { Gateway, GatewayOptions } from '../../proxy/harness.ts';
 import { startFaultUpstream } from '../../support/fault-upstream.ts';
 import type { FaultUpstream } from '../../support/fault-upstream.ts';
@@ -34,6 +43,8 @@ export interface WorldSpec {
   readonly gateway?: GatewayOptions;
   /** Extra manifests (keys, quotas). */
   readonly extra?: readonly unknown[];
+  /** Upstream pool options (e.g. connectionsPerOrigin for B15); default the harness's pools. */
+  readonly pools?: UpstreamPoolOptions;
 }
 
 export interface CatalogueWorld {
@@ -67,8 +78,32 @@ export async function startCatalogueWorld(s: WorldSpec): Promise<CatalogueWorld>
     for (const l of def.lanes) manifests.push(route(modelOf(c, l).replace(/[^a-z0-9-]/g, '-'), { model: modelOf(c, l), ...def.spec(l) }));
   }
   manifests.push(...(s.extra ?? []));
-  const gw = await startGateway(manifests, s.gateway);
+  const gw = s.pools === undefined ? await startGateway(manifests, s.gateway) : await startWithPools(manifests, s.pools, s.gateway);
   return { gw, up, backup };
+}
+
+/** The harness's gateway (auth required) with its own upstream pool options. */
+async function startWithPools(objects: readonly unknown[], poolOpts: UpstreamPoolOptions, o: GatewayOptions = {}): Promise<Gateway> {
+  const logs: string[] = [];
+  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
+  const registry = new Registry();
+  const metrics = createMetrics(registry);
+  const pools = createUpstreamPools({ keepAliveTimeoutMs: 1000, ...poolOpts });
+  const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode: o.auth ?? 'required', metrics });
+  holder.load(compileTable(objects, 1));
+  const app = createProxyServer({ holder, logger, metrics, ...(o.options ? { options: o.options } : {}) });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return {
+    app, holder, origin, baseURL: `${origin}/v1`, logs, registry, pools,
+    accessLines: () => logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request'),
+    async close() {
+      const closing = app.close();
+      app.server.closeAllConnections();
+      await closing;
+      await pools.destroy();
+    },
+  };
 }
 
 /** Call at the top level of a test file: the world starts before its tests and closes after; fakes reset after each. */

@@ -7,6 +7,8 @@ import type { Registry } from 'prom-client';
 import type { RoutingTable } from '../table/types.ts';
 import type { AuthMode } from '../telemetry/types.ts';
 import { explainModel } from './explain.ts';
+import { explainRouting } from './explain-routing.ts';
+import type { SignalLookup } from './explain-routing.ts';
 import { redactTable } from './redact.ts';
 
 /**
@@ -44,6 +46,22 @@ export interface AdminServerOptions {
   readonly ready: () => boolean;
   /** Extra /readyz fields that never gate readiness (e.g. OIDC key status, ADR 0017). */
   readonly readyDetails?: () => Record<string, unknown>;
+  /** The data plane's live per-target signals for /debug/explain's routing section; absent: idle and healthy. */
+  readonly routingSignals?: () => SignalLookup | null;
+}
+
+/** Repeatable `name:value` query parameters (header=, metadata=, claim=) as a map; a string on a bad one. */
+function pairs(v: unknown, field: string): Record<string, string> | string | undefined {
+  if (v === undefined) return undefined;
+  const list = Array.isArray(v) ? v : [v];
+  if (list.length > 32) return `Pass ${field} at most 32 times.`;
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const i = typeof item === 'string' ? item.indexOf(':') : -1;
+    if (typeof item !== 'string' || i <= 0 || item.length > MAX_MODEL_CHARS) return `Pass ${field} as name:value, up to ${MAX_MODEL_CHARS} characters.`;
+    out[field === 'header' ? item.slice(0, i).trim().toLowerCase() : item.slice(0, i).trim()] = item.slice(i + 1).trim();
+  }
+  return out;
 }
 
 const MAX_MODEL_CHARS = 256;
@@ -97,6 +115,12 @@ function registerDebug(app: FastifyInstance, opts: AdminServerOptions): void {
     if (caller.key !== undefined && (caller.team !== undefined || caller.user !== undefined)) {
       return badRequest(reply, 'Pass either key (its Secret gives the team and user) or team and/or user.', 'key');
     }
+    const facts: { headers?: Record<string, string>; metadata?: Record<string, string>; claims?: Record<string, string> } = {};
+    for (const [field, to] of [['header', 'headers'], ['metadata', 'metadata'], ['claim', 'claims']] as const) {
+      const p = pairs(query[field], field);
+      if (typeof p === 'string') return badRequest(reply, p, field);
+      if (p !== undefined) facts[to] = p;
+    }
     const table = opts.holder.table;
     if (!table) return notReady(reply);
     const explained = explainModel(table, model, opts.holder.authMode ?? null, Object.keys(caller).length === 0 ? undefined : caller);
@@ -107,7 +131,11 @@ function registerDebug(app: FastifyInstance, opts: AdminServerOptions): void {
         models: known,
       });
     }
-    return reply.header('cache-control', 'no-store').send(explained);
+    const route = table.routes.find((r) => r.id === explained.route.id);
+    const routing = route === undefined
+      ? null
+      : explainRouting(table, route, { ...facts, ...caller }, opts.routingSignals?.() ?? undefined);
+    return reply.header('cache-control', 'no-store').send({ ...explained, routing });
   });
 }
 

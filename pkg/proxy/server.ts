@@ -49,6 +49,8 @@ export interface ProxyServerDeps {
   readonly identity?: IdentityVerifier | null;
   /** Target ejection and pool saturation for the pickers (pkg/proxy/routing/types.ts); default: none ejected or saturated. */
   readonly health?: HealthSignals;
+  /** The pickers' signals, when the caller shares them (the data plane's /debug/explain); default: new ones over `health`. */
+  readonly signals?: ProxySignals;
 }
 
 /** Canonical data routes: path → method. Used for 405 answers; the route inventory test pins it (E9). */
@@ -154,7 +156,7 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
     random: deps.random ?? Math.random,
     now: deps.now ?? Date.now,
     decoder: new TextDecoder('utf-8', { fatal: true }),
-    signals: new ProxySignals(deps.health),
+    signals: deps.signals ?? new ProxySignals(deps.health),
     admission,
     active: new Set(),
   };

@@ -15,6 +15,8 @@ import type { UpstreamPools } from '../providers/http/pools.ts';
 import { createAdapter } from '../providers/registry.ts';
 import type { ProxyOptions } from '../proxy/core.ts';
 import { createProxyServer, drainHandleOf } from '../proxy/server.ts';
+import { liveLookup } from '../proxy/routing/live.ts';
+import { ProxySignals } from '../proxy/routing/target-stats.ts';
 import { TableHolder } from '../proxy/table-holder.ts';
 import { TargetHealthMonitor } from '../proxy/outlier/monitor.ts';
 import { createHealthMetrics } from '../telemetry/health-metrics.ts';
@@ -180,9 +182,11 @@ export async function serveDataPlane(parts: DataPlaneParts, opts: ListenOptions)
   const { holder, pools } = parts;
   const identity = opts.identity ? new IdentityVerifier(opts.identity, { logger: log, now: Date.now, metrics: createIdentityMetrics(parts.registry) }) : null;
   await identity?.start();
-  const proxy = createProxyServer({ holder, logger: log, metrics: parts.metrics, tracer: tracing.tracer, options: opts.proxyOptions, identity, health: parts.health });
+  const signals = new ProxySignals(parts.health);
+  const proxy = createProxyServer({ holder, logger: log, metrics: parts.metrics, tracer: tracing.tracer, options: opts.proxyOptions, identity, health: parts.health, signals });
   const admin = createAdminServer({
     registry: parts.registry, holder, logger: log, ready: () => !closing && holder.table !== null,
+    routingSignals: () => (holder.current === null ? null : liveLookup(holder.current, signals)),
     ...(identity === null ? {} : { readyDetails: () => ({ identity: identity.status() }) }),
   });
   let at: { data: Endpoint; admin: Endpoint };

@@ -215,7 +215,7 @@ export async function attemptOnce(st: RequestState, job: Job, target: RuntimeTar
   const end = performance.now();
   if (result.kind === 'ok') stats.observe(end - started, end);
   else if (result.kind === 'failed' && result.failure.kind !== 'client') stats.observeFailure(end - started, end);
-  if (result.kind === 'ok' && result.stream !== null && !st.res.writableFinished) st.res.once('close', () => release(stats));
+  if (result.kind === 'ok' && result.stream !== null && !st.res.writableFinished && !st.res.destroyed) st.res.once('close', () => release(stats));
   else release(stats);
   return result;
 }

@@ -13,7 +13,7 @@ import { ABORTED, attemptOnce } from './attempt.ts';
 import type { AttemptResult } from './attempt.ts';
 import { fallbackUseOf } from './fallback-use.ts';
 import type { Job } from './job.ts';
-import { planTargets } from './plan.ts';
+import { planFor } from './plan.ts';
 import { blockedUntil, isContextLength, retriesSameTarget, retryDelayMs } from './retry-policy.ts';
 
 export { backoffMs, isRetryable } from './retry-policy.ts';
@@ -82,8 +82,7 @@ async function onTarget(st: RequestState, job: Job, route: RuntimeRoute, target:
 }
 
 export async function runAttempts(st: RequestState, job: Job, route: RuntimeRoute): Promise<RunResult> {
-  const plan = planTargets(route, st.core.random);
-  const primaryCount = route.primaryCount;
+  const { targets: plan, primaryCount } = planFor(st, job, route);
   st.requestBody = job.req.body;
   const last: Last = { failure: NO_TARGET, provider: null };
   // After a context-length answer only the fallbacks that take it are tried (each once).

@@ -70,7 +70,10 @@ export function servingRoute(view: RuntimeRoute, input: Pick<PlanInput, 'api' | 
 }
 
 export function planRequest(view: RuntimeRoute, input: PlanInput): Plan {
-  const { route, rule } = servingRoute(view, input);
+  // No rules (the common case): no lookup, no allocation.
+  let route: RuntimeRoute | null = view;
+  let rule: string | null = null;
+  if (view.rules !== null) ({ route, rule } = servingRoute(view, input));
   // A matched rule none of whose targets serves this API: only the route's fallbacks (already limited to the API).
   if (route === null) return withoutEjected({ targets: view.fallback, primaryCount: 0, rule, spilled: false }, input.signals);
   const signals = input.signals;

@@ -256,3 +256,36 @@ describe('self-hosted pool spillover through the gateway', () => {
 function poolTarget(w: World): RuntimeTarget {
   return target(w, 'llama', 'default/vllm-pool');
 }
+
+describe('spillover on limits.maxConcurrent', () => {
+  it('a second concurrent request spills while the pool holds maxConcurrent in flight; the pool serves again once it is free', async () => {
+    const pool = await startFakeOpenAI();
+    const saas = await startFakeOpenAI();
+    const w = await startWorld([
+      provider('vllm-pool', pool.url, { limits: { maxConcurrent: 1 } }),
+      provider('saas', saas.url),
+      route('c', {
+        model: 'c', strategy: 'priority',
+        targets: [{ provider: 'vllm-pool', model: 'llama', priority: 0, spillover: true }, { provider: 'saas', model: 'gpt', priority: 1 }],
+      }),
+    ]);
+    try {
+      const chat = (): Promise<Response> => postJson(`${w.url}/chat/completions`, { ...CHAT, model: 'c' });
+      expect((await chat()).headers.get('x-switchyard-provider')).toBe('vllm-pool'); // binds the in-flight source
+      pool.setBehavior(() => ({ headersDelayMs: 400 }));
+      const slow = chat();
+      await eventually(() => pool.requests.length === 2);
+      expect(w.monitor.explainTarget(target(w, 'c', 'default/vllm-pool')).saturation.why.join()).toContain('limits.maxConcurrent 1');
+      const second = await chat();
+      expect(second.headers.get('x-switchyard-provider')).toBe('saas');
+      expect((await slow).headers.get('x-switchyard-provider')).toBe('vllm-pool');
+      pool.setBehavior(undefined);
+      expect((await chat()).headers.get('x-switchyard-provider')).toBe('vllm-pool');
+      expect(await metricValue(w.registry, 'switchyard_spillover_total', { route: 'default/c', from_provider: 'default/vllm-pool', to_provider: 'default/saas' })).toBe(1);
+    } finally {
+      await w.close();
+      await pool.close();
+      await saas.close();
+    }
+  });
+});

@@ -1,6 +1,9 @@
 // explainRouting (pkg/admin/explain-routing.ts): which rule matches and why the others do not, the candidates with
 // their signals, the ones skipped (ejected, saturated → spill), and the preference order of the strategy.
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { createAdminServer } from '../../../pkg/admin/server.ts';
+import { createLogger } from '../../../pkg/telemetry/logger.ts';
 import { compile } from '../../../pkg/compiler/index.ts';
 import { explainRouting } from '../../../pkg/admin/explain-routing.ts';
 import type { LiveTargetSignals } from '../../../pkg/admin/explain-routing.ts';
@@ -77,5 +80,27 @@ describe('explainRouting', () => {
   it('least-busy prefers the idle target', () => {
     const e = explainRouting(table, routeOf('default/busy'), {}, live({ 'default/saas/cheap': { inFlight: 7 } }));
     expect(e.preferred[0]).toBe('default/saas/pricey');
+  });
+});
+
+describe('/debug/explain routing section', () => {
+  it('takes header=, key= and live signals, and refuses a malformed pair', async () => {
+    const app = createAdminServer({
+      registry: new Registry(), holder: { table }, logger: createLogger({ level: 'silent' }), ready: () => true,
+      routingSignals: () => live({ 'default/pool/llama': { saturated: true, inFlight: 3 } }),
+    });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/debug/explain?model=llama&header=X-Tier:gold' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ routing: { rule: 'gold', strategy: 'cost', preferred: ['default/saas/cheap', 'default/saas/pricey', 'default/saas/cheap'] } });
+      const plain = (await app.inject({ method: 'GET', url: '/debug/explain?model=llama' })).json() as { routing: { spills: boolean; candidates: { inFlight: number }[] } };
+      expect(plain.routing.spills).toBe(true);
+      expect(plain.routing.candidates[0]?.inFlight).toBe(3);
+      const bad = await app.inject({ method: 'GET', url: '/debug/explain?model=llama&header=novalue' });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toMatchObject({ error: { param: 'header' } });
+    } finally {
+      await app.close();
+    }
   });
 });

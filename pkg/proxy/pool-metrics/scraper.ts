@@ -30,6 +30,8 @@ export interface PoolScrapersOptions {
 
 /** A sample is stale (ignored) once it is this many intervals old. */
 export const STALE_INTERVALS = 3;
+/** A scrape gives up after its interval, but never sooner than 2 s nor later than 10 s (the next one follows it). */
+const FETCH_TIMEOUT_MIN_MS = 2000;
 const FETCH_TIMEOUT_CAP_MS = 10_000;
 
 const REAL_TIMERS: ScraperTimers = {
@@ -97,7 +99,7 @@ class PoolScraper {
   async #scrape(): Promise<void> {
     const ac = new AbortController();
     this.#abort = ac;
-    const timer = this.#o.timers.set(() => ac.abort(new Error('timed out')), Math.min(this.intervalMs, FETCH_TIMEOUT_CAP_MS));
+    const timer = this.#o.timers.set(() => ac.abort(new Error('timed out')), Math.min(Math.max(this.intervalMs, FETCH_TIMEOUT_MIN_MS), FETCH_TIMEOUT_CAP_MS));
     try {
       const res = await this.#o.fetch(this.url, { signal: ac.signal, headers: { accept: 'text/plain;version=0.0.4, */*;q=0.1' }, redirect: 'error' });
       if (res.status !== 200) {

@@ -62,6 +62,9 @@ export async function readCapped(body: AsyncIterable<Uint8Array>, cap: number, t
   return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
 }
 
+/** The route's total deadline fired after the request was sent: the upstream may have it (ADR 0023). */
+const TOTAL_TIMEOUT: UpstreamFailure = { kind: 'timeout', message: 'The upstream provider did not finish in time.', delivery: 'uncertain' };
+
 function failed(failure: UpstreamFailure): AttemptResult {
   return { kind: 'failed', failure };
 }
@@ -71,7 +74,7 @@ function classifyThrown(st: RequestState, err: unknown, clientSignal: AbortSigna
   if (clientSignal.aborted) return ABORTED;
   if (err instanceof UpstreamFailureError) return { kind: 'failed', failure: err.failure, cause: err.cause };
   if (attemptSignal.aborted) {
-    return { kind: 'failed', failure: { kind: 'timeout', message: 'The upstream provider did not finish in time.' }, timeout: 'total' };
+    return { kind: 'failed', failure: TOTAL_TIMEOUT, timeout: 'total' };
   }
   st.core.logger.warn({ requestId: st.id, err: err instanceof Error ? err.name : typeof err }, 'unexpected error from a provider adapter');
   return failed({ kind: 'server', message: 'The provider adapter failed unexpectedly.' });

@@ -1,12 +1,13 @@
 // The fake Bedrock runtime speaks Converse / ConverseStream as the official @aws-sdk/client-bedrock-runtime expects:
 // the SDK signs with SigV4 (the fake verifies the signature with the official signer), reads JSON answers and the
 // event-stream frames (written with the official codec), and turns REST-JSON errors and in-stream exceptions into its
-// typed exceptions.
-import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+// typed exceptions. InvokeModel for the embeddings models (Titan Text Embeddings V2, Cohere Embed v3 / v4) is checked
+// with the SDK's InvokeModelCommand: signed, a JSON body in, the answer's JSON bytes out.
+import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { ConverseStreamOutput, Message, Tool } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeBedrock } from '../support/fake-bedrock-server.ts';
+import { cohereVector, startFakeBedrock, titanVector } from '../support/fake-bedrock-server.ts';
 import type { FakeAwsCredentials, FakeBedrock } from '../support/fake-bedrock-server.ts';
 
 const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
@@ -141,5 +142,54 @@ describe('fake Bedrock runtime, checked with @aws-sdk/client-bedrock-runtime', (
     await expect(noToken.send(new ConverseCommand({ modelId: MODEL, messages: [user('x')] }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
     ok.destroy();
     noToken.destroy();
+  });
+});
+
+describe('fake Bedrock InvokeModel (embeddings), checked with InvokeModelCommand', () => {
+  const invoke = async (modelId: string, body: unknown): Promise<{ json: Record<string, unknown>; contentType: string | undefined }> => {
+    const out = await client.send(new InvokeModelCommand({ modelId, contentType: 'application/json', accept: 'application/json', body: new TextEncoder().encode(JSON.stringify(body)) }));
+    return { json: JSON.parse(new TextDecoder().decode(out.body)) as Record<string, unknown>, contentType: out.contentType };
+  };
+
+  it('Titan Text Embeddings V2: a signed POST /model/<id>/invoke; embedding of the asked size, unit length, and inputTextTokenCount', async () => {
+    const { json, contentType } = await invoke('amazon.titan-embed-text-v2:0', { inputText: 'hello titan', dimensions: 256, normalize: true });
+    expect(contentType).toBe('application/json');
+    expect(json.embedding).toEqual(titanVector('hello titan', 256));
+    expect((json.embedding as number[]).reduce((n, x) => n + x * x, 0)).toBeCloseTo(1, 9);
+    expect(json.inputTextTokenCount).toBe(3);
+    expect(json.embeddingsByType).toEqual({ float: json.embedding });
+    const rec = up.requests.at(-1);
+    expect(rec).toMatchObject({ action: 'invoke', stream: false, modelId: 'amazon.titan-embed-text-v2:0', accessKeyId: up.credentials.accessKeyId });
+    expect(rec?.path).toBe('/model/amazon.titan-embed-text-v2%3A0/invoke');
+    // The default size is 1024.
+    expect(((await invoke('amazon.titan-embed-text-v2:0', { inputText: 'x' })).json.embedding as number[]).length).toBe(1024);
+  });
+
+  it('Cohere Embed v3 / v4: one vector per text; embedding_types gives embeddings_by_type, none a bare float array; v4 takes output_dimension', async () => {
+    const byType = await invoke('cohere.embed-english-v3', { texts: ['a', 'b'], input_type: 'search_query', embedding_types: ['float'] });
+    expect(byType.json).toMatchObject({ response_type: 'embeddings_by_type', texts: ['a', 'b'] });
+    expect(byType.json.embeddings).toEqual({ float: [cohereVector('a', 'search_query'), cohereVector('b', 'search_query')] });
+    const bare = await invoke('cohere.embed-multilingual-v3', { texts: ['a'], input_type: 'search_document' });
+    expect(bare.json).toMatchObject({ response_type: 'embeddings_floats', embeddings: [cohereVector('a', 'search_document')] });
+    const v4 = await invoke('us.cohere.embed-v4:0', { texts: ['c'], input_type: 'search_document', embedding_types: ['float'], output_dimension: 256 });
+    expect(v4.json.embeddings).toEqual({ float: [cohereVector('c', 'search_document', 256)] });
+  });
+
+  it('refusals are typed SDK exceptions: a missing input_type, an extraneous key, a Titan dimension Bedrock does not offer, a model without embeddings', async () => {
+    const cases: [string, unknown][] = [
+      ['cohere.embed-english-v3', { texts: ['a'] }],
+      ['cohere.embed-english-v3', { texts: ['a'], input_type: 'search_query', output_dimension: 256 }],
+      ['amazon.titan-embed-text-v2:0', { inputText: 'a', dimensions: 100 }],
+      ['amazon.titan-embed-text-v2:0', { inputText: 'a', texts: ['b'] }],
+      [MODEL, { inputText: 'a' }],
+    ];
+    for (const [modelId, body] of cases) {
+      await expect(invoke(modelId, body)).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    }
+  });
+
+  it('faults apply to InvokeModel too: a ThrottlingException is the SDK\'s typed 429', async () => {
+    up.setFault({ status: 429, exception: 'ThrottlingException', message: 'Too many requests, please wait before trying again.' });
+    await expect(invoke('amazon.titan-embed-text-v2:0', { inputText: 'x' })).rejects.toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
   });
 });

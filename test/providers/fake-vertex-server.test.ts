@@ -2,7 +2,10 @@
 // endpoint: the Anthropic publisher checked with @anthropic-ai/sdk (the Vertex flavour, @anthropic-ai/vertex-sdk, is
 // not installed: a custom fetch does what its client does — rawPredict / streamRawPredict URL, `model` out of the
 // body, `anthropic_version: "vertex-2023-10-16"` in, a Google OAuth bearer token from google-auth-library), the
-// Google publisher with @google/genai in Vertex mode (project, location, baseUrl, googleAuthOptions).
+// Google publisher with @google/genai in Vertex mode (project, location, baseUrl, googleAuthOptions), text embeddings
+// included: the SDK's models.embedContent in Vertex mode posts to :predict for gemini-embedding-001 and the
+// text-embedding models (instances / predictions; its tIsVertexEmbedContentModel sends other Gemini models to
+// :embedContent, which the fake does not serve).
 import Anthropic from '@anthropic-ai/sdk';
 import { ApiError, GoogleGenAI } from '@google/genai';
 import { JWT } from 'google-auth-library';
@@ -10,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tokenUriFetch } from '../../pkg/providers/vertex-ai/auth.ts';
 import { startFakeGoogleTokenServer } from '../support/fake-google-token-server.ts';
 import type { FakeGoogleTokenServer, ServiceAccount } from '../support/fake-google-token-server.ts';
-import { startFakeVertex, VERTEX_ANTHROPIC_VERSION } from '../support/fake-vertex-server.ts';
+import { startFakeVertex, VERTEX_ANTHROPIC_VERSION, vertexVector } from '../support/fake-vertex-server.ts';
 import type { FakeVertex } from '../support/fake-vertex-server.ts';
 
 const CLAUDE = 'claude-sonnet-4-5@20250929';
@@ -188,5 +191,34 @@ describe('fake Vertex AI: the Google publisher, checked with @google/genai in Ve
     const tooLong = await genai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' }).catch((e: unknown) => e);
     expect((tooLong as ApiError).status).toBe(400);
     expect((tooLong as ApiError).message).toContain('exceeds the maximum number of tokens');
+  });
+});
+
+describe('fake Vertex AI: text embeddings (:predict), checked with @google/genai embedContent in Vertex mode', () => {
+  it('text-embedding-005: one prediction per content, task type and output size honoured, token counts as statistics', async () => {
+    const r = await genai.models.embedContent({ model: 'text-embedding-005', contents: ['first text', 'second'], config: { taskType: 'RETRIEVAL_QUERY', outputDimensionality: 16 } });
+    expect(r.embeddings?.map((e) => e.values)).toEqual([vertexVector('first text', 'RETRIEVAL_QUERY', 16), vertexVector('second', 'RETRIEVAL_QUERY', 16)]);
+    expect(r.embeddings?.map((e) => e.statistics?.tokenCount)).toEqual([3, 2]);
+    expect(r.metadata?.billableCharacterCount).toBe(16);
+    const rec = vx.requests.at(-1)!;
+    expect(rec).toMatchObject({ publisher: 'google', model: 'text-embedding-005', action: 'predict' });
+    expect(rec.path).toBe('/v1/projects/switchyard-test/locations/us-east5/publishers/google/models/text-embedding-005:predict');
+    expect(rec.body).toEqual({ instances: [{ content: 'first text', task_type: 'RETRIEVAL_QUERY' }, { content: 'second', task_type: 'RETRIEVAL_QUERY' }], parameters: { outputDimensionality: 16 } });
+    expect(tokens.isValid(String(rec.headers.authorization).slice('Bearer '.length))).toBe(true);
+  });
+
+  it('gemini-embedding-001 goes to :predict too, one instance per request at its default 3072 dimensions; two are refused with 400', async () => {
+    const one = await genai.models.embedContent({ model: 'gemini-embedding-001', contents: 'only one' });
+    expect(one.embeddings?.[0]?.values).toEqual(vertexVector('only one', '', 3072));
+    expect(vx.requests.at(-1)).toMatchObject({ model: 'gemini-embedding-001', action: 'predict' });
+    const two = await genai.models.embedContent({ model: 'gemini-embedding-001', contents: ['a', 'b'] }).catch((e: unknown) => e);
+    expect(two).toBeInstanceOf(ApiError);
+    expect((two as ApiError).status).toBe(400);
+  });
+
+  it('a Vertex quota error reaches the SDK as ApiError 429', async () => {
+    vx.setFault({ status: 429, publisher: 'google' });
+    const limited = await genai.models.embedContent({ model: 'text-embedding-005', contents: 'x' }).catch((e: unknown) => e);
+    expect((limited as ApiError).status).toBe(429);
   });
 });

@@ -1,7 +1,10 @@
 // A fake Amazon Bedrock runtime on a real loopback HTTP server, speaking Converse and ConverseStream as the Bedrock
 // API Reference describes them: POST /model/{modelId}/converse (JSON) and /model/{modelId}/converse-stream (the AWS
-// event-stream binary framing, written with the official @smithy/eventstream-codec), REST-JSON errors (the exception
-// name in x-amzn-errortype, a {message} body). Every request's SigV4 signature is verified with the official signer
+// event-stream binary framing, written with the official @smithy/eventstream-codec), and InvokeModel for the
+// embeddings models (POST /model/{modelId}/invoke: Amazon Titan Text Embeddings {inputText, dimensions, normalize} →
+// {embedding, inputTextTokenCount, embeddingsByType}; Cohere Embed v3 / v4 {texts, input_type, embedding_types,
+// output_dimension} → {id, embeddings, response_type, texts} with the X-Amzn-Bedrock-Input-Token-Count header), REST-JSON
+// errors (the exception name in x-amzn-errortype, a {message} body). Every request's SigV4 signature is verified with the official signer
 // (@smithy/signature-v4): the request is signed again from the known credentials over the headers it names as
 // signed, at the date it names, and the Authorization headers must be equal; otherwise 403 InvalidSignatureException
 // (UnrecognizedClientException for an unknown access key, 403 for a date more than 15 minutes off).
@@ -11,6 +14,9 @@
 // tools are given and the prompt mentions "tool" (or toolChoice is any/tool), unless the last user turn holds tool
 // results; a reasoning block first when additionalModelRequestFields.thinking is enabled. Usage counts ~4 characters
 // a token; a request with a cachePoint reports its prefix as a cache write the first time and a cache read afterwards.
+// Embeddings are deterministic vectors of the model's default size (titanVector / cohereVector), checked like Bedrock
+// checks them: one inputText for Titan, 1..96 texts and a required input_type for Cohere, dimensions among the documented
+// values, unknown keys refused (ValidationException "extraneous key").
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -32,6 +38,8 @@ export interface RecordedBedrockRequest {
   /** The model id, decoded. */
   readonly modelId: string;
   readonly stream: boolean;
+  /** converse, converse-stream or invoke (InvokeModel: embeddings). */
+  readonly action: 'converse' | 'converse-stream' | 'invoke';
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly rawBody: string;
   readonly body: unknown;
@@ -96,6 +104,30 @@ export const STATUS_BY_EXCEPTION: Readonly<Record<string, number>> = {
   ThrottlingException: 429, ModelNotReadyException: 429, ValidationException: 400, AccessDeniedException: 403, ResourceNotFoundException: 404,
   ServiceUnavailableException: 503, InternalServerException: 500, ModelTimeoutException: 408, ModelErrorException: 424, ServiceQuotaExceededException: 400,
 };
+
+/** A deterministic vector for `seed` (FNV-1a per dimension), in [-1, 1). */
+function seededVector(seed: string, dims: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < dims; i++) {
+    let h = 0x811c9dc5 ^ i;
+    for (let j = 0; j < seed.length; j++) h = Math.imul(h ^ seed.charCodeAt(j), 0x01000193);
+    out.push((h >>> 0) / 2 ** 31 - 1);
+  }
+  return out;
+}
+
+/** What the fake Titan Text Embeddings answers for `text` (unit length unless normalize is false). */
+export function titanVector(text: string, dims = 1024, normalize = true): number[] {
+  const v = seededVector(`titan:${text}`, dims);
+  if (!normalize) return v;
+  const norm = Math.sqrt(v.reduce((n, x) => n + x * x, 0));
+  return v.map((x) => x / norm);
+}
+
+/** What the fake Cohere Embed on Bedrock answers for `text` with `inputType` (v3: 1024 dimensions, v4: 1536 by default). */
+export function cohereVector(text: string, inputType: string, dims = 1024): number[] {
+  return seededVector(`cohere:${inputType}:${text}`, dims);
+}
 
 export function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
@@ -318,6 +350,55 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
     res.end(JSON.stringify({ message }));
   }
 
+  /** InvokeModel for the embeddings families; any other model is not served by this fake's InvokeModel. */
+  function invokeEmbeddings(res: ServerResponse, modelId: string, body: unknown): void {
+    const bad = (message: string): void => sendError(res, 400, 'ValidationException', `Malformed input request: ${message}, please reformat your input and try again.`);
+    const extraneous = (o: Obj, allowed: readonly string[]): string | undefined => Object.keys(o).find((k) => !allowed.includes(k));
+    if (!isObj(body)) return bad('#: expected type: JSONObject');
+    const id = modelId.toLowerCase();
+    const ok = (payload: Obj, tokens?: number): void => {
+      res.writeHead(200, {
+        'content-type': 'application/json', 'x-amzn-requestid': `fake-${counter}`,
+        ...(tokens === undefined ? {} : { 'x-amzn-bedrock-input-token-count': String(tokens) }),
+      });
+      res.end(JSON.stringify(payload));
+    };
+    if (id.includes('amazon.titan-embed-text-v2')) {
+      const extra = extraneous(body, ['inputText', 'dimensions', 'normalize', 'embeddingTypes']);
+      if (extra !== undefined) return bad(`#: extraneous key [${extra}] is not permitted`);
+      if (typeof body.inputText !== 'string' || body.inputText === '') return bad('#/inputText: expected minLength: 1');
+      const dims = body.dimensions ?? 1024;
+      if (dims !== 256 && dims !== 512 && dims !== 1024) return bad(`#/dimensions: ${String(dims)} is not a valid enum value`);
+      if (body.normalize !== undefined && typeof body.normalize !== 'boolean') return bad('#/normalize: expected type: Boolean');
+      const tokens = estimateTokens(body.inputText);
+      if (tokens > 8192) return sendError(res, 400, 'ValidationException', `400 Bad Request: Too many input tokens. Max input tokens: 8192, request input token count: ${tokens}`);
+      const embedding = titanVector(body.inputText, dims, body.normalize !== false);
+      return ok({ embedding, inputTextTokenCount: tokens, embeddingsByType: { float: embedding } }, tokens);
+    }
+    const v4 = id.includes('cohere.embed-v4');
+    if (v4 || id.includes('cohere.embed-english-v3') || id.includes('cohere.embed-multilingual-v3')) {
+      const extra = extraneous(body, ['texts', 'images', 'input_type', 'truncate', 'embedding_types', ...(v4 ? ['inputs', 'output_dimension', 'max_tokens'] : [])]);
+      if (extra !== undefined) return bad(`#: extraneous key [${extra}] is not permitted`);
+      const texts = body.texts;
+      if (!Array.isArray(texts) || texts.length === 0 || texts.length > 96 || !texts.every((t) => typeof t === 'string' && t !== '')) {
+        return bad('#/texts: expected 1 to 96 non-empty strings');
+      }
+      const inputType = body.input_type;
+      if (typeof inputType !== 'string' || !['search_document', 'search_query', 'classification', 'clustering'].includes(inputType)) {
+        return bad('#/input_type: expected one of search_document, search_query, classification, clustering');
+      }
+      const dims = body.output_dimension ?? (v4 ? 1536 : 1024);
+      if (v4 && ![256, 512, 1024, 1536].includes(dims as number)) return bad(`#/output_dimension: ${String(dims)} is not a valid enum value`);
+      const types = body.embedding_types;
+      if (types !== undefined && (!Array.isArray(types) || !types.every((t) => typeof t === 'string'))) return bad('#/embedding_types: expected an array of strings');
+      const floats = (texts as string[]).map((t) => cohereVector(t, inputType, dims as number));
+      const tokens = (texts as string[]).reduce((n, t) => n + estimateTokens(t), 0);
+      const embeddings = types === undefined ? floats : Object.fromEntries((types as string[]).map((t) => [t, t === 'float' ? floats : floats.map((v) => v.map((x) => Math.round(x * 127)))]));
+      return ok({ id: `fake-embed-${counter}`, embeddings, response_type: types === undefined ? 'embeddings_floats' : 'embeddings_by_type', texts }, tokens);
+    }
+    return sendError(res, 400, 'ValidationException', 'The provided model identifier is invalid.');
+  }
+
   async function write(res: ServerResponse, bytes: Uint8Array): Promise<void> {
     await new Promise<void>((resolve) => res.write(bytes, () => resolve()));
   }
@@ -326,7 +407,7 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
     counter += 1;
     const raw = await readBody(req);
     const path = req.url ?? '';
-    const route = /^\/model\/([^/?]+)\/(converse|converse-stream)$/.exec(path.split('?')[0] ?? '');
+    const route = /^\/model\/([^/?]+)\/(converse|converse-stream|invoke)$/.exec(path.split('?')[0] ?? '');
     if (req.method !== 'POST' || route === null) return sendError(res, 404, 'UnknownOperationException', 'Unknown operation');
     const verdict = await verifySigV4({ method: req.method, path, headers: req.headers, body: raw }, known, region, 'bedrock', Date.now());
     if (!verdict.ok) {
@@ -334,7 +415,8 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
       return sendError(res, 403, verdict.exception, verdict.message);
     }
     const modelId = decodeURIComponent(route[1]!);
-    const stream = route[2] === 'converse-stream';
+    const action = route[2] as RecordedBedrockRequest['action'];
+    const stream = action === 'converse-stream';
     const rawBody = raw.toString('utf8');
     let body: unknown;
     try {
@@ -342,11 +424,16 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
     } catch {
       body = undefined;
     }
-    requests.push({ method: req.method, path, modelId, stream, headers: req.headers, rawBody, body, accessKeyId: verdict.accessKeyId });
+    requests.push({ method: req.method, path, modelId, stream, action, headers: req.headers, rawBody, body, accessKeyId: verdict.accessKeyId });
     const f = modelFaults.get(modelId) ?? fault;
     if (f?.status !== undefined) {
       const exception = f.exception ?? Object.keys(STATUS_BY_EXCEPTION).find((k) => STATUS_BY_EXCEPTION[k] === f.status) ?? 'InternalServerException';
       return sendError(res, f.status, exception, f.message ?? `fake ${exception}`, f.headers);
+    }
+    if (action === 'invoke') {
+      if (f?.raw === undefined) return invokeEmbeddings(res, modelId, body);
+      res.writeHead(200, { 'content-type': f.raw.contentType, 'x-amzn-requestid': `fake-${counter}` });
+      return void res.end(f.raw.body);
     }
     if (!isObj(body) || !Array.isArray(body.messages) || body.messages.length === 0) return sendError(res, 400, 'ValidationException', 'The messages field is required.');
     if (body.model !== undefined) return sendError(res, 400, 'ValidationException', 'Unknown field: model.');

@@ -2,19 +2,25 @@
 //   POST /v1/projects/{p}/locations/{l}/publishers/anthropic/models/{m}:rawPredict | :streamRawPredict
 //   POST /v1/projects/{p}/locations/{l}/publishers/anthropic/models/count-tokens:rawPredict
 //   POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent | :streamGenerateContent?alt=sse
+//   POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:predict (text embeddings: {instances:
+//        [{content, task_type?, title?}], parameters?: {outputDimensionality, autoTruncate}} → {predictions:
+//        [{embeddings: {values, statistics: {token_count, truncated}}}], metadata: {billableCharacterCount}})
 // Vertex's own layer is checked here: the bearer token (only live tokens of the fake Google token server are
 // accepted), the project and location in the path, and for Anthropic the body shape rawPredict takes (no `model`,
 // `anthropic_version: "vertex-2023-10-16"`). Refusals are google.rpc error JSON ({error:{code,message,status}}), as
 // Vertex answers them. The model's answer itself comes from the existing fakes, reused rather than copied: each
 // publisher's request is forwarded to an in-process fake of that API (fake-anthropic-server.ts for Anthropic,
-// fake-gemini-server.ts for Google), so their behaviour and faults apply unchanged.
+// fake-gemini-server.ts for Google), so their behaviour and faults apply unchanged. Embeddings (:predict) are
+// answered here: the Gemini fake's vector of task type + text (fakeVector), so a model gives the same vectors through
+// the Gemini API and through Vertex, at the model's default size (gemini-embedding-001 3072, others 768); the limits
+// Vertex documents are checked (gemini-embedding-001 one instance, others up to 250).
 // test/providers/fake-vertex-server.test.ts proves the wire format with the official SDKs.
 import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { startFakeAnthropic } from './fake-anthropic-server.ts';
 import type { FakeAnthropic } from './fake-anthropic-server.ts';
-import { startFakeGemini } from './fake-gemini-server.ts';
+import { fakeVector, startFakeGemini } from './fake-gemini-server.ts';
 import type { FakeGemini } from './fake-gemini-server.ts';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
@@ -117,6 +123,40 @@ function forward(res: ServerResponse, target: URL, headers: Record<string, strin
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const TASK_TYPES = ['RETRIEVAL_QUERY', 'RETRIEVAL_DOCUMENT', 'SEMANTIC_SIMILARITY', 'CLASSIFICATION', 'CLUSTERING', 'QUESTION_ANSWERING', 'FACT_VERIFICATION', 'CODE_RETRIEVAL_QUERY'];
+
+/** The default output size of a text embedding model on Vertex. */
+export function vertexEmbeddingDims(model: string): number {
+  return /^gemini-embedding/.test(model) ? 3072 : 768;
+}
+
+/** What the fake answers for one instance: the Gemini fake's vector of task type + content. */
+export function vertexVector(content: string, taskType = '', dims = 768): number[] {
+  return fakeVector(`${taskType}${content}`, dims);
+}
+
+/** :predict for Google's text embedding models, as the text embeddings API documents it. */
+function predictEmbeddings(res: ServerResponse, model: string, body: unknown): void {
+  if (!isObj(body) || !Array.isArray(body.instances) || body.instances.length === 0) return rpcError(res, 400, 'instances: at least one instance is required.');
+  const instances = body.instances as unknown[];
+  const max = /^gemini-embedding-001(@|$)/.test(model) ? 1 : 250;
+  if (instances.length > max) return rpcError(res, 400, `Model ${model} supports up to ${max} instances per prediction request; ${instances.length} were given.`);
+  const params = isObj(body.parameters) ? body.parameters : {};
+  const dims = params.outputDimensionality ?? vertexEmbeddingDims(model);
+  if (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 1 || dims > vertexEmbeddingDims(model)) return rpcError(res, 400, `outputDimensionality must be between 1 and ${vertexEmbeddingDims(model)}.`);
+  const predictions: Obj[] = [];
+  let chars = 0;
+  for (const [i, inst] of instances.entries()) {
+    if (!isObj(inst) || typeof inst.content !== 'string') return rpcError(res, 400, `instances[${i}].content: a string is required.`);
+    const task = inst.task_type;
+    if (task !== undefined && (typeof task !== 'string' || !TASK_TYPES.includes(task))) return rpcError(res, 400, `instances[${i}].task_type: invalid value ${JSON.stringify(task)}.`);
+    chars += inst.content.length;
+    predictions.push({ embeddings: { values: vertexVector(inst.content, task ?? '', dims), statistics: { truncated: false, token_count: Math.max(1, Math.ceil(inst.content.length / 4)) } } });
+  }
+  res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+  res.end(JSON.stringify({ predictions, metadata: { billableCharacterCount: chars } }));
+}
+
 export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<FakeVertex> {
   const project = opts.project ?? 'switchyard-test';
   const location = opts.location ?? 'us-east5';
@@ -150,7 +190,8 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
     return forward(res, new URL(`${anthropic.url}/messages`), headers, JSON.stringify({ ...rest, model }));
   }
 
-  async function googlePublisher(res: ServerResponse, query: URLSearchParams, model: string, action: string, raw: string): Promise<void> {
+  async function googlePublisher(res: ServerResponse, query: URLSearchParams, model: string, action: string, raw: string, body: unknown): Promise<void> {
+    if (action === 'predict') return predictEmbeddings(res, model, body);
     if (action !== 'generateContent' && action !== 'streamGenerateContent') return rpcError(res, 404, `Method ${action} not found`);
     if (action === 'streamGenerateContent' && query.get('alt') !== 'sse') return rpcError(res, 400, 'this fake streams only with alt=sse');
     const to = new URL(`${gemini.origin}/v1beta/models/${encodeURIComponent(model)}:${action}`);
@@ -184,7 +225,7 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
       return rpcError(res, f.status, f.message ?? `fake Vertex error ${f.status}`, { ...(f.rpcStatus ? { rpcStatus: f.rpcStatus } : {}), ...(f.headers ? { headers: f.headers } : {}), ...(f.details ? { details: f.details } : {}) });
     }
     if (publisher === 'anthropic') return anthropicPublisher(res, req, model, action, body);
-    if (publisher === 'google') return googlePublisher(res, new URLSearchParams(q), model, action, rawBody);
+    if (publisher === 'google') return googlePublisher(res, new URLSearchParams(q), model, action, rawBody, body);
     return rpcError(res, 404, `Publisher ${publisher} not found.`);
   }
 

@@ -1,8 +1,9 @@
 // Adapter for type bedrock (Amazon Bedrock Converse / ConverseStream). No client API is native: every one goes
-// through the canonical form and the bedrock-converse provider codec (pkg/dialects/bedrock-converse/). Requests are
-// built unsigned by the pure builders (request.ts); the adapter's transport signs each one with SigV4 (sign.ts)
-// using the credentials in hand (credentials.ts) just before handing it to the shared HTTP transport. Bodies are
-// serialised once per upstream model (BuildContext.bodies); signing happens per attempt (the date changes).
+// through the canonical form and the bedrock-converse provider codec (pkg/dialects/bedrock-converse/); OpenAI
+// embeddings through InvokeModel with the model family's body (embeddings.ts). Requests are built unsigned by the
+// pure builders (request.ts, embeddings.ts); the adapter's transport signs each one with SigV4 (sign.ts) using the
+// credentials in hand (credentials.ts) just before handing it to the shared HTTP transport. Bodies are serialised
+// once per upstream model (BuildContext.bodies); signing happens per attempt (the date changes).
 import type { ProviderCodec } from '../../canonical/codec.ts';
 import { providerCodec } from '../../dialects/bedrock-converse/index.ts';
 import { encodeRequest } from '../../dialects/bedrock-converse/encode-request.ts';
@@ -13,6 +14,7 @@ import type { AdapterDeps, ProviderAdapter, Transport, UpstreamRequest } from '.
 import { credentialsFor } from './credentials.ts';
 import type { CredentialsInHand, WebIdentityOptions } from './credentials.ts';
 import { BEDROCK_SIGNING_SERVICE } from './descriptor.ts';
+import { bedrockEmbeddings } from './embeddings.ts';
 import { bedrockMessage, classifyBedrockError } from './errors.ts';
 import { bedrockBaseURL, bedrockRegion, buildConverseRequest } from './request.ts';
 import { newSigner, signRequest } from './sign.ts';
@@ -72,5 +74,6 @@ export function createBedrockAdapter(provider: TableProvider, deps: AdapterDeps,
     nativeResponse: notNative,
     nativeStream: notNative,
     transport: signingTransport(httpTransport(resolved, deps), credentials, region, service, now),
+    embeddings: bedrockEmbeddings(resolved),
   };
 }

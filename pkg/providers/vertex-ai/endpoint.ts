@@ -29,7 +29,7 @@ export function vertexBaseURL(location: string): string {
   return `https://${location}-aiplatform.googleapis.com/v1`;
 }
 
-export type VertexMethod = 'generateContent' | 'streamGenerateContent' | 'rawPredict' | 'streamRawPredict';
+export type VertexMethod = 'generateContent' | 'streamGenerateContent' | 'rawPredict' | 'streamRawPredict' | 'predict';
 
 export interface VertexEndpoint {
   readonly origin: string;

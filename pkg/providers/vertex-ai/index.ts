@@ -2,7 +2,8 @@
 //   - claude-* (Anthropic on Vertex): Anthropic Messages clients are passed through (body patched: `model` out,
 //     `anthropic_version` in; count_tokens to count-tokens:rawPredict), answers and SSE events forwarded as the
 //     anthropic provider forwards them; every other client API through the canonical form and the Anthropic codec;
-//   - any other model (Gemini on Vertex): every client API through the canonical form and the Gemini codec.
+//   - any other model (Gemini on Vertex): every client API through the canonical form and the Gemini codec;
+//     OpenAI embeddings through :predict (Google's text embedding models, embeddings.ts).
 // `isNative` tells the core which of the two a request is (nativeApis alone cannot: it is per provider, not per
 // model). The transport adds the OAuth bearer token from the provider's background token source (transport.ts).
 import { GatewayError } from '../../errors/errors.ts';
@@ -11,6 +12,7 @@ import { anthropicNativeResponse, createAnthropicStreamTranslator } from '../ant
 import type { AdapterDeps, ProviderAdapter, UpstreamRequest } from '../types.ts';
 import { buildVertexAnthropicCanonical, buildVertexAnthropicNative } from './anthropic.ts';
 import { vertexCodec } from './codec.ts';
+import { vertexEmbeddings } from './embeddings.ts';
 import { vertexFamily, vertexPlace, vertexRoot } from './endpoint.ts';
 import { classifyVertexError } from './errors.ts';
 import { buildVertexGeminiCanonical } from './gemini.ts';
@@ -59,5 +61,6 @@ export function createVertexAIAdapter(provider: TableProvider, deps: AdapterDeps
       return createAnthropicStreamTranslator(shown, streamOpts);
     },
     transport: vertexTransport(provider, deps, opts.tokenSource),
+    embeddings: vertexEmbeddings(provider),
   };
 }

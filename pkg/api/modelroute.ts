@@ -44,7 +44,7 @@ export const FallbackTarget = z
   .object({
     provider: ObjectName.describe('Name of a Provider in the same namespace.'),
     model: z.string().min(1).max(256).optional().describe('Model name sent to the provider. Default: the route\'s model.'),
-    on: setList(z.array(FallbackOn).min(1).max(2)).optional().describe('When this fallback is used. Default [error].'),
+    when: setList(z.array(FallbackOn).min(1).max(2)).optional().describe('When this fallback is used. Default [error]. (Named `when`, not `on`: YAML 1.1, which kubectl reads, turns a bare `on` key into true — ADR 0005.)'),
   })
   .strict()
   .describe('An upstream tried, in order, after every target has failed.');

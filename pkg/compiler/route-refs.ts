@@ -37,7 +37,7 @@ export function bindTargets(namespace: string, spec: ModelRouteSpec, providers: 
   for (const [i, f] of (spec.fallback ?? []).entries()) {
     const bound = bindOne(`fallback[${i}]`, namespace, f.provider, f.model ?? spec.model, providers);
     if ('reason' in bound) out.issues.push({ ...bound, active: true });
-    else out.fallback.push({ ...bound, weight: 1, priority: i, ...(f.on === undefined ? {} : { on: [...f.on] }) });
+    else out.fallback.push({ ...bound, weight: 1, priority: i, ...(f.when === undefined ? {} : { when: [...f.when] }) });
   }
   return out;
 }

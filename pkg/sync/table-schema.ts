@@ -104,7 +104,7 @@ const Target = z.strictObject({
   priority: z.number().int(),
   pricing: Pricing.optional(),
   spillover: z.boolean().optional(),
-  on: z.array(z.enum(['error', 'context-length'])).optional(),
+  when: z.array(z.enum(['error', 'context-length'])).optional(),
 });
 
 const StrategyName = z.enum(['weighted', 'priority', 'latency', 'least-busy', 'cost']);

@@ -232,7 +232,7 @@ export interface TableTarget {
    * Fallbacks only: when the fallback is used. 'error': after every target failed; 'context-length': also when a
    * target answered that the request exceeds its context window. Absent = ['error'].
    */
-  readonly on?: readonly TableFallbackOn[];
+  readonly when?: readonly TableFallbackOn[];
 }
 
 export type TableFallbackOn = 'error' | 'context-length';

@@ -1,6 +1,6 @@
 // The attempt budget through the real gateway on loopback (ADR 0023): Retry-After (seconds, HTTP-date) and reset
 // headers honoured before a retry, no retry once a byte reached the client, uncertain failures flagged and not
-// repeated on the same target, 400 not retried, context-length going only to `on: [context-length]` fallbacks,
+// repeated on the same target, 400 not retried, context-length going only to `when: [context-length]` fallbacks,
 // pool-acquire timeouts, and the idle timeout reset by every chunk.
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -53,10 +53,10 @@ beforeAll(async () => {
     route('ctx', {
       model: 'ctx', retry: THREE,
       targets: [{ provider: 'a', model: 'small' }],
-      fallback: [{ provider: 'c', model: 'other' }, { provider: 'b', model: 'big', on: ['context-length'] }],
+      fallback: [{ provider: 'c', model: 'other' }, { provider: 'b', model: 'big', when: ['context-length'] }],
     }),
     route('ctx-none', { model: 'ctx-none', retry: THREE, targets: [{ provider: 'a', model: 'small' }], fallback: [{ provider: 'b', model: 'ok' }] }),
-    route('err-skips-ctx', { model: 'err-skips-ctx', retry: ONE, targets: [{ provider: 'a', model: 'status-503' }], fallback: [{ provider: 'b', model: 'big', on: ['context-length'] }] }),
+    route('err-skips-ctx', { model: 'err-skips-ctx', retry: ONE, targets: [{ provider: 'a', model: 'status-503' }], fallback: [{ provider: 'b', model: 'big', when: ['context-length'] }] }),
     route('idle', { model: 'idle', retry: ONE, targets: [{ provider: 'idle-a', model: 'slow-chunks-150' }] }),
   ], { auth: 'open', options: { maxRetryAfterWaitMs: 5000 } });
 });
@@ -163,7 +163,7 @@ describe('400 and context length (B12)', () => {
     expect(b.requests).toHaveLength(0);
   });
 
-  it('context length goes to the fallback with on: [context-length], skipping error-only fallbacks', async () => {
+  it('context length goes to the fallback with when: [context-length], skipping error-only fallbacks', async () => {
     a.setBehavior(() => ({ status: 400, errorBody: CONTEXT_ERROR }));
     const res = await chat('ctx');
     expect(res.status).toBe(200);

@@ -1,4 +1,4 @@
-// When each fallback of a route may be used (ModelRoute spec.fallback[].on, ADR 0023), read from the table once per
+// When each fallback of a route may be used (ModelRoute spec.fallback[].when, ADR 0023), read from the table once per
 // table and route, and looked up by provider and upstream model — so a rule's view or an API view of the route finds
 // the same answer. (A route listing one provider+model twice as fallbacks uses the first entry's `on`.) A route
 // whose fallbacks all use the default ([error]) costs two map reads.
@@ -13,7 +13,7 @@ const cache = new WeakMap<RuntimeTable, Map<string, Uses>>();
 
 function build(rt: RuntimeTable, routeId: string): Uses {
   const entries = rt.table.routes.find((r) => r.id === routeId)?.fallback;
-  if (entries === undefined || entries.every((e) => e.on === undefined)) return null;
+  if (entries === undefined || entries.every((e) => e.when === undefined)) return null;
   const out = new Map<string, Map<string, FallbackUse>>();
   for (const e of entries) {
     let models = out.get(e.provider);
@@ -21,7 +21,7 @@ function build(rt: RuntimeTable, routeId: string): Uses {
       models = new Map();
       out.set(e.provider, models);
     }
-    if (!models.has(e.model)) models.set(e.model, fallbackUse(e.on));
+    if (!models.has(e.model)) models.set(e.model, fallbackUse(e.when));
   }
   return out;
 }

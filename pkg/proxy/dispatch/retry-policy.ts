@@ -1,7 +1,7 @@
 // What the attempt loop decides after a failed attempt (ADR 0023), as pure functions: whether the same target is
 // tried again, how long to wait first (full jitter, at least the upstream's Retry-After, never longer than the
 // per-request cap), how long a rate-limited target stays blocked for every request, and which fallbacks a failure
-// may use (`on: [error]` by default, `on: [context-length]` after a target answered that the prompt is too long).
+// may use (`when: [error]` by default, `when: [context-length]` after a target answered that the prompt is too long).
 import { POOL_ACQUIRE_TIMEOUT } from '../../providers/http/slots.ts';
 import type { UpstreamFailure } from '../../providers/types.ts';
 import type { TableRetry } from '../../table/types.ts';
@@ -64,7 +64,7 @@ export function blockedUntil(f: UpstreamFailure, nowMs: number): number {
   return nowMs + Math.min(f.retryAfter * 1000, MAX_BLOCK_MS);
 }
 
-/** When a fallback is used (ModelRoute spec.fallback[].on); absent = [error]. */
+/** When a fallback is used (ModelRoute spec.fallback[].when); absent = [error]. */
 export interface FallbackUse {
   readonly error: boolean;
   readonly contextLength: boolean;
@@ -72,7 +72,7 @@ export interface FallbackUse {
 
 export const ON_ERROR: FallbackUse = { error: true, contextLength: false };
 
-export function fallbackUse(on: readonly string[] | undefined): FallbackUse {
-  if (on === undefined || on.length === 0) return ON_ERROR;
-  return { error: on.includes('error'), contextLength: on.includes('context-length') };
+export function fallbackUse(when: readonly string[] | undefined): FallbackUse {
+  if (when === undefined || when.length === 0) return ON_ERROR;
+  return { error: when.includes('error'), contextLength: when.includes('context-length') };
 }

@@ -42,6 +42,9 @@ function providerOf(name: string, baseURL: string): unknown[] {
       spec: {
         type: 'openai-compatible', baseURL, auth: { secretRef: { name: `${name}-cred`, key: 'apiKey' } },
         models: Object.entries(PRICES).map(([m, p]) => ({ name: m, pricing: p })),
+        // Local outlier ejection off: every injected failover must try the dead fallback, so the attempt counts
+        // below are exact (with it on, the dead target is skipped after 5 failures and requests take 3 attempts).
+        outlierDetection: { consecutiveFailures: 0 },
       },
     },
   ];

@@ -1,7 +1,8 @@
-// Shared parts of the load scripts (D1, D2): the fault upstream in this process (test/support/fault-upstream.ts,
-// the same fake the catalogue tests use, with realistic latency chosen by model name), the gateway as a child
-// process (`switchyard serve` with auth on, pinned to its own CPU when taskset exists), memory samples of the gateway
-// (RSS from /proc, heap and event-loop lag from its admin /metrics), and small statistics.
+// Shared parts of the load scripts (D1, D2): the fault upstream (test/support/fault-upstream.ts, the same fake the
+// catalogue tests use, with realistic latency chosen by model name) and the gateway (`switchyard serve` with auth on)
+// as child processes, the gateway pinned to its own CPU when taskset exists; memory samples of the gateway (RSS from
+// /proc, heap and event-loop lag from its admin /metrics); this process's own event-loop delay (if the generator
+// itself lags, its latency figures are not the gateway's); small statistics.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,10 +10,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { API_VERSION } from '../../pkg/api/common.ts';
 import { API_KEY_LABEL } from '../../pkg/api/secret.ts';
-import { startFaultUpstream } from '../../test/support/fault-upstream.ts';
-import type { FaultUpstream } from '../../test/support/fault-upstream.ts';
-import { commandExists, createProcessGroup, statusMb } from '../procs.ts';
-import type { ProcessGroup } from '../procs.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { commandExists, createProcessGroup, firstJsonLine, statusMb } from '../procs.ts';
+import type { Managed, ProcessGroup } from '../procs.ts';
 import { startGateway, waitReady } from '../services.ts';
 import type { Gateway } from '../services.ts';
 
@@ -28,7 +28,7 @@ export function parseDuration(v: string): number {
 }
 
 export interface LoadWorld {
-  readonly up: FaultUpstream;
+  readonly up: Managed;
   readonly gw: Gateway;
   readonly group: ProcessGroup;
   readonly apiKey: string;
@@ -39,18 +39,21 @@ export interface LoadWorld {
 
 /** Routes `name → upstream fault model`, served by one openai-compatible Provider at the fault upstream. */
 export async function startLoadWorld(routes: Record<string, string>): Promise<LoadWorld> {
-  const up = await startFaultUpstream();
+  const group = createProcessGroup(commandExists('taskset'), commandExists('setpriv'));
+  const onExit = (): void => group.killAllSync();
+  process.once('exit', onExit);
+  const up = group.spawnNode({ name: 'fault-upstream', cpu: '0', stdout: 'pipe', args: [join(ROOT, 'bench/load/upstream.ts')] });
+  const ready = (await firstJsonLine(up, 15_000)) as { port?: unknown };
+  if (typeof ready.port !== 'number') throw new Error('the fault upstream did not report its port');
+  const upURL = `http://127.0.0.1:${ready.port}/v1`;
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-load-'));
   const apiKey = `sk-load-${randomBytes(16).toString('hex')}`;
   const manifests: unknown[] = [
-    { apiVersion: API_VERSION, kind: 'Provider', metadata: { name: 'fault' }, spec: { type: 'openai-compatible', baseURL: up.url } },
+    { apiVersion: API_VERSION, kind: 'Provider', metadata: { name: 'fault' }, spec: { type: 'openai-compatible', baseURL: upURL } },
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'load-key', labels: { [API_KEY_LABEL]: 'true' } }, stringData: { key: apiKey, team: 'load' } },
     ...Object.entries(routes).map(([name, model]) => ({ apiVersion: API_VERSION, kind: 'ModelRoute', metadata: { name }, spec: { model: name, targets: [{ provider: 'fault', model }] } })),
   ];
   await Promise.all(manifests.map((m, i) => writeFile(join(dir, `m${i}.yaml`), stringify(m), { mode: 0o600 })));
-  const group = createProcessGroup(commandExists('taskset'), commandExists('setpriv'));
-  const onExit = (): void => group.killAllSync();
-  process.once('exit', onExit);
   const gw = await startGateway(group, { entry: join(ROOT, 'cmd/switchyard.ts'), configDir: dir, cpu: '1', nodeFlags: [] });
   await waitReady(gw, 30_000);
   return {
@@ -58,7 +61,6 @@ export async function startLoadWorld(routes: Record<string, string>): Promise<Lo
     async stop() {
       await group.stopAll();
       process.off('exit', onExit);
-      await up.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -119,4 +121,11 @@ export async function readStream(res: Response, t0: number): Promise<{ ttfbMs: n
     tail = (tail + dec.decode(r.value, { stream: true })).slice(-64);
   }
   return { ttfbMs, done: tail.trimEnd().endsWith('data: [DONE]'), bytes };
+}
+
+/** This process's event-loop delay: p99 in ms since start() (the generator must not be the bottleneck). */
+export function generatorLag(): { p99Ms: () => number } {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  return { p99Ms: () => round1(h.percentile(99) / 1e6) };
 }

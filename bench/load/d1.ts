@@ -1,13 +1,13 @@
 // `npm run load:d1 -- --duration 30s [--rate 200] [--stream-share 0.7] [--tokens 300] [--warmup 5s]`
 // Catalogue D1, sustained load: an open-loop generator sends `rate` requests per second for `duration` through the
-// gateway (a child process, auth on) to the fault upstream in this process, `stream-share` of them streamed. Each
+// gateway (a child process, auth on) to the fault upstream (another child process), `stream-share` of them streamed. Each
 // answer has `tokens` content events (~30 ms apart for streams; non-stream answers take 100 ms to start), so streams
 // last ~0.3 s × tokens/10 and hold a connection meanwhile. Prints the achieved rate, errors, latency percentiles,
 // and the gateway's RSS and heap slope after warm-up (MB per minute, least squares over 1 s samples) and event-loop
 // lag. Not part of `npm test`: it needs minutes and a quiet machine to mean anything.
 import { parseArgs } from 'node:util';
 import { faultModel } from '../../test/support/fault-upstream.ts';
-import { parseDuration, percentile, readStream, round1, sampleGateway, slope, startLoadWorld } from './common.ts';
+import { generatorLag, parseDuration, percentile, readStream, round1, sampleGateway, slope, startLoadWorld } from './common.ts';
 import type { MemSample } from './common.ts';
 
 const { values } = parseArgs({
@@ -49,8 +49,8 @@ async function one(stream: boolean, measured: boolean): Promise<void> {
   try {
     const res = await fetch(`${world.origin}/v1/chat/completions`, { method: 'POST', headers, body: stream ? STREAM_BODY : JSON_BODY, signal: AbortSignal.timeout(60_000) });
     if (res.status !== 200) {
-      fail(`HTTP ${res.status}`);
-      await res.arrayBuffer();
+      const text = await res.text();
+      fail(`HTTP ${res.status} ${/"code":"([a-z_]+)"/.exec(text)?.[1] ?? ''}`.trim());
       return;
     }
     if (stream) {
@@ -75,6 +75,7 @@ async function one(stream: boolean, measured: boolean): Promise<void> {
 
 console.log(`D1: ${rate} RPS for ${durationS} s (+${warmupS} s warm-up), ${Math.round(streamShare * 100)}% streamed, ${tokens} tokens per answer`);
 const samples: MemSample[] = [];
+const lag = generatorLag();
 const start = performance.now();
 const totalS = warmupS + durationS;
 const sampler = setInterval(() => {
@@ -123,15 +124,15 @@ const summary = {
     rssMb: { first: first?.rssMb, last: last?.rssMb, max: Math.max(...afterWarmup.map((s) => s.rssMb)) },
     heapMb: { first: first?.heapMb, last: last?.heapMb },
     rssSlopeMbPerMin: round1(rssSlope), heapSlopeMbPerMin: round1(heapSlope),
+    generatorLagP99Ms: lag.p99Ms(),
     eventLoopLagP99MsMax: Math.max(...afterWarmup.map((s) => s.lagP99Ms)),
   },
-  upstreamInFlightAtEnd: world.up.inFlight,
   wallS: round1(wallS),
 };
 await world.stop();
 console.log(`achieved ${summary.achievedRps} RPS, ${completed} completed, error rate ${summary.errorRate} ${errCount > 0 ? JSON.stringify(summary.errors) : ''}`);
 console.log(`non-stream latency p50 ${summary.jsonMs.p50} ms, p99 ${summary.jsonMs.p99} ms (upstream takes ~100 ms)`);
 console.log(`stream TTFB p50 ${summary.streamTtfbMs.p50} ms, p99 ${summary.streamTtfbMs.p99} ms; stream total p50 ${summary.streamTotalMs.p50} ms, p99 ${summary.streamTotalMs.p99} ms`);
-console.log(`gateway RSS ${summary.gateway.rssMb.first} → ${summary.gateway.rssMb.last} MB (slope ${summary.gateway.rssSlopeMbPerMin} MB/min), heap ${summary.gateway.heapMb.first} → ${summary.gateway.heapMb.last} MB (slope ${summary.gateway.heapSlopeMbPerMin} MB/min), event-loop lag p99 max ${summary.gateway.eventLoopLagP99MsMax} ms`);
+console.log(`gateway RSS ${summary.gateway.rssMb.first} → ${summary.gateway.rssMb.last} MB (slope ${summary.gateway.rssSlopeMbPerMin} MB/min), heap ${summary.gateway.heapMb.first} → ${summary.gateway.heapMb.last} MB (slope ${summary.gateway.heapSlopeMbPerMin} MB/min), event-loop lag p99 max ${summary.gateway.eventLoopLagP99MsMax} ms (generator's own: ${summary.gateway.generatorLagP99Ms} ms)`);
 console.log(JSON.stringify(summary));
 if (inFlight !== 0) process.exitCode = 1;

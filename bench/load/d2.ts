@@ -1,12 +1,12 @@
 // `npm run load:d2 -- --duration 30s [--streams 1000] [--interval 100ms] [--ramp 2s]`
 // Catalogue D2, many concurrent streams: `streams` clients (default 1,000) each open one chat stream through the
-// gateway (a child process, auth on) to the fault upstream in this process, which trickles one token every
+// gateway (a child process, auth on) to the fault upstream (another child process), which trickles one token every
 // `interval` for `duration`. Prints time to first byte, how many streams ended with [DONE] (none may be lost), and
 // the gateway's memory: idle baseline, peak with every stream open, per-stream cost, and after they all ended.
 // Not part of `npm test`.
 import { parseArgs } from 'node:util';
 import { faultModel } from '../../test/support/fault-upstream.ts';
-import { parseDuration, percentile, readStream, round1, sampleGateway, startLoadWorld } from './common.ts';
+import { generatorLag, parseDuration, percentile, readStream, round1, sampleGateway, startLoadWorld } from './common.ts';
 import type { MemSample } from './common.ts';
 
 const { values } = parseArgs({
@@ -30,6 +30,7 @@ console.log(`D2: ${streams} concurrent streams, one token every ${intervalMs} ms
 await new Promise((r) => setTimeout(r, 1000));
 const baseline = await sampleGateway(world.gw, 0);
 const samples: MemSample[] = [];
+const lag = generatorLag();
 const start = performance.now();
 const sampler = setInterval(() => {
   void sampleGateway(world.gw, (performance.now() - start) / 1000).then((s) => samples.push(s), () => undefined);
@@ -48,8 +49,8 @@ async function one(delayMs: number): Promise<void> {
   try {
     const res = await fetch(`${world.origin}/v1/chat/completions`, { method: 'POST', headers, body: BODY, signal: AbortSignal.timeout(durationS * 1000 + 120_000) });
     if (res.status !== 200) {
-      fail(`HTTP ${res.status}`);
-      await res.arrayBuffer();
+      const text = await res.text();
+      fail(`HTTP ${res.status} ${/"code":"([a-z_]+)"/.exec(text)?.[1] ?? ''}`.trim());
       return;
     }
     open++;
@@ -80,6 +81,7 @@ const summary = {
     rssMb: { idle: baseline.rssMb, peak: peakRss, after: after.rssMb },
     heapMb: { idle: baseline.heapMb, peak: peakHeap, after: after.heapMb },
     perStreamKb: { rss: Math.round(((peakRss - baseline.rssMb) * 1024) / streams), heap: Math.round(((peakHeap - baseline.heapMb) * 1024) / streams) },
+    generatorLagP99Ms: lag.p99Ms(),
     eventLoopLagP99MsMax: Math.max(...samples.map((s) => s.lagP99Ms)),
   },
   wallS: round1(wallS),
@@ -88,6 +90,6 @@ await world.stop();
 console.log(`${done}/${streams} streams ended with [DONE] (lost ${summary.lost}${errors.size > 0 ? `: ${JSON.stringify(summary.errors)}` : ''}), ${maxOpen} open at once`);
 console.log(`TTFB p50 ${summary.ttfbMs.p50} ms, p99 ${summary.ttfbMs.p99} ms, max ${summary.ttfbMs.max} ms`);
 console.log(`gateway RSS idle ${baseline.rssMb} MB, peak ${peakRss} MB, after ${after.rssMb} MB; heap idle ${baseline.heapMb} MB, peak ${peakHeap} MB, after ${after.heapMb} MB`);
-console.log(`per stream: ${summary.gateway.perStreamKb.rss} KB RSS, ${summary.gateway.perStreamKb.heap} KB heap; event-loop lag p99 max ${summary.gateway.eventLoopLagP99MsMax} ms`);
+console.log(`per stream: ${summary.gateway.perStreamKb.rss} KB RSS, ${summary.gateway.perStreamKb.heap} KB heap; event-loop lag p99 max ${summary.gateway.eventLoopLagP99MsMax} ms (generator's own: ${summary.gateway.generatorLagP99Ms} ms)`);
 console.log(JSON.stringify(summary));
 if (summary.lost > 0) process.exitCode = 1;

@@ -118,41 +118,46 @@ export function dialectOf(path: string): Dialect | null {
   return null;
 }
 
-/** An SSE event, marked when it carries content. */
-interface Ev {
-  readonly text: string;
-  readonly content: boolean;
-}
-
 const sse = (data: unknown, event?: string): string => `${event !== undefined ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
 
+/** Content pieces: "tok0 ", "tok1 ", … and the huge one after the first when asked. */
+function pieceCount(f: Fault): number {
+  return (f.pieces ?? 3) + (f.hugeEventBytes !== undefined ? 1 : 0);
+}
+
+function pieceText(f: Fault, i: number): string {
+  if (f.hugeEventBytes === undefined || i < 1) return `tok${i} `;
+  return i === 1 ? 'x'.repeat(f.hugeEventBytes) : `tok${i - 1} `;
+}
+
 function pieces(f: Fault): string[] {
-  const n = f.pieces ?? 3;
-  const out = Array.from({ length: n }, (_, i) => `tok${i} `);
-  if (f.hugeEventBytes !== undefined) out.splice(1, 0, 'x'.repeat(f.hugeEventBytes));
-  return out;
+  return Array.from({ length: pieceCount(f) }, (_, i) => pieceText(f, i));
 }
 
 function usageOf(f: Fault): { input: number; output: number } {
   return { input: f.inputTokens ?? 10, output: f.outputTokens ?? (f.pieces ?? 3) };
 }
 
-/** The events of a successful stream: preamble, one content event per piece, then the finish events. */
-function streamEvents(d: Dialect, model: string, f: Fault): { events: Ev[]; finish: Ev[] } {
+/** A successful stream in parts: the events before the first content, a content event per piece (made on demand, so a long stream costs no memory up front), and the finish events. */
+interface StreamParts {
+  readonly preamble: readonly string[];
+  content(text: string): string;
+  readonly finish: readonly string[];
+}
+
+function streamParts(d: Dialect, model: string, f: Fault): StreamParts {
   const u = usageOf(f);
-  const texts = pieces(f);
   if (d === 'messages') {
-    const id = 'msg_fault';
     return {
-      events: [
-        { text: sse({ type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: u.input, output_tokens: 1 } } }, 'message_start'), content: false },
-        { text: sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'), content: false },
-        ...texts.map((t) => ({ text: sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } }, 'content_block_delta'), content: true })),
+      preamble: [
+        sse({ type: 'message_start', message: { id: 'msg_fault', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: u.input, output_tokens: 1 } } }, 'message_start'),
+        sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
       ],
+      content: (t) => sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: t } }, 'content_block_delta'),
       finish: [
-        { text: sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'), content: false },
-        { text: sse({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: u.output } }, 'message_delta'), content: false },
-        { text: sse({ type: 'message_stop' }, 'message_stop'), content: false },
+        sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'),
+        sse({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: u.output } }, 'message_delta'),
+        sse({ type: 'message_stop' }, 'message_stop'),
       ],
     };
   }
@@ -160,25 +165,16 @@ function streamEvents(d: Dialect, model: string, f: Fault): { events: Ev[]; fini
   if (d === 'completions') {
     const chunk = (text: string, finish: string | null): unknown => ({ id: 'cmpl-fault', object: 'text_completion', created: CREATED, model, choices: [{ text, index: 0, logprobs: null, finish_reason: finish }] });
     return {
-      events: texts.map((t) => ({ text: sse(chunk(t, null)), content: true })),
-      finish: [
-        { text: sse(chunk('', 'stop')), content: false },
-        { text: sse({ id: 'cmpl-fault', object: 'text_completion', created: CREATED, model, choices: [], usage }), content: false },
-        { text: 'data: [DONE]\n\n', content: false },
-      ],
+      preamble: [],
+      content: (t) => sse(chunk(t, null)),
+      finish: [sse(chunk('', 'stop')), sse({ id: 'cmpl-fault', object: 'text_completion', created: CREATED, model, choices: [], usage }), 'data: [DONE]\n\n'],
     };
   }
-  const chunk = (delta: unknown, finish: string | null, extra: Record<string, unknown> = {}): unknown => ({ id: 'chatcmpl-fault', object: 'chat.completion.chunk', created: CREATED, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
+  const chunk = (delta: unknown, finish: string | null): unknown => ({ id: 'chatcmpl-fault', object: 'chat.completion.chunk', created: CREATED, model, choices: [{ index: 0, delta, finish_reason: finish }] });
   return {
-    events: [
-      { text: sse(chunk({ role: 'assistant', content: '' }, null)), content: false },
-      ...texts.map((t) => ({ text: sse(chunk({ content: t }, null)), content: true })),
-    ],
-    finish: [
-      { text: sse(chunk({}, 'stop')), content: false },
-      { text: sse({ id: 'chatcmpl-fault', object: 'chat.completion.chunk', created: CREATED, model, choices: [], usage }), content: false },
-      { text: 'data: [DONE]\n\n', content: false },
-    ],
+    preamble: [sse(chunk({ role: 'assistant', content: '' }, null))],
+    content: (t) => sse(chunk({ content: t }, null)),
+    finish: [sse(chunk({}, 'stop')), sse({ id: 'chatcmpl-fault', object: 'chat.completion.chunk', created: CREATED, model, choices: [], usage }), 'data: [DONE]\n\n'],
   };
 }
 
@@ -223,46 +219,53 @@ function errorEvent(d: Dialect, f: Fault): string {
   return sse({ error: { message, type: 'server_error', param: null, code: f.code ?? 'server_error' } });
 }
 
-/** What the stream writes, in order; `stop` says how it ends after the last item. */
+/** How a stream answer ends after its last write. */
+export type StreamEnd = 'finish' | 'reset' | 'stall' | 'end';
+
+/** What the stream writes, in order, and how it ends. */
 export interface Script {
   readonly items: readonly string[];
-  readonly end: 'finish' | 'reset' | 'stall' | 'end';
+  readonly end: StreamEnd;
 }
 
-/** The writes of a stream answer under `f` (pure: what a fault does to the event sequence). */
-export function streamScript(d: Dialect, model: string, f: Fault): Script {
-  const { events, finish } = streamEvents(d, model, f);
-  const items: string[] = [];
-  let content = 0;
-  const after = (n: number | undefined): boolean => n !== undefined && content === n;
-  const check = (): Script | null => {
-    if (after(f.cutAfter)) return { items, end: 'reset' };
-    if (after(f.stallAfter)) return { items, end: 'stall' };
-    if (after(f.truncateAfter)) return { items, end: 'end' };
-    if (after(f.errorEventAfter)) {
-      items.push(errorEvent(d, f));
-      return { items, end: 'end' };
+/** The writes of a stream answer under `f`, one at a time; returns how it ends (what a fault does to the events). */
+export function* streamWrites(d: Dialect, model: string, f: Fault): Generator<string, StreamEnd, undefined> {
+  const parts = streamParts(d, model, f);
+  let sent = 0;
+  const at = (n: number | undefined): boolean => n !== undefined && sent === n;
+  // After `sent` content events (0: after the preamble): what the fault does now, if anything.
+  function* fault(): Generator<string, StreamEnd | null, undefined> {
+    if (at(f.cutAfter)) return 'reset';
+    if (at(f.stallAfter)) return 'stall';
+    if (at(f.truncateAfter)) return 'end';
+    if (at(f.errorEventAfter)) {
+      yield errorEvent(d, f);
+      return 'end';
     }
-    if (after(f.malformedAfter)) items.push('data: {"choices": [ this is not json\n\n');
+    if (at(f.malformedAfter)) yield 'data: {"choices": [ this is not json\n\n';
     return null;
-  };
-  // Faults at 0 happen after the preamble (the head and the non-content events before the first content).
-  const firstContent = events.findIndex((e) => e.content);
-  for (let i = 0; i < events.length; i++) {
-    if (i === firstContent) {
-      const r = check();
-      if (r !== null) return r;
-    }
-    const e = events[i] as Ev;
-    items.push(e.text);
-    if (e.content) {
-      content++;
-      const r = check();
-      if (r !== null) return r;
-    }
   }
-  for (const e of finish) items.push(e.text);
-  return { items, end: 'finish' };
+  yield* parts.preamble;
+  let end = yield* fault();
+  if (end !== null) return end;
+  for (let i = 0; i < pieceCount(f); i++) {
+    yield parts.content(pieceText(f, i));
+    sent++;
+    end = yield* fault();
+    if (end !== null) return end;
+  }
+  yield* parts.finish;
+  return 'finish';
+}
+
+/** streamWrites as a list (pure: for tests and short answers). */
+export function streamScript(d: Dialect, model: string, f: Fault): Script {
+  const items: string[] = [];
+  const it = streamWrites(d, model, f);
+  for (let r = it.next(); ; r = it.next()) {
+    if (r.done === true) return { items, end: r.value };
+    items.push(r.value);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -374,20 +377,26 @@ export async function startFaultUpstream(): Promise<FaultUpstream> {
       rec.finished = true;
       return;
     }
-    const s = streamScript(dialect, model, f);
+    const writes = streamWrites(dialect, model, f);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
     res.flushHeaders();
     if (f.firstEventDelayMs !== undefined) await sleep(f.firstEventDelayMs);
-    for (let i = 0; i < s.items.length; i++) {
+    let end: StreamEnd;
+    for (let i = 0; ; i++) {
+      const r = writes.next();
+      if (r.done === true) {
+        end = r.value;
+        break;
+      }
       if (gone()) return;
       if (i > 0 && f.gapMs !== undefined) await sleep(f.gapMs);
       if (gone()) return;
-      res.write(s.items[i]);
+      res.write(r.value);
     }
-    if (s.end === 'finish' || s.end === 'end') {
+    if (end === 'finish' || end === 'end') {
       rec.finished = true;
       res.end();
-    } else if (s.end === 'reset') {
+    } else if (end === 'reset') {
       // Let the written events reach the peer first: an RST may discard data not yet read.
       await sleep(30);
       rec.finished = true;
@@ -541,11 +550,12 @@ function head(status: number, headers: Record<string, string>): string {
  * where content events end.
  */
 function rawStream(d: Dialect, model: string): { bytes: Buffer; contentEnds: number[] } {
-  const { events, finish } = streamEvents(d, model, {});
+  const sp = streamParts(d, model, {});
+  const events = [...sp.preamble.map((text) => ({ text, content: false })), ...pieces({}).map((t) => ({ text: sp.content(t), content: true })), ...sp.finish.map((text) => ({ text, content: false }))];
   const parts: Buffer[] = [Buffer.from(head(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'transfer-encoding': 'chunked', connection: 'close' }))];
   let size = parts[0]?.length ?? 0;
   const contentEnds: number[] = [];
-  for (const e of [...events, ...finish]) {
+  for (const e of events) {
     const data = Buffer.from(e.text);
     const chunk = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]);
     parts.push(chunk);

@@ -9,8 +9,10 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createUpstreamPools } from '../../../pkg/providers/http/pools.ts';
 import type { UpstreamPoolOptions } from '../../../pkg/providers/http/pools.ts';
 import { createAdapter } from '../../../pkg/providers/registry.ts';
+import { TargetHealthMonitor } from '../../../pkg/proxy/outlier/monitor.ts';
 import { createProxyServer } from '../../../pkg/proxy/server.ts';
 import { TableHolder } from '../../../pkg/proxy/table-holder.ts';
+import { createHealthMetrics } from '../../../pkg/telemetry/health-metrics.ts';
 import { createLogger } from '../../../pkg/telemetry/logger.ts';
 import { createMetrics } from '../../../pkg/telemetry/metrics.ts';
 import { apiKey, compileTable, NS, route, secret, startGateway } from '../../proxy/harness.ts';
@@ -45,6 +47,8 @@ export interface WorldSpec {
   readonly extra?: readonly unknown[];
   /** Upstream pool options (e.g. connectionsPerOrigin for B15); default the harness's pools. */
   readonly pools?: UpstreamPoolOptions;
+  /** Wire local outlier detection and saturation (the TargetHealthMonitor the data plane wires) into the gateway. */
+  readonly outlier?: boolean;
 }
 
 export interface CatalogueWorld {
@@ -78,20 +82,22 @@ export async function startCatalogueWorld(s: WorldSpec): Promise<CatalogueWorld>
     for (const l of def.lanes) manifests.push(route(modelOf(c, l).replace(/[^a-z0-9-]/g, '-'), { model: modelOf(c, l), ...def.spec(l) }));
   }
   manifests.push(...(s.extra ?? []));
-  const gw = s.pools === undefined ? await startGateway(manifests, s.gateway) : await startWithPools(manifests, s.pools, s.gateway);
+  const gw = s.pools === undefined && s.outlier !== true ? await startGateway(manifests, s.gateway) : await startCustom(manifests, s.pools ?? {}, s.outlier === true, s.gateway);
   return { gw, up, backup };
 }
 
-/** The harness's gateway (auth required) with its own upstream pool options. */
-async function startWithPools(objects: readonly unknown[], poolOpts: UpstreamPoolOptions, o: GatewayOptions = {}): Promise<Gateway> {
+/** The harness's gateway (auth required) with its own upstream pool options, and outlier detection when asked. */
+async function startCustom(objects: readonly unknown[], poolOpts: UpstreamPoolOptions, outlier: boolean, o: GatewayOptions = {}): Promise<Gateway> {
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const pools = createUpstreamPools({ keepAliveTimeoutMs: 1000, ...poolOpts });
   const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger, authMode: o.auth ?? 'required', metrics });
+  const health = outlier ? new TargetHealthMonitor({ metrics: createHealthMetrics(registry), logger }) : undefined;
+  if (health !== undefined) holder.onSwap((next) => health.useTable(next));
   holder.load(compileTable(objects, 1));
-  const app = createProxyServer({ holder, logger, metrics, ...(o.options ? { options: o.options } : {}) });
+  const app = createProxyServer({ holder, logger, metrics, ...(health ? { health } : {}), ...(o.options ? { options: o.options } : {}) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {

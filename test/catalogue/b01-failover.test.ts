@@ -30,7 +30,8 @@ describe.each(ALL_LANES)('B1 primary unreachable, secondary healthy: $name', (l)
     expect(w.backup.requests).toHaveLength(1);
     expect(w.up.requests).toHaveLength(0);
     const line = await accessLine(w.gw, a.requestId);
-    expect(line).toMatchObject({ status: 200, attempts, upstreamModel: 'secondary', tokensIn: 10 });
+    // Nothing reached the primary (pre-dispatch): no attempt is flagged as possibly billed.
+    expect(line).toMatchObject({ status: 200, attempts, upstreamModel: 'secondary', tokensIn: 10, uncertainAttempts: 0 });
   });
 });
 

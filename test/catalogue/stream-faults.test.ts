@@ -75,6 +75,8 @@ describe.each(STREAM_LANES)('B5 reset mid-stream after N chunks: $name', (l) => 
     const a = await ask(w.gw, l.api, modelOf('b5-cut', l), { stream: true });
     await expectTerminalError(l, a, 'upstream_stream_interrupted', 'tok0 tok1 ');
     expect(w.up.requests).toHaveLength(1); // no automatic fallback or retry after content went out
+    // The ledger records usage for what was delivered (reported so far, or estimated and flagged).
+    expect(Number((await accessLine(w.gw, a.requestId)).tokensOut)).toBeGreaterThan(0);
   });
 
   it('TCP RST after the 2nd content event (raw socket) → the same', async () => {

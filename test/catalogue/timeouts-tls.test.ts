@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../proxy/harness.ts';
 import { faultModel, startTcpFault, startTlsFault } from '../support/fault-upstream.ts';
 import type { Fault, TcpFaultServer, TlsFault, TlsFaultServer } from '../support/fault-upstream.ts';
-import { ALL_LANES, answerText, ask, codeOf, endedWithSuccess, errorEventCount, errorOf, hasSuccessTerminator, modelOf, STREAM_LANES, terminalError } from './support/lanes.ts';
+import { accessLine, ALL_LANES, answerText, ask, codeOf, endedWithSuccess, errorEventCount, errorOf, hasSuccessTerminator, modelOf, STREAM_LANES, terminalError } from './support/lanes.ts';
 import type { Lane } from './support/lanes.ts';
 import { p, useCatalogueWorld } from './support/world.ts';
 
@@ -73,6 +73,9 @@ describe.each(ALL_LANES)('B7 slow first byte: $name', (l) => {
     expect(a.status).toBe(200);
     expect(a.headers.get('x-switchyard-attempts')).toBe('2');
     expect(w.backup.requests).toHaveLength(1);
+    // The timed-out attempt may have been received and billed: flagged uncertain, not retried on the same target.
+    expect((await accessLine(w.gw, a.requestId)).uncertainAttempts).toBe(1);
+    expect(w.up.requests).toHaveLength(1);
   });
 });
 

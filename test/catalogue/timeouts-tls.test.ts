@@ -64,7 +64,7 @@ describe.each(ALL_LANES)('B7 slow first byte: $name', (l) => {
     expect(a.status).toBe(504);
     expect(errorOf(l.api, a).message).toEqual(expect.any(String));
     expect(await codeOf(w.gw, a)).toBe('upstream_timeout');
-    expect(a.ms).toBeLessThan(2500);
+    expect(a.ms).toBeLessThan(3000); // the upstream would take 5 s
     await eventually(() => w.up.requests[0]?.aborted === true);
   });
 
@@ -104,7 +104,7 @@ describe.each(STREAM_LANES)('B8 slow trickle and stall: $name', (l) => {
     expect(errorEventCount(l.api, a.text)).toBe(1);
     expect(hasSuccessTerminator(l.api, a.text)).toBe(false);
     expect(a.ms).toBeGreaterThanOrEqual(280);
-    expect(a.ms).toBeLessThan(2000);
+    expect(a.ms).toBeLessThan(3000); // the stall lasts until the client gives up
     await eventually(() => w.up.requests[0]?.aborted === true && w.up.inFlight === 0);
   });
 });
@@ -127,6 +127,6 @@ describe.each(ALL_LANES)('B13 TLS errors: $name', (l) => {
   it('a handshake that never completes → bounded by the connect timeout (300 ms)', async () => {
     const a = await ask(w.gw, l.api, modelOf('b13-hang', l), { stream: streamed(l) });
     expect([502, 504]).toContain(a.status);
-    expect(a.ms).toBeLessThan(2000);
+    expect(a.ms).toBeLessThan(3000); // the Provider's connect timeout is 300 ms (default 10 s)
   });
 });

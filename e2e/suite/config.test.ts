@@ -146,7 +146,7 @@ spec:
         // the configuration answers 500 route_misconfigured (ADR 0011), a missing Secret 503 (C7, below).
         ['ModelRoute', 'ghost', 'Accepted', 'True/Accepted'],
         ['ModelRoute', 'ghost', 'ResolvedRefs', 'False/ProviderNotFound'],
-        ['Provider', 'anthropic-x', 'Accepted', 'False/UnsupportedValue'],
+        ['Provider', 'anthropic-x', 'Accepted', 'False/Invalid'], // type gemini without spec.auth (every type is served now)
         ['ModelRoute', 'anth', 'ResolvedRefs', 'False/ProviderNotAccepted'],
         ['ModelRoute', 'unlisted', 'ResolvedRefs', 'False/ModelNotListed'],
         ['ModelRoute', 'dup-chat', 'Accepted', 'False/Conflict'],

@@ -8,37 +8,21 @@
 // UPDATE_GOLDEN=1 rewrites the outputs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import type { EncodeContext } from '../../pkg/canonical/codec.ts';
 import type { CanonicalRequest, CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec, providerCodec } from '../../pkg/dialects/anthropic-messages/index.ts';
-import { GatewayError } from '../../pkg/errors/errors.ts';
-import { UpstreamFailureError } from '../../pkg/providers/types.ts';
-import { expectGolden, goldenCases, readJson } from './support/golden.ts';
+import { errorAsData, expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'anthropic-messages');
 export const CTX: EncodeContext = { model: 'claude-client-name', requestId: 'req_golden_1', nowSec: 1735689600, streamUsage: true };
 
-function outcome(run: () => unknown): unknown {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof GatewayError) return { error: { code: err.code, param: err.param, message: err.message } };
-    if (err instanceof UpstreamFailureError) return { error: err.failure };
-    throw err;
-  }
-}
-
-function eachCase(dir: string, fn: (caseDir: string) => void): void {
-  const cases = goldenCases(join(ROOT, dir));
-  it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(2));
-  for (const name of cases) it(name, () => fn(join(ROOT, dir, name)));
-}
+const eachCase = goldenCaseRunner(ROOT, 2);
 
 describe('anthropic-messages golden: client side', () => {
   describe('decodeRequest', () => {
     eachCase('client-request', (d) => {
-      const out = outcome(() => clientCodec.decodeRequest(readJson(join(d, 'in.json')) as Record<string, unknown>));
+      const out = errorAsData(() => clientCodec.decodeRequest(readJson(join(d, 'in.json')) as Record<string, unknown>));
       expectGolden(join(d, 'out.json'), out);
     });
   });
@@ -61,19 +45,19 @@ describe('anthropic-messages golden: provider side', () => {
   describe('encodeRequest', () => {
     eachCase('provider-request', (d) => {
       const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalRequest };
-      expectGolden(join(d, 'out.json'), outcome(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
+      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
     });
   });
   describe('decodeResponse', () => {
     eachCase('provider-response', (d) => {
-      expectGolden(join(d, 'out.json'), outcome(() => providerCodec.decodeResponse(readJson(join(d, 'in.json')))));
+      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.decodeResponse(readJson(join(d, 'in.json')))));
     });
   });
   describe('stream decoder', () => {
     eachCase('provider-stream', (d) => {
       const bytes = readFileSync(join(d, 'in.sse'));
       const dec = providerCodec.createStreamDecoder();
-      const events = outcome(() => [...dec.push(bytes), ...dec.end()]);
+      const events = errorAsData(() => [...dec.push(bytes), ...dec.end()]);
       expectGolden(join(d, 'out.json'), events);
     });
   });

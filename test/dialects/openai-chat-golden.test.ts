@@ -6,15 +6,15 @@
 //   provider-response/<case>/in.json (upstream body)             → out.json (canonical response, or the failure)
 //   provider-stream/<case>/in.sse (recorded upstream stream)     → out.json (events, or the failure)
 // UPDATE_GOLDEN=1 rewrites the outputs.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import type { EncodeContext } from '../../pkg/canonical/codec.ts';
 import type { CanonicalRequest, CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec, providerCodec } from '../../pkg/dialects/openai-chat/index.ts';
 import { GatewayError } from '../../pkg/errors/errors.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
-import { expectGolden, goldenCases, readJson } from './support/golden.ts';
+import { expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'openai-chat');
 const CTX: EncodeContext = { model: 'gpt-4o-mini', requestId: 'req_123', nowSec: 1_760_000_000, streamUsage: true };
@@ -66,20 +66,15 @@ const directions: Readonly<Record<string, (dir: string) => { file: string; value
   },
 };
 
+const eachCase = goldenCaseRunner(ROOT, 2);
+
 describe('openai-chat golden fixtures', () => {
   for (const [direction, run] of Object.entries(directions)) {
     describe(direction, () => {
-      const dir = join(ROOT, direction);
-      const cases = existsSync(dir) ? goldenCases(dir) : [];
-      it('has cases', () => {
-        expect(cases.length).toBeGreaterThanOrEqual(2);
+      eachCase(direction, (d) => {
+        const { file, value } = run(d);
+        expectGolden(join(d, file), value);
       });
-      for (const name of cases) {
-        it(name, () => {
-          const { file, value } = run(join(dir, name));
-          expectGolden(join(dir, name, file), value);
-        });
-      }
     });
   }
 });

@@ -4,12 +4,12 @@
 //   stream/<case>/in.json ({events, ctx?, error?})  → out.sse
 // UPDATE_GOLDEN=1 rewrites the outputs.
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import type { EncodeContext } from '../../pkg/canonical/codec.ts';
 import type { CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec } from '../../pkg/dialects/openai-completions/index.ts';
 import { GatewayError } from '../../pkg/errors/errors.ts';
-import { expectGolden, goldenCases, readJson } from './support/golden.ts';
+import { expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'openai-completions');
 const CTX: EncodeContext = { model: 'gpt-3.5-turbo-instruct', requestId: 'req_1', nowSec: 1_760_000_000, streamUsage: true };
@@ -38,20 +38,15 @@ const directions: Readonly<Record<string, (input: Obj) => { file: string; value:
   },
 };
 
+const eachCase = goldenCaseRunner(ROOT, 2);
+
 describe('openai-completions golden fixtures', () => {
   for (const [direction, run] of Object.entries(directions)) {
     describe(direction, () => {
-      const dir = join(ROOT, direction);
-      const cases = goldenCases(dir);
-      it('has cases', () => {
-        expect(cases.length).toBeGreaterThanOrEqual(2);
+      eachCase(direction, (d) => {
+        const { file, value } = run(readJson(join(d, 'in.json')) as Obj);
+        expectGolden(join(d, file), value);
       });
-      for (const name of cases) {
-        it(name, () => {
-          const { file, value } = run(readJson(join(dir, name, 'in.json')) as Obj);
-          expectGolden(join(dir, name, file), value);
-        });
-      }
     });
   }
 });

@@ -8,9 +8,9 @@
 //                           translated: canonical events)
 //   error/<case>/in.json    ({status, headers, body})  → out.json (the UpstreamFailure)
 // The credential is a canary value, shown as <secret> in the outputs. UPDATE_GOLDEN=1 rewrites the outputs.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { ClientCodec } from '../../pkg/canonical/codec.ts';
 import type { ClientApi, StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec as anthropicClient } from '../../pkg/dialects/anthropic-messages/index.ts';
@@ -21,7 +21,7 @@ import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 import type { ProviderAdapter } from '../../pkg/providers/types.ts';
 import type { TableProvider } from '../../pkg/table/types.ts';
-import { expectGolden, goldenCases, readJson } from '../dialects/support/golden.ts';
+import { expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 import { makeProvider } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'azure-openai');
@@ -108,21 +108,16 @@ const directions: Readonly<Record<string, (dir: string) => { file: string; value
   },
 };
 
+const eachCase = goldenCaseRunner(ROOT, 2);
+
 describe('azure-openai golden fixtures', () => {
   for (const [direction, run] of Object.entries(directions)) {
     describe(direction, () => {
-      const dir = join(ROOT, direction);
-      const cases = existsSync(dir) ? goldenCases(dir) : [];
-      it('has cases', () => {
-        expect(cases.length).toBeGreaterThanOrEqual(2);
+      eachCase(direction, (d) => {
+        const { file, value } = run(d);
+        expect(JSON.stringify(value)).not.toContain(KEY);
+        expectGolden(join(d, file), value);
       });
-      for (const name of cases) {
-        it(name, () => {
-          const { file, value } = run(join(dir, name));
-          expect(JSON.stringify(value)).not.toContain(KEY);
-          expectGolden(join(dir, name, file), value);
-        });
-      }
     });
   }
 });

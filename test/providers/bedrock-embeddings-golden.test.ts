@@ -7,12 +7,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeOpenAIEmbeddingsRequest } from '../../pkg/canonical/embeddings.ts';
-import { GatewayError } from '../../pkg/errors/errors.ts';
 import { bedrockEmbedFamily, bedrockEmbeddings, decodeInvokeEmbeddingsResponse, encodeInvokeEmbeddingsBody, MAX_COHERE_TEXTS } from '../../pkg/providers/bedrock/embeddings.ts';
 import { bedrockBaseURL } from '../../pkg/providers/bedrock/request.ts';
-import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 import type { BoundTarget, BuildContext } from '../../pkg/providers/types.ts';
-import { expectGolden, goldenCases, readJson } from '../dialects/support/golden.ts';
+import { errorAsData, expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 import { makeProvider, TIMEOUTS } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'bedrock');
@@ -23,21 +21,7 @@ const RAW = makeProvider({
 const PROVIDER = { ...RAW, baseURL: bedrockBaseURL(RAW) };
 const adapter = bedrockEmbeddings(PROVIDER);
 
-function outcome(run: () => unknown): unknown {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof GatewayError) return { error: { code: err.code, param: err.param, message: err.message } };
-    if (err instanceof UpstreamFailureError) return { error: err.failure };
-    throw err;
-  }
-}
-
-function eachCase(dir: string, fn: (caseDir: string) => void): void {
-  const cases = goldenCases(join(ROOT, dir));
-  it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(4));
-  for (const name of cases) it(name, () => fn(join(ROOT, dir, name)));
-}
+const eachCase = goldenCaseRunner(ROOT, 4);
 
 const target = (model: string): BoundTarget => ({ provider: PROVIDER, model, timeouts: TIMEOUTS });
 const ctx = (): BuildContext => ({ requestId: 'req-golden-embed', bodies: new Map() });
@@ -46,7 +30,7 @@ describe('bedrock embeddings golden', () => {
   describe('OpenAI embeddings body → InvokeModel request', () => {
     eachCase('embeddings-request', (d) => {
       const input = readJson(join(d, 'in.json')) as { upstreamModel: string; body: Record<string, unknown> };
-      expectGolden(join(d, 'out.json'), outcome(() => {
+      expectGolden(join(d, 'out.json'), errorAsData(() => {
         const up = adapter.build(decodeOpenAIEmbeddingsRequest(input.body), target(input.upstreamModel), ctx());
         return { url: up.origin + up.path, stream: up.stream, accept: up.headers.accept, contentType: up.headers['content-type'], body: JSON.parse(String(up.body)) as unknown };
       }));
@@ -54,7 +38,7 @@ describe('bedrock embeddings golden', () => {
   });
   describe('InvokeModel answer → canonical', () => {
     eachCase('embeddings-response', (d) => {
-      expectGolden(join(d, 'out.json'), outcome(() => decodeInvokeEmbeddingsResponse(readJson(join(d, 'in.json')))));
+      expectGolden(join(d, 'out.json'), errorAsData(() => decodeInvokeEmbeddingsResponse(readJson(join(d, 'in.json')))));
     });
   });
 });
@@ -73,7 +57,7 @@ describe('bedrock embeddings: families and limits', () => {
   it('Cohere takes 96 inputs and refuses 97 with 400 naming the model and input', () => {
     const inputs = Array.from({ length: MAX_COHERE_TEXTS }, (_, i) => `text ${i}`);
     expect((encodeInvokeEmbeddingsBody({ model: 'e', inputs, encodingFormat: 'float' }, 'cohere.embed-english-v3').texts as string[]).length).toBe(96);
-    const err = outcome(() => encodeInvokeEmbeddingsBody({ model: 'e', inputs: [...inputs, 'one more'], encodingFormat: 'float' }, 'cohere.embed-english-v3'));
+    const err = errorAsData(() => encodeInvokeEmbeddingsBody({ model: 'e', inputs: [...inputs, 'one more'], encodingFormat: 'float' }, 'cohere.embed-english-v3'));
     expect(err).toEqual({ error: { code: 'invalid_request', param: 'input', message: 'The Bedrock model cohere.embed-english-v3 (Cohere Embed) embeds at most 96 inputs per request; 97 were given.' } });
   });
 

@@ -17,11 +17,10 @@ import { clientCodec as anthropicClient } from '../../pkg/dialects/anthropic-mes
 import { newEventStreamCodec, providerCodec } from '../../pkg/dialects/bedrock-converse/index.ts';
 import { clientCodec as chatClient } from '../../pkg/dialects/openai-chat/index.ts';
 import { clientCodec as responsesClient } from '../../pkg/dialects/openai-responses/index.ts';
-import { GatewayError } from '../../pkg/errors/errors.ts';
 import { classifyBedrockError } from '../../pkg/providers/bedrock/errors.ts';
 import { bedrockBaseURL, buildConverseRequest } from '../../pkg/providers/bedrock/request.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
-import { expectGolden, goldenCases, readJson } from '../dialects/support/golden.ts';
+import { errorAsData, expectGolden, goldenCaseRunner, goldenCases, readJson } from '../support/golden.ts';
 import { makeProvider } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'bedrock');
@@ -38,21 +37,7 @@ const RAW_PROVIDER = makeProvider({
 /** As the adapter holds it: the default base URL's {region} filled in. */
 const PROVIDER = { ...RAW_PROVIDER, baseURL: bedrockBaseURL(RAW_PROVIDER) };
 
-function outcome(run: () => unknown): unknown {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof GatewayError) return { error: { code: err.code, param: err.param, message: err.message } };
-    if (err instanceof UpstreamFailureError) return { error: err.failure };
-    throw err;
-  }
-}
-
-function eachCase(dir: string, fn: (caseDir: string) => void): void {
-  const cases = goldenCases(join(ROOT, dir));
-  it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(2));
-  for (const name of cases) it(name, () => fn(join(ROOT, dir, name)));
-}
+const eachCase = goldenCaseRunner(ROOT, 2);
 
 type StreamItem =
   | { readonly event: string; readonly body: unknown }
@@ -111,7 +96,7 @@ describe('bedrock golden: provider codec', () => {
   describe('encodeRequest', () => {
     eachCase('request', (d) => {
       const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalRequest };
-      expectGolden(join(d, 'out.json'), outcome(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
+      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
     });
   });
   describe('client API → Converse', () => {
@@ -126,7 +111,7 @@ describe('bedrock golden: provider codec', () => {
   });
   describe('decodeResponse', () => {
     eachCase('response', (d) => {
-      expectGolden(join(d, 'out.json'), outcome(() => providerCodec.decodeResponse(readJson(join(d, 'in.json')))));
+      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.decodeResponse(readJson(join(d, 'in.json')))));
     });
   });
   describe('stream decoder', () => {

@@ -18,12 +18,11 @@ import { providerCodec } from '../../pkg/dialects/cohere-chat/index.ts';
 import { clientCodec as chatCodec } from '../../pkg/dialects/openai-chat/index.ts';
 import { clientCodec as completionsCodec } from '../../pkg/dialects/openai-completions/index.ts';
 import { clientCodec as responsesCodec } from '../../pkg/dialects/openai-responses/index.ts';
-import { GatewayError } from '../../pkg/errors/errors.ts';
 import { decodeEmbedResponse, encodeEmbedRequest, MAX_EMBED_TEXTS } from '../../pkg/providers/cohere/embeddings.ts';
 import { classifyCohereError } from '../../pkg/providers/cohere/errors.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 import type { TableProvider } from '../../pkg/table/types.ts';
-import { expectGolden, goldenCases, readJson } from '../dialects/support/golden.ts';
+import { errorAsData, expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'cohere');
 const CTX: EncodeContext = { model: 'cohere-route', requestId: 'req_golden_cohere', nowSec: 1735689600, streamUsage: true };
@@ -39,21 +38,7 @@ const PROVIDER = {
   credential: { kind: 'header', header: 'authorization', value: `Bearer ${CANARY}` },
 } as unknown as TableProvider;
 
-function outcome(run: () => unknown): unknown {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof GatewayError) return { error: { code: err.code, param: err.param, message: err.message } };
-    if (err instanceof UpstreamFailureError) return { error: err.failure };
-    throw err;
-  }
-}
-
-function eachCase(dir: string, fn: (caseDir: string) => void): void {
-  const cases = goldenCases(join(ROOT, dir));
-  it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(3));
-  for (const name of cases) it(name, () => fn(join(ROOT, dir, name)));
-}
+const eachCase = goldenCaseRunner(ROOT, 3);
 
 function decodeChunks(chunks: readonly Uint8Array[]): StreamEvent[] | { error: unknown } {
   const dec = providerCodec.createStreamDecoder();
@@ -78,12 +63,12 @@ describe('cohere golden: provider codec', () => {
   describe('encodeRequest', () => {
     eachCase('provider-request', (d) => {
       const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalRequest };
-      expectGolden(join(d, 'out.json'), outcome(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
+      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
     });
   });
   describe('decodeResponse', () => {
     eachCase('provider-response', (d) => {
-      expectGolden(join(d, 'out.json'), outcome(() => providerCodec.decodeResponse(readJson(join(d, 'in.json')))));
+      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.decodeResponse(readJson(join(d, 'in.json')))));
     });
   });
   describe('stream decoder', () => {
@@ -107,7 +92,7 @@ describe('cohere golden: client API × cohere pairs', () => {
   describe('client body → Cohere body', () => {
     eachCase('pair-request', (d) => {
       const input = readJson(join(d, 'in.json')) as { api: ClientApi; upstreamModel: string; body: Record<string, unknown> };
-      expectGolden(join(d, 'out.json'), outcome(() => providerCodec.encodeRequest(codecFor(input.api).decodeRequest(input.body), input.upstreamModel)));
+      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.encodeRequest(codecFor(input.api).decodeRequest(input.body), input.upstreamModel)));
     });
   });
   describe('Cohere stream → client SSE', () => {
@@ -159,7 +144,7 @@ describe('cohere embeddings mapping', () => {
 
   it(`more than ${MAX_EMBED_TEXTS} inputs are refused naming input`, () => {
     const inputs = Array.from({ length: MAX_EMBED_TEXTS + 1 }, (_, i) => `t${i}`);
-    expect(outcome(() => encodeEmbedRequest({ model: 'e', inputs, encodingFormat: 'float' }, 'm'))).toMatchObject({ error: { code: 'invalid_request', param: 'input' } });
+    expect(errorAsData(() => encodeEmbedRequest({ model: 'e', inputs, encodingFormat: 'float' }, 'm'))).toMatchObject({ error: { code: 'invalid_request', param: 'input' } });
   });
 
   it('answers: float vectors with billed units, tokens as the fallback, none without meta; garbage is invalid', () => {
@@ -167,7 +152,7 @@ describe('cohere embeddings mapping', () => {
       .toStrictEqual({ vectors: [[0.1, 0.2]], usage: { inputTokens: 3 } });
     expect(decodeEmbedResponse({ embeddings: { float: [[1]] }, meta: { tokens: { input_tokens: 9 } } }).usage).toStrictEqual({ inputTokens: 9 });
     expect(decodeEmbedResponse({ embeddings: { float: [[1]] } }).usage).toBeNull();
-    expect(outcome(() => decodeEmbedResponse({ embeddings: { int8: [[1]] } }))).toMatchObject({ error: { kind: 'invalid' } });
-    expect(outcome(() => decodeEmbedResponse({ message: 'nope' }))).toMatchObject({ error: { kind: 'invalid' } });
+    expect(errorAsData(() => decodeEmbedResponse({ embeddings: { int8: [[1]] } }))).toMatchObject({ error: { kind: 'invalid' } });
+    expect(errorAsData(() => decodeEmbedResponse({ message: 'nope' }))).toMatchObject({ error: { kind: 'invalid' } });
   });
 });

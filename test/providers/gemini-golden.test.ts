@@ -15,11 +15,9 @@ import { describe, expect, it } from 'vitest';
 import type { CanonicalEmbeddingsRequest } from '../../pkg/canonical/embeddings.ts';
 import type { CanonicalRequest, CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
 import { decodeEmbeddingsResponse, encodeEmbeddingsRequest, providerCodec } from '../../pkg/dialects/gemini/index.ts';
-import { GatewayError } from '../../pkg/errors/errors.ts';
 import { classifyGeminiError } from '../../pkg/providers/gemini/errors.ts';
-import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 import { usageFromCanonical } from '../../pkg/proxy/dispatch/canonical-stream.ts';
-import { expectGolden, goldenCases, readJson } from '../dialects/support/golden.ts';
+import { errorAsData, expectGolden, goldenCaseRunner, goldenCases, readJson } from '../support/golden.ts';
 import { makeProvider } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'gemini');
@@ -29,26 +27,12 @@ const PROVIDER = makeProvider({
   credential: { kind: 'header', header: 'x-goog-api-key', value: 'AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW' },
 });
 
-function outcome(run: () => unknown): unknown {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof GatewayError) return { error: { code: err.code, param: err.param, message: err.message } };
-    if (err instanceof UpstreamFailureError) return { error: err.failure };
-    throw err;
-  }
-}
-
-function eachCase(dir: string, fn: (caseDir: string) => void): void {
-  const cases = goldenCases(join(ROOT, dir));
-  it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(2));
-  for (const name of cases) it(name, () => fn(join(ROOT, dir, name)));
-}
+const eachCase = goldenCaseRunner(ROOT, 2);
 
 function decodeStream(chunks: readonly Uint8Array[]): unknown {
   const dec = providerCodec.createStreamDecoder();
   const events: StreamEvent[] = [];
-  return outcome(() => {
+  return errorAsData(() => {
     for (const c of chunks) events.push(...dec.push(c));
     events.push(...dec.end());
     return events;
@@ -59,13 +43,13 @@ describe('gemini golden', () => {
   describe('encodeRequest', () => {
     eachCase('provider-request', (d) => {
       const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalRequest };
-      expectGolden(join(d, 'out.json'), outcome(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
+      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
     });
   });
 
   describe('decodeResponse', () => {
     eachCase('provider-response', (d) => {
-      expectGolden(join(d, 'out.json'), outcome(() => {
+      expectGolden(join(d, 'out.json'), errorAsData(() => {
         const response: CanonicalResponse = providerCodec.decodeResponse(readJson(join(d, 'in.json')));
         return { response, usage: usageFromCanonical(response.usage) };
       }));
@@ -91,10 +75,10 @@ describe('gemini golden', () => {
   describe('embeddings', () => {
     eachCase('embeddings-request', (d) => {
       const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalEmbeddingsRequest };
-      expectGolden(join(d, 'out.json'), outcome(() => encodeEmbeddingsRequest(input.request, input.upstreamModel)));
+      expectGolden(join(d, 'out.json'), errorAsData(() => encodeEmbeddingsRequest(input.request, input.upstreamModel)));
     });
     eachCase('embeddings-response', (d) => {
-      expectGolden(join(d, 'out.json'), outcome(() => decodeEmbeddingsResponse(readJson(join(d, 'in.json')))));
+      expectGolden(join(d, 'out.json'), errorAsData(() => decodeEmbeddingsResponse(readJson(join(d, 'in.json')))));
     });
   });
 });

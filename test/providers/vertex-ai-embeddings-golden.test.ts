@@ -7,12 +7,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeOpenAIEmbeddingsRequest } from '../../pkg/canonical/embeddings.ts';
-import { GatewayError } from '../../pkg/errors/errors.ts';
-import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 import type { BoundTarget } from '../../pkg/providers/types.ts';
 import { decodePredictEmbeddingsResponse, encodePredictEmbeddingsBody, MAX_PREDICT_INSTANCES, vertexEmbeddings } from '../../pkg/providers/vertex-ai/embeddings.ts';
 import { VERTEX_DEFAULT_BASE_URL } from '../../pkg/providers/vertex-ai/endpoint.ts';
-import { expectGolden, goldenCases, readJson } from '../dialects/support/golden.ts';
+import { errorAsData, expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 import { makeProvider, TIMEOUTS } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'vertex-ai');
@@ -23,21 +21,7 @@ const PROVIDER = makeProvider({
 });
 const adapter = vertexEmbeddings(PROVIDER);
 
-function outcome(run: () => unknown): unknown {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof GatewayError) return { error: { code: err.code, param: err.param, message: err.message } };
-    if (err instanceof UpstreamFailureError) return { error: err.failure };
-    throw err;
-  }
-}
-
-function eachCase(dir: string, fn: (caseDir: string) => void): void {
-  const cases = goldenCases(join(ROOT, dir));
-  it('has cases', () => expect(cases.length).toBeGreaterThanOrEqual(4));
-  for (const name of cases) it(name, () => fn(join(ROOT, dir, name)));
-}
+const eachCase = goldenCaseRunner(ROOT, 4);
 
 const target = (model: string): BoundTarget => ({ provider: PROVIDER, model, timeouts: TIMEOUTS });
 
@@ -45,7 +29,7 @@ describe('vertex-ai embeddings golden', () => {
   describe('OpenAI embeddings body → :predict request', () => {
     eachCase('embeddings-request', (d) => {
       const input = readJson(join(d, 'in.json')) as { upstreamModel: string; body: Record<string, unknown> };
-      expectGolden(join(d, 'out.json'), outcome(() => {
+      expectGolden(join(d, 'out.json'), errorAsData(() => {
         const up = adapter.build(decodeOpenAIEmbeddingsRequest(input.body), target(input.upstreamModel), { requestId: 'req-golden-embed', bodies: new Map() });
         return { url: up.origin + up.path, stream: up.stream, headers: up.headers, body: JSON.parse(String(up.body)) as unknown };
       }));
@@ -53,7 +37,7 @@ describe('vertex-ai embeddings golden', () => {
   });
   describe(':predict answer → canonical', () => {
     eachCase('embeddings-response', (d) => {
-      expectGolden(join(d, 'out.json'), outcome(() => decodePredictEmbeddingsResponse(readJson(join(d, 'in.json')))));
+      expectGolden(join(d, 'out.json'), errorAsData(() => decodePredictEmbeddingsResponse(readJson(join(d, 'in.json')))));
     });
   });
 });
@@ -62,7 +46,7 @@ describe('vertex-ai embeddings: limits', () => {
   it('text-embedding-005 takes 250 inputs and refuses 251 with 400 naming input', () => {
     const inputs = Array.from({ length: MAX_PREDICT_INSTANCES }, (_, i) => `text ${i}`);
     expect((encodePredictEmbeddingsBody({ model: 'e', inputs, encodingFormat: 'float' }, 'text-embedding-005').instances as unknown[]).length).toBe(250);
-    expect(outcome(() => encodePredictEmbeddingsBody({ model: 'e', inputs: [...inputs, 'x'], encodingFormat: 'float' }, 'text-embedding-005')))
+    expect(errorAsData(() => encodePredictEmbeddingsBody({ model: 'e', inputs: [...inputs, 'x'], encodingFormat: 'float' }, 'text-embedding-005')))
       .toEqual({ error: { code: 'invalid_request', param: 'input', message: 'Vertex AI embeds at most 250 inputs per request; 251 were given.' } });
   });
 

@@ -9,9 +9,9 @@
 //                           any split of the bytes; for Claude also the native passthrough's outcome and usage)
 //   error/<case>/in.json    ({status, headers, body})   → out.json (the UpstreamFailure)
 // UPDATE_GOLDEN=1 rewrites the outputs.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import type { ClientCodec } from '../../pkg/canonical/codec.ts';
 import type { ClientApi, StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec as anthropicClient } from '../../pkg/dialects/anthropic-messages/index.ts';
@@ -25,7 +25,7 @@ import type { ProviderAdapter } from '../../pkg/providers/types.ts';
 import { VERTEX_AI_DESCRIPTOR } from '../../pkg/providers/vertex-ai/descriptor.ts';
 import { createVertexAIAdapter } from '../../pkg/providers/vertex-ai/index.ts';
 import type { TableProvider } from '../../pkg/table/types.ts';
-import { expectGolden, goldenCases, readJson } from '../dialects/support/golden.ts';
+import { expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 import { makeProvider } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'vertex-ai');
@@ -128,20 +128,15 @@ const directions: Readonly<Record<string, (dir: string) => { file: string; value
   },
 };
 
+const eachCase = goldenCaseRunner(ROOT, 2);
+
 describe('vertex-ai golden fixtures', () => {
   for (const [direction, run] of Object.entries(directions)) {
     describe(direction, () => {
-      const dir = join(ROOT, direction);
-      const cases = existsSync(dir) ? goldenCases(dir) : [];
-      it('has cases', () => {
-        expect(cases.length).toBeGreaterThanOrEqual(2);
+      eachCase(direction, (d) => {
+        const { file, value } = run(d);
+        expectGolden(join(d, file), value);
       });
-      for (const name of cases) {
-        it(name, () => {
-          const { file, value } = run(join(dir, name));
-          expectGolden(join(dir, name, file), value);
-        });
-      }
     });
   }
 });

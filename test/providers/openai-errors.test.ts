@@ -67,8 +67,9 @@ describe('classifyError', () => {
     expect(classify(503, {}, { 'retry-after': '7' }).retryAfter).toBe(7);
   });
 
-  it('B12 insufficient_quota is a 429 whose code says it is a budget stop', () => {
-    expect(classify(429, { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } })).toMatchObject({ kind: 'rate_limited', upstreamCode: 'insufficient_quota' });
+  it('B12 insufficient_quota is a budget stop: a client failure (never retried or failed over) that keeps its 429 and code', () => {
+    expect(classify(429, { error: { message: 'You exceeded your current quota', type: 'insufficient_quota', code: 'insufficient_quota' } })).toMatchObject({ kind: 'client', status: 429, upstreamCode: 'insufficient_quota' });
+    expect(classify(429, { error: { message: 'slow down', type: 'rate_limit_exceeded', code: 'rate_limit_exceeded' } })).toMatchObject({ kind: 'rate_limited' });
   });
 });
 

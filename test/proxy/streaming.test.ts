@@ -95,7 +95,7 @@ describe('mid-stream failures', () => {
   it('B6 in-band error event → translated terminal error, never dropped', async () => {
     const { text } = await rawStream({ inject: { after: 1, text: 'data: {"error":{"message":"You exceeded your quota.","type":"insufficient_quota","code":"insufficient_quota"}}\n\n' } });
     expect(text).not.toContain('[DONE]');
-    expect(terminalError(text)).toMatchObject({ code: 'upstream_rate_limited', type: 'rate_limit_error' });
+    expect(terminalError(text)).toMatchObject({ code: 'insufficient_quota' }); // a budget stop (B12), not a rate limit
   });
 
   it('B9 garbage event mid-stream → terminal upstream_invalid_response', async () => {

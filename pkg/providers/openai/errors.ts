@@ -6,6 +6,9 @@ import { openAIResetHint, parseRetryAfter } from '../http/retry-after.ts';
 
 export const MAX_MESSAGE_CHARS = 1024;
 
+/** OpenAI's code for an account whose credit or budget is exhausted. */
+const BUDGET_STOP = 'insufficient_quota';
+
 // Key-looking tokens (OpenAI sk-…, Groq gsk_…, xAI xai-…, generic key-…) and bearer values, even partially masked.
 const KEY_PATTERN = /\b(?:sk|pk|rk|gsk|xai|key|api[_-]?key)[-_][A-Za-z0-9_*.-]{6,}/gi;
 const BEARER_PATTERN = /\bBearer\s+[A-Za-z0-9_*.~+/=-]+/gi;
@@ -70,8 +73,11 @@ export function classifyOpenAIError(
   body: Uint8Array,
   nowMs: number,
 ): UpstreamFailure {
-  const kind = statusKind(status);
-  const failure: { -readonly [K in keyof UpstreamFailure]: UpstreamFailure[K] } = { kind, status, ...errorDetails(parseJson(body), provider) };
+  const details = errorDetails(parseJson(body), provider);
+  // A budget stop (the account's money is gone) is not a rate limit: retrying or failing over would only spend more
+  // elsewhere (catalogue B12): it goes back to the client as 429 insufficient_quota.
+  const kind = status === 429 && details.upstreamCode === BUDGET_STOP ? 'client' : statusKind(status);
+  const failure: { -readonly [K in keyof UpstreamFailure]: UpstreamFailure[K] } = { kind, status, ...details };
   if (status === 429 || status === 503) {
     const retryAfter = parseRetryAfter(headers, nowMs) ?? (status === 429 ? openAIResetHint(headers) : undefined);
     if (retryAfter !== undefined) failure.retryAfter = retryAfter;
@@ -84,7 +90,8 @@ export function inBandFailure(parsed: unknown, provider: TableProvider): Upstrea
   const details = errorDetails(parsed, provider);
   const tag = `${details.upstreamCode ?? ''}`.toLowerCase();
   let kind: FailureKind = 'server';
-  if (tag.includes('rate_limit') || tag.includes('insufficient_quota')) kind = 'rate_limited';
+  if (tag === BUDGET_STOP) kind = 'client';
+  else if (tag.includes('rate_limit')) kind = 'rate_limited';
   else if (tag.includes('authentication') || tag.includes('invalid_api_key') || tag.includes('permission')) kind = 'auth';
   else if (tag.includes('invalid_request') || tag.includes('context_length')) kind = 'client';
   return { kind, ...details };

@@ -8,7 +8,8 @@ import type { ErrorOut } from '../error-reply.ts';
 
 const SAFE_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** 4xx statuses passed through for client failures; others become 400. */
-const PASSTHROUGH_STATUS = new Set([400, 404, 409, 413, 422]);
+// 429 reaches here only as a budget stop (insufficient_quota, catalogue B12): rate limits are their own kind.
+const PASSTHROUGH_STATUS = new Set([400, 404, 409, 413, 422, 429]);
 const WINDOW = 8;
 
 /**

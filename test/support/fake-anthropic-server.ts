@@ -8,9 +8,8 @@
 // tools are given and the prompt mentions "tool" (or tool_choice is any/tool); a thinking block first when thinking
 // is enabled. Usage counts ~4 characters a token; a request with cache_control reports its cacheable prefix as a
 // cache write the first time and as a cache read afterwards.
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { readJsonBody, sendEvents, startLoopbackServer } from './fake-http.ts';
 
 export interface RecordedAnthropicRequest {
   readonly method: string;
@@ -175,20 +174,10 @@ export function streamEvents(id: string, model: string, p: Plan, usageOnlyInDelt
   return events;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promise<FakeAnthropic> {
   const apiKey = opts.apiKey ?? 'sk-ant-test';
   const requests: RecordedAnthropicRequest[] = [];
   const seenPrefixes = new Set<string>();
-  const sockets = new Set<Socket>();
   let fault: AnthropicFault | undefined;
   let counter = 0;
 
@@ -199,13 +188,7 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     counter += 1;
-    const rawBody = await readBody(req);
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      body = undefined;
-    }
+    const { rawBody, body } = await readJsonBody(req);
     const path = (req.url ?? '').split('?')[0] ?? '';
     requests.push({ method: req.method ?? '', path, headers: req.headers, rawBody, body });
     if (req.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) return sendError(res, 404, 'not_found_error', 'Not found');
@@ -237,33 +220,11 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_fake_${counter}` });
     let events = streamEvents(id, body.model, p, f?.usageOnlyInDelta === true);
     if (f?.overloadedBeforeContent === true) events = [events[0]!, sse('error', { error: { type: 'overloaded_error', message: 'Overloaded' } })];
-    if (f?.cutAfterEvents !== undefined) {
-      for (const e of events.slice(0, f.cutAfterEvents)) {
-        await new Promise<void>((resolve) => res.write(e, () => resolve()));
-        if ((f.gapMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, f.gapMs));
-      }
-      if (f.cutMode === 'destroy') return void res.socket?.destroy();
-      return void res.end();
-    }
-    const text = f?.transform === undefined ? events.join('') : f.transform(events.join(''));
-    const bytes = Buffer.from(text);
-    const step = f?.splitEvery ?? bytes.length;
-    for (let o = 0; o < bytes.length; o += step) {
-      if (o > 0 && (f?.gapMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, f?.gapMs));
-      await new Promise<void>((resolve) => res.write(bytes.subarray(o, o + step), () => resolve()));
-    }
-    res.end();
+    await sendEvents(res, events, f);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await startLoopbackServer(handle);
+  const origin = http.origin;
   return {
     url: `${origin}/v1`,
     origin,
@@ -273,8 +234,7 @@ export async function startFakeAnthropic(opts: { apiKey?: string } = {}): Promis
       fault = f;
     },
     close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return http.close();
     },
   };
 }

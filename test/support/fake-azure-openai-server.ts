@@ -13,9 +13,9 @@
 //     start with the annotation-only chunk (empty choices) Azure sends first;
 //   - setFault answers an Azure-shaped error instead (e.g. 429 with retry-after and retry-after-ms).
 // Requests are recorded as received (Azure path, query, headers, body) before the auth check.
-import { createServer, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import type { IncomingMessage, IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { readJsonBody, readBody, startLoopbackServer } from './fake-http.ts';
 import { startFakeOpenAI } from './fake-openai-server.ts';
 import type { BehaviorFn, FakeOpenAI } from './fake-openai-server.ts';
 import { isObj, textOf } from './message-text.ts';
@@ -120,12 +120,6 @@ function promptText(body: Obj): string {
   return parts.join('\n');
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const c of req) parts.push(c as Buffer);
-  return Buffer.concat(parts).toString('utf8');
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'apim-request-id': 'fake-apim-1', ...headers }).end(JSON.stringify(body));
 }
@@ -166,7 +160,6 @@ export async function startFakeAzureOpenAI(opts: { apiKey?: string; behavior?: B
   const inner = await startFakeOpenAI(opts.behavior === undefined ? {} : { behavior: opts.behavior });
   const requests: AzureRecordedRequest[] = [];
   const tokens = new Set<string>();
-  const sockets = new Set<Socket>();
   let fault: ((req: AzureRecordedRequest) => AzureFault | undefined) | undefined;
 
   /** The api-key header anywhere; a bearer Entra token anywhere; the key as a bearer token on v1 paths (the OpenAI client's way). */
@@ -200,7 +193,7 @@ export async function startFakeAzureOpenAI(opts: { apiKey?: string; behavior?: B
       return;
     }
     if (!stream) {
-      res.writeHead(status, headers).end(annotateChat(await readBody(up)));
+      res.writeHead(status, headers).end(annotateChat((await readBody(up)).toString('utf8')));
       return;
     }
     res.writeHead(status, headers);
@@ -218,13 +211,7 @@ export async function startFakeAzureOpenAI(opts: { apiKey?: string; behavior?: B
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawBody = await readBody(req);
-    let body: unknown;
-    try {
-      body = rawBody === '' ? undefined : JSON.parse(rawBody);
-    } catch {
-      body = undefined;
-    }
+    const { rawBody, body } = await readJsonBody(req);
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
     const r = route(url.pathname);
     const obj = isObj(body) ? body : {};
@@ -258,15 +245,8 @@ export async function startFakeAzureOpenAI(opts: { apiKey?: string; behavior?: B
     };
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await startLoopbackServer(handle);
+  const endpoint = http.origin;
 
   return {
     endpoint, apiKey, tokens, requests, inner,
@@ -277,9 +257,7 @@ export async function startFakeAzureOpenAI(opts: { apiKey?: string; behavior?: B
       fault = fn;
     },
     async close() {
-      for (const s of sockets) s.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await http.close();
       await inner.close();
     },
   };

@@ -21,9 +21,8 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { parseJson, readBody, sendEvents, startLoopbackServer } from './fake-http.ts';
 
 export interface FakeAwsCredentials {
   readonly accessKeyId: string;
@@ -260,15 +259,6 @@ export function exceptionFrame(type: string, message: string): Uint8Array {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -335,7 +325,6 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
   const requests: RecordedBedrockRequest[] = [];
   const rejected: { path: string; reason: string }[] = [];
   const seenPrefixes = new Set<string>();
-  const sockets = new Set<Socket>();
   const modelFaults = new Map<string, BedrockFault>();
   let fault: BedrockFault | undefined;
   let counter = 0;
@@ -399,10 +388,6 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
     return sendError(res, 400, 'ValidationException', 'The provided model identifier is invalid.');
   }
 
-  async function write(res: ServerResponse, bytes: Uint8Array): Promise<void> {
-    await new Promise<void>((resolve) => res.write(bytes, () => resolve()));
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     counter += 1;
     const raw = await readBody(req);
@@ -418,12 +403,7 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
     const action = route[2] as RecordedBedrockRequest['action'];
     const stream = action === 'converse-stream';
     const rawBody = raw.toString('utf8');
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      body = undefined;
-    }
+    const body = parseJson(rawBody);
     requests.push({ method: req.method, path, modelId, stream, action, headers: req.headers, rawBody, body, accessKeyId: verdict.accessKeyId });
     const f = modelFaults.get(modelId) ?? fault;
     if (f?.status !== undefined) {
@@ -458,26 +438,11 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
       bad[bad.length - 6] = (bad[bad.length - 6] ?? 0) ^ 0xff;
       frames[f.corruptFrame] = bad;
     }
-    if (f?.cutAfterEvents !== undefined) {
-      for (const fr of frames.slice(0, f.cutAfterEvents)) await write(res, fr);
-      if (f.cutMode === 'destroy') return void res.socket?.destroy();
-      return void res.end();
-    }
-    const bytes = Buffer.concat(frames);
-    const step = f?.splitEvery ?? bytes.length;
-    for (let o = 0; o < bytes.length; o += step) await write(res, bytes.subarray(o, o + step));
-    res.end();
+    await sendEvents(res, frames, f);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await startLoopbackServer(handle);
+  const url = http.origin;
   return {
     url,
     region,
@@ -495,8 +460,7 @@ export async function startFakeBedrock(opts: { region?: string; credentials?: Fa
       else modelFaults.set(modelId, f);
     },
     close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return http.close();
     },
   };
 }

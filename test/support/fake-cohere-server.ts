@@ -10,9 +10,8 @@
 // Usage: billed units ~4 characters a token, `tokens` adds 100 preamble tokens. Everything is overridable with
 // setBehavior (text, tool calls, usage, finish reason, citations, HTTP errors, stream faults); requests are recorded.
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { readJsonBody, sendEvents, startLoopbackServer } from './fake-http.ts';
 
 export interface RecordedCohereRequest {
   readonly method: string;
@@ -204,21 +203,11 @@ export function fakeVector(text: string, dims: number): number[] {
   return out;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 const INPUT_TYPES = new Set(['search_document', 'search_query', 'classification', 'clustering', 'image']);
 
 export async function startFakeCohere(opts: { apiKey?: string } = {}): Promise<FakeCohere> {
   const apiKey = opts.apiKey ?? 'co-test-key-1234';
   const requests: RecordedCohereRequest[] = [];
-  const sockets = new Set<Socket>();
   let behavior: CohereBehavior | undefined;
   let counter = 0;
 
@@ -246,27 +235,12 @@ export async function startFakeCohere(opts: { apiKey?: string } = {}): Promise<F
     if (b?.streamErrorBeforeContent !== undefined) {
       events = [events[0]!, sse('message-end', { delta: { finish_reason: 'ERROR', error: b.streamErrorBeforeContent } })];
     }
-    if (b?.cutAfterEvents !== undefined) {
-      for (const e of events.slice(0, b.cutAfterEvents)) await new Promise<void>((resolve) => res.write(e, () => resolve()));
-      if (b.cutMode === 'destroy') return void res.socket?.destroy();
-      return void res.end();
-    }
-    const text = b?.transform === undefined ? events.join('') : b.transform(events.join(''));
-    const bytes = Buffer.from(text);
-    const step = b?.splitEvery ?? bytes.length;
-    for (let o = 0; o < bytes.length; o += step) await new Promise<void>((resolve) => res.write(bytes.subarray(o, o + step), () => resolve()));
-    res.end();
+    await sendEvents(res, events, b);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     counter += 1;
-    const rawBody = await readBody(req);
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      body = undefined;
-    }
+    const { rawBody, body } = await readJsonBody(req);
     const path = (req.url ?? '').split('?')[0] ?? '';
     requests.push({ method: req.method ?? '', path, headers: req.headers, rawBody, body });
     if (req.method !== 'POST' || (path !== '/v2/chat' && path !== '/v2/embed')) return sendError(res, 404, `no route for ${req.method ?? ''} ${path}`);
@@ -290,15 +264,8 @@ export async function startFakeCohere(opts: { apiKey?: string } = {}): Promise<F
     res.end(JSON.stringify(chatResponse(id, p)));
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await startLoopbackServer(handle);
+  const url = http.origin;
   return {
     url,
     apiKey,
@@ -307,8 +274,7 @@ export async function startFakeCohere(opts: { apiKey?: string } = {}): Promise<F
       behavior = b;
     },
     close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return http.close();
     },
   };
 }

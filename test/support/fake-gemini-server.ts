@@ -13,9 +13,8 @@
 // JSON (a sample of responseJsonSchema, else {"echo": prompt}) when responseMimeType is application/json. Usage
 // counts ~4 characters a token. Faults (setFault) cover HTTP errors with RetryInfo, blocked prompts, safety stops,
 // in-band errors before content, cut streams and overridden usage.
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { readJsonBody, sendEvents, startLoopbackServer } from './fake-http.ts';
 import { isObj } from './message-text.ts';
 import type { Obj } from './message-text.ts';
 
@@ -196,15 +195,6 @@ export function streamResponses(p: Plan, model: string, id: string): Obj[] {
   return pieces.map((piece, i) => (i === pieces.length - 1 ? response(p, [piece], true, p.usage, model, id) : response(p, [piece], false, early, model, id)));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /** A deterministic vector of `dims` numbers in [0, 1) for a text (an FNV-1a hash of the text and the dimension). */
 export function fakeVector(text: string, dims = 8): number[] {
   const out: number[] = [];
@@ -220,7 +210,6 @@ export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<F
   const apiKey = opts.apiKey ?? 'AIzaFakeGeminiKey-0123456789abcdefghij';
   const requests: RecordedGeminiRequest[] = [];
   const issuedSignatures: string[] = [];
-  const sockets = new Set<Socket>();
   let fault: GeminiFault | ((req: RecordedGeminiRequest) => GeminiFault | undefined) | undefined;
   let counter = 0;
 
@@ -231,13 +220,7 @@ export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<F
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     counter += 1;
-    const rawBody = await readBody(req);
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      body = undefined;
-    }
+    const { rawBody, body } = await readJsonBody(req);
     const url = new URL(req.url ?? '/', 'http://fake');
     const m = /^\/v1beta\/models\/([^/:]+):([A-Za-z]+)$/.exec(url.pathname);
     const model = m === null ? '' : decodeURIComponent(m[1] ?? '');
@@ -291,10 +274,7 @@ export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<F
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const lines = events.map((e) => `data: ${JSON.stringify(e)}\r\n\r\n`);
-    const n = f?.cutAfterEvents ?? lines.length;
-    for (const line of lines.slice(0, n)) await new Promise<void>((resolve) => res.write(line, () => resolve()));
-    if (f?.cutAfterEvents !== undefined && f.cutMode === 'destroy') return void res.socket?.destroy();
-    res.end();
+    await sendEvents(res, lines, f);
   }
 
   function embed(res: ServerResponse, action: string, model: string, body: Obj): void {
@@ -313,15 +293,8 @@ export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<F
     res.end(JSON.stringify(action === 'embedContent' ? { embedding: embeddings[0] } : { embeddings }));
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await startLoopbackServer(handle);
+  const origin = http.origin;
   return {
     origin,
     url: `${origin}/v1beta`,
@@ -332,8 +305,7 @@ export async function startFakeGemini(opts: { apiKey?: string } = {}): Promise<F
       fault = next;
     },
     close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return http.close();
     },
   };
 }

@@ -15,13 +15,13 @@
 // the Gemini API and through Vertex, at the model's default size (gemini-embedding-001 3072, others 768); the limits
 // Vertex documents are checked (gemini-embedding-001 one instance, others up to 250).
 // test/providers/fake-vertex-server.test.ts proves the wire format with the official SDKs.
-import { createServer, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { startFakeAnthropic } from './fake-anthropic-server.ts';
 import type { FakeAnthropic } from './fake-anthropic-server.ts';
 import { fakeVector, startFakeGemini } from './fake-gemini-server.ts';
 import type { FakeGemini } from './fake-gemini-server.ts';
+import { readJsonBody, startLoopbackServer } from './fake-http.ts';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
@@ -79,15 +79,6 @@ const RPC_STATUS: Readonly<Record<number, string>> = {
 };
 
 const PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/([^/]+)\/models\/([^/:]+):([A-Za-z]+)$/;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 export function rpcError(res: ServerResponse, status: number, message: string, o: { rpcStatus?: string; headers?: Readonly<Record<string, string>>; details?: readonly unknown[] } = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...o.headers });
@@ -165,7 +156,6 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
   const gemini = await startFakeGemini({ apiKey: 'AIza-behind-vertex-0123456789abcdefghij' });
   let fault: VertexFault | undefined;
   const requests: RecordedVertexRequest[] = [];
-  const sockets = new Set<Socket>();
 
   async function anthropicPublisher(res: ServerResponse, req: IncomingMessage, model: string, action: string, body: unknown): Promise<void> {
     if (!isObj(body)) return rpcError(res, 400, 'Invalid JSON payload received.');
@@ -200,13 +190,7 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawBody = await readBody(req);
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      body = undefined;
-    }
+    const { rawBody, body } = await readJsonBody(req);
     const [path = '', q = ''] = (req.url ?? '').split('?');
     const m = PATH.exec(path);
     const [, p = '', l = '', publisher = '', modelEnc = '', action = ''] = m ?? [];
@@ -229,23 +213,15 @@ export async function startFakeVertex(opts: FakeVertexOptions = {}): Promise<Fak
     return rpcError(res, 404, `Publisher ${publisher} not found.`);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await startLoopbackServer(handle);
+  const origin = http.origin;
   return {
     url: `${origin}/v1`, origin, project, location, requests, anthropic, gemini,
     setFault(f) {
       fault = f;
     },
     async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await http.close();
       await anthropic.close();
       await gemini.close();
     },

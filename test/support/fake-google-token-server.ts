@@ -9,10 +9,9 @@
 // `createServiceAccount()` makes a fresh RSA key pair and a service-account JSON key whose `token_uri` points here.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { decodeJwt, jwtVerify } from 'jose';
+import { readBody, startLoopbackServer } from './fake-http.ts';
 
 /** The audience google-auth-library puts in every service-account assertion (its fixed token URL). */
 export const GOOGLE_TOKEN_AUDIENCE = 'https://oauth2.googleapis.com/token';
@@ -77,15 +76,6 @@ export interface FakeGoogleTokenServer {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /** A service-account key made locally: an RSA key pair and the JSON fields Google's console writes. */
 export function makeServiceAccount(tokenUri: string, opts: { project?: string; name?: string } = {}): ServiceAccount {
   const project = opts.project ?? 'switchyard-test';
@@ -117,7 +107,6 @@ export async function startFakeGoogleTokenServer(opts: { ttlSeconds?: number; no
   const issued: IssuedToken[] = [];
   const live = new Map<string, IssuedToken>();
   const refused: string[] = [];
-  const sockets = new Set<Socket>();
 
   function oauthError(res: ServerResponse, status: number, error: string, description: string): void {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -147,7 +136,7 @@ export async function startFakeGoogleTokenServer(opts: { ttlSeconds?: number; no
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
+    const raw = (await readBody(req)).toString('utf8');
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'POST' || path !== '/token') return oauthError(res, 404, 'not_found', 'Not found');
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -167,15 +156,8 @@ export async function startFakeGoogleTokenServer(opts: { ttlSeconds?: number; no
     res.end(JSON.stringify({ access_token: token, expires_in: ttl, token_type: 'Bearer' }));
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await startLoopbackServer(handle);
+  const origin = http.origin;
   const tokenUri = `${origin}/token`;
   const api: FakeGoogleTokenServer = {
     tokenUri, origin, issued, refused,
@@ -201,8 +183,7 @@ export async function startFakeGoogleTokenServer(opts: { ttlSeconds?: number; no
       return t !== undefined && t.expiresAt > now();
     },
     close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return http.close();
     },
   };
   return api;

@@ -2,10 +2,9 @@
 // answer in the 2011-06-15 namespace), as the official STS client inside @aws-sdk/credential-providers' fromTokenFile
 // sends and reads it. Each call issues fresh temporary credentials (numbered), valid for `lifetimeMs`, and hands them
 // to `onIssue` (e.g. FakeBedrock.addCredentials) so the issued keys are accepted upstream. Calls are recorded.
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import type { FakeAwsCredentials } from './fake-bedrock-server.ts';
+import { readBody, startLoopbackServer } from './fake-http.ts';
 
 export interface StsCall {
   readonly action: string;
@@ -28,15 +27,6 @@ export interface FakeSts {
 
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -44,7 +34,6 @@ function xmlEscape(s: string): string {
 export async function startFakeSts(opts: { lifetimeMs?: number; onIssue?: (c: FakeAwsCredentials) => void } = {}): Promise<FakeSts> {
   const calls: StsCall[] = [];
   const issued: FakeAwsCredentials[] = [];
-  const sockets = new Set<Socket>();
   let lifetime = opts.lifetimeMs ?? 3600_000;
   let failures = 0;
   let failStatus = 400;
@@ -56,7 +45,7 @@ export async function startFakeSts(opts: { lifetimeMs?: number; onIssue?: (c: Fa
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const form = new URLSearchParams(await readBody(req));
+    const form = new URLSearchParams((await readBody(req)).toString('utf8'));
     const call: StsCall = {
       action: form.get('Action') ?? '',
       roleArn: form.get('RoleArn') ?? '',
@@ -89,16 +78,9 @@ export async function startFakeSts(opts: { lifetimeMs?: number; onIssue?: (c: Fa
     );
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const http = await startLoopbackServer(handle);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: http.origin,
     calls,
     issued,
     setLifetimeMs(ms) {
@@ -110,8 +92,7 @@ export async function startFakeSts(opts: { lifetimeMs?: number; onIssue?: (c: Fa
       failCode = code;
     },
     close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return http.close();
     },
   };
 }

@@ -23,6 +23,14 @@ describe('cutShortUsage', () => {
     expect(cutShortUsage(null, body, 21)).toEqual({ inputTokens: 3, outputTokens: 6, totalTokens: 9, estimated: true });
     expect(cutShortUsage(null, null, 0)).toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0, estimated: true });
   });
+
+  it('a stream cut short whose reported usage is only its start (Anthropic message_start: 1 output token) counts what was delivered, marked estimated', () => {
+    const start = { inputTokens: 11, outputTokens: 1, totalTokens: 12 };
+    expect(cutShortUsage(start, null, 400, false)).toEqual({ inputTokens: 11, outputTokens: 100, totalTokens: 111, estimated: true });
+    expect(cutShortUsage(start, null, 400, true)).toBe(start); // a complete stream's own figures stand
+    const full = { inputTokens: 11, outputTokens: 500, totalTokens: 511 };
+    expect(cutShortUsage(full, null, 400, false)).toBe(full); // reported beyond the estimate: kept as reported
+  });
 });
 
 describe('failure details', () => {

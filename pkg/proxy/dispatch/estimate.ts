@@ -81,8 +81,15 @@ export function promptChars(body: Readonly<Record<string, unknown>>): number {
  * The usage of a stream cut short: the provider's own when it sent any (not estimated), otherwise an estimate from
  * the prompt and the text streamed so far.
  */
-export function cutShortUsage(reported: Usage | null, body: Readonly<Record<string, unknown>> | null, streamedChars: number): Usage {
-  if (reported !== null) return reported;
+export function cutShortUsage(reported: Usage | null, body: Readonly<Record<string, unknown>> | null, streamedChars: number, complete = true): Usage {
+  if (reported !== null) {
+    if (complete) return reported;
+    // A stream cut short may carry only the usage of its start (Anthropic's message_start says 1 output token): what
+    // was delivered counts at least as its estimate, and the figure is marked estimated.
+    const delivered = estimateTokensFromChars(streamedChars);
+    if (delivered <= reported.outputTokens) return reported;
+    return { ...reported, outputTokens: delivered, totalTokens: reported.inputTokens + delivered, estimated: true };
+  }
   const inputTokens = body === null ? 0 : estimateTokensFromChars(promptChars(body));
   const outputTokens = estimateTokensFromChars(streamedChars);
   return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, estimated: true };

@@ -105,8 +105,8 @@ async function pump(st: RequestState, target: RuntimeTarget, rest: AsyncIterator
 }
 
 /** Usage of a finished stream; a stream without reported usage (cut short or not) gets an estimate (estimate.ts). */
-function recordStreamUsage(st: RequestState, target: RuntimeTarget, reported: Usage | null, seen: StreamProgress): void {
-  recordUsage(st, target, cutShortUsage(reported, st.requestBody, seen.chars));
+function recordStreamUsage(st: RequestState, target: RuntimeTarget, reported: Usage | null, seen: StreamProgress, complete: boolean): void {
+  recordUsage(st, target, cutShortUsage(reported, st.requestBody, seen.chars, complete));
 }
 
 /**
@@ -126,7 +126,7 @@ export async function sendStream(st: RequestState, target: RuntimeTarget, s: Pri
     res.flushHeaders();
   }
   if (s.ended !== null) {
-    recordStreamUsage(st, target, s.ended.usage, seen);
+    recordStreamUsage(st, target, s.ended.usage, seen, s.ended.outcome === 'complete' && s.ended.error === undefined);
     res.end();
     return;
   }
@@ -135,7 +135,7 @@ export async function sendStream(st: RequestState, target: RuntimeTarget, s: Pri
     failure = await pump(st, target, s.rest, tr, seen);
   } catch (err) {
     // The upstream body failed mid-stream (reset, idle timeout) or the client went away (abort).
-    recordStreamUsage(st, target, tr.end().usage, seen);
+    recordStreamUsage(st, target, tr.end().usage, seen, false);
     if (st.clientGone) return;
     // The drain deadline cut the stream: the dialect's terminal error event says so (D8), not an upstream failure.
     if (st.drainError !== null) {
@@ -148,7 +148,7 @@ export async function sendStream(st: RequestState, target: RuntimeTarget, s: Pri
   }
   const end = tr.end();
   const gone = st.clientGone || !writable(res);
-  recordStreamUsage(st, target, end.usage, seen);
+  recordStreamUsage(st, target, end.usage, seen, failure === null && end.error === undefined && end.outcome === 'complete');
   if (gone) return;
   if (failure !== null) {
     recordUpstreamFailure(st, target, failure.failure.kind, failure.failure, failure.cause);

@@ -23,6 +23,29 @@ Manifests are switchyard.dev/v1alpha1 Provider, ModelRoute and Quota objects and
 or *.json files. Docs: docs/configuration.md
 `;
 
+// The data plane's flags and stop note, the same for 'serve' and 'proxy'.
+const OVERLOAD_DRAIN_HELP_FLAGS = `      --max-inflight N       Inference requests in flight in this process before new ones get 503
+                             overloaded_error with Retry-After (default 4096, env SWITCHYARD_MAX_INFLIGHT;
+                             0 = no limit)
+      --max-inflight-per-key N
+                             In flight per API key before its new requests get 429
+                             concurrency_limit_exceeded with Retry-After, so one tenant cannot take every
+                             slot (default 1024, env SWITCHYARD_MAX_INFLIGHT_PER_KEY; 0 = no limit)
+      --max-inflight-per-team N
+                             The same per team (default 2048, env SWITCHYARD_MAX_INFLIGHT_PER_TEAM; 0 = no limit)
+      --max-event-loop-delay D
+                             Shed new requests with 503 while the p99 event-loop delay of the last second
+                             is above D (default 1s, env SWITCHYARD_MAX_EVENT_LOOP_DELAY; 0 = off)
+      --drain-timeout D      On SIGTERM, how long requests and streams in flight may finish; those still
+                             running then end with 503 shutting_down (a terminal error event on a stream)
+                             (default 20s, env SWITCHYARD_DRAIN_TIMEOUT)
+  -h, --help                 Show this help
+`;
+
+const DRAIN_STOP_NOTE = `Stop with Ctrl-C or SIGTERM: new connections are refused and requests in flight finish first (up to
+--drain-timeout); a second signal exits at once.
+`;
+
 export const SERVE_HELP = `Usage: switchyard serve --config DIR [flags]
 
 Serves the manifests in DIR (every *.yaml, *.yml and *.json file directly in DIR) as an OpenAI-compatible
@@ -49,31 +72,13 @@ Flags:
       --oidc-config FILE     OIDC issuers (YAML/JSON) whose JWT bearer tokens are accepted beside API keys
                              (env SWITCHYARD_OIDC_CONFIG); keys are fetched in the background, and /readyz
                              shows whether each issuer's keys are loaded. See docs/configuration.md.
-      --max-inflight N       Inference requests in flight in this process before new ones get 503
-                             overloaded_error with Retry-After (default 4096, env SWITCHYARD_MAX_INFLIGHT;
-                             0 = no limit)
-      --max-inflight-per-key N
-                             In flight per API key before its new requests get 429
-                             concurrency_limit_exceeded with Retry-After, so one tenant cannot take every
-                             slot (default 1024, env SWITCHYARD_MAX_INFLIGHT_PER_KEY; 0 = no limit)
-      --max-inflight-per-team N
-                             The same per team (default 2048, env SWITCHYARD_MAX_INFLIGHT_PER_TEAM; 0 = no limit)
-      --max-event-loop-delay D
-                             Shed new requests with 503 while the p99 event-loop delay of the last second
-                             is above D (default 1s, env SWITCHYARD_MAX_EVENT_LOOP_DELAY; 0 = off)
-      --drain-timeout D      On SIGTERM, how long requests and streams in flight may finish; those still
-                             running then end with 503 shutting_down (a terminal error event on a stream)
-                             (default 20s, env SWITCHYARD_DRAIN_TIMEOUT)
-  -h, --help                 Show this help
-
+${OVERLOAD_DRAIN_HELP_FLAGS}
 Examples:
   switchyard serve --config examples/quickstart --auth open
   switchyard serve --config /etc/switchyard --host 127.0.0.1 --port 8000 --log-level debug
   OPENAI_API_KEY=sk-... switchyard serve --config examples/quickstart-secured
 
-Stop with Ctrl-C or SIGTERM: new connections are refused and requests in flight finish first (up to
---drain-timeout); a second signal exits at once.
-`;
+${DRAIN_STOP_NOTE}`;
 
 export const PROXY_HELP = `Usage: switchyard proxy --sync URL[,URL...] [flags]
 
@@ -110,23 +115,7 @@ Flags:
                              opens the proxy). open: requests without a key are served.
       --oidc-config FILE     OIDC issuers (YAML/JSON) whose JWT bearer tokens are accepted beside API keys
                              (env SWITCHYARD_OIDC_CONFIG); see docs/configuration.md.
-      --max-inflight N       Inference requests in flight in this process before new ones get 503
-                             overloaded_error with Retry-After (default 4096, env SWITCHYARD_MAX_INFLIGHT;
-                             0 = no limit)
-      --max-inflight-per-key N
-                             In flight per API key before its new requests get 429
-                             concurrency_limit_exceeded with Retry-After, so one tenant cannot take every
-                             slot (default 1024, env SWITCHYARD_MAX_INFLIGHT_PER_KEY; 0 = no limit)
-      --max-inflight-per-team N
-                             The same per team (default 2048, env SWITCHYARD_MAX_INFLIGHT_PER_TEAM; 0 = no limit)
-      --max-event-loop-delay D
-                             Shed new requests with 503 while the p99 event-loop delay of the last second
-                             is above D (default 1s, env SWITCHYARD_MAX_EVENT_LOOP_DELAY; 0 = off)
-      --drain-timeout D      On SIGTERM, how long requests and streams in flight may finish; those still
-                             running then end with 503 shutting_down (a terminal error event on a stream)
-                             (default 20s, env SWITCHYARD_DRAIN_TIMEOUT)
-  -h, --help                 Show this help
-
+${OVERLOAD_DRAIN_HELP_FLAGS}
 An https operator URL signed by a private CA needs NODE_EXTRA_CA_CERTS=/path/to/ca.pem.
 
 Examples:
@@ -135,9 +124,7 @@ Examples:
     --bootstrap /var/lib/switchyard/table.json
   SWITCHYARD_SYNC_TOKEN=dev-token switchyard proxy --sync http://127.0.0.1:8443 --host 127.0.0.1
 
-Stop with Ctrl-C or SIGTERM: new connections are refused and requests in flight finish first (up to
---drain-timeout); a second signal exits at once.
-`;
+${DRAIN_STOP_NOTE}`;
 
 export const OPERATOR_HELP = `Usage: switchyard operator [flags]
 

@@ -2,7 +2,8 @@
 // logging, randomness or environment; the same set of objects in any order gives the same table and hash.
 import type { ObjectStatus, RoutingTable, RoutingTableContent } from '../table/types.ts';
 import { resolveConflicts } from './conflicts.ts';
-import { canonicalJSON, sha256Hex, sortedRecord } from './hash.ts';
+import { contentJSONOf } from './content-json.ts';
+import { sha256Hex, sortedRecord } from './hash.ts';
 import { compileKeys } from './keys.ts';
 import { buildLastGood, sortStale } from './last-good.ts';
 import type { LastGood, StaleObject } from './last-good.ts';
@@ -97,12 +98,13 @@ export function tableHash(content: RoutingTableContent): string {
   return sha256Hex(canonicalContent(content));
 }
 
+/** canonicalJSON of the five content fields, assembled per object (ADR 0024): same text, reused for shared objects. */
 function canonicalContent(content: RoutingTableContent): string {
-  const { providers, routes, models, keys, quotas } = content;
-  return canonicalJSON({ providers, routes, models, keys, quotas });
+  return contentJSONOf(content);
 }
 
 export { canonicalJSON } from './hash.ts';
+export { contentHashOf, contentJSONOf, objectJSON } from './content-json.ts';
 export { objectKey } from './last-good.ts';
 export type { LastGood, StaleObject } from './last-good.ts';
 export { allAccepted, formatStatuses } from './report.ts';

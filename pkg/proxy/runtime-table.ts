@@ -19,6 +19,7 @@ import type { TargetHealth, TargetHealthStore } from './target-health.ts';
 import { QuotaLedger } from '../quota/ledger.ts';
 import { QuotaPlan } from '../quota/build.ts';
 import type { QuotaStage } from '../quota/stage.ts';
+import { credentialKey } from '../providers/http/credential-sources.ts';
 
 /** USD per token (the table's prices are per 1M tokens); unset table fields take their documented default. */
 export interface TargetPrice {
@@ -170,7 +171,21 @@ export interface BuildDeps {
   readonly nowMs: number;
   /** Quota counters that outlive this table (the holder's); a fresh ledger when absent. */
   readonly quotaLedger?: QuotaLedger;
+  /**
+   * The runtime table in use (ADR 0024): a route whose TableRoute is the same object as in `previous.table`, whose
+   * providers are the same objects and whose quotas did not change keeps its RuntimeRoute (and with it its bound
+   * targets and adapters). Applied deltas keep unchanged objects identical, so only changed routes are rebuilt.
+   */
+  readonly previous?: RuntimeTable | null;
 }
+
+/** What a later build may reuse from this one: provider bindings and routes by id. */
+interface BuildMemo {
+  readonly providers: ReadonlyMap<string, ProviderBinding>;
+  readonly routes: ReadonlyMap<string, { readonly route: TableRoute; readonly runtime: RuntimeRoute }>;
+}
+
+const memos = new WeakMap<RuntimeTable, BuildMemo>();
 
 /** Printable ASCII passes; anything else is percent-encoded so a header value can never be rejected or split. */
 export function headerSafe(value: string): string {
@@ -226,10 +241,37 @@ class TargetBinder {
   readonly #providers = new Map<string, ProviderBinding>();
   readonly #table: RoutingTable;
   readonly #deps: BuildDeps;
+  readonly #previous: ReadonlyMap<string, ProviderBinding>;
 
-  constructor(table: RoutingTable, deps: BuildDeps) {
+  constructor(table: RoutingTable, deps: BuildDeps, previous: ReadonlyMap<string, ProviderBinding>) {
     this.#table = table;
     this.#deps = deps;
+    this.#previous = previous;
+  }
+
+  get bindings(): ReadonlyMap<string, ProviderBinding> {
+    return this.#providers;
+  }
+
+  /** Whether provider `id` is the same object as in the previous build (so its binding, adapter included, is reused). */
+  unchanged(id: string): boolean {
+    const p = this.#table.providers[id];
+    return p !== undefined && this.#previous.get(id)?.provider === p;
+  }
+
+  /**
+   * The provider's binding for a reused route: the previous one, re-registered with this build's credential sources
+   * (adapters ask for their background source when created; a reused adapter is not created again, so its source is
+   * marked wanted here, or commitBuild would stop it).
+   */
+  reuse(id: string): void {
+    if (this.#providers.has(id)) return;
+    const b = this.#previous.get(id);
+    if (b === undefined) return;
+    const sources = this.#deps.adapterDeps.sources;
+    const key = credentialKey(b.provider);
+    if (sources.has(key)) sources.get(key, () => { throw new Error('unreachable: the source exists'); });
+    this.#providers.set(id, b);
   }
 
   #provider(route: TableRoute, id: string): ProviderBinding {
@@ -237,6 +279,11 @@ class TargetBinder {
     if (b !== undefined) return b;
     const provider = this.#table.providers[id];
     if (provider === undefined) throw new Error(`route ${route.id}: unknown provider ${id}`);
+    if (this.#previous.get(id)?.provider === provider) {
+      this.reuse(id);
+      const kept = this.#providers.get(id);
+      if (kept !== undefined) return kept;
+    }
     b = {
       provider,
       adapter: this.#deps.adapterFactory(provider, this.#deps.adapterDeps),
@@ -436,13 +483,58 @@ function withViews(serving: Serving, shared: RouteShared, targets: RuntimeTarget
   return full;
 }
 
+function providerIds(route: TableRoute): string[] {
+  const ids = new Set<string>();
+  for (const t of route.targets) ids.add(t.provider);
+  for (const t of route.fallback) ids.add(t.provider);
+  for (const r of route.rules ?? []) for (const t of r.targets) ids.add(t.provider);
+  return [...ids];
+}
+
+/** Route ids a scoped quota covers under `models`. */
+function coveredRoutes(q: RoutingTable['quotas'][number], models: Readonly<Record<string, string>>): string {
+  const ids = new Set<string>();
+  for (const m of q.models ?? []) {
+    const r = Object.hasOwn(models, m) ? models[m] : undefined;
+    if (r !== undefined) ids.add(r);
+  }
+  return [...ids].sort().join('\n');
+}
+
+/** Every route's quota stage would be the same: the same quota objects, each covering the same routes. */
+function sameQuotaPlan(prev: RoutingTable, next: RoutingTable): boolean {
+  if (prev.quotas.length !== next.quotas.length) return false;
+  for (let i = 0; i < next.quotas.length; i++) {
+    const q = next.quotas[i];
+    if (q === undefined || q !== prev.quotas[i]) return false;
+    if (q.models !== null && prev.models !== next.models && coveredRoutes(q, prev.models) !== coveredRoutes(q, next.models)) return false;
+  }
+  return true;
+}
+
 /** Builds the runtime table; throws on an inconsistent table (the holder keeps the last good one). */
 export function buildRuntimeTable(table: RoutingTable, deps: BuildDeps): RuntimeTable {
   if (!Number.isSafeInteger(table.version) || table.version < 0) throw new Error('table version must be a non-negative integer');
-  const binder = new TargetBinder(table, deps);
+  const previous = deps.previous ?? null;
+  const memo = previous === null ? undefined : memos.get(previous);
+  const binder = new TargetBinder(table, deps, memo?.providers ?? new Map());
   const quotas = new QuotaPlan(table.quotas, table.models, deps.quotaLedger ?? new QuotaLedger());
+  const reusable = memo !== undefined && previous !== null && deps.quotaLedger !== undefined && sameQuotaPlan(previous.table, table);
   const byId = new Map<string, RuntimeRoute>();
-  for (const route of table.routes) byId.set(route.id, buildRoute(route, binder, quotas));
+  const memoRoutes = new Map<string, { route: TableRoute; runtime: RuntimeRoute }>();
+  for (const route of table.routes) {
+    const old = reusable ? memo.routes.get(route.id) : undefined;
+    let runtime: RuntimeRoute;
+    const ids = old?.route === route ? providerIds(route) : null;
+    if (old !== undefined && ids !== null && ids.every((id) => binder.unchanged(id))) {
+      for (const id of ids) binder.reuse(id);
+      runtime = old.runtime;
+    } else {
+      runtime = buildRoute(route, binder, quotas);
+    }
+    byId.set(route.id, runtime);
+    memoRoutes.set(route.id, { route, runtime });
+  }
   const routes = new Map<string, RuntimeRoute>();
   for (const [name, routeId] of Object.entries(table.models)) {
     const rr = byId.get(routeId);
@@ -454,7 +546,7 @@ export function buildRuntimeTable(table: RoutingTable, deps: BuildDeps): Runtime
     if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`principal ${principal.id}: key hash is not SHA-256 hex`);
     principals.set(hash, { principal, models: principal.models === null ? null : new Set(principal.models) });
   }
-  return {
+  const out: RuntimeTable = {
     version: table.version,
     hash: table.hash,
     table,
@@ -463,4 +555,6 @@ export function buildRuntimeTable(table: RoutingTable, deps: BuildDeps): Runtime
     createdSec: Math.floor(deps.nowMs / 1000),
     modelListCache: new Map(),
   };
+  memos.set(out, { providers: binder.bindings, routes: memoRoutes });
+  return out;
 }

@@ -5,6 +5,8 @@
 // (gauge), and a WARN on every load of a table that locks everyone out (required mode, zero keys).
 // Background credential sources (adapterDeps.sources) survive swaps: a load keeps those its adapters ask for again
 // and stops the rest; a refused load stops only what it started.
+// A load reuses the RuntimeRoute of every route whose TableRoute, providers and quotas are the very objects of the table
+// in use (ADR 0024); the reused adapters' credential sources are marked wanted by the build, so they live on.
 import type { Logger } from 'pino';
 import type { AdapterDeps, AdapterFactory } from '../providers/types.ts';
 import type { RoutingTable } from '../table/types.ts';
@@ -110,6 +112,8 @@ export class TableHolder {
         health: this.#health,
         nowMs: this.#now(),
         quotaLedger: this.#quotaLedger,
+        // Unchanged routes keep their runtime form (an applied delta keeps unchanged objects identical: ADR 0024).
+        previous,
       });
     } catch (err) {
       sources.abortBuild();

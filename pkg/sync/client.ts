@@ -4,6 +4,9 @@
 // every snapshot (a lower version, a bad checksum, a truncated or garbled payload is NACKed and the table in use is
 // kept — C4), ACKs what it loads, and reports per-target outcomes every ~2 s. When the operator is gone it keeps
 // serving its last table and only logs and retries.
+// It announces deltas=1 (ADR 0024): a delta is applied to the table in use and its result verified against the hash;
+// a delta that does not apply (another base, a checksum mismatch, garbled) is NACKed and the client reconnects with
+// have=0, which brings the whole snapshot. An operator too old to know deltas=1 (400) gets the old query.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { TableHolder } from '../proxy/table-holder.ts';
@@ -12,7 +15,7 @@ import type { GatewayMetrics } from '../telemetry/types.ts';
 import { DEFAULT_BACKOFF, MAX_RETRY_AFTER_MS, backoffDelay } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { ndjsonLines } from './ndjson.ts';
-import { MAX_ERROR_CHARS, MAX_REPORT_SUBJECTS, ReportReply, SYNC_PATHS, decodeSnapshot } from './protocol.ts';
+import { MAX_ERROR_CHARS, MAX_REPORT_SUBJECTS, ReportReply, SYNC_PATHS, SnapshotError, decodeDelta, decodeSnapshot } from './protocol.ts';
 import type { AckMessage, TargetReport } from './protocol.ts';
 import { mergeReports, metricFigures, usageReports } from './report-collector.ts';
 import { ClusterAllowance } from '../quota/cluster-allowance.ts';
@@ -48,6 +51,8 @@ export interface SyncClientOptions {
   readonly dispatcher?: Dispatcher;
   /** [0, 1). Default Math.random. */
   readonly random?: () => number;
+  /** Ask for table deltas (deltas=1, ADR 0024). Default true. */
+  readonly deltas?: boolean;
 }
 
 export interface SyncClientStatus {
@@ -144,6 +149,10 @@ class SyncSession {
   #early: NodeJS.Timeout | undefined;
   #lastReportStart = 0;
   #closing: Promise<void> | undefined;
+  /** Announce deltas=1 (false after an operator refused the parameter). */
+  #deltas: boolean;
+  /** A delta did not apply: the next connection asks for the whole snapshot (have=0). */
+  #resync = false;
 
   constructor(opts: SyncClientOptions, log: Logger, transport: Transport, loaded: (t: RoutingTable) => void) {
     this.#opts = opts;
@@ -151,6 +160,7 @@ class SyncSession {
     this.#transport = transport;
     this.#loaded = loaded;
     this.#random = opts.random ?? Math.random;
+    this.#deltas = opts.deltas ?? true;
   }
 
   get #url(): string {
@@ -212,9 +222,11 @@ class SyncSession {
   /** One connection: `received` when it delivered at least one message (so the next attempt is not a failure). */
   async #streamOnce(): Promise<{ received: boolean; retryAfterMs?: number }> {
     const url = this.#url;
-    const table = this.#opts.holder.table;
+    const table = this.#resync ? null : this.#opts.holder.table;
     const query: Record<string, string> = { proxy: this.#opts.proxyId, have: String(table?.version ?? 0) };
     if (table !== null) query.hash = table.hash;
+    const deltas = this.#deltas;
+    if (deltas) query.deltas = '1';
     let received = false;
     let retryAfterMs: number | undefined;
     try {
@@ -222,15 +234,27 @@ class SyncSession {
       this.#connected = true;
       this.#lastError = null;
       this.#log.info({ url, have: table?.version ?? 0 }, 'connected to the operator');
+      this.#resync = false;
+      let resync = false;
       for await (const line of ndjsonLines(stream.body, this.#opts.maxLineBytes ?? 64 * 1024 * 1024)) {
         received = true;
-        this.#handleLine(url, line);
+        if (this.#handleLine(url, line) === 'resync') {
+          resync = true;
+          break;
+        }
       }
-      if (!this.#abort.signal.aborted) this.#log.warn({ url }, 'the operator closed the snapshot stream; reconnecting');
+      if (resync) this.#log.warn({ url }, 'a delta did not apply; reconnecting for the whole snapshot');
+      else if (!this.#abort.signal.aborted) this.#log.warn({ url }, 'the operator closed the snapshot stream; reconnecting');
     } catch (err) {
       if (this.#abort.signal.aborted) return { received };
       this.#lastError = reason(err);
       if (err instanceof HttpStatusError && err.status === 503) retryAfterMs = err.retryAfterMs;
+      if (err instanceof HttpStatusError && err.status === 400 && deltas) {
+        // An operator older than deltas refuses the unknown query parameter: ask for snapshots only from now on.
+        this.#deltas = false;
+        this.#log.warn({ url }, 'the operator does not know table deltas; asking for snapshots only');
+        return { received: true };
+      }
       const level = err instanceof HttpStatusError && err.status === 401 ? 'error' : 'warn';
       this.#log[level]({ url, reason: this.#lastError, serving: this.#opts.holder.table?.version ?? null }, 'sync stream failed; keeping the table in use and retrying');
     } finally {
@@ -239,7 +263,8 @@ class SyncSession {
     return retryAfterMs === undefined ? { received } : { received, retryAfterMs };
   }
 
-  #handleLine(url: string, line: string): void {
+  /** 'resync' when the stream must be reopened for a whole snapshot (a delta that did not apply). */
+  #handleLine(url: string, line: string): 'resync' | undefined {
     let msg: unknown;
     try {
       msg = JSON.parse(line);
@@ -251,6 +276,7 @@ class SyncSession {
     }
     if (typeof msg !== 'object' || msg === null || !('type' in msg)) return;
     if (msg.type === 'snapshot') this.#applySnapshot(url, msg);
+    else if (msg.type === 'delta') return this.#applyDelta(url, msg);
     else if (msg.type !== 'heartbeat') this.#log.debug({ type: String(msg.type).slice(0, 40) }, 'unknown stream message ignored');
   }
 
@@ -274,10 +300,43 @@ class SyncSession {
       this.#refuse(url, Math.max(version, 0), hash, reason(err));
       return;
     }
+    this.#accepted(url, table);
+  }
+
+  #accepted(url: string, table: RoutingTable): void {
     this.#loaded(table);
     this.#ack(url, { proxy: this.#opts.proxyId, version: table.version, hash: table.hash, ok: true });
     // A table with quotas needs this proxy's allowances: ask now rather than at the next interval.
     if (this.#allowance !== null && table.quotas.length > 0) this.#reportSoon();
+  }
+
+  /**
+   * A delta: applied to the table in use, verified by the hash of the result, loaded (unchanged routes keep their
+   * runtime form). One that does not apply is NACKed and asks for a resync; one that applies but cannot be loaded is
+   * NACKed like a snapshot (the table in use stays; the next delta will not match and brings a snapshot).
+   */
+  #applyDelta(url: string, msg: object): 'resync' | undefined {
+    const version = 'version' in msg && typeof msg.version === 'number' ? msg.version : -1;
+    const hash = 'hash' in msg && typeof msg.hash === 'string' ? msg.hash.slice(0, 64) : '';
+    let table: RoutingTable;
+    try {
+      table = decodeDelta(msg, this.#opts.holder.table);
+    } catch (err) {
+      this.#refuse(url, Math.max(version, 0), hash, reason(err));
+      if (err instanceof SnapshotError) {
+        this.#resync = true;
+        return 'resync';
+      }
+      return undefined;
+    }
+    try {
+      this.#opts.holder.load(table);
+    } catch (err) {
+      this.#refuse(url, Math.max(version, 0), hash, reason(err));
+      return undefined;
+    }
+    this.#accepted(url, table);
+    return undefined;
   }
 
   #refuse(url: string, version: number, hash: string, error: string): void {

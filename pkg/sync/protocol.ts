@@ -1,7 +1,10 @@
 // The sync protocol between the operator and its proxies (design §5): message schemas and the snapshot codec.
 //
-//   GET  /sync/v1/snapshots?proxy=<id>&have=<version>[&hash=<sha256>]  → application/x-ndjson, one message a line:
+//   GET  /sync/v1/snapshots?proxy=<id>&have=<version>[&hash=<sha256>][&deltas=1]  → application/x-ndjson, one message a line:
 //        {type:'snapshot', version, hash, encoding:'gzip+base64', bytes, data} and {type:'heartbeat', version}
+//        and, only to a proxy that announced deltas=1 (ADR 0024),
+//        {type:'delta', version, hash, base, baseHash, encoding:'gzip+base64', bytes, data}: the changes from version
+//        `base` (content hash `baseHash`) to `version`; `hash` is the sha256 of the whole content after applying them
 //   POST /sync/v1/acks     {proxy, version, hash, ok, error?}
 //   POST /sync/v1/reports  {proxy, version, intervalMs, targets:[{provider, model, requests, errors, latencyMsSum}],
 //        usage:[{quota, window, start, end, requests?, inputTokens?, outputTokens?, totalTokens?, costUSD?,
@@ -14,8 +17,10 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { canonicalJSON } from '../compiler/hash.ts';
+import { contentHashOf, contentJSONOf } from '../compiler/content-json.ts';
 import type { RoutingTable, RoutingTableContent } from '../table/types.ts';
+import { applyDelta, deltaJSON, deltaShapeProblem } from './delta.ts';
+import type { TableDelta } from './delta.ts';
 import { tableShapeProblem } from './table-shape.ts';
 
 export const SYNC_PATHS = {
@@ -50,13 +55,30 @@ export type SnapshotMessage = z.infer<typeof SnapshotMessage>;
 export const HeartbeatMessage = z.strictObject({ type: z.literal('heartbeat'), version: Version });
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessage>;
 
-export const StreamMessage = z.discriminatedUnion('type', [SnapshotMessage, HeartbeatMessage]);
+/** The changes from version `base` to `version` (ADR 0024); sent only to proxies that asked with deltas=1. */
+export const DeltaMessage = z.strictObject({
+  type: z.literal('delta'),
+  version: Version,
+  /** sha256 of the whole content after applying the delta. */
+  hash: Hash,
+  base: Version,
+  baseHash: Hash,
+  encoding: z.literal('gzip+base64'),
+  /** Length in bytes of the uncompressed canonical JSON of the delta. */
+  bytes: z.number().int().min(2).max(MAX_TABLE_BYTES),
+  data: z.string().min(1),
+});
+export type DeltaMessage = z.infer<typeof DeltaMessage>;
+
+export const StreamMessage = z.discriminatedUnion('type', [SnapshotMessage, DeltaMessage, HeartbeatMessage]);
 export type StreamMessage = z.infer<typeof StreamMessage>;
 
 export const SnapshotQuery = z.strictObject({
   proxy: ProxyId,
   have: z.string().regex(/^\d{1,15}$/).transform(Number).optional(),
   hash: Hash.optional(),
+  /** "1": the proxy applies delta messages (ADR 0024); absent: snapshots only (older proxies). */
+  deltas: z.enum(['0', '1']).optional(),
 });
 export type SnapshotQuery = z.infer<typeof SnapshotQuery>;
 
@@ -166,7 +188,7 @@ export const ReportMessage = z.strictObject({
 });
 export type ReportMessage = z.infer<typeof ReportMessage>;
 
-export type SnapshotErrorCode = 'message' | 'encoding' | 'size' | 'checksum' | 'json' | 'table';
+export type SnapshotErrorCode = 'message' | 'encoding' | 'size' | 'checksum' | 'json' | 'table' | 'base';
 
 /** A snapshot that cannot be used; the message is safe to log and to send back in a NACK (never holds table data). */
 export class SnapshotError extends Error {
@@ -184,8 +206,7 @@ function sha256Hex(data: Buffer | string): string {
 
 /** Canonical JSON of a table's content: what the hash covers and what a snapshot carries. */
 export function contentJSON(table: RoutingTable): string {
-  const { providers, routes, models, keys, quotas } = table;
-  return canonicalJSON({ providers, routes, models, keys, quotas });
+  return contentJSONOf(table);
 }
 
 /**
@@ -204,18 +225,18 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function inflate(msg: SnapshotMessage): Buffer {
+function inflate(msg: SnapshotMessage | DeltaMessage): Buffer {
   const packed = Buffer.from(msg.data, 'base64');
   let raw: Buffer;
   try {
     raw = gunzipSync(packed, { maxOutputLength: msg.bytes + 1 });
   } catch (err) {
     const e = err as { code?: unknown };
-    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new SnapshotError('size', `snapshot v${msg.version} inflates to more than the announced ${msg.bytes} bytes`);
-    throw new SnapshotError('encoding', `snapshot v${msg.version} is not valid gzip+base64 (truncated or garbled): ${message(err)}`);
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new SnapshotError('size', `${msg.type} v${msg.version} inflates to more than the announced ${msg.bytes} bytes`);
+    throw new SnapshotError('encoding', `${msg.type} v${msg.version} is not valid gzip+base64 (truncated or garbled): ${message(err)}`);
   }
   if (raw.length !== msg.bytes) {
-    throw new SnapshotError('size', `snapshot v${msg.version} inflates to ${raw.length} bytes, not the announced ${msg.bytes}`);
+    throw new SnapshotError('size', `${msg.type} v${msg.version} inflates to ${raw.length} bytes, not the announced ${msg.bytes}`);
   }
   return raw;
 }
@@ -254,6 +275,39 @@ function issues(error: z.ZodError): string {
   const shown = error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
   if (error.issues.length > 5) shown.push(`and ${error.issues.length - 5} more`);
   return shown.join('; ').slice(0, 600);
+}
+
+/**
+ * Encodes the delta from `base` to `next` (its hash is next.hash: the caller computed the delta from the two tables).
+ */
+export function encodeDelta(base: { readonly version: number; readonly hash: string }, next: RoutingTable, delta: TableDelta): DeltaMessage {
+  const raw = Buffer.from(deltaJSON(delta), 'utf8');
+  const data = gzipSync(raw, { level: GZIP_LEVEL }).toString('base64');
+  return { type: 'delta', version: next.version, hash: next.hash, base: base.version, baseHash: base.hash, encoding: 'gzip+base64', bytes: raw.length, data };
+}
+
+/**
+ * Applies a delta message to `current` (the table the proxy serves) and verifies the result: throws SnapshotError
+ * 'base' when `current` is not the delta's base, 'checksum' when the sha256 of the resulting canonical content is not
+ * `hash`, and the snapshot codes for a garbled message or content. Unchanged objects stay the same objects; the
+ * content hash costs a join and a sha256 for them (their canonical JSON is memoised, ADR 0024).
+ */
+export function decodeDelta(input: unknown, current: RoutingTable | null): RoutingTable {
+  const parsed = DeltaMessage.safeParse(input);
+  if (!parsed.success) throw new SnapshotError('message', `not a delta message: ${issues(parsed.error)}`);
+  const msg = parsed.data;
+  const what = `delta v${msg.base}→v${msg.version}`;
+  if (current === null || current.version !== msg.base || current.hash !== msg.baseHash) {
+    throw new SnapshotError('base', `${what}: this proxy serves ${current === null ? 'no table' : `v${current.version}`}, not the delta's base`);
+  }
+  if (msg.version <= msg.base) throw new SnapshotError('message', `${what}: version is not above its base`);
+  const json = parseJSON(inflate(msg).toString('utf8'), what);
+  const problem = deltaShapeProblem(json);
+  if (problem !== null) throw new SnapshotError('table', `${what}: not a delta this proxy understands: ${problem}`);
+  // The base passed tableShapeProblem when it arrived and deltaShapeProblem checked every object the delta brings.
+  const content = applyDelta(current, json as TableDelta);
+  if (contentHashOf(content) !== msg.hash) throw new SnapshotError('checksum', `${what}: sha256 of the content after applying it does not match hash ${msg.hash.slice(0, 12)}`);
+  return { version: msg.version, hash: msg.hash, ...content };
 }
 
 /** Serialises a stream message as one NDJSON line. */

@@ -2,12 +2,18 @@
 // register(app) adds the /sync/v1/* routes to the operator's Fastify app. Only the leader streams: a follower answers
 // 503 {reason:'not leader'} and, on losing leadership, ends open streams so proxies reconnect (to the new leader).
 // Every route authenticates before the body is read. Table data and tokens never reach the logs.
+// Deltas (ADR 0024): a proxy that connects with deltas=1 gets, for each new version, the changes from the version the
+// stream last carried to it when that version is one of the few kept in a small ring (and the change is small), and
+// the whole snapshot otherwise (too far behind, unknown base, a stream backed up, a large change).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RoutingTable, TableQuota } from '../table/types.ts';
 import type { SyncAuth } from './auth.ts';
+import { contentJSONOf } from '../compiler/content-json.ts';
+import { sha256Hex } from '../compiler/hash.ts';
+import { computeDelta, deltaSize } from './delta.ts';
 import {
-  AckMessage, NDJSON, ReportMessage, SYNC_PATHS, SnapshotQuery, encodeSnapshot, ndjsonLine,
+  AckMessage, NDJSON, ReportMessage, SYNC_PATHS, SnapshotQuery, encodeDelta, encodeSnapshot, ndjsonLine,
 } from './protocol.ts';
 import type { ReportReply } from './protocol.ts';
 import { ProxyRegistry } from './proxy-registry.ts';
@@ -32,6 +38,8 @@ export interface SyncServerOptions {
   /** Body limits. Defaults: ACK 16 KiB, report 4 MiB. */
   readonly maxAckBytes?: number;
   readonly maxReportBytes?: number;
+  /** Versions kept to compute deltas from (ADR 0024). Default 4; 0 sends snapshots only. */
+  readonly deltaRing?: number;
 }
 
 export type AckListener = (ack: AckMessage, state: ProxyState) => void;
@@ -64,11 +72,70 @@ export interface SyncServer {
   close(): void;
 }
 
-interface Latest {
+/** A published version: the table (kept for deltas while in the ring), its snapshot line and delta lines, built lazily. */
+class Published {
   readonly version: number;
   readonly hash: string;
-  readonly line: string;
+  readonly table: RoutingTable;
   readonly quotas: readonly TableQuota[];
+  #contentJSON: string | undefined;
+  #line: string | null = null;
+  /** Delta line by base version; null = the change is too large for a delta (send the snapshot). */
+  readonly #deltas = new Map<number, string | null>();
+
+  constructor(table: RoutingTable, contentJSON: string | undefined) {
+    this.version = table.version;
+    this.hash = table.hash;
+    this.table = table;
+    this.quotas = table.quotas;
+    this.#contentJSON = contentJSON;
+  }
+
+  /** The snapshot line (encoded on first use: a version every proxy takes as a delta is never encoded whole). */
+  get line(): string {
+    if (this.#line === null) {
+      this.#line = ndjsonLine(encodeSnapshot(this.table, this.#contentJSON));
+      this.#contentJSON = undefined;
+    }
+    return this.#line;
+  }
+
+  /**
+   * Checks the content against the hash now, so a publisher bug throws from publish() as it always did. Costs one
+   * sha256 (plus a join of memoised per-object JSON when the caller gave no content text: ADR 0024).
+   */
+  verify(): void {
+    const text = this.#contentJSON ?? contentJSONOf(this.table);
+    if (sha256Hex(text) !== this.hash) throw new Error(`table version ${this.version}: hash does not match its content`);
+    this.#contentJSON = text;
+  }
+
+  /** The delta line from `base`, or null when a snapshot is the better message. */
+  deltaFrom(base: Published): string | null {
+    let line = this.#deltas.get(base.version);
+    if (line === undefined) {
+      const delta = computeDelta(base.table, this.table);
+      // A delta touching more than a quarter of the routes (and at least 256 objects) costs about as much as the table.
+      const large = deltaSize(delta) > Math.max(256, this.table.routes.length / 4);
+      line = large ? null : ndjsonLine(encodeDelta(base, this.table, delta));
+      this.#deltas.set(base.version, line);
+    }
+    return line;
+  }
+
+  /** Drops what only served as the newest version (an older ring entry is only a delta base). */
+  retire(): void {
+    this.#line = null;
+    this.#contentJSON = undefined;
+    this.#deltas.clear();
+  }
+}
+
+/** What a stream has been sent (or has queued): the version the proxy will serve if it takes every message. */
+interface StreamState {
+  readonly deltas: boolean;
+  version: number;
+  hash: string;
 }
 
 function bearer(header: string | undefined): string | null {
@@ -108,7 +175,9 @@ class SyncServerImpl implements SyncServer {
   readonly #timer: NodeJS.Timeout;
   #leader: boolean;
   #closed = false;
-  #latest: Latest | null = null;
+  /** Recent versions, oldest first; the last is the latest. */
+  #ring: Published[] = [];
+  readonly #streams = new WeakMap<SnapshotStream, StreamState>();
 
   constructor(opts: SyncServerOptions) {
     this.#opts = opts;
@@ -138,11 +207,37 @@ class SyncServerImpl implements SyncServer {
       throw new Error(`refusing to publish version ${table.version}: version ${latest.version} was already published`);
     }
     if (latest !== null && table.version === latest.version && table.hash === latest.hash) return;
-    const next = { version: table.version, hash: table.hash, line: ndjsonLine(encodeSnapshot(table, contentJSON)), quotas: table.quotas };
-    this.#latest = next;
+    const next = new Published(table, contentJSON);
+    const size = this.#opts.deltaRing ?? 4;
+    next.verify();
     const streams = this.#registry.streams();
-    for (const s of streams) s.sendSnapshot(next.line);
-    this.#log.info({ version: table.version, hash: table.hash.slice(0, 12), bytes: next.line.length, proxies: streams.length }, 'routing table published');
+    latest?.retire();
+    this.#ring = [...this.#ring.filter((p) => p.version < next.version), next].slice(-Math.max(1, size));
+    let deltas = 0;
+    for (const s of streams) if (this.#sendVersion(s, next)) deltas++;
+    this.#log.info({ version: table.version, hash: table.hash.slice(0, 12), proxies: streams.length, deltas }, 'routing table published');
+  }
+
+  get #latest(): Published | null {
+    return this.#ring.at(-1) ?? null;
+  }
+
+  /** Sends `next` to one stream: a delta when it can, else the snapshot. True when a delta was sent. */
+  #sendVersion(stream: SnapshotStream, next: Published): boolean {
+    const st = this.#streams.get(stream);
+    let line: string | null = null;
+    // A backed-up stream gets the snapshot: its queued message is replaced by the newest, which must stand alone.
+    if (st?.deltas === true && stream.stalledMs() === 0 && st.version < next.version) {
+      const base = this.#ring.find((p) => p.version === st.version && p.hash === st.hash);
+      if (base !== undefined && base !== next) line = next.deltaFrom(base);
+    }
+    const delta = line !== null;
+    stream.sendSnapshot(line ?? next.line);
+    if (st !== undefined) {
+      st.version = next.version;
+      st.hash = next.hash;
+    }
+    return delta;
   }
 
   setLeader(next: boolean): void {
@@ -150,7 +245,7 @@ class SyncServerImpl implements SyncServer {
     this.#leader = next;
     this.#log.info({ leader: next }, next ? 'sync server is the leader: streaming' : 'sync server lost leadership: closing streams');
     if (!next) {
-      this.#latest = null;
+      this.#ring = [];
       this.#endStreams();
     }
   }
@@ -250,13 +345,17 @@ class SyncServerImpl implements SyncServer {
     res.flushHeaders();
     const stream = new SnapshotStream(q.data.proxy, res, this.#clock);
     const latest = this.#latest;
+    this.#streams.set(stream, { deltas: q.data.deltas === '1', version: q.data.have ?? 0, hash: q.data.hash ?? '' });
     this.#registry.connect(q.data, identity, stream, latest)?.end();
     res.once('close', () => {
       if (this.#registry.disconnect(stream)) this.#log.info({ proxy: stream.proxy }, 'proxy disconnected');
     });
-    this.#log.info({ proxy: q.data.proxy, identity, have: q.data.have ?? 0, latest: latest?.version ?? 0 }, 'proxy connected');
+    this.#log.info({ proxy: q.data.proxy, identity, have: q.data.have ?? 0, latest: latest?.version ?? 0, deltas: q.data.deltas === '1' }, 'proxy connected');
     if (latest !== null && (q.data.have !== latest.version || (q.data.hash !== undefined && q.data.hash !== latest.hash))) {
-      stream.sendSnapshot(latest.line);
+      const st = this.#streams.get(stream);
+      // A proxy that connects without its hash cannot be given a delta (its base is unproven).
+      if (st !== undefined && q.data.hash === undefined) st.hash = '';
+      this.#sendVersion(stream, latest);
     } else {
       stream.sendHeartbeat(ndjsonLine({ type: 'heartbeat', version: latest?.version ?? 0 }));
     }

@@ -6,6 +6,7 @@ import type { StreamDecoder } from '../../canonical/codec.ts';
 import type { StreamEvent } from '../../canonical/types.ts';
 import { createSseParser, SseEventTooLargeError } from '../../stream/sse.ts';
 import type { SseEvent } from '../../stream/sse.ts';
+import { holdFailureAfterEvents } from '../../stream/held-failure.ts';
 import { canonicalStopReason, canonicalUsage, invalid, isObj, mergeUsage } from './decode-response.ts';
 import type { UsageTotals } from './decode-response.ts';
 import { streamErrorKind } from './errors.ts';
@@ -113,21 +114,7 @@ export function createStreamDecoder(opts: { readonly maxEventBytes?: number } = 
     return events;
   }
 
-  /** A failure met after events of the same chunk were decoded: those are returned first, it is thrown next call. */
-  let fatal: unknown;
-  let failed = false;
-
-  function guarded(run: () => void): StreamEvent[] {
-    if (failed) throw fatal;
-    try {
-      run();
-    } catch (err) {
-      failed = true;
-      fatal = err instanceof SseEventTooLargeError ? tooLarge() : err;
-      if (out.length === 0) throw fatal;
-    }
-    return drain();
-  }
+  const guarded = holdFailureAfterEvents(drain, (err) => (err instanceof SseEventTooLargeError ? tooLarge() : err));
 
   function tooLarge(): unknown {
     try {

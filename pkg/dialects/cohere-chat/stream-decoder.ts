@@ -13,6 +13,7 @@ import type { StreamDecoder } from '../../canonical/codec.ts';
 import type { StreamError, StreamEvent } from '../../canonical/types.ts';
 import { createSseParser, SseEventTooLargeError } from '../../stream/sse.ts';
 import type { SseEvent } from '../../stream/sse.ts';
+import { holdFailureAfterEvents } from '../../stream/held-failure.ts';
 import { canonicalStopReason, canonicalUsage, finishFailure, invalid, isObj } from './decode-response.ts';
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -186,23 +187,13 @@ export function createStreamDecoder(opts: CohereStreamDecoderOptions = {}): Stre
 
   const parser = createSseParser(onEvent, opts.maxEventBytes === undefined ? {} : { maxEventBytes: opts.maxEventBytes });
 
-  /** A failure met after events of the same chunk were decoded: those are returned first, it is thrown next call. */
-  let fatal: unknown;
-  let failed = false;
-
-  function guarded(run: () => void): StreamEvent[] {
-    if (failed) throw fatal;
-    try {
-      run();
-    } catch (err) {
-      failed = true;
-      fatal = err instanceof SseEventTooLargeError ? tooLarge(err) : err;
-      if (out.length === 0) throw fatal;
-    }
+  function drain(): StreamEvent[] {
     const events = out;
     out = [];
     return events;
   }
+
+  const guarded = holdFailureAfterEvents(drain, (err) => (err instanceof SseEventTooLargeError ? tooLarge(err) : err));
 
   function tooLarge(err: SseEventTooLargeError): unknown {
     try {

@@ -13,6 +13,7 @@ import type { CanonicalUsage, StreamEvent } from '../../canonical/types.ts';
 import { UpstreamFailureError } from '../../providers/types.ts';
 import { createSseParser, SseEventTooLargeError } from '../../stream/sse.ts';
 import type { SseEvent } from '../../stream/sse.ts';
+import { holdFailureAfterEvents } from '../../stream/held-failure.ts';
 import { canonicalStopReason, canonicalUsage, candidateParts, firstCandidate, invalid, isObj, promptBlocked } from './decode-response.ts';
 import { googleErrorStatus, googleStatusKind, retryDelaySeconds } from './errors.ts';
 import { thinkingSignature, toolCallId } from './signatures.ts';
@@ -126,21 +127,9 @@ export function createStreamDecoder(opts: { readonly maxEventBytes?: number } = 
     return events;
   }
 
-  /** A failure met after events of the same chunk were decoded: those are returned first, it is thrown next call. */
-  let fatal: unknown;
-  let failed = false;
-
-  function guarded(run: () => void): StreamEvent[] {
-    if (failed) throw fatal;
-    try {
-      run();
-    } catch (err) {
-      failed = true;
-      fatal = err instanceof SseEventTooLargeError ? new UpstreamFailureError({ kind: 'invalid', message: 'The upstream sent an event larger than the limit.' }) : err;
-      if (out.length === 0) throw fatal;
-    }
-    return drain();
-  }
+  const guarded = holdFailureAfterEvents(drain, (err) =>
+    err instanceof SseEventTooLargeError ? new UpstreamFailureError({ kind: 'invalid', message: 'The upstream sent an event larger than the limit.' }) : err,
+  );
 
   return {
     push: (chunk) => guarded(() => parser.push(chunk)),

@@ -8,6 +8,7 @@ import type { CanonicalUsage, StopReason, StreamEvent } from '../../canonical/ty
 import { UpstreamFailureError } from '../../providers/types.ts';
 import { createSseParser, SseEventTooLargeError } from '../../stream/sse.ts';
 import type { SseEvent } from '../../stream/sse.ts';
+import { holdFailureAfterEvents } from '../../stream/held-failure.ts';
 import { defaultSanitize, invalidUpstream, isErrorBody, streamErrorOf } from './provider-response.ts';
 import type { Sanitize } from './provider-response.ts';
 import { canonicalUsage, stopReasonOf } from './shared.ts';
@@ -59,7 +60,6 @@ export function createChatStreamDecoder(opts: ChatStreamDecoderOptions = {}): St
   let lastToolKey: number | string | undefined;
   const open: number[] = [];
   let heldUsage: CanonicalUsage | null = null;
-  let fatal: UpstreamFailureError | undefined;
 
   function openBlock(ev: Extract<StreamEvent, { type: 'block_start' }>['block']): number {
     const index = nextIndex++;
@@ -161,19 +161,14 @@ export function createChatStreamDecoder(opts: ChatStreamDecoderOptions = {}): St
     return invalidUpstream('The upstream provider sent an invalid stream.', err);
   }
 
-  /** Events decoded so far; after a failure they are returned first and the failure is thrown on the next call. */
-  function run(step: () => void): StreamEvent[] {
-    if (fatal !== undefined) throw fatal;
-    try {
-      step();
-    } catch (err) {
-      fatal = fail(err);
-      if (out.length === 0) throw fatal;
-    }
+  function drain(): StreamEvent[] {
     const events = out;
     out = [];
     return events;
   }
+
+  /** Events decoded so far; after a failure they are returned first and the failure is thrown on the next call. */
+  const run = holdFailureAfterEvents(drain, fail);
 
   return {
     push: (bytes) => run(() => parser.push(bytes)),

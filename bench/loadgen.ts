@@ -20,6 +20,11 @@ export interface LoadOptions {
   readonly body: string;
   /** Longest wait for in-flight requests after the last one was scheduled; the rest count as timeouts. */
   readonly drainTimeoutS: number;
+  /**
+   * Closed loop: `connections` clients each send the next request as soon as the previous one answered, for the
+   * duration (rate is ignored); latency is then measured from the actual send. Open loop (false) is the default.
+   */
+  readonly closed?: boolean;
 }
 
 export interface LoadResult {
@@ -45,6 +50,12 @@ export interface LoadResult {
   readonly service_time: LatencySummary;
   /** Actual hand-off minus scheduled time: large values mean the generator itself could not keep up. */
   readonly send_lag: LatencySummary;
+  /** From scheduled send time (closed loop: actual send) to the response head: time to first byte for streams. */
+  readonly ttfb: LatencySummary;
+  /** 'open' (fixed schedule) or 'closed' (each connection sends again when answered). */
+  readonly mode: 'open' | 'closed';
+  /** Request body size in bytes. */
+  readonly body_bytes: number;
   readonly status_codes: Readonly<Record<string, number>>;
   readonly error_samples: readonly string[];
   /** Requests completed in warm-up + measured window (for CPU-per-request accounting). */
@@ -58,6 +69,9 @@ interface Tally {
   readonly codes: Map<number, number>;
   readonly errorSamples: string[];
   readonly latency: SampleRecorder; readonly service: SampleRecorder; readonly lag: SampleRecorder;
+  readonly ttfb: SampleRecorder;
+  /** Closed loop: called after each completion to send the next request. */
+  onDone: (() => void) | null;
   onIdle: (() => void) | null;
 }
 
@@ -80,6 +94,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
     this.status = statusCode;
+    if (this.measured) this.tally.ttfb.record(performance.now() - this.scheduled);
   }
 
   onResponseData(): void {}
@@ -112,6 +127,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   private finish(): void {
     const t = this.tally;
     t.inflight--;
+    if (t.onDone !== null) t.onDone();
     if (t.inflight === 0 && t.onIdle !== null) t.onIdle();
   }
 }
@@ -119,9 +135,55 @@ class RequestHandler implements Dispatcher.DispatchHandler {
 function newTally(expected: number): Tally {
   return {
     sent: 0, ok: 0, non2xx: 0, errors: 0, timeouts: 0, totalCompleted: 0, inflight: 0, lastCompletion: 0, draining: false,
-    codes: new Map(), errorSamples: [], onIdle: null,
+    codes: new Map(), errorSamples: [], onIdle: null, onDone: null,
     latency: createRecorder(expected), service: createRecorder(expected), lag: createRecorder(expected),
+    ttfb: createRecorder(expected),
   };
+}
+
+function dispatchOptions(opts: LoadOptions): Dispatcher.DispatchOptions {
+  const url = new URL(opts.url);
+  return { path: url.pathname + url.search, method: 'POST', headers: { ...opts.headers }, body: Buffer.from(opts.body) };
+}
+
+/**
+ * Closed loop: keep `connections` requests in flight until `end`, each replaced by the next as soon as it answers;
+ * resolves when the last one has been sent.
+ */
+function closedLoop(opts: LoadOptions, pool: Pool, tally: Tally, t0: number): Promise<void> {
+  const warmupEnd = t0 + opts.warmupS * 1000;
+  const end = warmupEnd + opts.durationS * 1000;
+  const dispatchOpts = dispatchOptions(opts);
+  return new Promise((resolve) => {
+    let stopped = false;
+    const send = (): void => {
+      const now = performance.now();
+      if (now >= end) {
+        if (!stopped) {
+          stopped = true;
+          tally.onDone = null;
+          resolve();
+        }
+        return;
+      }
+      const measured = now >= warmupEnd;
+      if (measured) tally.sent++;
+      tally.inflight++;
+      pool.dispatch(dispatchOpts, new RequestHandler(tally, now, now, measured));
+    };
+    // The first requests wait for t0; completions then call send() again (synchronously from undici's callback).
+    setTimeout(() => {
+      tally.onDone = send;
+      for (let i = 0; i < opts.connections; i++) send();
+    }, Math.max(0, t0 - performance.now()));
+    setTimeout(() => {
+      if (!stopped) {
+        stopped = true;
+        tally.onDone = null;
+        resolve();
+      }
+    }, Math.max(0, end - performance.now()) + 1);
+  });
 }
 
 /** Fire requests on a fixed schedule until `end`; resolves when the last one has been handed to undici. */
@@ -129,11 +191,7 @@ function schedule(opts: LoadOptions, pool: Pool, tally: Tally, t0: number): Prom
   const interval = 1000 / opts.rate;
   const warmupEnd = t0 + opts.warmupS * 1000;
   const end = warmupEnd + opts.durationS * 1000;
-  const url = new URL(opts.url);
-  const body = Buffer.from(opts.body);
-  const dispatchOpts: Dispatcher.DispatchOptions = {
-    path: url.pathname + url.search, method: 'POST', headers: { ...opts.headers }, body,
-  };
+  const dispatchOpts = dispatchOptions(opts);
   let i = 0;
   return new Promise((resolve) => {
     const tick = (): void => {
@@ -182,7 +240,8 @@ function result(opts: LoadOptions, t: Tally, t0: number, cpuMicros: number, wall
     error_rate: t.sent > 0 ? round(failed / t.sent, 6) : 0,
     sent_rps: round(t.sent / opts.durationS),
     achieved_rps: round(t.ok / windowS),
-    latency: t.latency.summary(), service_time: t.service.summary(), send_lag: t.lag.summary(),
+    latency: t.latency.summary(), service_time: t.service.summary(), send_lag: t.lag.summary(), ttfb: t.ttfb.summary(),
+    mode: opts.closed === true ? 'closed' : 'open', body_bytes: Buffer.byteLength(opts.body),
     status_codes: Object.fromEntries([...t.codes].map(([k, v]) => [String(k), v])),
     error_samples: t.errorSamples, total_completed: t.totalCompleted,
     generator_cpu_pct: round((cpuMicros / 1000 / wallMs) * 100),
@@ -196,12 +255,12 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     connections: opts.connections, pipelining: 1, keepAliveTimeout: 60_000,
     headersTimeout: (opts.drainTimeoutS + opts.durationS + opts.warmupS) * 1000, bodyTimeout: 0,
   });
-  const tally = newTally(opts.rate * opts.durationS * 1.1);
+  const tally = newTally(opts.closed === true ? 50_000 : opts.rate * opts.durationS * 1.1);
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   const t0 = wall0 + 5;
   try {
-    await schedule(opts, pool, tally, t0);
+    await (opts.closed === true ? closedLoop(opts, pool, tally, t0) : schedule(opts, pool, tally, t0));
     await drain(tally, opts.drainTimeoutS);
     tally.draining = true;
   } finally {
@@ -217,6 +276,24 @@ export const DEFAULT_BODY = JSON.stringify({
   max_tokens: 16,
 });
 
+/** The client dialect of the request body: OpenAI chat completions or Anthropic Messages. */
+export type BodyDialect = 'openai' | 'anthropic';
+
+/**
+ * A request body in `dialect` for `model`, padded with filler text in the user message to about `bytes` bytes (the
+ * default small body when `bytes` is 0), streaming when `stream`.
+ */
+export function requestBody(dialect: BodyDialect, model: string, bytes: number, stream: boolean): string {
+  const make = (content: string): string => JSON.stringify(dialect === 'openai'
+    ? { model, messages: [{ role: 'user', content }], max_tokens: 16, ...(stream ? { stream: true } : {}) }
+    : { model, max_tokens: 16, messages: [{ role: 'user', content }], ...(stream ? { stream: true } : {}) });
+  const base = make('Say hello.');
+  if (bytes <= base.length) return base;
+  const words = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore ';
+  const fill = words.repeat(Math.ceil((bytes - base.length) / words.length) + 1).slice(0, bytes - base.length);
+  return make(`Say hello.${fill}`);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -227,16 +304,22 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '128' },
       drain: { type: 'string', default: '5' },
       stream: { type: 'boolean', default: false },
+      closed: { type: 'boolean', default: false },
+      'body-bytes': { type: 'string', default: '0' },
+      dialect: { type: 'string', default: 'openai' },
+      model: { type: 'string', default: 'bench-model' },
     },
   });
   if (values.url === undefined) throw new Error('--url is required');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const key = process.env.SWITCHYARD_BENCH_API_KEY;
   if (key !== undefined && key !== '') headers.authorization = `Bearer ${key}`;
-  const body = values.stream ? JSON.stringify({ ...JSON.parse(DEFAULT_BODY) as object, stream: true }) : DEFAULT_BODY;
+  if (values.dialect !== 'openai' && values.dialect !== 'anthropic') throw new Error('--dialect must be openai or anthropic');
+  if (values.dialect === 'anthropic') headers['anthropic-version'] = '2023-06-01';
+  const body = requestBody(values.dialect, values.model, Number(values['body-bytes']), values.stream);
   const opts: LoadOptions = {
     url: values.url, rate: Number(values.rate), durationS: Number(values.duration), warmupS: Number(values.warmup),
-    connections: Number(values.connections), drainTimeoutS: Number(values.drain), headers, body,
+    connections: Number(values.connections), drainTimeoutS: Number(values.drain), headers, body, closed: values.closed,
   };
   for (const [k, v] of Object.entries({ rate: opts.rate, duration: opts.durationS, connections: opts.connections })) {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`--${k} must be a positive number`);

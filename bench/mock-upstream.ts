@@ -1,5 +1,7 @@
-// A minimal, fast OpenAI-compatible upstream for benchmarks, on node:http.
-// POST /v1/chat/completions → a fixed small completion with usage (SSE when the body asks for "stream": true).
+// A minimal, fast upstream for benchmarks, on node:http, in two dialects:
+// POST /v1/chat/completions → a fixed small OpenAI completion with usage (SSE when the body asks for "stream": true);
+// POST /v1/messages → the same as an Anthropic Messages response (Anthropic SSE when streaming).
+// Streams carry STREAM_TEXT_DELTAS text deltas, sent in one write (the benchmark measures forwarding, not pacing).
 // Run alone: `node bench/mock-upstream.ts [--port N] [--host 127.0.0.1] [--max-lifetime S]`;
 // prints one JSON line {"port":N} once listening; exits on SIGTERM/SIGINT, when the lifetime ends, and with
 // --exit-on-stdin-close when its stdin pipe closes (the parent died).
@@ -22,15 +24,42 @@ function sseChunk(delta: Record<string, unknown>, finish: string | null, usage?:
   return `data: ${JSON.stringify(body)}\n\n`;
 }
 
+/** Text deltas per streamed response (both dialects). */
+export const STREAM_TEXT_DELTAS = 32;
+const TOKENS = Array.from({ length: STREAM_TEXT_DELTAS }, (_, i) => (i === 0 ? 'Hello' : ` w${i}`));
+
 const STREAM = Buffer.from(
   sseChunk({ role: 'assistant', content: '' }, null) +
-  ['Hello', ' from', ' the', ' bench', ' upstream', '.'].map((t) => sseChunk({ content: t }, null)).join('') +
-  sseChunk({}, 'stop', { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 }) +
+  TOKENS.map((t) => sseChunk({ content: t }, null)).join('') +
+  sseChunk({}, 'stop', { prompt_tokens: 9, completion_tokens: STREAM_TEXT_DELTAS, total_tokens: 9 + STREAM_TEXT_DELTAS }) +
   'data: [DONE]\n\n',
 );
+/** SSE events per OpenAI stream: role chunk, text deltas, finish chunk with usage, [DONE]. */
+export const OPENAI_STREAM_EVENTS = STREAM_TEXT_DELTAS + 3;
+
+const MESSAGE = Buffer.from(JSON.stringify({
+  id: 'msg_bench', type: 'message', role: 'assistant', model: 'claude-bench',
+  content: [{ type: 'text', text: 'Hello from the bench upstream.' }],
+  stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 9, output_tokens: 7 },
+}));
+
+const ev = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+const MESSAGE_STREAM = Buffer.from(
+  ev('message_start', { message: { id: 'msg_bench', type: 'message', role: 'assistant', model: 'claude-bench', content: [],
+    stop_reason: null, stop_sequence: null, usage: { input_tokens: 9, output_tokens: 1 } } }) +
+  ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+  TOKENS.map((t) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: t } })).join('') +
+  ev('content_block_stop', { index: 0 }) +
+  ev('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: STREAM_TEXT_DELTAS } }) +
+  ev('message_stop', {}),
+);
+/** SSE events per Anthropic stream: message_start, block start, text deltas, block stop, message_delta, message_stop. */
+export const ANTHROPIC_STREAM_EVENTS = STREAM_TEXT_DELTAS + 5;
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'content-length': String(COMPLETION.length) };
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(STREAM.length) };
+const MESSAGE_HEADERS = { 'content-type': 'application/json', 'content-length': String(MESSAGE.length) };
+const MESSAGE_SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'content-length': String(MESSAGE_STREAM.length) };
 const NOT_FOUND = Buffer.from('{"error":{"message":"not found","type":"invalid_request_error","code":"not_found"}}');
 
 /** Cheap stream detection without parsing: the fixed responses do not depend on the request. */
@@ -40,7 +69,8 @@ function wantsStream(chunks: Buffer[]): boolean {
 }
 
 function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-  if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+  const anthropic = req.url === '/v1/messages';
+  if (req.method !== 'POST' || (req.url !== '/v1/chat/completions' && !anthropic)) {
     req.resume();
     res.writeHead(404, { 'content-type': 'application/json', 'content-length': String(NOT_FOUND.length) });
     res.end(NOT_FOUND);
@@ -49,13 +79,14 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    if (wantsStream(chunks)) {
-      res.writeHead(200, SSE_HEADERS);
-      res.end(STREAM);
+    const stream = wantsStream(chunks);
+    if (anthropic) {
+      res.writeHead(200, stream ? MESSAGE_SSE_HEADERS : MESSAGE_HEADERS);
+      res.end(stream ? MESSAGE_STREAM : MESSAGE);
       return;
     }
-    res.writeHead(200, JSON_HEADERS);
-    res.end(COMPLETION);
+    res.writeHead(200, stream ? SSE_HEADERS : JSON_HEADERS);
+    res.end(stream ? STREAM : COMPLETION);
   });
 }
 

@@ -1,17 +1,19 @@
 // The benchmark phases: one open-loop load run in its own process with the gateway's CPU time measured around it,
 // the latency comparison (direct vs via gateway at the same rate) and the throughput staircase.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LoadResult } from './loadgen.ts';
+import type { BodyDialect, LoadResult } from './loadgen.ts';
 import { allStdout, cpuSample } from './procs.ts';
 import type { ProcessGroup } from './procs.ts';
 
 export interface BenchEnv {
   readonly group: ProcessGroup;
   readonly ticksPerSecond: number;
-  readonly mockUrl: string;
-  readonly gatewayUrl: string;
   readonly gatewayPid: number;
   readonly mockPid: number;
+  /** Origins of the three servers a run can target (paths come from the run's options). */
+  readonly origins: { readonly direct: string; readonly floor: string; readonly gateway: string };
+  /** The bare-Node pass-through floor (bench/floor.ts), on the gateway's core. */
+  readonly floorPid: number;
   readonly apiKey: string;
   readonly connections: number;
   readonly durationS: number;
@@ -20,6 +22,26 @@ export interface BenchEnv {
   readonly generatorCpu: string;
 }
 
+/** What a run sends to: the mock directly, the bare-Node floor in front of it, or the gateway in front of it. */
+export type Target = 'direct' | 'floor' | 'gateway';
+
+/** How a run loads its target, beyond the defaults of BenchEnv (small OpenAI chat body, open loop). */
+export interface RunOptions {
+  /** Request path (default /v1/chat/completions). */
+  readonly path?: string;
+  readonly dialect?: BodyDialect;
+  readonly model?: string;
+  /** Request body size (0: the small default body). */
+  readonly bodyBytes?: number;
+  readonly stream?: boolean;
+  /** Closed loop with `connections` clients instead of the open-loop schedule. */
+  readonly closed?: boolean;
+  readonly connections?: number;
+  readonly durationS?: number;
+  readonly warmupS?: number;
+}
+
+// The gateway_* fields describe the process under test: the gateway, or the floor when the target is 'floor'.
 export interface RunResult {
   readonly load: LoadResult;
   /** Gateway CPU time (user + system) ÷ requests completed, warm-up included; null for direct runs. */
@@ -51,34 +73,40 @@ export interface Criteria {
 
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 
-async function spawnLoadgen(env: BenchEnv, url: string, rate: number): Promise<LoadResult> {
+async function spawnLoadgen(env: BenchEnv, url: string, rate: number, o: RunOptions): Promise<LoadResult> {
   const m = env.group.spawnNode({
-    name: `loadgen@${rate}`,
+    name: `loadgen@${o.closed === true ? 'closed' : rate}`,
     cpu: env.generatorCpu,
     stdout: 'pipe',
     env: { ...process.env, SWITCHYARD_BENCH_API_KEY: env.apiKey },
     args: [
       new URL('./loadgen.ts', import.meta.url).pathname,
-      '--url', url, '--rate', String(rate), '--duration', String(env.durationS), '--warmup', String(env.warmupS),
-      '--connections', String(env.connections),
+      '--url', url, '--rate', String(o.closed === true ? Math.max(1, rate) : rate), '--duration', String(o.durationS ?? env.durationS),
+      '--warmup', String(o.warmupS ?? env.warmupS), '--connections', String(o.connections ?? env.connections),
+      '--body-bytes', String(o.bodyBytes ?? 0), '--dialect', o.dialect ?? 'openai', '--model', o.model ?? 'bench-model',
+      ...(o.stream === true ? ['--stream'] : []), ...(o.closed === true ? ['--closed'] : []),
     ],
   });
   const out = await allStdout(m);
   return JSON.parse(out) as LoadResult;
 }
 
-/** One load run against `target`, with gateway and mock CPU measured over exactly that run. */
-export async function measuredRun(env: BenchEnv, target: 'direct' | 'gateway', rate: number): Promise<RunResult> {
-  const url = target === 'direct' ? env.mockUrl : env.gatewayUrl;
-  const g0 = cpuSample(env.gatewayPid, env.ticksPerSecond);
+/**
+ * One load run against `target`, with the CPU of the process under test (gateway or floor) and of the mock measured
+ * over exactly that run.
+ */
+export async function measuredRun(env: BenchEnv, target: Target, rate: number, o: RunOptions = {}): Promise<RunResult> {
+  const url = `${env.origins[target]}${o.path ?? '/v1/chat/completions'}`;
+  const pid = target === 'floor' ? env.floorPid : env.gatewayPid;
+  const g0 = cpuSample(pid, env.ticksPerSecond);
   const m0 = cpuSample(env.mockPid, env.ticksPerSecond);
   const t0 = performance.now();
-  const load = await spawnLoadgen(env, url, rate);
+  const load = await spawnLoadgen(env, url, rate, o);
   const wallUs = (performance.now() - t0) * 1000;
-  const g1 = cpuSample(env.gatewayPid, env.ticksPerSecond);
+  const g1 = cpuSample(pid, env.ticksPerSecond);
   const gUs = g1.cpuUs - g0.cpuUs;
   const mUs = cpuSample(env.mockPid, env.ticksPerSecond).cpuUs - m0.cpuUs;
-  const viaGateway = target === 'gateway';
+  const viaGateway = target !== 'direct';
   const waitPct = round1(((g1.waitUs - g0.waitUs) / wallUs) * 100);
   return {
     load,
@@ -93,23 +121,31 @@ export async function measuredRun(env: BenchEnv, target: 'direct' | 'gateway', r
 export interface LatencyPhase {
   readonly rate: number;
   readonly direct: RunResult;
+  /** The bare-Node floor at the same rate (null when not run). */
+  readonly floor: RunResult | null;
   readonly gateway: RunResult;
   readonly added_p50_ms: number;
   readonly added_p90_ms: number;
   readonly added_p99_ms: number;
 }
 
-/** Direct baseline and via-gateway runs at the same rate, back to back in the same run. */
-export async function latencyPhase(env: BenchEnv, rate: number, log: (s: string) => void): Promise<LatencyPhase> {
+/** Direct baseline, floor and via-gateway runs at the same rate, back to back in the same run. */
+export async function latencyPhase(env: BenchEnv, rate: number, log: (s: string) => void, withFloor = true): Promise<LatencyPhase> {
   log(`latency: direct at ${rate} RPS…`);
   const direct = await measuredRun(env, 'direct', rate);
   await settle(env, log);
+  let floor: RunResult | null = null;
+  if (withFloor) {
+    log(`latency: via the bare-Node floor at ${rate} RPS…`);
+    floor = await measuredRun(env, 'floor', rate);
+    await settle(env, log);
+  }
   log(`latency: via gateway at ${rate} RPS…`);
   const gateway = await measuredRun(env, 'gateway', rate);
   await settle(env, log);
   const diff = (k: 'p50_ms' | 'p90_ms' | 'p99_ms'): number =>
     Math.round((gateway.load.latency[k] - direct.load.latency[k]) * 1000) / 1000;
-  return { rate, direct, gateway, added_p50_ms: diff('p50_ms'), added_p90_ms: diff('p90_ms'), added_p99_ms: diff('p99_ms') };
+  return { rate, direct, floor, gateway, added_p50_ms: diff('p50_ms'), added_p90_ms: diff('p90_ms'), added_p99_ms: diff('p99_ms') };
 }
 
 export function judgeStep(load: LoadResult, c: Criteria): string[] {
@@ -141,29 +177,30 @@ export interface DirectCheck {
   readonly run: RunResult;
 }
 
-async function step(env: BenchEnv, rate: number, criteria: Criteria, log: (s: string) => void): Promise<StepResult> {
-  log(`throughput: via gateway at ${rate} RPS…`);
-  const run = await measuredRun(env, 'gateway', rate);
+async function step(env: BenchEnv, target: Target, rate: number, criteria: Criteria, log: (s: string) => void): Promise<StepResult> {
+  log(`throughput: via ${target} at ${rate} RPS…`);
+  const run = await measuredRun(env, target, rate);
   const reasons = judgeStep(run.load, criteria);
   const pass = reasons.length === 0;
   log(`  p99 ${run.load.latency.p99_ms} ms, achieved ${run.load.achieved_rps} RPS, errors ${(run.load.error_rate * 100).toFixed(3)}%, ` +
-    `gateway CPU ${run.gateway_cpu_pct}% (waited ${run.gateway_runqueue_wait_pct ?? 'n/a'}%), generator+mock CPU ${run.harness_cpu_pct}% ` +
+    `${target} CPU ${run.gateway_cpu_pct}% (waited ${run.gateway_runqueue_wait_pct ?? 'n/a'}%), generator+mock CPU ${run.harness_cpu_pct}% ` +
     `→ ${pass ? 'ok' : `fail (${reasons.join('; ')})`}`);
   await settle(env, log);
   return { ...run, rate, pass, reasons };
 }
 
 /**
- * Wait until the gateway is idle (under 5% CPU over 500 ms, at most 20 s): after an overloaded step it may still be
+ * Wait until the gateway and the floor are idle (under 5% CPU together over 300 ms, at most 20 s): after an overloaded step it may still be
  * working through requests the generator gave up on, which would spoil the next step.
  */
 export async function settle(env: BenchEnv, log: (s: string) => void): Promise<void> {
   const deadline = performance.now() + 20_000;
-  await sleep(500);
+  await sleep(200);
   for (;;) {
-    const c0 = cpuSample(env.gatewayPid, env.ticksPerSecond).cpuUs;
-    await sleep(500);
-    const pct = ((cpuSample(env.gatewayPid, env.ticksPerSecond).cpuUs - c0) / 500_000) * 100;
+    const busy = (): number => cpuSample(env.gatewayPid, env.ticksPerSecond).cpuUs + cpuSample(env.floorPid, env.ticksPerSecond).cpuUs;
+    const c0 = busy();
+    await sleep(300);
+    const pct = ((busy() - c0) / 300_000) * 100;
     if (pct < 5) return;
     if (performance.now() > deadline) {
       log(`  gateway still at ${Math.round(pct)}% CPU 20 s after the run: continuing anyway`);
@@ -188,6 +225,10 @@ export interface StaircaseOptions {
   readonly knownGood: number;
   /** Bisection runs between the last passing and the first failing rate. */
   readonly refineSteps: number;
+  /** The process stepped (default the gateway). */
+  readonly target?: Target;
+  /** Re-run the first failing rate directly against the mock (default true). */
+  readonly directCheck?: boolean;
 }
 
 /** Round to a "nice" step of 250 RPS (or 50 below 1,000). */
@@ -205,8 +246,9 @@ export async function throughputPhase(env: BenchEnv, opts: StaircaseOptions, log
   const steps: StepResult[] = [];
   let best = 0;
   let failed = 0;
+  const target = opts.target ?? 'gateway';
   for (const rate of opts.rates) {
-    const s = await step(env, rate, criteria, log);
+    const s = await step(env, target, rate, criteria, log);
     steps.push(s);
     if (!s.pass) {
       failed = rate;
@@ -217,14 +259,17 @@ export async function throughputPhase(env: BenchEnv, opts: StaircaseOptions, log
   if (failed === 0) return { criteria, steps, max_sustained_rps: best, direct_check: null };
   let lo = Math.max(best, opts.knownGood < failed ? opts.knownGood : 0);
   let hi = failed;
-  for (let i = 0; i < opts.refineSteps; i++) {
+  // When even the first step failed, bisect further down so the figure is not 0 for want of a low enough step.
+  const refine = best === 0 ? opts.refineSteps + 2 : opts.refineSteps;
+  for (let i = 0; i < refine; i++) {
     const mid = niceRate((lo + hi) / 2);
     if (mid <= lo || mid >= hi) break;
-    const s = await step(env, mid, criteria, log);
+    const s = await step(env, target, mid, criteria, log);
     steps.push(s);
     if (s.pass) lo = mid;
     else hi = mid;
     if (s.pass) best = Math.max(best, mid);
   }
-  return { criteria, steps, max_sustained_rps: best, direct_check: await directCheck(env, failed, criteria, log) };
+  const check = opts.directCheck === false ? null : await directCheck(env, failed, criteria, log);
+  return { criteria, steps, max_sustained_rps: best, direct_check: check };
 }

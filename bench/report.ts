@@ -1,6 +1,8 @@
 // The benchmark's results: the JSON written to bench/results/, the human summary, and PASS/FAIL against targets.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatFloorSuite, formatGoalTable, goalRows } from './goals.ts';
+import type { FloorSuite, GoalRow } from './goals.ts';
 import type { LatencySummary } from './histogram.ts';
 import type { LatencyPhase, RunResult, ThroughputPhase } from './phases.ts';
 import { formatTranslateBench } from './micro/translate.bench.ts';
@@ -66,16 +68,22 @@ export interface BenchResults {
   readonly cpu_model: string;
   readonly pinned: boolean;
   readonly environment: Environment;
+  /** The earlier targets (kept in the JSON for comparison with older results; the summary prints `goals`). */
   readonly targets: readonly TargetCheck[];
   readonly latency_runs: { readonly direct: RunResult; readonly gateway: RunResult };
   readonly throughput: ThroughputPhase;
   /** Micro-benchmarks run by `npm run bench` (bench/micro/), null when skipped (--no-micro). */
   readonly micro: { readonly translate: TranslateBenchResult } | null;
+  /** The gateway against the bare-Node floor: closed and open loop, body sizes, streams and pairs, memory. */
+  readonly floor: FloorSuite;
+  /** Issue 12 point 5: each figure beside its goal. */
+  readonly goals: readonly GoalRow[];
+  readonly latency_floor: RunResult | null;
 }
 
 export function buildResults(
   env: Environment, lat: LatencyPhase, tp: ThroughputPhase, mem: Memory, targets: Targets = DEFAULT_TARGETS,
-  micro: { readonly translate: TranslateBenchResult } | null = null,
+  micro: { readonly translate: TranslateBenchResult } | null, suite: FloorSuite,
 ): BenchResults {
   const best = tp.steps.find((s) => s.pass && s.rate === tp.max_sustained_rps);
   const cpuAtRate = lat.gateway.gateway_cpu_us_per_request;
@@ -102,6 +110,7 @@ export function buildResults(
     ...mem, max_sustained_rps: tp.max_sustained_rps,
     node_version: env.node_version, cpu_model: env.cpu_model, pinned: env.pinned, environment: env,
     targets: checks, latency_runs: { direct: lat.direct, gateway: lat.gateway }, throughput: tp, micro,
+    floor: suite, goals: goalRows(suite, lat, micro?.translate ?? null), latency_floor: lat.floor,
   };
 }
 
@@ -133,7 +142,9 @@ function busyWarnings(r: BenchResults): string[] {
 
 function directCheckLines(tp: ThroughputPhase): string[] {
   const d = tp.direct_check;
-  if (d === null) return ['  (no step failed: the real limit is above the last step)'];
+  if (d === null) {
+    return [tp.steps.some((s) => !s.pass) ? '  (direct re-run of the failing rate skipped in --quick)' : '  (no step failed: the real limit is above the last step)'];
+  }
   const l = d.run.load;
   const verdict = d.pass ? 'passes, so the gateway was the limit' : `fails too (${d.reasons.join('; ')}): harness-limited, the figure is a lower bound`;
   return [`  direct at ${d.rate} RPS: p99 ${ms(l.latency.p99_ms)}, achieved ${l.achieved_rps}, generator+mock CPU ${d.run.harness_cpu_pct}% → ${verdict}`];
@@ -151,6 +162,7 @@ export function formatSummary(r: BenchResults): string {
     '',
     `Latency at ${r.rate} RPS (open loop, from scheduled send time):`,
     latencyLine('direct', r.latency_runs.direct),
+    ...(r.latency_floor === null ? [] : [latencyLine('floor', r.latency_floor)]),
     latencyLine('gateway', r.latency_runs.gateway),
     `  added    p50 ${ms(r.added_p50_ms)}  p90 ${ms(r.added_p90_ms)}  p99 ${ms(r.added_p99_ms)}`,
     '',
@@ -168,8 +180,9 @@ export function formatSummary(r: BenchResults): string {
     `RSS: idle ${r.rss_idle_mb} MB, after load ${r.rss_after_mb} MB, peak ${r.rss_peak_mb} MB; idle CPU ${r.idle_cpu_pct}%`,
     '',
     ...(r.micro === null ? [] : [formatTranslateBench(r.micro.translate)]),
-    ...r.targets.map((t) => `${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.actual ?? 'n/a'} (target ${t.target})`),
-    '',
+    formatFloorSuite(r.floor, { rate: r.rate, direct: r.latency_runs.direct, floor: r.latency_floor, gateway: r.latency_runs.gateway,
+      added_p50_ms: r.added_p50_ms, added_p90_ms: r.added_p90_ms, added_p99_ms: r.added_p99_ms }),
+    formatGoalTable(r.goals),
   ];
   return lines.join('\n');
 }

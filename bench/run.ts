@@ -1,6 +1,10 @@
-// `npm run bench`: the macro benchmark. Spawns the mock upstream and the load generator (pinned to CPU 0) and the
-// gateway (pinned to CPU 1), then measures latency against a direct baseline, the highest sustained rate, CPU time
-// per request and memory; prints a summary and writes bench/results/latest.json. See docs/benchmarking.md.
+// `npm run bench`: the macro benchmark. Spawns the mock upstream and the load generator (pinned to CPU 0), and the
+// gateway and the bare-Node pass-through floor (bench/floor.ts; both pinned to CPU 1, loaded one at a time), then
+// measures in the same run: latency against the direct baseline and the floor, closed-loop throughput and the
+// highest sustained open-loop rate of floor and gateway, request bodies of 1 KiB / 256 KiB / 2 MiB, streams and
+// translated pairs (TTFB, CPU per forwarded event), and RSS idle / after load / after 60 s idle; prints each
+// figure of issue 12 beside its goal and writes bench/results/latest.json. `--quick` (npm run bench:quick) is the
+// ~1 minute version: shorter runs, fewer steps, no 60 s idle wait. See docs/benchmarking.md.
 import { existsSync, rmSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,29 +13,41 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { formatProfile, summariseProfile } from './cpu-profile.ts';
 import { writeBenchConfig } from './gateway-config.ts';
+import { bodySizePhase, closedLoopPhase, pairsPhase, pct, SCENARIOS } from './floor-phases.ts';
+import type { FloorSuite, MemoryFigures } from './goals.ts';
 import { judgeStep, latencyPhase, measuredRun, settle, throughputPhase } from './phases.ts';
-import type { BenchEnv, Criteria } from './phases.ts';
+import type { BenchEnv, Criteria, Target } from './phases.ts';
 import type { TranslateBenchResult } from './micro/translate.bench.ts';
 import { allStdout, clockTicksPerSecond, commandExists, cpuSample, createProcessGroup, statusMb } from './procs.ts';
 import type { ProcessGroup } from './procs.ts';
 import { buildResults, DEFAULT_TARGETS, formatSummary, writeResults } from './report.ts';
 import type { Environment, Memory } from './report.ts';
-import { checkGateway, startGateway, startMock, waitReady } from './services.ts';
+import { checkGateway, startFloor, startGateway, startMock, waitReady } from './services.ts';
 import type { Gateway } from './services.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const DEFAULT_GATEWAY_ENTRY = join(ROOT, 'cmd/switchyard.ts');
 const RESULTS_DIR = join(ROOT, 'bench/results');
-const FULL_STEPS = [4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000];
-const QUICK_STEPS = [2000, 4000, 8000];
+/** Open-loop staircase rates as fractions of the target's own closed-loop throughput (measured just before). */
+const FULL_LADDER = [0.6, 0.75, 0.9, 1.05, 1.2];
+const QUICK_LADDER = [0.7, 0.9, 1.1];
 
 interface Flags {
   readonly durationS: number;
   readonly warmupS: number;
   readonly quick: boolean;
   readonly rate: number;
-  readonly steps: readonly number[];
+  /** Explicit open-loop staircase rates (both floor and gateway); null: derived from closed-loop throughput. */
+  readonly steps: readonly number[] | null;
   readonly connections: number;
+  /** Closed-loop connections for the max-throughput comparison (issue 12: 50). */
+  readonly closedConnections: number;
+  /** Closed-loop connections per body size. */
+  readonly bodyConnections: number;
+  /** Open-loop rate of the streams and translated pairs phase. */
+  readonly pairsRate: number;
+  /** Seconds without requests before the last RSS reading (0: skipped). */
+  readonly idleWaitS: number;
   readonly maxP99Ms: number;
   /** Profile mode: one gateway run at --rate with --cpu-prof, then a self-time summary. */
   readonly profile: boolean;
@@ -55,6 +71,8 @@ function parseFlags(argv: string[]): Flags {
     options: {
       duration: { type: 'string' }, warmup: { type: 'string' }, quick: { type: 'boolean', default: false },
       rate: { type: 'string' }, steps: { type: 'string' }, connections: { type: 'string', default: '128' },
+      'closed-connections': { type: 'string', default: '50' }, 'body-connections': { type: 'string', default: '8' },
+      'pairs-rate': { type: 'string', default: '500' }, 'idle-wait': { type: 'string' }, 'no-idle-wait': { type: 'boolean', default: false },
       'max-p99': { type: 'string', default: '50' }, profile: { type: 'boolean', default: false },
       gateway: { type: 'string', default: DEFAULT_GATEWAY_ENTRY },
       'gateway-cpu': { type: 'string', default: '1' }, 'harness-cpus': { type: 'string', default: '0' },
@@ -67,12 +85,16 @@ function parseFlags(argv: string[]): Flags {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
     return n;
   };
-  const steps = values.steps === undefined ? (quick ? QUICK_STEPS : FULL_STEPS)
-    : values.steps.split(',').map((s) => num(s.trim(), 0, 'steps'));
+  const steps = values.steps === undefined ? null : values.steps.split(',').map((s) => num(s.trim(), 0, 'steps'));
+  const idleWait = values['no-idle-wait'] ? 0 : values['idle-wait'] === undefined ? (quick ? 0 : 60) : Number(values['idle-wait']);
+  if (!Number.isFinite(idleWait) || idleWait < 0) throw new Error('--idle-wait must be a number of seconds ≥ 0');
   return {
-    durationS: Math.min(120, num(values.duration, quick ? 2 : 10, 'duration')),
-    warmupS: Math.min(30, num(values.warmup, quick ? 1 : 3, 'warmup')),
+    durationS: Math.min(120, num(values.duration, quick ? 1 : 3, 'duration')),
+    warmupS: Math.min(30, num(values.warmup, quick ? 0.3 : 1, 'warmup')),
     quick, steps, rate: num(values.rate, values.profile ? 4000 : 1000, 'rate'),
+    closedConnections: num(values['closed-connections'], 50, 'closed-connections'),
+    bodyConnections: num(values['body-connections'], 8, 'body-connections'),
+    pairsRate: num(values['pairs-rate'], 500, 'pairs-rate'), idleWaitS: idleWait,
     connections: num(values.connections, 128, 'connections'), maxP99Ms: num(values['max-p99'], 50, 'max-p99'),
     profile: values.profile, gatewayEntry: values.gateway,
     gatewayCpu: cpuList(values['gateway-cpu'], 'gateway-cpu'), harnessCpus: cpuList(values['harness-cpus'], 'harness-cpus'),
@@ -104,6 +126,7 @@ interface Ctx {
 async function startStack(ctx: Ctx, nodeFlags: string[]): Promise<Stack> {
   const { group, flags, log } = ctx;
   const mock = await startMock(group, flags.harnessCpus);
+  const floor = await startFloor(group, flags.gatewayCpu, mock.port);
   const cfg = await writeBenchConfig(mock.port);
   ctx.tempDirs.add(cfg.dir);
   log(`mock upstream on 127.0.0.1:${mock.port}; starting gateway with config ${cfg.dir}`);
@@ -112,9 +135,8 @@ async function startStack(ctx: Ctx, nodeFlags: string[]): Promise<Stack> {
   await checkGateway(gateway, cfg.apiKey);
   const env: BenchEnv = {
     group, ticksPerSecond: clockTicksPerSecond(), apiKey: cfg.apiKey, generatorCpu: flags.harnessCpus,
-    mockUrl: `http://127.0.0.1:${mock.port}/v1/chat/completions`,
-    gatewayUrl: `http://127.0.0.1:${gateway.port}/v1/chat/completions`,
-    gatewayPid: gateway.proc.pid, mockPid: mock.proc.pid,
+    origins: { direct: `http://127.0.0.1:${mock.port}`, floor: `http://127.0.0.1:${floor.port}`, gateway: `http://127.0.0.1:${gateway.port}` },
+    gatewayPid: gateway.proc.pid, mockPid: mock.proc.pid, floorPid: floor.proc.pid,
     connections: flags.connections, durationS: flags.durationS, warmupS: flags.warmupS,
   };
   return { env, gateway };
@@ -131,28 +153,62 @@ async function microPhase(ctx: Ctx): Promise<{ readonly translate: TranslateBenc
   return { translate: JSON.parse(await allStdout(proc)) as TranslateBenchResult };
 }
 
+/** Open-loop rates for `target`: explicit --steps, or fractions of its closed-loop throughput, rounded. */
+function ladder(flags: Flags, closedRps: number): number[] {
+  if (flags.steps !== null) return [...flags.steps];
+  const unit = closedRps < 2000 ? 50 : 250;
+  const rates = (flags.quick ? QUICK_LADDER : FULL_LADDER).map((f) => Math.max(unit, Math.round((closedRps * f) / unit) * unit));
+  return [...new Set(rates)];
+}
+
 async function benchmark(ctx: Ctx, environ: Environment): Promise<void> {
   const { flags, log } = ctx;
   const micro = flags.micro ? await microPhase(ctx) : null;
   const { env } = await startStack(ctx, []);
   const gw = env.gatewayPid;
+  const rss = (): number => statusMb(gw, 'VmRSS');
   const c0 = cpuSample(gw, env.ticksPerSecond).cpuUs;
   await sleep(2000);
   const idleCpuPct = Math.round(((cpuSample(gw, env.ticksPerSecond).cpuUs - c0) / 2e6) * 1000) / 10;
-  const rssIdle = statusMb(gw, 'VmRSS');
-  log(`gateway ready (pid ${gw}), idle RSS ${rssIdle} MB, idle CPU ${idleCpuPct}%`);
-  // JIT warm-up of the gateway (not recorded), so the first measured run does not pay for compilation.
-  log(`warming the gateway up at ${flags.rate} RPS for ${flags.warmupS} s…`);
-  await measuredRun({ ...env, durationS: flags.warmupS, warmupS: 0 }, 'gateway', flags.rate);
+  const rssIdle = rss();
+  log(`gateway ready (pid ${gw}), floor pid ${env.floorPid}; idle RSS ${rssIdle} MB, idle CPU ${idleCpuPct}%`);
+  // JIT warm-up of gateway and floor (not recorded), so the first measured run does not pay for compilation.
+  const warm = Math.max(1, flags.warmupS * 3);
+  log(`warming floor and gateway up at ${flags.rate} RPS for ${warm} s each…`);
+  for (const t of ['floor', 'gateway'] as const) await measuredRun({ ...env, durationS: warm, warmupS: 0 }, t, flags.rate);
   await settle(env, log);
+  await sleep(1000);
+  const rssWarm = rss();
   const lat = await latencyPhase(env, flags.rate, log);
   const criteria: Criteria = { maxErrorRate: 0.001, maxP99Ms: flags.maxP99Ms, minAchievedRatio: 0.97 };
-  const knownGood = judgeStep(lat.gateway.load, criteria).length === 0 ? flags.rate : 0;
-  const tp = await throughputPhase(env, { rates: flags.steps, criteria, knownGood, refineSteps: flags.quick ? 1 : 3 }, log);
-  const mem: Memory = {
-    rss_idle_mb: rssIdle, rss_after_mb: statusMb(gw, 'VmRSS'), rss_peak_mb: statusMb(gw, 'VmHWM'), idle_cpu_pct: idleCpuPct,
+  const closed = await closedLoopPhase(env, flags.closedConnections, flags.durationS, log, rss);
+  const refineSteps = flags.quick ? 1 : 2;
+  const open = async (target: Target, closedRps: number, knownGood: number) =>
+    throughputPhase(env, { target, rates: ladder(flags, closedRps), criteria, knownGood, refineSteps, directCheck: !flags.quick }, log);
+  const openFloor = await open('floor', closed.runs.floor.load.achieved_rps,
+    lat.floor !== null && judgeStep(lat.floor.load, criteria).length === 0 ? flags.rate : 0);
+  const openGateway = await open('gateway', closed.runs.gateway.load.achieved_rps,
+    judgeStep(lat.gateway.load, criteria).length === 0 ? flags.rate : 0);
+  const bodies = await bodySizePhase(env, flags.bodyConnections, flags.durationS, !flags.quick, log);
+  const pairs = await pairsPhase(env, flags.pairsRate, flags.durationS, log, SCENARIOS);
+  const rssAfterLoad = rss();
+  let rssAfterIdle: number | null = null;
+  if (flags.idleWaitS > 0) {
+    log(`RSS after all load ${rssAfterLoad} MB; waiting ${flags.idleWaitS} s idle (--no-idle-wait skips this)…`);
+    await sleep(flags.idleWaitS * 1000);
+    rssAfterIdle = rss();
+  }
+  const memory: MemoryFigures = {
+    rss_idle_mb: rssIdle, rss_idle_after_warmup_mb: rssWarm, rss_after_sustained_load_mb: closed.rss_after_mb,
+    rss_after_load_mb: rssAfterLoad, rss_after_idle_mb: rssAfterIdle, idle_wait_s: flags.idleWaitS,
+    rss_peak_mb: statusMb(gw, 'VmHWM'), idle_cpu_pct: idleCpuPct,
   };
-  const results = buildResults(environ, lat, tp, mem, DEFAULT_TARGETS, micro);
+  const suite: FloorSuite = {
+    closed, bodies, pairs, memory,
+    open: { floor: openFloor, gateway: openGateway, gateway_pct_of_floor: pct(openGateway.max_sustained_rps, openFloor.max_sustained_rps) },
+  };
+  const mem: Memory = { rss_idle_mb: rssIdle, rss_after_mb: rssAfterLoad, rss_peak_mb: memory.rss_peak_mb, idle_cpu_pct: idleCpuPct };
+  const results = buildResults(environ, lat, openGateway, mem, DEFAULT_TARGETS, micro, suite);
   process.stdout.write(formatSummary(results));
   const paths = await writeResults(RESULTS_DIR, results);
   log(`wrote ${paths.join(', ')}`);
@@ -181,7 +237,7 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   if (!existsSync(flags.gatewayEntry)) throw new Error(`${flags.gatewayEntry} does not exist`);
   const pinned = commandExists('taskset') && os.cpus().length >= 2;
-  const pinning = pinned ? `pinned: gateway on CPU ${flags.gatewayCpu}, generator + mock on CPU ${flags.harnessCpus}`
+  const pinning = pinned ? `pinned: gateway and floor on CPU ${flags.gatewayCpu}, generator + mock on CPU ${flags.harnessCpus}`
     : `unpinned (${commandExists('taskset') ? 'fewer than 2 CPUs' : 'taskset not found'})`;
   const group = createProcessGroup(pinned, commandExists('setpriv'));
   const log = (s: string): void => {
@@ -198,8 +254,9 @@ async function main(): Promise<void> {
       void group.stopAll(1000).finally(() => process.exit(130));
     });
   }
-  const phases = flags.profile ? 1 : 3 + flags.steps.length + 4 + (flags.micro ? 2 : 0);
-  const budgetMs = (phases * (flags.durationS + flags.warmupS + 10) + 90) * 1000;
+  // At most ~55 load runs (latency 3, closed loop 3, two staircases, bodies 9, pairs 14) plus the idle wait.
+  const runs = flags.profile ? 1 : 55 + (flags.micro ? 6 : 0);
+  const budgetMs = (runs * (flags.durationS + flags.warmupS + 5) + flags.idleWaitS + 120) * 1000;
   const watchdog = setTimeout(() => {
     log(`run exceeded its ${Math.round(budgetMs / 1000)} s budget: stopping`);
     void group.stopAll(1000).finally(() => process.exit(2));

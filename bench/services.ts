@@ -21,6 +21,18 @@ export async function startMock(group: ProcessGroup, cpu: string): Promise<Mock>
   return { proc, port };
 }
 
+/** The bare-Node pass-through floor (bench/floor.ts) in front of the mock, pinned like the gateway. */
+export async function startFloor(group: ProcessGroup, cpu: string, mockPort: number): Promise<Mock> {
+  const proc = group.spawnNode({
+    name: 'floor', cpu, stdout: 'pipe',
+    args: [new URL('./floor.ts', import.meta.url).pathname, '--upstream', `http://127.0.0.1:${mockPort}`, '--port', '0', '--exit-on-stdin-close'],
+  });
+  const ready = await firstJsonLine(proc, 15_000);
+  const port = typeof ready === 'object' && ready !== null ? (ready as { port?: unknown }).port : undefined;
+  if (typeof port !== 'number') throw new Error('floor did not report its port');
+  return { proc, port };
+}
+
 export interface GatewayOptions {
   readonly entry: string;
   readonly configDir: string;

@@ -28,7 +28,7 @@ export interface SyncedProxyOptions extends ListenOptions {
    */
   readonly quotaFailMode?: QuotaFailMode;
   /** Client tuning (tests use short values). */
-  readonly sync?: Pick<SyncClientOptions, 'reportIntervalMs' | 'backoff' | 'idleTimeoutMs' | 'random' | 'dispatcher'>;
+  readonly sync?: Pick<SyncClientOptions, 'reportIntervalMs' | 'backoff' | 'idleTimeoutMs' | 'random' | 'dispatcher' | 'deltas'>;
 }
 
 export interface SyncedProxy {

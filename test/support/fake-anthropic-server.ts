@@ -10,6 +10,10 @@
 // cache write the first time and as a cache read afterwards.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readJsonBody, sendEvents, startLoopbackServer } from './fake-http.ts';
+import { estimateTokens, isObj, sampleInput } from './message-text.ts';
+import type { Obj } from './message-text.ts';
+
+export { estimateTokens } from './message-text.ts';
 
 export interface RecordedAnthropicRequest {
   readonly method: string;
@@ -63,13 +67,6 @@ export const ERROR_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
   413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error', 504: 'timeout_error', 529: 'overloaded_error',
 };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export function estimateTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
-}
-
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
@@ -88,16 +85,6 @@ function hasCacheControl(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(hasCacheControl);
   if (!isObj(v)) return false;
   return v.cache_control !== undefined || Object.values(v).some(hasCacheControl);
-}
-
-function sampleInput(schema: unknown): Obj {
-  const props = isObj(schema) && isObj(schema.properties) ? schema.properties : {};
-  const out: Obj = {};
-  for (const [k, p] of Object.entries(props)) {
-    const t = isObj(p) ? p.type : undefined;
-    out[k] = t === 'number' || t === 'integer' ? 1 : t === 'boolean' ? true : t === 'string' ? 'Paris' : null;
-  }
-  return out;
 }
 
 interface Plan {

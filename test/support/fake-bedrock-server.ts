@@ -23,6 +23,10 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJson, readBody, sendEvents, startLoopbackServer } from './fake-http.ts';
+import { estimateTokens, isObj, sampleInput } from './message-text.ts';
+import type { Obj } from './message-text.ts';
+
+export { estimateTokens } from './message-text.ts';
 
 export interface FakeAwsCredentials {
   readonly accessKeyId: string;
@@ -94,9 +98,6 @@ interface Usage {
   readonly cacheWriteInputTokens?: number;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export const FAKE_AWS_CREDENTIALS: FakeAwsCredentials = { accessKeyId: 'AKIAFAKEBEDROCK00001', secretAccessKey: 'fake/Bedrock+Secret0000000000000000000001' };
 
 export const STATUS_BY_EXCEPTION: Readonly<Record<string, number>> = {
@@ -128,10 +129,6 @@ export function cohereVector(text: string, inputType: string, dims = 1024): numb
   return seededVector(`cohere:${inputType}:${text}`, dims);
 }
 
-export function estimateTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
-}
-
 function textOf(content: unknown): string {
   if (!Array.isArray(content)) return '';
   return content
@@ -149,16 +146,6 @@ function hasCachePoint(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(hasCachePoint);
   if (!isObj(v)) return false;
   return v.cachePoint !== undefined || Object.values(v).some(hasCachePoint);
-}
-
-function sampleInput(schema: unknown): Obj {
-  const props = isObj(schema) && isObj(schema.properties) ? schema.properties : {};
-  const out: Obj = {};
-  for (const [k, p] of Object.entries(props)) {
-    const t = isObj(p) ? p.type : undefined;
-    out[k] = t === 'number' || t === 'integer' ? 1 : t === 'boolean' ? true : t === 'string' ? 'Paris' : null;
-  }
-  return out;
 }
 
 interface Plan {

@@ -12,6 +12,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readJsonBody, sendEvents, startLoopbackServer } from './fake-http.ts';
+import { estimateTokens, isObj, sampleInput } from './message-text.ts';
+import type { Obj } from './message-text.ts';
+
+export { estimateTokens } from './message-text.ts';
 
 export interface RecordedCohereRequest {
   readonly method: string;
@@ -65,14 +69,7 @@ export interface FakeCohere {
   close(): Promise<void>;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export const PREAMBLE_TOKENS = 100;
-
-export function estimateTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
-}
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -81,16 +78,6 @@ function textOf(content: unknown): string {
     .map((c: unknown) => (isObj(c) && c.type === 'text' && typeof c.text === 'string' ? c.text : ''))
     .filter((s) => s !== '')
     .join(' ');
-}
-
-function sampleArgs(schema: unknown): Obj {
-  const props = isObj(schema) && isObj(schema.properties) ? schema.properties : {};
-  const out: Obj = {};
-  for (const [k, p] of Object.entries(props)) {
-    const t = isObj(p) ? p.type : undefined;
-    out[k] = t === 'number' || t === 'integer' ? 1 : t === 'boolean' ? true : t === 'string' ? 'Paris' : null;
-  }
-  return out;
 }
 
 interface Plan {
@@ -120,7 +107,7 @@ function plan(body: Obj, b: CohereBehavior | undefined): Plan {
   } else if (wantsTool) {
     const fn = isObj(tools[0]?.function) ? tools[0].function : {};
     const name = typeof fn.name === 'string' ? fn.name : 'tool';
-    toolCalls = [{ id: `${name}_fake01`, name, arguments: JSON.stringify(sampleArgs(fn.parameters)) }];
+    toolCalls = [{ id: `${name}_fake01`, name, arguments: JSON.stringify(sampleInput(fn.parameters)) }];
     toolPlan = b?.toolPlan ?? `I will use ${name}.`;
   } else if (b?.text !== undefined) text = b.text;
   else if (afterTool) text = `Echo: tool result: ${textOf(last.content)}`;

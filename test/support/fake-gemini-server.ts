@@ -15,8 +15,10 @@
 // in-band errors before content, cut streams and overridden usage.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readJsonBody, sendEvents, startLoopbackServer } from './fake-http.ts';
-import { isObj } from './message-text.ts';
+import { estimateTokens, isObj } from './message-text.ts';
 import type { Obj } from './message-text.ts';
+
+export { estimateTokens } from './message-text.ts';
 
 export interface RecordedGeminiRequest {
   readonly method: string;
@@ -89,10 +91,6 @@ export const STATUS_NAME_BY_CODE: Readonly<Record<number, string>> = {
 /** The fake's thought signature for a prompt (base64, as the real one is). */
 export function fakeSignature(seed: string): string {
   return Buffer.from(`sig:${seed}`).toString('base64');
-}
-
-export function estimateTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
 }
 
 type Part = Obj;

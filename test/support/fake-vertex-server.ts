@@ -22,6 +22,7 @@ import type { FakeAnthropic } from './fake-anthropic-server.ts';
 import { fakeVector, startFakeGemini } from './fake-gemini-server.ts';
 import type { FakeGemini } from './fake-gemini-server.ts';
 import { readJsonBody, startLoopbackServer } from './fake-http.ts';
+import { isObj } from './message-text.ts';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
@@ -110,9 +111,6 @@ function forward(res: ServerResponse, target: URL, headers: Record<string, strin
     up.end(body);
   });
 }
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const TASK_TYPES = ['RETRIEVAL_QUERY', 'RETRIEVAL_DOCUMENT', 'SEMANTIC_SIMILARITY', 'CLASSIFICATION', 'CLUSTERING', 'QUESTION_ANSWERING', 'FACT_VERIFICATION', 'CODE_RETRIEVAL_QUERY'];
 

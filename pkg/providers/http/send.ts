@@ -6,6 +6,7 @@ import type { AdapterDeps, Transport, UpstreamRequest, UpstreamResponse } from '
 import type { TableProvider, TableTimeouts } from '../../table/types.ts';
 import { mapUpstreamError } from './errors.ts';
 import { DEFAULT_POOL_ACQUIRE_MS, slotsOf } from './slots.ts';
+import { UpstreamBody } from './upstream-body.ts';
 
 /** An upstream endpoint resolved once per adapter from the provider's baseURL. */
 export interface Endpoint {
@@ -62,7 +63,7 @@ export async function sendUpstream(dispatcher: Dispatcher, req: UpstreamRequest,
   return {
     status: res.statusCode,
     headers: res.headers,
-    body: mapBodyErrors(raw, signal),
+    body: new UpstreamBody(raw, signal),
     dump: async () => {
       try {
         await raw.dump({ limit: 64 * 1024 });
@@ -94,12 +95,4 @@ export function httpTransport(provider: TableProvider, deps: AdapterDeps): Trans
     const d = timeouts.connectMs === provider.timeouts.connectMs ? (dispatcher ??= deps.dispatcherFor(provider)) : forConnect(timeouts.connectMs);
     return sendUpstream(d, req, timeouts, signal);
   };
-}
-
-async function* mapBodyErrors(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<Uint8Array, void, undefined> {
-  try {
-    for await (const chunk of body) yield chunk;
-  } catch (err) {
-    throw mapUpstreamError(err, signal, 'body');
-  }
 }

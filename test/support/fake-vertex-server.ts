@@ -23,6 +23,7 @@ import { fakeVector, startFakeGemini } from './fake-gemini-server.ts';
 import type { FakeGemini } from './fake-gemini-server.ts';
 import { readJsonBody, startLoopbackServer } from './fake-http.ts';
 import { isObj } from './message-text.ts';
+import type { Obj } from './message-text.ts';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec, providerCodec } from '../../pkg/dialects/anthropic-messages/index.ts';
+import { splitAt } from '../support/byte-splits.ts';
 import { startFakeAnthropic } from '../support/fake-anthropic-server.ts';
 
 const TESTDATA = join(import.meta.dirname, 'testdata', 'anthropic-messages', 'provider-stream');
@@ -20,18 +21,6 @@ function decodeChunks(chunks: Uint8Array[]): StreamEvent[] {
   const out: StreamEvent[] = [];
   for (const c of chunks) out.push(...dec.push(c));
   out.push(...dec.end());
-  return out;
-}
-
-function splitAt(buf: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
   return out;
 }
 

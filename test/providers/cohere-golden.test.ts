@@ -22,6 +22,7 @@ import { decodeEmbedResponse, encodeEmbedRequest, MAX_EMBED_TEXTS } from '../../
 import { classifyCohereError } from '../../pkg/providers/cohere/errors.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 import type { TableProvider } from '../../pkg/table/types.ts';
+import { splitAt } from '../support/byte-splits.ts';
 import { errorAsData, expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'cohere');
@@ -105,18 +106,6 @@ describe('cohere golden: client API × cohere pairs', () => {
     });
   });
 });
-
-function splitAt(buf: Buffer, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out;
-}
 
 describe('cohere stream decoder at every byte split', () => {
   for (const name of ['text', 'tool-plan-and-calls', 'citations-ignored-done-line', 'error-before-content']) {

@@ -17,6 +17,7 @@ import { createOpenAIStreamTranslator } from '../../pkg/providers/openai/stream.
 import type { StreamTranslator } from '../../pkg/providers/types.ts';
 import { createCanonicalStream } from '../../pkg/proxy/dispatch/canonical-stream.ts';
 import { makeProvider } from '../providers/helpers.ts';
+import { splitAt } from '../support/byte-splits.ts';
 
 const DATA = join(import.meta.dirname, '../dialects/testdata');
 const CTX: EncodeContext = { model: 'client-model', requestId: 'req-split-1', nowSec: 1735689600, streamUsage: true };
@@ -45,18 +46,6 @@ function run(make: () => StreamTranslator & { terminalError?: (e: typeof ERR) =>
   out += end.tail;
   out += `<${end.outcome} content=${t.contentSeen} usage=${JSON.stringify(end.usage)} error=${end.error?.kind ?? ''}>`;
   if (end.error !== undefined && t.terminalError !== undefined) out += t.terminalError(ERR);
-  return out;
-}
-
-function splitAt(bytes: Buffer, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
   return out;
 }
 

@@ -46,6 +46,7 @@ export function createReportCollector(metrics: GatewayMetrics): ReportCollector 
       observe(o);
     },
     observeTimeToFirstToken: (route, provider, ms) => metrics.observeTimeToFirstToken(route, provider, ms),
+    observeStreamFailure: (provider, model, kind) => metrics.observeStreamFailure(provider, model, kind),
     observeTokens: (o) => metrics.observeTokens(o),
     inflight: (delta) => metrics.inflight(delta),
     setTableInfo: (version, hash, routes) => metrics.setTableInfo(version, hash, routes),

@@ -56,6 +56,10 @@ function instruments(registry: Registry, costTotals: NanoTotals) {
       name: 'switchyard_time_to_first_token_seconds', help: 'Time from request arrival to the first streamed token sent to the client.',
       labelNames: ['route', 'provider'] as const, buckets: TTFT_BUCKETS, registers,
     }),
+    streamFailures: new Counter({
+      name: 'switchyard_upstream_stream_failures_total', help: 'Upstream streams that failed after the response head reached the client, by kind: truncated (closed without its end marker), interrupted (reset or idle timeout) or error (an in-band error event).',
+      labelNames: ['provider', 'model', 'kind'] as const, registers,
+    }),
     tokens: new Counter({
       name: 'switchyard_tokens_total', help: 'Tokens processed, by direction (input = prompt, output = completion).',
       labelNames: ['route', 'provider', 'model', 'direction'] as const, registers,
@@ -106,6 +110,7 @@ export function createMetrics(registry: Registry, opts: MetricsOptions = {}): Ga
   const upstreamRequests = new ChildCache(maxCombos, (v) => m.upstreamRequests.labels(...v));
   const upstreamDuration = new ChildCache(maxCombos, (v) => m.upstreamDuration.labels(...v));
   const ttft = new ChildCache(maxCombos, (v) => m.ttft.labels(...v));
+  const streamFailures = new ChildCache(maxCombos, (v) => m.streamFailures.labels(...v));
   const tokens = new ChildCache(maxCombos, (v) => m.tokens.labels(...v));
   // Spend is summed in whole nano-dollars and written to the counter when it is collected, so the exported total
   // is exact to 1e-9 USD instead of a float sum drifting to 0.30000000000000004.
@@ -135,6 +140,9 @@ export function createMetrics(registry: Registry, opts: MetricsOptions = {}): Ga
     },
     observeTimeToFirstToken(route: string, provider: string, ms: number): void {
       ttft.get([route, provider], (r) => [d.route.clamp(r[0] ?? ''), d.provider.clamp(r[1] ?? '')]).observe(nonNegative(ms) / 1000);
+    },
+    observeStreamFailure(provider: string, model: string, kind: 'truncated' | 'interrupted' | 'error'): void {
+      streamFailures.get([provider, model, kind], (r) => [d.provider.clamp(r[0] ?? ''), d.model.clamp(r[1] ?? ''), r[2] ?? '']).inc();
     },
     observeTokens(o: TokenObservation): void {
       const input = nonNegative(o.inputTokens);

@@ -54,6 +54,8 @@ export interface GatewayMetrics {
   observeRequest(o: RequestObservation): void;
   observeUpstream(o: UpstreamObservation): void;
   observeTimeToFirstToken(route: string, provider: string, ms: number): void;
+  /** A stream that failed after its head went out: cut short (truncated), interrupted (reset, idle timeout) or an in-band error event. */
+  observeStreamFailure(provider: string, model: string, kind: 'truncated' | 'interrupted' | 'error'): void;
   observeTokens(o: TokenObservation): void;
   /** In-flight gauge. */
   inflight(delta: 1 | -1): void;

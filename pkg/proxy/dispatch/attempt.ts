@@ -18,6 +18,7 @@ import type { RuntimeTarget } from '../runtime-table.ts';
 import { release } from '../routing/target-stats.ts';
 import { endAttemptSpan, startAttemptSpan } from '../tracing.ts';
 import { attemptFinished, attemptStarted } from '../outlier/monitor.ts';
+import type { AttemptToken } from '../outlier/monitor.ts';
 import type { TimeoutPhase } from '../upstream-failure-log.ts';
 
 /** A 2xx stream whose head is held until its first content event (design §3); `head` is what to send first. */
@@ -32,6 +33,11 @@ export interface PrimedStream {
   readonly ended: StreamEndResult | null;
   /** The terminal error event in the client's dialect, for a failure after the head went out. */
   terminalError(e: ErrorOut): string;
+  /**
+   * The attempt's outlier-detection token: a stream's outcome is known only when it ends (respond.ts sendStream
+   * reports it), so a target whose streams keep getting cut is ejected like one that keeps failing (B11).
+   */
+  outlier: AttemptToken | null;
 }
 
 export type AttemptResult =
@@ -117,7 +123,7 @@ async function prime(res: UpstreamResponse, tr: StreamTranslator, terminalError:
         const end = tr.end();
         if (end.error !== undefined) return failed(end.error);
         if (end.outcome !== 'complete') return failed(EMPTY_STREAM);
-        return { kind: 'ok', translated: null, stream: { translator: tr, rest, response: res, head: head + end.tail, ended: end, terminalError } };
+        return { kind: 'ok', translated: null, stream: { translator: tr, rest, response: res, head: head + end.tail, ended: end, terminalError, outlier: null } };
       }
       head += tr.push(r.value);
       const inBand = tr.inBandError;
@@ -130,7 +136,7 @@ async function prime(res: UpstreamResponse, tr: StreamTranslator, terminalError:
     void res.dump();
     throw err;
   }
-  return { kind: 'ok', translated: null, stream: { translator: tr, rest, response: res, head, ended: null, terminalError } };
+  return { kind: 'ok', translated: null, stream: { translator: tr, rest, response: res, head, ended: null, terminalError, outlier: null } };
 }
 
 /** A translated embeddings attempt: never streamed; the answer is encoded by the ingress's embeddings codec. */
@@ -213,7 +219,8 @@ export async function attemptOnce(st: RequestState, job: Job, target: RuntimeTar
     core.metrics.observeUpstream({ provider: target.providerId, model: target.bound.model, outcome, status, durationMs: performance.now() - started });
   }
   if (span !== null) endAttemptSpan(span, outcome, status);
-  attemptFinished(core.signals, outlier, result);
+  if (result.kind === 'ok' && result.stream !== null) result.stream.outlier = outlier;
+  else attemptFinished(core.signals, outlier, result);
   // Latency and in-flight for the pickers (routing/target-stats.ts): a stream stays in flight until the response closes.
   const end = performance.now();
   if (result.kind === 'ok') stats.observe(end - started, end);

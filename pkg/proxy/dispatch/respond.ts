@@ -13,6 +13,8 @@ import type { PrimedStream } from './attempt.ts';
 import { cutShortUsage, jsonUsage, streamedTextChars } from './estimate.ts';
 import { failureToError } from './failure-map.ts';
 import { recordUpstreamFailure } from './failure-record.ts';
+import { attemptFinished } from '../outlier/monitor.ts';
+import type { AttemptOutcome } from '../outlier/monitor.ts';
 import { recordUsage } from './usage.ts';
 
 /** Headers a route's stages add to every answer (quota: x-ratelimit-*, x-switchyard-quota); null when none. */
@@ -105,6 +107,19 @@ async function pump(st: RequestState, target: RuntimeTarget, rest: AsyncIterator
 }
 
 /** Usage of a finished stream; a stream without reported usage (cut short or not) gets an estimate (estimate.ts). */
+/** Counts a stream that failed after its head went out (metric); its attempt counts as failed (outlier detection, B11). */
+function streamFailure(st: RequestState, target: RuntimeTarget, s: PrimedStream, kind: 'truncated' | 'interrupted' | 'error'): void {
+  st.core.metrics.observeStreamFailure(target.providerId, target.bound.model, kind);
+  streamOutcome(st, s, { kind: 'failed', failure: { kind: 'invalid' } });
+}
+
+/** Reports the stream's attempt outcome to outlier detection, once (attempt.ts leaves it open for streams). */
+function streamOutcome(st: RequestState, s: PrimedStream, outcome: AttemptOutcome): void {
+  const token = s.outlier;
+  s.outlier = null;
+  attemptFinished(st.core.signals, token, outcome);
+}
+
 function recordStreamUsage(st: RequestState, target: RuntimeTarget, reported: Usage | null, seen: StreamProgress, complete: boolean): void {
   recordUsage(st, target, cutShortUsage(reported, st.requestBody, seen.chars, complete));
 }
@@ -115,6 +130,14 @@ function recordStreamUsage(st: RequestState, target: RuntimeTarget, reported: Us
  * client's dialect and never the success terminator.
  */
 export async function sendStream(st: RequestState, target: RuntimeTarget, s: PrimedStream, ingress: Ingress, extra: StageHeaders = null): Promise<void> {
+  try {
+    await writeStream(st, target, s, ingress, extra);
+  } finally {
+    if (s.outlier !== null) streamOutcome(st, s, { kind: 'aborted' }); // a path that did not say: never hold a probe
+  }
+}
+
+async function writeStream(st: RequestState, target: RuntimeTarget, s: PrimedStream, ingress: Ingress, extra: StageHeaders): Promise<void> {
   const res = st.res;
   const tr = s.translator;
   res.writeHead(200, routingHeaders(st, target, { 'content-type': ingress.streamContentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }, extra));
@@ -127,6 +150,7 @@ export async function sendStream(st: RequestState, target: RuntimeTarget, s: Pri
   }
   if (s.ended !== null) {
     recordStreamUsage(st, target, s.ended.usage, seen, s.ended.outcome === 'complete' && s.ended.error === undefined);
+    streamOutcome(st, s, { kind: 'ok' });
     res.end();
     return;
   }
@@ -136,30 +160,42 @@ export async function sendStream(st: RequestState, target: RuntimeTarget, s: Pri
   } catch (err) {
     // The upstream body failed mid-stream (reset, idle timeout) or the client went away (abort).
     recordStreamUsage(st, target, tr.end().usage, seen, false);
-    if (st.clientGone) return;
+    if (st.clientGone) {
+      streamOutcome(st, s, { kind: 'aborted' });
+      return;
+    }
     // The drain deadline cut the stream: the dialect's terminal error event says so (D8), not an upstream failure.
     if (st.drainError !== null) {
+      streamOutcome(st, s, { kind: 'aborted' });
       terminate(st, s, st.drainError, '');
       return;
     }
     recordUpstreamFailure(st, target, 'stream_interrupted', err instanceof UpstreamFailureError ? err.failure : undefined, err);
+    streamFailure(st, target, s, 'interrupted');
     terminate(st, s, errorOut('upstream_stream_interrupted'), '');
     return;
   }
   const end = tr.end();
   const gone = st.clientGone || !writable(res);
   recordStreamUsage(st, target, end.usage, seen, failure === null && end.error === undefined && end.outcome === 'complete');
-  if (gone) return;
+  if (gone) {
+    streamOutcome(st, s, failure === null && end.error === undefined && end.outcome === 'complete' ? { kind: 'ok' } : { kind: 'aborted' });
+    return;
+  }
   if (failure !== null) {
     recordUpstreamFailure(st, target, failure.failure.kind, failure.failure, failure.cause);
+    streamFailure(st, target, s, 'interrupted');
     terminate(st, s, midStreamError(failure.failure, target), '');
   } else if (end.error !== undefined) {
     recordUpstreamFailure(st, target, end.error.kind, end.error);
+    streamFailure(st, target, s, 'error');
     terminate(st, s, midStreamError(end.error, target), end.tail);
   } else if (end.outcome === 'complete') {
+    streamOutcome(st, s, { kind: 'ok' });
     res.end(end.tail);
   } else {
     recordUpstreamFailure(st, target, 'stream_truncated');
+    streamFailure(st, target, s, 'truncated');
     terminate(st, s, errorOut('upstream_stream_truncated'), end.tail);
   }
 }

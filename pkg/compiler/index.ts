@@ -14,6 +14,7 @@ import { compileQuotas } from './quotas.ts';
 import { compileRoutes } from './routes.ts';
 import { readSecrets } from './secrets.ts';
 import { sortStatuses } from './status.ts';
+import type { CompileMemo } from './memo.ts';
 
 export interface CompileOptions {
   /** Version stamped on the table (not part of the hash). Default 0. */
@@ -34,6 +35,12 @@ export interface CompileOptions {
    * creationTimestamp (standalone), which decides model-name conflicts (ADR 0003).
    */
   readonly firstSeen?: ReadonlyMap<string, number>;
+  /**
+   * The previous compile's `memo` (incremental compile, ADR 0024): Providers and ModelRoutes of the same version
+   * (uid + resourceVersion) whose inputs did not change reuse their compiled form, so the table shares their objects.
+   * The result is the same as without it.
+   */
+  readonly memo?: CompileMemo;
 }
 
 export interface CompileResult {
@@ -52,14 +59,17 @@ export interface CompileResult {
   readonly lastGood: LastGood;
   /** Objects whose current version is not accepted while their last accepted version keeps serving. */
   readonly stale: readonly StaleObject[];
+  /** Input to the next compile's `memo`. Non-enumerable like `lastGood`. */
+  readonly memo: CompileMemo;
 }
 
 export function compile(objects: readonly unknown[], opts: CompileOptions = {}): CompileResult {
   const gathered = gather(objects, opts.firstSeen);
   const secrets = readSecrets(gathered.secrets);
   const keys = compileKeys(secrets);
-  const providers = compileProviders(gathered.providers, secrets, opts.previous);
-  const routes = compileRoutes(gathered.routes, providers.states, keys.principals, opts.ejectedTargets, opts.previous);
+  const providers = compileProviders(gathered.providers, secrets, opts.previous, opts.memo?.providers);
+  const context = JSON.stringify([[...keys.principals].sort(), [...(opts.ejectedTargets ?? [])].sort()]);
+  const routes = compileRoutes(gathered.routes, providers.states, keys.principals, opts.ejectedTargets, opts.previous, opts.memo?.routes, context);
   const resolved = resolveConflicts(routes.candidates);
   const quotas = compileQuotas(gathered.quotas, keys.principals, resolved.models, opts.previous);
 
@@ -90,6 +100,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
   return Object.defineProperties(result, {
     contentJSON: { value: contentJSON, enumerable: false },
     lastGood: { value: lastGood, enumerable: false },
+    memo: { value: { routes: routes.memo, providers: providers.memo } satisfies CompileMemo, enumerable: false },
   }) as CompileResult;
 }
 
@@ -107,6 +118,7 @@ export { canonicalJSON } from './hash.ts';
 export { contentHashOf, contentJSONOf, objectJSON } from './content-json.ts';
 export { objectKey } from './last-good.ts';
 export type { LastGood, StaleObject } from './last-good.ts';
+export type { CompileMemo } from './memo.ts';
 export { allAccepted, formatStatuses } from './report.ts';
 export type { FormatOptions, StatusFormat } from './report.ts';
 export { checkBaseURL, unsafeHost } from './url-safety.ts';

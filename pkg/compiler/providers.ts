@@ -23,6 +23,10 @@ import { hasHeaderUnsafeChars } from './text.ts';
 import { checkBaseURL } from './url-safety.ts';
 import { listPricing, mergePricing } from '../pricing/defaults.ts';
 import { healthFields } from './provider-health.ts';
+import { objectKey } from './last-good.ts';
+import { lastGoodIsSelf, recording, sameReads, sameSecret, versionOf } from './memo.ts';
+import type { ProviderMemoEntry } from './memo.ts';
+import type { SecretEntry } from './secrets.ts';
 import type { HealthFields } from './provider-health.ts';
 
 /**
@@ -40,20 +44,42 @@ export interface ProvidersResult {
   /** Accepted Providers, or the last accepted version kept in place of a rejected one (for the next `previous`). */
   readonly kept: InputObject[];
   readonly stale: StaleObject[];
+  /** Providers compiled (or reused) this time that a later compile may reuse (memo.ts). */
+  readonly memo: Map<string, ProviderMemoEntry>;
 }
 
 const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection']);
 
-export function compileProviders(objs: readonly InputObject[], secrets: SecretIndex, previous?: LastGood): ProvidersResult {
-  const out: ProvidersResult = { states: new Map(), statuses: [], kept: [], stale: [] };
+export function compileProviders(
+  objs: readonly InputObject[], secrets: SecretIndex, previous?: LastGood, memo?: ReadonlyMap<string, ProviderMemoEntry>,
+): ProvidersResult {
+  const out: ProvidersResult = { states: new Map(), statuses: [], kept: [], stale: [], memo: new Map() };
   const states = out.states as Map<string, ProviderState>;
   for (const obj of objs) {
-    const { state, status, kept } = withLastGood(obj, secrets, previous, out.stale);
+    const { state, status, kept } = memoised(obj, secrets, previous, out, memo);
     out.statuses.push(status);
     if (kept !== undefined) out.kept.push(kept);
     if (obj.name !== '') states.set(refId(obj), state);
   }
   return out;
+}
+
+/** withLastGood, reusing the memo entry of the same version of obj when the Secrets it read are the same. */
+function memoised(
+  obj: InputObject, secrets: SecretIndex, previous: LastGood | undefined, out: ProvidersResult, memo: ReadonlyMap<string, ProviderMemoEntry> | undefined,
+): Compiled {
+  const version = versionOf(obj.raw);
+  if (version === null || !lastGoodIsSelf(obj, version, previous)) return withLastGood(obj, secrets, previous, out.stale);
+  const key = objectKey(obj);
+  const e = memo?.get(key);
+  if (e !== undefined && e.version === version && sameReads(e.secrets, secrets, sameSecret)) {
+    out.memo.set(key, e);
+    return { state: e.state, status: e.status, kept: obj };
+  }
+  const reads = new Map<string, SecretEntry | undefined>();
+  const c = withLastGood(obj, recording(secrets, reads), previous, out.stale);
+  if (c.kept === obj) out.memo.set(key, { version, secrets: reads, state: c.state, status: c.status });
+  return c;
 }
 
 interface Compiled {

@@ -10,6 +10,9 @@ import { partialTimeouts } from './durations.ts';
 import { keptMessage, previousVersion, rejection } from './last-good.ts';
 import type { LastGood, PreviousVersion } from './last-good.ts';
 import type { InputObject } from './objects.ts';
+import { objectKey } from './last-good.ts';
+import { lastGoodIsSelf, recording, sameReads, versionOf } from './memo.ts';
+import type { RouteMemoEntry } from './memo.ts';
 import type { ProviderState } from './providers.ts';
 import { bindTargetList, bindTargets, capabilityIssue, clientApiCheck, refsCondition, unresolvedOf } from './route-refs.ts';
 import type { Binding, RefIssue } from './route-refs.ts';
@@ -34,6 +37,8 @@ export interface RouteCandidate {
 export interface RoutesResult {
   readonly candidates: RouteCandidate[];
   readonly statuses: ObjectStatus[];
+  /** Routes compiled (or reused) this time that a later compile may reuse (memo.ts). */
+  readonly memo: Map<string, RouteMemoEntry>;
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -50,13 +55,37 @@ export function compileRoutes(
   principals: ReadonlySet<string>,
   ejected: ReadonlySet<string> = NONE,
   previous?: LastGood,
+  memo?: ReadonlyMap<string, RouteMemoEntry>,
+  /** The inputs every route depends on besides its Providers (principals, ejected targets), as one string. */
+  context = '',
 ): RoutesResult {
-  const out: RoutesResult = { candidates: [], statuses: [] };
+  const out: RoutesResult = { candidates: [], statuses: [], memo: new Map() };
   const inputs: RouteInputs = { providers, principals, ejected };
   for (const obj of objs) {
-    const result = withLastGood(obj, inputs, previous);
-    if ('route' in result) out.candidates.push(result);
-    else out.statuses.push(result);
+    const version = versionOf(obj.raw);
+    if (version === null || !lastGoodIsSelf(obj, version, previous)) {
+      const result = withLastGood(obj, inputs, previous);
+      if ('route' in result) out.candidates.push(result);
+      else out.statuses.push(result);
+      continue;
+    }
+    const key = objectKey(obj);
+    const e = memo?.get(key);
+    if (e !== undefined && e.version === version && e.createdAt === obj.createdAt && e.context === context && sameReads(e.providers, providers, (a, b) => a === b)) {
+      out.candidates.push(e.candidate.obj === obj ? e.candidate : { ...e.candidate, obj });
+      out.memo.set(key, e);
+      continue;
+    }
+    const reads = new Map<string, ProviderState | undefined>();
+    const result = withLastGood(obj, { ...inputs, providers: recording(providers, reads) }, previous);
+    if (!('route' in result)) {
+      out.statuses.push(result);
+      continue;
+    }
+    out.candidates.push(result);
+    if (result.stale === undefined && result.alternate === undefined) {
+      out.memo.set(key, { version, createdAt: obj.createdAt, context, providers: reads, candidate: result });
+    }
   }
   return out;
 }

@@ -4,9 +4,10 @@
 // (C2), so the first table after a restart is complete and, when nothing changed, has the same hash.
 // The compiler's lastGood is carried from one reconcile to the next (leader and follower alike), so an object whose
 // new generation is rejected keeps serving its last accepted one (ADR 0012); a change in the set of rejected or
-// stale objects is logged once at warn.
+// stale objects is logged once at warn. So is the compiler's memo: unchanged objects reuse their compiled form, and the
+// published table shares them with the previous one (cheap content hash and deltas, ADR 0024).
 import type { Logger } from 'pino';
-import type { LastGood, StaleObject } from '../compiler/index.ts';
+import type { CompileMemo, LastGood, StaleObject } from '../compiler/index.ts';
 import type { ObjectStatus, RoutingTable } from '../table/types.ts';
 import { gatherSnapshot } from './gather.ts';
 import type { CacheContents } from './informers.ts';
@@ -19,6 +20,8 @@ export interface CompileInput {
   readonly ejectedTargets: ReadonlySet<string>;
   /** The previous compile's lastGood (absent on the first compile of this process). */
   readonly previous?: LastGood;
+  /** The previous compile's memo: unchanged objects reuse their compiled form (incremental compile, ADR 0024). */
+  readonly memo?: CompileMemo;
 }
 
 export type CompileFn = (objects: readonly unknown[], opts: CompileInput) => {
@@ -28,6 +31,8 @@ export type CompileFn = (objects: readonly unknown[], opts: CompileInput) => {
   readonly contentJSON?: string;
   /** Input to the next compile's `previous`, when the compiler provides it. */
   readonly lastGood?: LastGood;
+  /** Input to the next compile's `memo`, when the compiler provides it. */
+  readonly memo?: CompileMemo;
   /** Objects whose last accepted version serves in place of a rejected current one. */
   readonly stale?: readonly StaleObject[];
 };
@@ -106,6 +111,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   let latest: Reconciled | null = null;
   let retry: NodeJS.Timeout | undefined;
   let lastGood: LastGood | undefined;
+  let memo: CompileMemo | undefined;
   let problems = '';
 
   /** Logs at warn when the set of rejected or stale objects changes (not on every reconcile). */
@@ -148,11 +154,14 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     }
     const snapshot = gatherSnapshot(opts.caches.contents());
     const t0 = performance.now();
-    const input: CompileInput = { version: 0, ejectedTargets: opts.ejected(), ...(lastGood === undefined ? {} : { previous: lastGood }) };
+    const input: CompileInput = {
+      version: 0, ejectedTargets: opts.ejected(), ...(lastGood === undefined ? {} : { previous: lastGood }), ...(memo === undefined ? {} : { memo }),
+    };
     const result = opts.compile(snapshot.objects, input);
     const compileMs = performance.now() - t0;
     opts.metrics.compileSeconds(compileMs / 1000);
     if (result.lastGood !== undefined) lastGood = result.lastGood;
+    if (result.memo !== undefined) memo = result.memo;
     const stale = result.stale ?? [];
     opts.metrics.lastGoodObjects(stale.length);
     reportProblems(result.statuses, stale);

@@ -1,0 +1,109 @@
+// Incremental compile (ADR 0024): what one compile hands the next so unchanged objects reuse their compiled form.
+// compile() stays a pure function: the memo is an input (`CompileOptions.memo`) and a new memo is part of the result,
+// like `previous`/`lastGood`; the memo passed in is never modified. An entry is reused only when the object is the
+// same version (same uid and resourceVersion: the API server changes resourceVersion on every write) and every input
+// its compiled form was computed from is the same: the Providers (ProviderState objects) and Secrets it read, the
+// set of API-key principals, the ejected targets, its creation time and its last-good entry. Objects without a
+// uid and resourceVersion (standalone files) are always compiled. The property test (test/compiler/incremental.test.ts)
+// checks that an incremental compile equals a full one.
+import type { ObjectStatus } from '../table/types.ts';
+import { objectKey } from './last-good.ts';
+import type { LastGood } from './last-good.ts';
+import type { InputObject } from './objects.ts';
+import { isRecord } from './objects.ts';
+import type { ProviderState } from './providers.ts';
+import type { SecretEntry } from './secrets.ts';
+import type { RouteCandidate } from './routes.ts';
+
+export interface RouteMemoEntry {
+  readonly version: string;
+  readonly createdAt: number;
+  readonly context: string;
+  /** Provider id → the state read (undefined: not found). */
+  readonly providers: ReadonlyMap<string, ProviderState | undefined>;
+  readonly candidate: RouteCandidate;
+}
+
+export interface ProviderMemoEntry {
+  readonly version: string;
+  /** Secret id → the canonical entry read (undefined: not found). */
+  readonly secrets: ReadonlyMap<string, SecretEntry | undefined>;
+  readonly state: ProviderState;
+  readonly status: ObjectStatus;
+}
+
+export interface CompileMemo {
+  readonly routes: ReadonlyMap<string, RouteMemoEntry>;
+  readonly providers: ReadonlyMap<string, ProviderMemoEntry>;
+}
+
+export const EMPTY_MEMO: CompileMemo = { routes: new Map(), providers: new Map() };
+
+/** "uid@resourceVersion", or null when the object lacks either (never memoised). */
+export function versionOf(raw: Readonly<Record<string, unknown>>): string | null {
+  const m = isRecord(raw.metadata) ? raw.metadata : undefined;
+  const uid = m?.uid;
+  const rv = m?.resourceVersion;
+  return typeof uid === 'string' && uid !== '' && typeof rv === 'string' && rv !== '' ? `${uid}@${rv}` : null;
+}
+
+/** True when the object's last-good entry is absent or the very same version (so its spec is the same). */
+export function lastGoodIsSelf(obj: InputObject, version: string, previous: LastGood | undefined): boolean {
+  const raw = previous?.get(objectKey(obj));
+  return raw === undefined || versionOf(raw) === version;
+}
+
+/** A map view recording every key read with get() (the compile stages read Providers and Secrets only that way). */
+export function recording<V>(map: ReadonlyMap<string, V>, reads: Map<string, V | undefined>): ReadonlyMap<string, V> {
+  return new RecordingMap(map, reads);
+}
+
+class RecordingMap<V> implements ReadonlyMap<string, V> {
+  readonly #map: ReadonlyMap<string, V>;
+  readonly #reads: Map<string, V | undefined>;
+  constructor(map: ReadonlyMap<string, V>, reads: Map<string, V | undefined>) {
+    this.#map = map;
+    this.#reads = reads;
+  }
+  get(key: string): V | undefined {
+    const v = this.#map.get(key);
+    this.#reads.set(key, v);
+    return v;
+  }
+  has(key: string): boolean {
+    this.#reads.set(key, this.#map.get(key));
+    return this.#map.has(key);
+  }
+  get size(): number {
+    throw new Error('memo: a compile stage read the whole map; record it as a dependency first');
+  }
+  forEach(): void {
+    throw new Error('memo: a compile stage iterated the map; record it as a dependency first');
+  }
+  entries(): MapIterator<[string, V]> {
+    throw new Error('memo: a compile stage iterated the map; record it as a dependency first');
+  }
+  keys(): MapIterator<string> {
+    throw new Error('memo: a compile stage iterated the map; record it as a dependency first');
+  }
+  values(): MapIterator<V> {
+    throw new Error('memo: a compile stage iterated the map; record it as a dependency first');
+  }
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    throw new Error('memo: a compile stage iterated the map; record it as a dependency first');
+  }
+}
+
+/** Same Secret: both absent, or the same version of the same object. */
+export function sameSecret(a: SecretEntry | undefined, b: SecretEntry | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const v = versionOf(a.obj.raw);
+  return v !== null && v === versionOf(b.obj.raw);
+}
+
+/** Whether every key read then gives the same value now. */
+export function sameReads<V>(reads: ReadonlyMap<string, V | undefined>, now: ReadonlyMap<string, V>, equal: (a: V | undefined, b: V | undefined) => boolean): boolean {
+  for (const [k, v] of reads) if (!equal(v, now.get(k))) return false;
+  return true;
+}
+

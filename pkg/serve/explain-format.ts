@@ -82,6 +82,12 @@ export function formatExplanation(e: OfflineExplanation): string {
   out.push(`${e.model} → ModelRoute ${e.route.id} (${via}${aliases})`, '');
   if (e.unresolved !== null) out.push(`UNRESOLVED: ${e.unresolved.reason}: ${e.unresolved.message}`, '');
   out.push(`Strategy: ${e.selection}`, '');
+  if (e.routing !== null) {
+    const r = e.routing;
+    out.push(`Routing: ${r.why}`);
+    if (r.rules.length > 0) out.push(`  rule: ${r.rule ?? '(none matched: the route\'s own targets)'}`);
+    out.push(`  preferred order (offline: every target idle and healthy): ${r.preferred.join(' → ')}`, '');
+  }
   out.push('Targets:', ...(e.targets.length === 0 ? ['  (none)'] : targetRows(e.targets, true)), '');
   out.push(`Fallback (in order, after every target failed): ${e.fallback.length === 0 ? 'none' : ''}`.trimEnd());
   if (e.fallback.length > 0) out.push(...targetRows(e.fallback, false));

@@ -3,6 +3,8 @@
 // `switchyard validate` does (Secrets and ${env:…} values that are absent are assumed present, so a repository
 // without its Secrets still explains); the explanation itself is /debug/explain's (pkg/admin/explain.ts).
 import { explainModel } from '../admin/explain.ts';
+import { explainRouting } from '../admin/explain-routing.ts';
+import type { RoutingExplanation } from '../admin/explain-routing.ts';
 import type { ExplainCaller, Explanation } from '../admin/explain.ts';
 import { compile } from '../compiler/index.ts';
 import { readManifestPaths, resolveDocuments } from '../config/load.ts';
@@ -30,6 +32,8 @@ export interface ExplainSource {
 
 export interface OfflineExplanation extends Explanation {
   readonly source: ExplainSource;
+  /** Which rule and strategy apply and the order targets are preferred in (offline: every target idle and healthy). */
+  readonly routing: RoutingExplanation | null;
 }
 
 export interface OfflineExplainResult {
@@ -63,6 +67,9 @@ export async function explainPaths(opts: OfflineExplainOptions): Promise<Offline
     const known = models.length === 0 ? 'the set serves no model' : `served models: ${models.join(', ')}`;
     return { code: 1, stdout: '', stderr: `switchyard: no route serves the model ${JSON.stringify(opts.model)}; ${known}\n` };
   }
-  const out: OfflineExplanation = { ...explained, source };
+  const route = table.routes.find((r) => r.id === explained.route.id);
+  const facts = { ...(opts.caller?.key === undefined ? {} : { key: opts.caller.key }), ...(opts.caller?.team === undefined ? {} : { team: opts.caller.team }) };
+  const routing = route === undefined ? null : explainRouting(table, route, facts);
+  const out: OfflineExplanation = { ...explained, source, routing };
   return { code: 0, stdout: opts.format === 'json' ? `${JSON.stringify(out, null, 2)}\n` : formatExplanation(out), stderr: '' };
 }

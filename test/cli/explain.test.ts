@@ -50,6 +50,44 @@ describe('switchyard explain', () => {
     expect(out).toContain('Assumed present (not in the set): Secret ai/anthropic-credentials, ai/openai-credentials, ai/vllm-credentials');
   });
 
+  it('routing: a conditional rule chosen by the caller\'s team, and the strategy\'s order (offline: targets idle and healthy)', async () => {
+    const rdir = await mkdtemp(join(tmpdir(), 'swy-explain-rules-'));
+    try {
+      await writeFile(join(rdir, 'set.yaml'), `apiVersion: switchyard.dev/v1alpha1
+kind: Provider
+metadata: { name: cheap, namespace: ai }
+spec: { type: fake, models: [{ name: small, pricing: { input: 0.1, output: 0.2 } }] }
+---
+apiVersion: switchyard.dev/v1alpha1
+kind: Provider
+metadata: { name: dear, namespace: ai }
+spec: { type: fake, models: [{ name: big, pricing: { input: 5, output: 15 } }] }
+---
+apiVersion: switchyard.dev/v1alpha1
+kind: ModelRoute
+metadata: { name: chat, namespace: ai }
+spec:
+  model: chat
+  strategy: cost
+  targets: [{ provider: dear, model: big }, { provider: cheap, model: small }]
+  rules:
+    - name: research-gets-big
+      match: { teams: [research] }
+      targets: [{ provider: dear, model: big }]
+`);
+      const plain = await json(['-c', rdir, '-m', 'chat']);
+      expect(plain.routing).toMatchObject({ strategy: 'cost', rule: null });
+      expect(plain.routing?.preferred[0]).toContain('ai/cheap');
+      const research = await json(['-c', rdir, '-m', 'chat', '--team', 'research']);
+      expect(research.routing?.rule).toBe('research-gets-big');
+      const text = await callCli(['explain', '-c', rdir, '-m', 'chat', '--team', 'research']);
+      expect(text.stdout).toContain('Routing: ');
+      expect(text.stdout).toContain('rule: research-gets-big');
+    } finally {
+      await rm(rdir, { recursive: true, force: true });
+    }
+  });
+
   it('-o json: the /debug/explain document plus its source', async () => {
     const e = await json(['-c', CLUSTER, '-m', 'gpt-4o']);
     expect(e).toMatchObject({

@@ -25,6 +25,7 @@ async function run(env: BenchEnv, target: Target, rate: number, o: RunOptions, l
   const l = r.load;
   log(`  ${l.mode === 'closed' ? `${l.achieved_rps} RPS` : `achieved ${l.achieved_rps} RPS`}, p50 ${l.latency.p50_ms} ms, ` +
     `p99 ${l.latency.p99_ms} ms, errors ${l.errors + l.timeouts}, non-2xx ${l.non2xx}` +
+    `${l.error_samples.length > 0 ? ` (first: ${l.error_samples[0]?.slice(0, 160) ?? ''})` : ''}` +
     `${r.gateway_cpu_us_per_request === null ? '' : `, ${target} ${r.gateway_cpu_us_per_request} µs CPU/request`}, harness CPU ${r.harness_cpu_pct}%`);
   await settle(env, log);
   return r;

@@ -78,7 +78,7 @@ export function goalRows(s: FloorSuite, lat: LatencyPhase, micro: TranslateBench
 }
 
 /** The goal table as fixed-width text. */
-export function formatGoalTable(rows: readonly GoalRow[]): string {
+export function formatGoalTable(rows: readonly GoalRow[], warnings: readonly string[] = []): string {
   const w1 = Math.max(6, ...rows.map((r) => r.figure.length));
   const w2 = Math.max(5, ...rows.map((r) => r.value.length));
   const w3 = Math.max(4, ...rows.map((r) => r.goal.length));
@@ -88,6 +88,7 @@ export function formatGoalTable(rows: readonly GoalRow[]): string {
     line('figure', 'value', 'goal', 'met?'),
     line('-'.repeat(w1), '-'.repeat(w2), '-'.repeat(w3), '-'.repeat(12)),
     ...rows.map((r) => line(r.figure, r.value, r.goal, r.verdict)),
+    ...warnings.map((w) => `  ${w}`),
     '',
   ].join('\n');
 }
@@ -99,7 +100,7 @@ function runCells(r: RunResult | null): string {
   const l = r.load;
   return `${String(Math.round(l.achieved_rps)).padStart(6)} RPS  p50 ${n(l.latency.p50_ms, 2).padStart(7)}  p99 ${n(l.latency.p99_ms, 2).padStart(7)} ms` +
     `${r.gateway_cpu_us_per_request === null ? '' : `  ${n(r.gateway_cpu_us_per_request, 0).padStart(5)} µs CPU/req`}` +
-    `${l.errors + l.timeouts + l.non2xx > 0 ? `  errors ${l.errors + l.timeouts + l.non2xx}` : ''}  (harness ${r.harness_cpu_pct}%)`;
+    `${l.errors + l.timeouts + l.non2xx > 0 ? `  errors ${l.errors + l.timeouts + l.non2xx} ${JSON.stringify(l.status_codes)}` : ''}  (harness ${r.harness_cpu_pct}%)`;
 }
 
 /** The floor comparison sections of the summary. */
@@ -136,6 +137,7 @@ export function formatFloorSuite(s: FloorSuite, lat: LatencyPhase): string {
       `    gateway p50 ${n(g.latency.p50_ms, 3)} p99 ${n(g.latency.p99_ms, 3)} ms (added ${n(p.added_p50_ms, 3)} / ${n(p.added_p99_ms, 3)})` +
       `${p.scenario.stream ? `, TTFB p50 ${n(g.ttfb.p50_ms, 3)} p99 ${n(g.ttfb.p99_ms, 3)} ms (added ${n(p.added_ttfb_p50_ms, 3)} / ${n(p.added_ttfb_p99_ms, 3)})` : ''}` +
       `${g.errors + g.timeouts + g.non2xx > 0 ? `, ERRORS ${g.errors + g.timeouts + g.non2xx} ${JSON.stringify(g.status_codes)}` : ''}`,
+      ...(g.error_samples.length > 0 ? [`    first error: ${g.error_samples[0]?.slice(0, 200) ?? ''}`] : []),
       `    ${n(p.gateway.gateway_cpu_us_per_request, 0)} µs CPU/req (floor ${n(p.floor.gateway_cpu_us_per_request, 0)}, efficiency ${n(p.cpu_efficiency_vs_floor_pct)} %)` +
       `${p.scenario.stream ? `; ${p.events} events: ${n(p.cpu_us_per_event)} µs CPU/event, ${n(p.marginal_cpu_us_per_event)} µs marginal over non-stream` : ''}`);
   }

@@ -97,7 +97,14 @@ class RequestHandler implements Dispatcher.DispatchHandler {
     if (this.measured) this.tally.ttfb.record(performance.now() - this.scheduled);
   }
 
-  onResponseData(): void {}
+  /** The start of a non-2xx body, while fewer than 5 error samples were kept. */
+  errorBody = '';
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if ((this.status < 200 || this.status >= 300) && this.errorBody.length < 300 && this.tally.errorSamples.length < 5) {
+      this.errorBody += chunk.toString('utf8', 0, Math.min(chunk.length, 300));
+    }
+  }
 
   onResponseEnd(): void {
     const now = performance.now();
@@ -106,7 +113,10 @@ class RequestHandler implements Dispatcher.DispatchHandler {
     if (this.measured) {
       t.codes.set(this.status, (t.codes.get(this.status) ?? 0) + 1);
       if (this.status >= 200 && this.status < 300) t.ok++;
-      else t.non2xx++;
+      else {
+        t.non2xx++;
+        if (t.errorSamples.length < 5) t.errorSamples.push(`HTTP ${this.status}: ${this.errorBody.slice(0, 300)}`);
+      }
       t.latency.record(now - this.scheduled);
       t.service.record(now - this.sentAt);
       t.lastCompletion = now;

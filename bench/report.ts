@@ -182,7 +182,7 @@ export function formatSummary(r: BenchResults): string {
     ...(r.micro === null ? [] : [formatTranslateBench(r.micro.translate)]),
     formatFloorSuite(r.floor, { rate: r.rate, direct: r.latency_runs.direct, floor: r.latency_floor, gateway: r.latency_runs.gateway,
       added_p50_ms: r.added_p50_ms, added_p90_ms: r.added_p90_ms, added_p99_ms: r.added_p99_ms }),
-    formatGoalTable(r.goals),
+    formatGoalTable(r.goals, busyWarnings(r)),
   ];
   return lines.join('\n');
 }

@@ -29,7 +29,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const DEFAULT_GATEWAY_ENTRY = join(ROOT, 'cmd/switchyard.ts');
 const RESULTS_DIR = join(ROOT, 'bench/results');
 /** Open-loop staircase rates as fractions of the target's own closed-loop throughput (measured just before). */
-const FULL_LADDER = [0.6, 0.75, 0.9, 1.05, 1.2];
+const FULL_LADDER = [0.6, 0.8, 1.0, 1.2];
 const QUICK_LADDER = [0.7, 0.9, 1.1];
 
 interface Flags {
@@ -240,8 +240,9 @@ async function main(): Promise<void> {
   const pinning = pinned ? `pinned: gateway and floor on CPU ${flags.gatewayCpu}, generator + mock on CPU ${flags.harnessCpus}`
     : `unpinned (${commandExists('taskset') ? 'fewer than 2 CPUs' : 'taskset not found'})`;
   const group = createProcessGroup(pinned, commandExists('setpriv'));
+  const started = performance.now();
   const log = (s: string): void => {
-    process.stderr.write(`[bench] ${s}\n`);
+    process.stderr.write(`[bench +${Math.round((performance.now() - started) / 1000)}s] ${s}\n`);
   };
   const tempDirs = new Set<string>();
   process.once('exit', () => {

@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import type { EncodeContext } from '../../pkg/canonical/codec.ts';
-import type { CanonicalRequest, CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
+import type { CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec, providerCodec } from '../../pkg/dialects/anthropic-messages/index.ts';
-import { errorAsData, expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
+import { decodeResponseGolden, encodeRequestGolden, errorAsData, expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'anthropic-messages');
 export const CTX: EncodeContext = { model: 'claude-client-name', requestId: 'req_golden_1', nowSec: 1735689600, streamUsage: true };
@@ -43,15 +43,10 @@ describe('anthropic-messages golden: client side', () => {
 
 describe('anthropic-messages golden: provider side', () => {
   describe('encodeRequest', () => {
-    eachCase('provider-request', (d) => {
-      const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalRequest };
-      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
-    });
+    eachCase('provider-request', encodeRequestGolden(providerCodec));
   });
   describe('decodeResponse', () => {
-    eachCase('provider-response', (d) => {
-      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.decodeResponse(readJson(join(d, 'in.json')))));
-    });
+    eachCase('provider-response', decodeResponseGolden(providerCodec));
   });
   describe('stream decoder', () => {
     eachCase('provider-stream', (d) => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClientCodec } from '../../pkg/canonical/codec.ts';
-import type { CanonicalRequest, StreamEvent } from '../../pkg/canonical/types.ts';
+import type { StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec as anthropicClient } from '../../pkg/dialects/anthropic-messages/index.ts';
 import { newEventStreamCodec, providerCodec } from '../../pkg/dialects/bedrock-converse/index.ts';
 import { clientCodec as chatClient } from '../../pkg/dialects/openai-chat/index.ts';
@@ -20,7 +20,7 @@ import { clientCodec as responsesClient } from '../../pkg/dialects/openai-respon
 import { classifyBedrockError } from '../../pkg/providers/bedrock/errors.ts';
 import { bedrockBaseURL, buildConverseRequest } from '../../pkg/providers/bedrock/request.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
-import { errorAsData, expectGolden, goldenCaseRunner, goldenCases, readJson } from '../support/golden.ts';
+import { decodeResponseGolden, encodeRequestGolden, expectGolden, goldenCaseRunner, goldenCases, readJson } from '../support/golden.ts';
 import { makeProvider } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'bedrock');
@@ -94,10 +94,7 @@ const CLIENTS: Readonly<Record<string, ClientCodec>> = { 'openai-chat': chatClie
 
 describe('bedrock golden: provider codec', () => {
   describe('encodeRequest', () => {
-    eachCase('request', (d) => {
-      const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalRequest };
-      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
-    });
+    eachCase('request', encodeRequestGolden(providerCodec));
   });
   describe('client API → Converse', () => {
     eachCase('pairs', (d) => {
@@ -110,9 +107,7 @@ describe('bedrock golden: provider codec', () => {
     });
   });
   describe('decodeResponse', () => {
-    eachCase('response', (d) => {
-      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.decodeResponse(readJson(join(d, 'in.json')))));
-    });
+    eachCase('response', decodeResponseGolden(providerCodec));
   });
   describe('stream decoder', () => {
     eachCase('stream', (d) => {

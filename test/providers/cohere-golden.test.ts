@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClientCodec, EncodeContext } from '../../pkg/canonical/codec.ts';
-import type { CanonicalRequest, ClientApi, StreamEvent } from '../../pkg/canonical/types.ts';
+import type { ClientApi, StreamEvent } from '../../pkg/canonical/types.ts';
 import { clientCodec as anthropicCodec } from '../../pkg/dialects/anthropic-messages/index.ts';
 import { providerCodec } from '../../pkg/dialects/cohere-chat/index.ts';
 import { clientCodec as chatCodec } from '../../pkg/dialects/openai-chat/index.ts';
@@ -23,7 +23,7 @@ import { classifyCohereError } from '../../pkg/providers/cohere/errors.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 import type { TableProvider } from '../../pkg/table/types.ts';
 import { splitAt } from '../support/byte-splits.ts';
-import { errorAsData, expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
+import { decodeResponseGolden, encodeRequestGolden, errorAsData, expectGolden, goldenCaseRunner, readJson } from '../support/golden.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'cohere');
 const CTX: EncodeContext = { model: 'cohere-route', requestId: 'req_golden_cohere', nowSec: 1735689600, streamUsage: true };
@@ -62,15 +62,10 @@ function codecFor(api: ClientApi): ClientCodec {
 
 describe('cohere golden: provider codec', () => {
   describe('encodeRequest', () => {
-    eachCase('provider-request', (d) => {
-      const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalRequest };
-      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
-    });
+    eachCase('provider-request', encodeRequestGolden(providerCodec));
   });
   describe('decodeResponse', () => {
-    eachCase('provider-response', (d) => {
-      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.decodeResponse(readJson(join(d, 'in.json')))));
-    });
+    eachCase('provider-response', decodeResponseGolden(providerCodec));
   });
   describe('stream decoder', () => {
     eachCase('provider-stream', (d) => {

@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalEmbeddingsRequest } from '../../pkg/canonical/embeddings.ts';
-import type { CanonicalRequest, CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
+import type { CanonicalResponse, StreamEvent } from '../../pkg/canonical/types.ts';
 import { decodeEmbeddingsResponse, encodeEmbeddingsRequest, providerCodec } from '../../pkg/dialects/gemini/index.ts';
 import { classifyGeminiError } from '../../pkg/providers/gemini/errors.ts';
 import { usageFromCanonical } from '../../pkg/proxy/dispatch/canonical-stream.ts';
-import { errorAsData, expectGolden, goldenCaseRunner, goldenCases, readJson } from '../support/golden.ts';
+import { encodeRequestGolden, errorAsData, expectGolden, goldenCaseRunner, goldenCases, readJson } from '../support/golden.ts';
 import { makeProvider } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, 'testdata', 'gemini');
@@ -41,10 +41,7 @@ function decodeStream(chunks: readonly Uint8Array[]): unknown {
 
 describe('gemini golden', () => {
   describe('encodeRequest', () => {
-    eachCase('provider-request', (d) => {
-      const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalRequest };
-      expectGolden(join(d, 'out.json'), errorAsData(() => providerCodec.encodeRequest(input.request, input.upstreamModel)));
-    });
+    eachCase('provider-request', encodeRequestGolden(providerCodec));
   });
 
   describe('decodeResponse', () => {

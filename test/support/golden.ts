@@ -3,6 +3,8 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import type { ProviderCodec } from '../../pkg/canonical/codec.ts';
+import type { CanonicalRequest } from '../../pkg/canonical/types.ts';
 import { GatewayError } from '../../pkg/errors/errors.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
 
@@ -57,4 +59,17 @@ export function errorAsData(run: () => unknown): unknown {
     if (err instanceof UpstreamFailureError) return { error: err.failure };
     throw err;
   }
+}
+
+/** A provider-request case: in.json ({upstreamModel, request: canonical}) → out.json (the upstream body, or the error as data). */
+export function encodeRequestGolden(codec: ProviderCodec): (caseDir: string) => void {
+  return (d) => {
+    const input = readJson(join(d, 'in.json')) as { upstreamModel: string; request: CanonicalRequest };
+    expectGolden(join(d, 'out.json'), errorAsData(() => codec.encodeRequest(input.request, input.upstreamModel)));
+  };
+}
+
+/** A provider-response case: in.json (the upstream answer) → out.json (the canonical response, or the error as data). */
+export function decodeResponseGolden(codec: ProviderCodec): (caseDir: string) => void {
+  return (d) => expectGolden(join(d, 'out.json'), errorAsData(() => codec.decodeResponse(readJson(join(d, 'in.json')))));
 }

@@ -9,7 +9,8 @@ import { compile } from '../../pkg/compiler/index.ts';
 import { createUpstreamPools } from '../../pkg/providers/http/pools.ts';
 import { createAdapter } from '../../pkg/providers/registry.ts';
 import { TableHolder } from '../../pkg/proxy/table-holder.ts';
-import { decodeSnapshot, encodeSnapshot, ndjsonLine } from '../../pkg/sync/protocol.ts';
+import { computeDelta } from '../../pkg/sync/delta.ts';
+import { decodeDelta, decodeSnapshot, encodeDelta, encodeSnapshot, ndjsonLine } from '../../pkg/sync/protocol.ts';
 import type { RoutingTable } from '../../pkg/table/types.ts';
 import { freePort } from '../procs.ts';
 import type { Managed, ProcessGroup } from '../procs.ts';
@@ -38,7 +39,9 @@ function timed(runs: number, fn: (i: number) => void): number[] {
   return out;
 }
 
-export async function compilePhase(kube: KubeClient, runs: number): Promise<{ stats: CompileStats; table: RoutingTable; contentJSON: string }> {
+export async function compilePhase(
+  kube: KubeClient, runs: number, providers: number,
+): Promise<{ stats: CompileStats; table: RoutingTable; contentJSON: string; changed: RoutingTable }> {
   const objects = [
     ...(await listAll(kube, API, 'Provider')), ...(await listAll(kube, API, 'ModelRoute')), ...(await listAll(kube, 'v1', 'Secret')),
   ];
@@ -47,6 +50,24 @@ export async function compilePhase(kube: KubeClient, runs: number): Promise<{ st
     result = compile(objects, { version: 1 });
   });
   const { table, contentJSON } = result;
+  // Incremental (ADR 0024): one ModelRoute edited (a new resourceVersion, as the API server gives it), compiled with
+  // the previous compile's memo and lastGood, as the operator's reconciler does.
+  type Raw = { readonly kind?: unknown; readonly metadata: Record<string, unknown>; readonly spec: Record<string, unknown> };
+  const routeAt = objects.findIndex((o) => (o as Raw).kind === 'ModelRoute');
+  const target = objects[routeAt] as Raw;
+  const index = Number(/(\d+)$/.exec(String(target.metadata.name))?.[1] ?? 0);
+  let chain = compile(objects, { version: 1, previous: result.lastGood, memo: result.memo });
+  chain = compile(objects, { version: 1, previous: chain.lastGood, memo: chain.memo });
+  let changed = chain.table;
+  const oneTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const edited = objects.slice();
+    const metadata = { ...target.metadata, resourceVersion: `${String(target.metadata.resourceVersion)}-${i}` };
+    edited[routeAt] = { ...target, metadata, spec: { ...target.spec, ...(weightPatch(index, providers, 100 + i).spec as object) } };
+    const t0 = performance.now();
+    changed = compile(edited, { version: 2 + i, previous: chain.lastGood, memo: chain.memo }).table;
+    oneTimes.push(performance.now() - t0);
+  }
   const snapshot = encodeSnapshot(table, contentJSON);
   const stats: CompileStats = {
     runsMs: times.map((x) => Math.round(x)),
@@ -56,23 +77,43 @@ export async function compilePhase(kube: KubeClient, runs: number): Promise<{ st
     snapshotLineBytes: ndjsonLine(snapshot).length,
     routes: table.routes.length,
     providers: Object.keys(table.providers).length,
+    oneChangeMedianMs: Math.round(median(oneTimes)),
+    oneChangeRunsMs: oneTimes.map((x) => Math.round(x)),
   };
-  return { stats, table, contentJSON };
+  return { stats, table, contentJSON, changed };
 }
 
 /**
  * What one publication costs the operator (encode, from the canonical JSON compile() returns, as the operator does)
  * and each proxy (decode + load), in-process, median of `runs`.
  */
-export async function applyCostPhase(table: RoutingTable, contentJSON: string, runs: number): Promise<ApplyCost> {
+export async function applyCostPhase(table: RoutingTable, contentJSON: string, runs: number, changed: RoutingTable): Promise<ApplyCost> {
   const line = ndjsonLine(encodeSnapshot(table, contentJSON));
   const encode = timed(runs, () => encodeSnapshot(table, contentJSON));
   const decode = timed(runs, () => decodeSnapshot(JSON.parse(line)));
   const pools = createUpstreamPools();
   const holder = new TableHolder({ adapterFactory: createAdapter, adapterDeps: pools, logger: pino({ level: 'silent' }) });
   const load = timed(runs, (i) => holder.load({ ...table, version: i + 1 }));
+  // A delta of one route (ADR 0024): the operator computes and encodes it, each proxy applies it (hash of the whole
+  // content included) and loads it, rebuilding that route only.
+  const base = { ...table, version: 1 };
+  const next = { ...changed, version: 2 };
+  const deltaEncode = timed(runs, () => encodeDelta(base, next, computeDelta(base, next)));
+  const deltaLine = ndjsonLine(encodeDelta(base, next, computeDelta(base, next)));
+  const applyTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    holder.load({ ...table, version: 10 + 2 * i });
+    const b = holder.table as RoutingTable;
+    const line = ndjsonLine(encodeDelta(b, { ...changed, version: 11 + 2 * i }, computeDelta(b, changed)));
+    const t0 = performance.now();
+    holder.load(decodeDelta(JSON.parse(line), b));
+    applyTimes.push(performance.now() - t0);
+  }
   await pools.destroy();
-  return { encodeMs: median(encode), decodeMs: median(decode), loadMs: median(load) };
+  return {
+    encodeMs: median(encode), decodeMs: median(decode), loadMs: median(load),
+    deltaEncodeMs: median(deltaEncode), deltaApplyMs: median(applyTimes), deltaLineBytes: deltaLine.length,
+  };
 }
 
 /** Waits until the operator's status writes stop (the first-start backlog is written); returns how long that took. */
@@ -153,11 +194,11 @@ export async function startOperator(group: ProcessGroup, kubeconfig: string, log
 }
 
 /** Spawns the workers holding `connections` sync connections; resolves once every connection serves a table. */
-export async function startProxies(group: ProcessGroup, op: OperatorProc, token: string, connections: number, workers: number): Promise<Worker[]> {
+export async function startProxies(group: ProcessGroup, op: OperatorProc, token: string, connections: number, workers: number, deltas = true): Promise<Worker[]> {
   const out: Worker[] = [];
   for (let i = 0; i < workers; i++) {
     const n = Math.floor(connections / workers) + (i < connections % workers ? 1 : 0);
-    out.push(spawnWorker(group, `worker${i}`, op.syncUrl, token, n));
+    out.push(spawnWorker(group, `${deltas ? 'worker' : 'snapworker'}${i}`, op.syncUrl, token, n, deltas));
   }
   await waitEvents(out, (ev) => (ev.filter((e) => e.type === 'first').length >= connections ? true : undefined), 180_000, 'every connection\'s first table');
   return out;
@@ -203,10 +244,12 @@ async function oneChange(kube: KubeClient, op: OperatorProc, workers: readonly W
   return { served: Math.max(...each), acked: acked - t0, first: Math.min(...each), each };
 }
 
-export async function propagationPhase(kube: KubeClient, op: OperatorProc, workers: readonly Worker[], changes: number, routes: number, providers: number): Promise<PropagationStats> {
+export async function propagationPhase(
+  kube: KubeClient, op: OperatorProc, workers: readonly Worker[], changes: number, routes: number, providers: number, firstId = 0,
+): Promise<PropagationStats> {
   const m0 = await metricsText(op);
   const samples: ChangeSample[] = [];
-  for (let id = 0; id < changes; id++) {
+  for (let id = firstId; id < firstId + changes; id++) {
     samples.push(await oneChange(kube, op, workers, id, routes, providers));
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -34,6 +34,8 @@ interface Flags {
   readonly concurrency: number;
   readonly compileRuns: number;
   readonly newProxyRuns: number;
+  /** Changes measured again on connections without deltas (the 'before' figures); 0 skips it. */
+  readonly beforeChanges: number;
   readonly quick: boolean;
   readonly out: string;
 }
@@ -43,7 +45,7 @@ function flags(argv: string[]): Flags {
     args: argv,
     options: {
       routes: { type: 'string' }, providers: { type: 'string' }, proxies: { type: 'string', default: '20' },
-      workers: { type: 'string', default: '2' }, changes: { type: 'string' },
+      workers: { type: 'string', default: '2' }, changes: { type: 'string' }, 'before-changes': { type: 'string' },
       concurrency: { type: 'string', default: '32' }, quick: { type: 'boolean', default: false },
       out: { type: 'string', default: join(ROOT, 'bench', 'results', 'operator-latest.json') },
     },
@@ -63,6 +65,7 @@ function flags(argv: string[]): Flags {
     concurrency: num(values.concurrency, 32, 'concurrency'),
     compileRuns: quick ? 3 : 5,
     newProxyRuns: 3,
+    beforeChanges: values['before-changes'] === '0' ? 0 : num(values['before-changes'], quick ? 3 : 10, 'before-changes'),
     quick,
     out: values.out,
   };
@@ -96,8 +99,8 @@ async function run(f: Flags, cluster: Cluster, workDir: string, group: ReturnTyp
   log(`creating ${objs.length} objects (${f.providers} Providers + Secrets, ${f.routes} ModelRoutes), ${f.concurrency} at a time`);
   const populate = await createAll(kube, objs, f.concurrency);
   log(`created in ${populate.ms} ms (${populate.perSecond}/s); compiling in-process`);
-  const { stats: compile, table, contentJSON } = await compilePhase(kube, f.compileRuns);
-  const applyCost = await applyCostPhase(table, contentJSON, f.compileRuns);
+  const { stats: compile, table, contentJSON, changed } = await compilePhase(kube, f.compileRuns, f.providers);
+  const applyCost = await applyCostPhase(table, contentJSON, f.compileRuns, changed);
   log(`compile median ${compile.medianMs} ms; decode ${applyCost.decodeMs} ms + load ${applyCost.loadMs} ms per proxy; starting the operator`);
   const { op, firstPublishMs } = await startOperator(group, cluster.kubeconfigPath, workDir, `${SYSTEM_NS}/switchyard-sync/token`);
   log(`operator published after ${firstPublishMs} ms; starting ${f.proxies} sync connections in ${f.workers} workers`);
@@ -106,7 +109,23 @@ async function run(f: Flags, cluster: Cluster, workDir: string, group: ReturnTyp
   const settled = await settleStatus(op, 600_000);
   log(`${settled.writes} status writes in ${settled.ms} ms; changing ${f.changes} routes one at a time`);
   const propagation = await propagationPhase(kube, op, workers, f.changes, f.routes, f.providers);
-  log(`propagation p99 ${propagation.totalMs.p99_ms} ms; measuring new proxies`);
+  log(`propagation p99 ${propagation.totalMs.p99_ms} ms (deltas)`);
+  let propagationSnapshots = null;
+  if (f.beforeChanges > 0) {
+    for (const w of workers) {
+      w.m.child.kill('SIGTERM');
+      await w.m.exited;
+    }
+    log(`starting ${f.proxies} connections without deltas (before); ${f.beforeChanges} changes`);
+    const snapWorkers = await startProxies(group, op, token, f.proxies, f.workers, false);
+    propagationSnapshots = await propagationPhase(kube, op, snapWorkers, f.beforeChanges, f.routes, f.providers, f.changes);
+    log(`propagation p99 ${propagationSnapshots.totalMs.p99_ms} ms (snapshots)`);
+    for (const w of snapWorkers) {
+      w.m.child.kill('SIGTERM');
+      await w.m.exited;
+    }
+  }
+  log('measuring new proxies');
   const newProxy = await newProxyPhase(group, op, token, tokenFile, f.newProxyRuns);
   const m = await metricsText(op);
   const compileCount = metricSum(m, 'switchyard_operator_compile_duration_seconds_count');
@@ -118,8 +137,8 @@ async function run(f: Flags, cluster: Cluster, workDir: string, group: ReturnTyp
     config: { routes: f.routes, providers: f.providers, proxies: f.proxies, workers: f.workers, changes: f.changes, concurrency: f.concurrency, quick: f.quick },
     populate, compile, applyCost,
     operator: { firstPublishMs, compileMeanMs, compileCount, initialStatusWrites: settled.writes, statusSettleMs: settled.ms },
-    propagation, newProxy,
-    targets: checkTargets(compile, propagation, newProxy),
+    propagation, propagationSnapshots, newProxy,
+    targets: checkTargets(compile, propagation, newProxy, propagationSnapshots),
   };
 }
 

@@ -43,7 +43,11 @@ function satisfies(table: RoutingTable | null, e: Expectation): boolean {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { sync: { type: 'string' }, count: { type: 'string', default: '10' }, prefix: { type: 'string', default: 'bench' } },
+    options: {
+      sync: { type: 'string' }, count: { type: 'string', default: '10' }, prefix: { type: 'string', default: 'bench' },
+      // 0: announce no delta support (a proxy older than ADR 0024, the 'before' figures); 1: deltas.
+      deltas: { type: 'string', default: '1' },
+    },
   });
   const token = process.env.SWITCHYARD_SYNC_TOKEN ?? '';
   if (values.sync === undefined || token === '') throw new Error('sync-worker needs --sync URL and SWITCHYARD_SYNC_TOKEN');
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
     holder.onSwap((next) => check(proxy, next.table));
     const startedAt = Date.now();
     const client = await startSyncClient({
-      urls: [values.sync], token, proxyId: proxy, holder, logger, reportSource: { drain: () => [] },
+      urls: [values.sync], token, proxyId: proxy, holder, logger, reportSource: { drain: () => [] }, deltas: values.deltas !== '0',
     });
     clients.push(client);
     void client.firstTable.then(() => emit({ type: 'first', proxy, startedAt, at: Date.now(), version: holder.table?.version ?? 0 }));

@@ -21,10 +21,10 @@ export interface Worker {
 
 const WORKER = join(new URL('.', import.meta.url).pathname, 'sync-worker.ts');
 
-export function spawnWorker(group: ProcessGroup, name: string, syncUrl: string, token: string, connections: number): Worker {
+export function spawnWorker(group: ProcessGroup, name: string, syncUrl: string, token: string, connections: number, deltas = true): Worker {
   const m = group.spawnNode({
     name,
-    args: [WORKER, '--sync', syncUrl, '--count', String(connections), '--prefix', name],
+    args: [WORKER, '--sync', syncUrl, '--count', String(connections), '--prefix', name, '--deltas', deltas ? '1' : '0'],
     env: { ...process.env, SWITCHYARD_SYNC_TOKEN: token },
     stdout: 'pipe',
   });

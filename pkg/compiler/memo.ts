@@ -7,9 +7,7 @@
 // uid and resourceVersion (standalone files) are always compiled. The property test (test/compiler/incremental.test.ts)
 // checks that an incremental compile equals a full one.
 import type { ObjectStatus } from '../table/types.ts';
-import { objectKey } from './last-good.ts';
 import type { LastGood } from './last-good.ts';
-import type { InputObject } from './objects.ts';
 import { isRecord } from './objects.ts';
 import type { ProviderState } from './providers.ts';
 import type { SecretEntry } from './secrets.ts';
@@ -39,17 +37,23 @@ export interface CompileMemo {
 
 export const EMPTY_MEMO: CompileMemo = { routes: new Map(), providers: new Map() };
 
-/** "uid@resourceVersion", or null when the object lacks either (never memoised). */
+const versions = new WeakMap<object, string | null>();
+
+/** "uid@resourceVersion", or null when the object lacks either (never memoised). Remembered per raw object. */
 export function versionOf(raw: Readonly<Record<string, unknown>>): string | null {
+  let v = versions.get(raw);
+  if (v !== undefined) return v;
   const m = isRecord(raw.metadata) ? raw.metadata : undefined;
   const uid = m?.uid;
   const rv = m?.resourceVersion;
-  return typeof uid === 'string' && uid !== '' && typeof rv === 'string' && rv !== '' ? `${uid}@${rv}` : null;
+  v = typeof uid === 'string' && uid !== '' && typeof rv === 'string' && rv !== '' ? `${uid}@${rv}` : null;
+  versions.set(raw, v);
+  return v;
 }
 
-/** True when the object's last-good entry is absent or the very same version (so its spec is the same). */
-export function lastGoodIsSelf(obj: InputObject, version: string, previous: LastGood | undefined): boolean {
-  const raw = previous?.get(objectKey(obj));
+/** True when the object's last-good entry (under `key`, its objectKey) is absent or the very same version. */
+export function lastGoodIsSelf(key: string, version: string, previous: LastGood | undefined): boolean {
+  const raw = previous?.get(key);
   return raw === undefined || versionOf(raw) === version;
 }
 

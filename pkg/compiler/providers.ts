@@ -69,8 +69,8 @@ function memoised(
   obj: InputObject, secrets: SecretIndex, previous: LastGood | undefined, out: ProvidersResult, memo: ReadonlyMap<string, ProviderMemoEntry> | undefined,
 ): Compiled {
   const version = versionOf(obj.raw);
-  if (version === null || !lastGoodIsSelf(obj, version, previous)) return withLastGood(obj, secrets, previous, out.stale);
-  const key = objectKey(obj);
+  const key = version === null ? '' : objectKey(obj);
+  if (version === null || !lastGoodIsSelf(key, version, previous)) return withLastGood(obj, secrets, previous, out.stale);
   const e = memo?.get(key);
   if (e !== undefined && e.version === version && sameReads(e.secrets, secrets, sameSecret)) {
     out.memo.set(key, e);

@@ -63,13 +63,13 @@ export function compileRoutes(
   const inputs: RouteInputs = { providers, principals, ejected };
   for (const obj of objs) {
     const version = versionOf(obj.raw);
-    if (version === null || !lastGoodIsSelf(obj, version, previous)) {
+    const key = version === null ? '' : objectKey(obj);
+    if (version === null || !lastGoodIsSelf(key, version, previous)) {
       const result = withLastGood(obj, inputs, previous);
       if ('route' in result) out.candidates.push(result);
       else out.statuses.push(result);
       continue;
     }
-    const key = objectKey(obj);
     const e = memo?.get(key);
     if (e !== undefined && e.version === version && e.createdAt === obj.createdAt && e.context === context && sameReads(e.providers, providers, (a, b) => a === b)) {
       out.candidates.push(e.candidate.obj === obj ? e.candidate : { ...e.candidate, obj });

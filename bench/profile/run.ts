@@ -81,8 +81,12 @@ try {
   }
   if (values.only !== 'floor') {
     // --variants name=/path/to/tree,... compares source trees in the same run (rounds interleaved).
-    const variants = values.variants === '' ? [['gateway', root.replace(/\/$/, '')]] : values.variants.split(',').map((v) => v.split('='));
-    for (const [name, tree] of variants) gws.push(await startGateway(name ?? 'gateway', tree ?? root, mockPort, extra));
+    const variants = values.variants === '' ? [['gateway', root.replace(/\/$/, '')]] : values.variants.split(',').map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]);
+    // name=tree@--flag --flag: per-variant node flags (e.g. heap sizing), added to --node-flags.
+    for (const [name, spec] of variants) {
+      const [tree, flags] = (spec ?? root).split('@');
+      gws.push(await startGateway(name ?? 'gateway', tree ?? root, mockPort, flags === undefined ? extra : [...extra, ...flags.split(' ')]));
+    }
   }
   await sleep(500);
   const idle = new Map(gws.map((g) => [g.name, rssMB(g.pid)]));

@@ -87,14 +87,31 @@ export function providerHeaders(provider: TableProvider): Record<string, string>
   return headers;
 }
 
+/** The static part of a provider's request headers (non-stream, stream), built once per table Provider object. */
+const staticHeaders = new WeakMap<TableProvider, readonly [Readonly<Record<string, string>>, Readonly<Record<string, string>>]>();
+
+function staticHeadersOf(provider: TableProvider): readonly [Readonly<Record<string, string>>, Readonly<Record<string, string>>] {
+  let pair = staticHeaders.get(provider);
+  if (pair === undefined) {
+    const make = (accept: string): Record<string, string> => {
+      const headers = providerHeaders(provider);
+      headers['content-type'] = 'application/json';
+      headers.accept = accept;
+      headers['accept-encoding'] = 'identity';
+      return headers;
+    };
+    pair = [make('application/json'), make('text/event-stream')];
+    staticHeaders.set(provider, pair);
+  }
+  return pair;
+}
+
 /**
  * Request headers: the provider's extra headers, then ours (which win). The credential is added by authorize().
+ * Everything but the request id is built once per Provider object of the table (staticHeadersOf) and copied.
  */
 export function buildHeaders(provider: TableProvider, requestId: string, stream: boolean): Record<string, string> {
-  const headers = providerHeaders(provider);
-  headers['content-type'] = 'application/json';
-  headers.accept = stream ? 'text/event-stream' : 'application/json';
-  headers['accept-encoding'] = 'identity';
+  const headers = { ...staticHeadersOf(provider)[stream ? 1 : 0] };
   headers['x-request-id'] = requestId;
   return headers;
 }

@@ -161,15 +161,14 @@ export function createProxyServer(deps: ProxyServerDeps): FastifyInstance {
     active: new Set(),
   };
   const initHook = createInitHook(core);
+  // No bodyLimit, onProtoPoisoning or onConstructorPoisoning: they only configure Fastify's own body parsers, all
+  // removed below; the one parser (createBodyParser) enforces maxBodyBytes, depth and forbidden keys itself.
   const app = Fastify({
     logger: false,
-    bodyLimit: options.maxBodyBytes,
     requestTimeout: options.requestTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     trustProxy: options.trustProxy,
     exposeHeadRoutes: false,
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
     requestIdHeader: false,
     genReqId: requestIdFor,
     return503OnClosing: true,

@@ -87,7 +87,7 @@ export function goalRows(s: FloorSuite, lat: LatencyPhase, micro: TranslateBench
       goal: '≤ 150 MB', verdict: judge(m.rss_after_sustained_load_mb, (v) => v <= 150) },
     { figure: `RSS after ${m.idle_wait_s > 0 ? m.idle_wait_s : 60} s idle vs idle after warm-up (${m.rss_idle_after_warmup_mb} MB)`,
       value: m.rss_after_idle_mb === null ? 'skipped (--no-idle-wait)' : `${m.rss_after_idle_mb} MB (${back !== null && back >= 0 ? '+' : ''}${fmt(back, ' %')})`,
-      goal: 'within 10 %', verdict: judge(back, (v) => Math.abs(v) <= 10) },
+      goal: 'within 10 %', verdict: judge(back, (v) => v <= 10) },
     { figure: 'RSS with 1,000 concurrent streams', value: 'npm run load:d2', goal: '≤ 200 MB', verdict: 'not measured' },
     { figure: 'sync: one route changed at 10,000 routes, compile, new proxy', value: 'npm run bench:operator',
       goal: 'p99 ≤ 1 s, first ≤ 300 ms, …', verdict: 'not measured' },

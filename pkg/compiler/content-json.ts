@@ -19,7 +19,18 @@ export function objectJSON(value: object): string {
   return t;
 }
 
+/** Assembled text of records and lists (tables share the whole record or list when nothing in it changed). */
+const assembled = new WeakMap<object, string>();
+
 function recordJSON(record: Readonly<Record<string, object | undefined>>): string {
+  const known = assembled.get(record);
+  if (known !== undefined) return known;
+  const text = assembleRecord(record);
+  assembled.set(record, text);
+  return text;
+}
+
+function assembleRecord(record: Readonly<Record<string, object | undefined>>): string {
   const keys = Object.keys(record);
   keys.sort();
   const parts: string[] = [];
@@ -32,15 +43,19 @@ function recordJSON(record: Readonly<Record<string, object | undefined>>): strin
 }
 
 function arrayJSON(list: readonly object[]): string {
+  const known = assembled.get(list);
+  if (known !== undefined) return known;
   const parts = new Array<string>(list.length);
   for (let i = 0; i < list.length; i++) parts[i] = objectJSON(list[i] as object);
-  return `[${parts.join(',')}]`;
+  const text = `[${parts.join(',')}]`;
+  assembled.set(list, text);
+  return text;
 }
 
 /** Canonical JSON of the content (identical to canonicalJSON of the five fields), per-object memoised. */
 export function contentJSONOf(content: RoutingTableContent): string {
   // Top-level keys in code-unit order: keys, models, providers, quotas, routes.
-  return `{"keys":${recordJSON(content.keys)},"models":${canonicalJSON(content.models)},"providers":${recordJSON(content.providers)},`
+  return `{"keys":${recordJSON(content.keys)},"models":${objectJSON(content.models)},"providers":${recordJSON(content.providers)},`
     + `"quotas":${arrayJSON(content.quotas)},"routes":${arrayJSON(content.routes)}}`;
 }
 

@@ -182,7 +182,7 @@ export interface BuildDeps {
 /** What a later build may reuse from this one: provider bindings and routes by id. */
 interface BuildMemo {
   readonly providers: ReadonlyMap<string, ProviderBinding>;
-  readonly routes: ReadonlyMap<string, { readonly route: TableRoute; readonly runtime: RuntimeRoute }>;
+  readonly routes: ReadonlyMap<string, { readonly route: TableRoute; readonly runtime: RuntimeRoute; readonly providers: readonly string[] }>;
 }
 
 const memos = new WeakMap<RuntimeTable, BuildMemo>();
@@ -521,19 +521,21 @@ export function buildRuntimeTable(table: RoutingTable, deps: BuildDeps): Runtime
   const quotas = new QuotaPlan(table.quotas, table.models, deps.quotaLedger ?? new QuotaLedger());
   const reusable = memo !== undefined && previous !== null && deps.quotaLedger !== undefined && sameQuotaPlan(previous.table, table);
   const byId = new Map<string, RuntimeRoute>();
-  const memoRoutes = new Map<string, { route: TableRoute; runtime: RuntimeRoute }>();
+  const memoRoutes = new Map<string, { route: TableRoute; runtime: RuntimeRoute; providers: readonly string[] }>();
   for (const route of table.routes) {
     const old = reusable ? memo.routes.get(route.id) : undefined;
     let runtime: RuntimeRoute;
-    const ids = old?.route === route ? providerIds(route) : null;
-    if (old !== undefined && ids !== null && ids.every((id) => binder.unchanged(id))) {
-      for (const id of ids) binder.reuse(id);
+    let ids: readonly string[];
+    if (old !== undefined && old.route === route && old.providers.every((id) => binder.unchanged(id))) {
+      for (const id of old.providers) binder.reuse(id);
       runtime = old.runtime;
+      ids = old.providers;
     } else {
       runtime = buildRoute(route, binder, quotas);
+      ids = providerIds(route);
     }
     byId.set(route.id, runtime);
-    memoRoutes.set(route.id, { route, runtime });
+    memoRoutes.set(route.id, { route, runtime, providers: ids });
   }
   const routes = new Map<string, RuntimeRoute>();
   for (const [name, routeId] of Object.entries(table.models)) {

@@ -94,7 +94,9 @@ export function deltaJSON(d: TableDelta): string {
   return canonicalJSON(d);
 }
 
-function applyRecord<T>(base: Readonly<Record<string, T>>, d: RecordDelta<T>): Record<string, T> {
+function applyRecord<T>(base: Readonly<Record<string, T>>, d: RecordDelta<T>): Readonly<Record<string, T>> {
+  // Unchanged: the very same record (its canonical JSON stays memoised).
+  if (d.remove.length === 0 && Object.keys(d.set).length === 0) return base;
   const removed = new Set(d.remove);
   const entries: [string, T][] = [];
   for (const k of Object.keys(base)) if (!removed.has(k) && !Object.hasOwn(d.set, k)) entries.push([k, base[k] as T]);
@@ -105,7 +107,36 @@ function applyRecord<T>(base: Readonly<Record<string, T>>, d: RecordDelta<T>): R
   return out;
 }
 
-function applyList<T extends { readonly id: string }>(base: readonly T[], d: ListDelta<T>): T[] {
+/** Index of `id` in a list sorted by id, or -1. */
+function indexOf<T extends { readonly id: string }>(list: readonly T[], id: string): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = (list[mid] as T).id;
+    if (at === id) return mid;
+    if (at < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+function applyList<T extends { readonly id: string }>(base: readonly T[], d: ListDelta<T>): readonly T[] {
+  if (d.remove.length === 0 && d.set.length === 0) return base;
+  if (d.remove.length === 0) {
+    // Changes only (the common case): replace in place, found by binary search in the sorted list.
+    const out = base.slice();
+    let replaced = true;
+    for (const o of d.set) {
+      const i = indexOf(out, o.id);
+      if (i < 0) {
+        replaced = false;
+        break;
+      }
+      out[i] = o;
+    }
+    if (replaced) return out;
+  }
   const removed = new Set(d.remove);
   const byId = new Map<string, T>();
   for (const o of base) if (!removed.has(o.id)) byId.set(o.id, o);

@@ -6,7 +6,7 @@
 // Rounds alternate between targets so a noisy machine affects each alike; the summary gives medians.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { writeBenchConfig } from '../gateway-config.ts';
@@ -53,12 +53,13 @@ async function load(url: string, key: string, seconds: number): Promise<{ rps: n
 
 interface Gw { name: string; pid: number; url: string; key: string; proc: ChildProcess }
 
-/** Start `switchyard serve` from the source tree at `tree` (default: this repo). */
+/** Start `switchyard serve` from the tree at `tree`: compiled (cmd/switchyard.js, tsc output) or sources. */
 async function startGateway(name: string, tree: string, mockPort: number, extra: string[]): Promise<Gw> {
   const cfg = await writeBenchConfig(mockPort);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const flags = values['cpu-prof'] === '' ? extra : [...extra, '--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
-  const gw = start([...flags, `${tree}/cmd/switchyard.ts`, 'serve', '--config', cfg.dir, '--host', '127.0.0.1', '--admin-host', '127.0.0.1',
+  const entry = existsSync(`${tree}/cmd/switchyard.js`) ? `${tree}/cmd/switchyard.js` : `${tree}/cmd/switchyard.ts`;
+  const gw = start([...flags, entry, 'serve', '--config', cfg.dir, '--host', '127.0.0.1', '--admin-host', '127.0.0.1',
     '--port', String(port), '--admin-port', String(port + 1), '--log-level', values['log-level']], 'ignore');
   for (let i = 0; i < 150; i++) {
     try {

@@ -155,7 +155,9 @@ describe('operator status on a real API server', () => {
 
   it('a provider failing on the proxy is ejected from the next table and gets Healthy=False; its neighbour stays Healthy', async () => {
     await applyAll(w.env.kube, [
-      provider(NS, 'flaky', { type: 'fake', models: [{ name: 'fake-small' }], fake: { failureRate: 1 } }),
+      // Local outlier ejection off: this tests the operator's global ejection, which sees only the attempts a proxy
+      // makes (with local ejection on, a proxy stops trying after 5 failures and reports too few to judge).
+      provider(NS, 'flaky', { type: 'fake', models: [{ name: 'fake-small' }], fake: { failureRate: 1 }, outlierDetection: { consecutiveFailures: 0 } }),
       route(NS, 'mixed', { model: 'mixed', targets: [{ provider: 'flaky', model: 'fake-small', weight: 1 }, { provider: 'fake', model: 'fake-small', weight: 1 }] }),
     ]);
     await waitFor('mixed to be programmed', async () => condition(await get('ModelRoute', 'mixed'), 'Programmed')?.status === 'True');

@@ -8,6 +8,7 @@ import { nonSuccess, startLoad, summarize } from './harness/load.ts';
 import type { LoadRun } from './harness/load.ts';
 import { applyManifests, ensureNamespace, provider, readCondition, route, secret } from './harness/objects.ts';
 import type { TargetSpec } from './harness/objects.ts';
+import type { KubeObject } from '../support/kube.ts';
 import { useWorld } from './harness/suite.ts';
 import { startKeyedUpstream } from './harness/upstream.ts';
 import type { KeyedUpstream } from './harness/upstream.ts';
@@ -30,6 +31,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(upstreams.map((u) => u.close()));
 });
+
+/** The object with extra spec fields. */
+function withSpec(o: KubeObject, extra: Record<string, unknown>): KubeObject {
+  return { ...o, spec: { ...(o['spec'] as Record<string, unknown>), ...extra } };
+}
 
 function routeTargets(t: DebugTable, model: string): string {
   const r = t.routes.find((x) => x.model === model);
@@ -127,7 +133,9 @@ describe('e2e traffic: changes under load through 3 proxies', () => {
     const flaky = await upstream();
     const steady = await upstream();
     await applyManifests(w.kube, [
-      provider(NS, 'flaky', { baseURL: flaky.url }),
+      // Local outlier ejection off for flaky: this tests the operator's global ejection, which sees only the attempts
+      // proxies make (with local ejection on, each proxy stops trying after 5 failures and reports too few to judge).
+      withSpec(provider(NS, 'flaky', { baseURL: flaky.url }), { outlierDetection: { consecutiveFailures: 0 } }),
       provider(NS, 'steady', { baseURL: steady.url }),
       route(NS, 'health', 'health-model', [{ provider: 'flaky', model: 'm' }, { provider: 'steady', model: 'm' }]),
     ]);

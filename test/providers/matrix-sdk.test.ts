@@ -12,6 +12,8 @@ import type { Gateway } from '../proxy/harness.ts';
 import { MATRIX_KEY, MATRIX_KITS, startProviderMatrix } from '../support/provider-matrix.ts';
 import type { Kit, ProviderMatrix } from '../support/provider-matrix.ts';
 
+import { onlyIf } from '../support/only-if.ts';
+
 let m: ProviderMatrix;
 let gw: Gateway;
 let openai: OpenAI;
@@ -81,7 +83,7 @@ describe.each(MATRIX_KITS)('$name: openai SDK', ({ model, embedModel }) => {
     expect(second.choices[0]?.finish_reason).toBe('stop');
   });
 
-  it.skipIf(embedModel === undefined)('embeddings: one vector per input, float and base64', async () => {
+  onlyIf(!(embedModel === undefined))('embeddings: one vector per input, float and base64', async () => {
     const name = embedModel ?? '';
     const float = await reaching(m.kit(model), () => openai.embeddings.create({ model: name, input: ['alpha', 'beta'], encoding_format: 'float' }));
     expect(float.data.map((d) => d.index)).toEqual([0, 1]);

@@ -26,6 +26,7 @@ describe('createMetrics', () => {
       'switchyard_request_duration_seconds', 'switchyard_requests_total', 'switchyard_table_info', 'switchyard_table_load_failures_total',
       'switchyard_table_routes', 'switchyard_table_version', 'switchyard_time_to_first_token_seconds',
       'switchyard_tokens_total', 'switchyard_upstream_duration_seconds', 'switchyard_upstream_requests_total',
+      'switchyard_upstream_stream_failures_total',
     ]);
     setup(); // a second instance on another registry does not collide
   });

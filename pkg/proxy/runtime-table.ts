@@ -2,10 +2,11 @@
 // Targets are pre-bound to an adapter instance, merged timeouts, per-token prices and header values; principals are
 // keyed by key hash with their allowed models as a Set; access rules are compiled into Sets; each route carries one
 // view per operation holding only the targets that can serve it (declared capabilities, capabilities.ts).
-// Whether requests without a key are served is NOT here: it is the process's auth mode (ADR 0013).
+// Whether requests without a key are served is NOT here: it is the process's auth mode (ADR 0013). Target binding
+// (adapters, timeouts, prices, header values) is in target-binder.ts.
 import type { AdapterDeps, AdapterFactory, BoundTarget, Operation, ProviderAdapter } from '../providers/types.ts';
 import type {
-  RoutingTable, TableAccessRule, TablePrincipal, TableProvider, TableRetry, TableRoute, TableStrategy, TableTarget, TableTimeouts,
+  RoutingTable, TableAccessRule, TablePrincipal, TableRetry, TableRoute, TableStrategy,
   TableUnresolved,
 } from '../table/types.ts';
 import { compileMatch } from './routing/rules.ts';
@@ -13,13 +14,14 @@ import type { CompiledMatch } from './routing/rules.ts';
 import type { Plan } from './routing/types.ts';
 import { CLIENT_APIS } from '../canonical/types.ts';
 import type { ClientApi } from '../canonical/types.ts';
-import { OPERATIONS, targetApis, targetOperations } from './capabilities.ts';
+import { OPERATIONS } from './capabilities.ts';
 import type { ApiSet, OperationSet } from './capabilities.ts';
 import type { TargetHealth, TargetHealthStore } from './target-health.ts';
 import { QuotaLedger } from '../quota/ledger.ts';
 import { QuotaPlan } from '../quota/build.ts';
 import type { QuotaStage } from '../quota/stage.ts';
-import { credentialKey } from '../providers/http/credential-sources.ts';
+import { TargetBinder, headerSafe } from './target-binder.ts';
+import type { ProviderBinding } from './target-binder.ts';
 
 /** USD per token (the table's prices are per 1M tokens); unset table fields take their documented default. */
 export interface TargetPrice {
@@ -186,137 +188,6 @@ interface BuildMemo {
 }
 
 const memos = new WeakMap<RuntimeTable, BuildMemo>();
-
-/** Printable ASCII passes; anything else is percent-encoded so a header value can never be rejected or split. */
-export function headerSafe(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
-}
-
-function mergeTimeouts(provider: TableTimeouts, route: Partial<TableTimeouts>): TableTimeouts {
-  const poolAcquireMs = route.poolAcquireMs ?? provider.poolAcquireMs;
-  return {
-    connectMs: route.connectMs ?? provider.connectMs,
-    firstByteMs: route.firstByteMs ?? provider.firstByteMs,
-    idleMs: route.idleMs ?? provider.idleMs,
-    totalMs: route.totalMs ?? provider.totalMs,
-    ...(poolAcquireMs === undefined ? {} : { poolAcquireMs }),
-  };
-}
-
-/** The target's price per token: the table's per-target price (issue 8), else its listed model's (older tables). */
-function priceOf(provider: TableProvider, t: TableTarget): TargetPrice | null {
-  const p = t.pricing ?? provider.models[t.model]?.pricing;
-  if (p === undefined) return null;
-  const { input: i, output: o, cachedInput, cacheWrite, reasoning } = p;
-  if (i === undefined && o === undefined && cachedInput === undefined && cacheWrite === undefined && reasoning === undefined) return null;
-  const input = (i ?? 0) / 1e6;
-  const output = (o ?? 0) / 1e6;
-  return {
-    input,
-    output,
-    cachedInput: cachedInput === undefined ? input : cachedInput / 1e6,
-    cacheWrite: cacheWrite === undefined ? input : cacheWrite / 1e6,
-    reasoning: reasoning === undefined ? output : reasoning / 1e6,
-  };
-}
-
-function hostOf(baseURL: string): string {
-  if (baseURL === '') return '';
-  try {
-    return new URL(baseURL).hostname;
-  } catch {
-    return '';
-  }
-}
-
-/** What every target of one provider shares, computed once per provider per load. */
-interface ProviderBinding {
-  readonly provider: TableProvider;
-  readonly adapter: ProviderAdapter;
-  readonly providerHeader: string;
-  readonly serverAddress: string;
-}
-
-class TargetBinder {
-  readonly #providers = new Map<string, ProviderBinding>();
-  readonly #table: RoutingTable;
-  readonly #deps: BuildDeps;
-  readonly #previous: ReadonlyMap<string, ProviderBinding>;
-
-  constructor(table: RoutingTable, deps: BuildDeps, previous: ReadonlyMap<string, ProviderBinding>) {
-    this.#table = table;
-    this.#deps = deps;
-    this.#previous = previous;
-  }
-
-  get bindings(): ReadonlyMap<string, ProviderBinding> {
-    return this.#providers;
-  }
-
-  /** Whether provider `id` is the same object as in the previous build (so its binding, adapter included, is reused). */
-  unchanged(id: string): boolean {
-    const p = this.#table.providers[id];
-    return p !== undefined && this.#previous.get(id)?.provider === p;
-  }
-
-  /**
-   * The provider's binding for a reused route: the previous one, re-registered with this build's credential sources
-   * (adapters ask for their background source when created; a reused adapter is not created again, so its source is
-   * marked wanted here, or commitBuild would stop it).
-   */
-  reuse(id: string): void {
-    if (this.#providers.has(id)) return;
-    const b = this.#previous.get(id);
-    if (b === undefined) return;
-    const sources = this.#deps.adapterDeps.sources;
-    const key = credentialKey(b.provider);
-    if (sources.has(key)) sources.get(key, () => { throw new Error('unreachable: the source exists'); });
-    this.#providers.set(id, b);
-  }
-
-  #provider(route: TableRoute, id: string): ProviderBinding {
-    let b = this.#providers.get(id);
-    if (b !== undefined) return b;
-    const provider = this.#table.providers[id];
-    if (provider === undefined) throw new Error(`route ${route.id}: unknown provider ${id}`);
-    if (this.#previous.get(id)?.provider === provider) {
-      this.reuse(id);
-      const kept = this.#providers.get(id);
-      if (kept !== undefined) return kept;
-    }
-    b = {
-      provider,
-      adapter: this.#deps.adapterFactory(provider, this.#deps.adapterDeps),
-      providerHeader: headerSafe(provider.name),
-      serverAddress: hostOf(provider.baseURL),
-    };
-    this.#providers.set(id, b);
-    return b;
-  }
-
-  bind(route: TableRoute, t: TableTarget, routeTimeouts: boolean): RuntimeTarget {
-    const { provider, adapter, providerHeader, serverAddress } = this.#provider(route, t.provider);
-    const { ops, capabilities } = targetOperations(provider, t.model);
-    const apis = targetApis(provider, ops);
-    return {
-      // A route without timeouts of its own shares the provider's (read-only) timeouts object.
-      bound: { provider, model: t.model, timeouts: routeTimeouts ? mergeTimeouts(provider.timeouts, route.timeouts) : provider.timeouts },
-      adapter,
-      providerId: provider.id,
-      weight: t.weight > 0 && Number.isFinite(t.weight) ? t.weight : 0,
-      priority: t.priority,
-      price: priceOf(provider, t),
-      health: this.#deps.health.get(provider.id, t.model),
-      providerHeader,
-      modelHeader: headerSafe(t.model),
-      serverAddress,
-      ops,
-      capabilities,
-      apis,
-      spillover: t.spillover === true,
-    };
-  }
-}
 
 function hasOwnKeys(o: object): boolean {
   for (const k in o) if (Object.hasOwn(o, k)) return true;

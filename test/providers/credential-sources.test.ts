@@ -251,6 +251,24 @@ describe('CredentialSources', () => {
     expect(reg.size).toBe(0);
   });
 
+  it('keep(): a build that reuses the adapter owning a source keeps that source; an unknown key creates nothing', () => {
+    const reg = new CredentialSources();
+    const a = counted();
+    reg.beginBuild();
+    reg.get('a', () => a);
+    reg.commitBuild();
+    reg.beginBuild();
+    reg.keep('a');
+    reg.keep('ghost');
+    reg.commitBuild();
+    expect(a.stops).toBe(0);
+    expect(reg.has('a')).toBe(true);
+    expect(reg.has('ghost')).toBe(false);
+    reg.beginBuild();
+    reg.commitBuild(); // nobody kept it now
+    expect(a.stops).toBe(1);
+  });
+
   it('credentialKey: same provider and credential give the same key; a changed credential or type another', () => {
     const p = { id: 'ns/vertex', type: 'vertex-ai', credential: { kind: 'google', source: 'default', scopes: ['s'] } } as const satisfies Pick<TableProvider, 'id' | 'type' | 'credential'>;
     const k = credentialKey(p);

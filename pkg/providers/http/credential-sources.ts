@@ -217,6 +217,11 @@ export class CredentialSources {
     return source;
   }
 
+  /** A build reuses the adapter that owns `key`'s source (it is not created again): the source stays wanted. */
+  keep(key: string): void {
+    if (this.#entries.has(key)) this.#building?.add(key);
+  }
+
   has(key: string): boolean {
     return this.#entries.has(key);
   }

@@ -124,7 +124,7 @@ function compileRoute(obj: InputObject, inputs: RouteInputs): RouteCandidate | O
   const apiCheck = clientApiCheck(bound, inputs.providers);
   const extra = [capability, apiCheck.issue].filter((i) => i !== null);
   const ruleIssues: RefIssue[] = [];
-  const rules = tableRules(obj.namespace, spec, inputs, ruleIssues);
+  const rules = tableRules(`${obj.namespace}/${obj.name}`, obj.namespace, spec, inputs, ruleIssues, binding.fallback.length > 0);
   const resolvedRefs = refsCondition([...binding.issues, ...ruleIssues, ...extra], spec);
   // Which routes with nothing to send to stay in the table (catalogue C7, ADR 0006 and 0011):
   // - every target has weight 0: a deliberate configuration, so Accepted=False/NoUsableTargets and the route is left
@@ -173,12 +173,18 @@ function rulesNote(rules: readonly TableRule[] | undefined): string {
 /**
  * The route's rules with their targets bound like the route's (ejected ones left out unless all are) and match keys
  * turned into principal ids. A rule whose targets all fail to resolve stays (matching requests get the fallbacks, or
- * 503), so a request meant for a rule never silently reaches the default targets; the issue shows in ResolvedRefs.
+ * an error), so a request meant for a rule never silently reaches the default targets; the issue shows in
+ * ResolvedRefs. With no fallback either, the rule carries `unresolved` like a route: 500 route_misconfigured for a
+ * configuration error, 503 only while it waits for a Secret (design §7, ADR 0011).
  */
-function tableRules(namespace: string, spec: ModelRouteSpec, inputs: RouteInputs, issues: RefIssue[]): TableRule[] | undefined {
+function tableRules(
+  routeId: string, namespace: string, spec: ModelRouteSpec, inputs: RouteInputs, issues: RefIssue[], hasFallback: boolean,
+): TableRule[] | undefined {
   if (spec.rules === undefined || spec.rules.length === 0) return undefined;
   return spec.rules.map((rule, i) => {
-    const bound = bindTargetList(`rules[${i}].targets`, namespace, spec.model, rule.targets, inputs.providers, issues, false);
+    const own: RefIssue[] = [];
+    const bound = bindTargetList(`rules[${i}].targets`, namespace, spec.model, rule.targets, inputs.providers, own, false);
+    issues.push(...own);
     const { binding } = withoutEjected({ targets: bound, fallback: [], issues: [] }, inputs.ejected);
     const m = rule.match;
     const keys = m.keys?.map((name) => `${namespace}/${name}`);
@@ -194,7 +200,8 @@ function tableRules(namespace: string, spec: ModelRouteSpec, inputs: RouteInputs
       ...(m.teams === undefined ? {} : { teams: [...m.teams] }),
       ...(m.claims === undefined ? {} : { claims: { ...m.claims } }),
     };
-    return { name: rule.name, match, strategy: rule.strategy ?? spec.strategy, targets: binding.targets };
+    const unresolved = binding.targets.length === 0 && !hasFallback ? unresolvedOf(`${routeId} (rule ${rule.name})`, own) : undefined;
+    return { name: rule.name, match, strategy: rule.strategy ?? spec.strategy, targets: binding.targets, ...(unresolved === undefined ? {} : { unresolved }) };
   });
 }
 

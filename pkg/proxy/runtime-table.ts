@@ -316,7 +316,8 @@ function buildRoute(route: TableRoute, binder: TargetBinder, quotas: QuotaPlan):
   };
   const rules = (route.rules ?? []).map((r): RuntimeRule => {
     const ruleTargets = r.targets.map((t) => binder.bind(route, t, own));
-    return { name: r.name, match: compileMatch(r.match), route: withViews({ strategy: r.strategy, ruleName: r.name }, base, ruleTargets, fallback) };
+    const shared = r.unresolved === undefined ? base : { ...base, unresolved: r.unresolved };
+    return { name: r.name, match: compileMatch(r.match), route: withViews({ strategy: r.strategy, ruleName: r.name }, shared, ruleTargets, fallback) };
   });
   return withViews({ strategy: route.strategy, ruleName: null }, rules.length === 0 ? base : { ...base, rules }, targets, fallback);
 }

@@ -117,7 +117,8 @@ const Match = z.strictObject({
   claims: z.record(z.string(), z.string()).optional(),
 });
 
-const Rule = z.strictObject({ name: Name, match: Match, strategy: StrategyName, targets: z.array(Target) });
+const Unresolved = z.strictObject({ retryable: z.boolean(), reason: Name, message: z.string().max(4096) });
+const Rule = z.strictObject({ name: Name, match: Match, strategy: StrategyName, targets: z.array(Target), unresolved: Unresolved.optional() });
 
 const Retry = z.strictObject({
   attempts: z.number().int().min(0),
@@ -145,7 +146,7 @@ export const RouteSchema = z.strictObject({
   retry: Retry,
   timeouts: Timeouts.partial(),
   access: z.array(AccessRule).nullable(),
-  unresolved: z.strictObject({ retryable: z.boolean(), reason: Name, message: z.string().max(4096) }).optional(),
+  unresolved: Unresolved.optional(),
 });
 
 const Principal = z.strictObject({

@@ -260,6 +260,8 @@ export interface TableRule {
   readonly strategy: TableStrategy;
   /** Usable targets only, bound like the route's. */
   readonly targets: readonly TableTarget[];
+  /** Set when the rule has no usable target and the route no fallback: what a matching request is answered. */
+  readonly unresolved?: TableUnresolved;
 }
 
 export interface TableRetry {

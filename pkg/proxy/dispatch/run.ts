@@ -14,6 +14,7 @@ import type { AttemptResult } from './attempt.ts';
 import { fallbackUseOf } from './fallback-use.ts';
 import type { Job } from './job.ts';
 import { planFor } from './plan.ts';
+import { GatewayError } from '../../errors/errors.ts';
 import { blockedUntil, isContextLength, retriesSameTarget, retryDelayMs } from './retry-policy.ts';
 
 export { backoffMs, isRetryable } from './retry-policy.ts';
@@ -82,8 +83,14 @@ async function onTarget(st: RequestState, job: Job, route: RuntimeRoute, target:
 }
 
 export async function runAttempts(st: RequestState, job: Job, route: RuntimeRoute): Promise<RunResult> {
-  const { targets: plan, primaryCount } = planFor(st, job, route);
+  const { targets: plan, primaryCount, rule } = planFor(st, job, route);
   st.requestBody = job.req.body;
+  if (plan.length === 0 && rule !== null) {
+    // The matched rule has no usable target and the route no fallback: a configuration error is the operator's to
+    // fix (500 route_misconfigured), never a retryable outage (design §7); a rule waiting for a Secret stays 503.
+    const u = route.rules?.find((r) => r.name === rule)?.route.unresolved;
+    if (u !== undefined && u !== null && !u.retryable) throw new GatewayError('route_misconfigured', { message: u.message });
+  }
   const last: Last = { failure: NO_TARGET, provider: null };
   // After a context-length answer only the fallbacks that take it are tried (each once).
   let contextLength = false;

@@ -34,6 +34,11 @@ beforeAll(async () => {
       ],
       targets: [{ provider: 'a', model: 'ok-pricey' }],
     }),
+    route('broken-rule', {
+      model: 'broken-rule',
+      rules: [{ name: 'ghost', match: { headers: { 'x-tier': 'gold' } }, targets: [{ provider: 'nope', model: 'x' }] }],
+      targets: [{ provider: 'a', model: 'ok-pricey' }],
+    }),
   ], { random: seeded(17) });
 });
 
@@ -94,5 +99,17 @@ describe('rules through the gateway', () => {
     const lines = gw.accessLines();
     expect(lines.at(-2)).toMatchObject({ rule: 'ml-staging' });
     expect(lines.at(-1)?.['rule']).toBeUndefined();
+  });
+});
+
+describe('a rule with no usable target (design §7)', () => {
+  it('matching requests get 500 route_misconfigured naming the rule, not a retryable 503; others are served', async () => {
+    const res = await chat('broken-rule', KEY_WEB, {}, { 'x-tier': 'gold' });
+    expect(res.status).toBe(500);
+    expect(res.headers.get('retry-after')).toBeNull();
+    const body = await res.json() as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('route_misconfigured');
+    expect(body.error.message).toContain('rule ghost');
+    expect(await servedBy(await chat('broken-rule', KEY_WEB))).toBe('a/ok-pricey');
   });
 });

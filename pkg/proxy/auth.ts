@@ -16,7 +16,7 @@
 //   open     — a request without a key is served anonymously (principal null); a presented key is still checked
 //              (an invalid one gets 401) so keyed callers keep their model lists; anonymous callers may not use
 //              routes that carry access rules.
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/errors.ts';
 import { looksLikeJwt } from '../identity/verifier.ts';
@@ -59,7 +59,8 @@ export function authenticate(
   if (key === undefined) return mode === 'open' ? null : new GatewayError('missing_api_key');
   if (identity !== null && headers.authorization !== undefined && looksLikeJwt(key)) return identity.verify(key);
   if (key.length > MAX_KEY_CHARS) return new GatewayError('invalid_api_key');
-  const hash = createHash('sha256').update(key, 'utf8').digest('hex');
+  // One-shot digest: no Hash object per request (issue 12).
+  const hash = digest('sha256', key, 'hex');
   const p = rt.principals.get(hash);
   if (p === undefined) return new GatewayError('invalid_api_key');
   const exp = p.principal.expiresAt;

@@ -1,11 +1,12 @@
 // GatewayMetrics implemented with prom-client on an injected Registry (no global registry, nothing at import time).
 // Label values are clamped to bounded sets (labels.ts) and children are cached per combination for the hot path.
-import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, collectDefaultMetrics } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { AuthMode, GatewayMetrics, RequestObservation, TokenObservation, UpstreamObservation } from './types.ts';
 import {
   BoundedValues, ChildCache, codeValues, endpointLabel, nonNegative, outcomeLabel, statusLabel,
 } from './labels.ts';
+import { FastCounter, FastHistogram } from './fast-metrics.ts';
 import { NanoTotals } from './nano-totals.ts';
 import { createPrincipalMetrics } from './principal-metrics.ts';
 import { createQuotaGauges } from './quota-metrics.ts';
@@ -33,36 +34,41 @@ interface Dimensions {
   readonly code: BoundedValues;
 }
 
-function instruments(registry: Registry, costTotals: NanoTotals) {
+/** Requests in progress: a plain number on the request path, read into the gauge when it is collected. */
+interface InflightCount {
+  n: number;
+}
+
+function instruments(registry: Registry, costTotals: NanoTotals, inflight: InflightCount) {
   const registers = [registry];
   return {
-    requests: new Counter({
+    requests: new FastCounter(registry, {
       name: 'switchyard_requests_total', help: 'Client requests by endpoint, route, serving provider, client model, HTTP status and error code.',
-      labelNames: ['endpoint', 'route', 'provider', 'model', 'status', 'code'] as const, registers,
+      labelNames: ['endpoint', 'route', 'provider', 'model', 'status', 'code'],
     }),
-    requestDuration: new Histogram({
+    requestDuration: new FastHistogram(registry, {
       name: 'switchyard_request_duration_seconds', help: 'Client request duration, from arrival to the last byte sent.',
-      labelNames: ['endpoint', 'route', 'stream'] as const, buckets: DURATION_BUCKETS, registers,
+      labelNames: ['endpoint', 'route', 'stream'], buckets: DURATION_BUCKETS,
     }),
-    upstreamRequests: new Counter({
+    upstreamRequests: new FastCounter(registry, {
       name: 'switchyard_upstream_requests_total', help: 'Upstream attempts by provider, upstream model, outcome (ok or failure kind) and status.',
-      labelNames: ['provider', 'model', 'outcome', 'status'] as const, registers,
+      labelNames: ['provider', 'model', 'outcome', 'status'],
     }),
-    upstreamDuration: new Histogram({
+    upstreamDuration: new FastHistogram(registry, {
       name: 'switchyard_upstream_duration_seconds', help: 'Upstream attempt duration.',
-      labelNames: ['provider'] as const, buckets: DURATION_BUCKETS, registers,
+      labelNames: ['provider'], buckets: DURATION_BUCKETS,
     }),
-    ttft: new Histogram({
+    ttft: new FastHistogram(registry, {
       name: 'switchyard_time_to_first_token_seconds', help: 'Time from request arrival to the first streamed token sent to the client.',
-      labelNames: ['route', 'provider'] as const, buckets: TTFT_BUCKETS, registers,
+      labelNames: ['route', 'provider'], buckets: TTFT_BUCKETS,
     }),
-    streamFailures: new Counter({
+    streamFailures: new FastCounter(registry, {
       name: 'switchyard_upstream_stream_failures_total', help: 'Upstream streams that failed after the response head reached the client, by kind: truncated (closed without its end marker), interrupted (reset or idle timeout) or error (an in-band error event).',
-      labelNames: ['provider', 'model', 'kind'] as const, registers,
+      labelNames: ['provider', 'model', 'kind'],
     }),
-    tokens: new Counter({
+    tokens: new FastCounter(registry, {
       name: 'switchyard_tokens_total', help: 'Tokens processed, by direction (input = prompt, output = completion).',
-      labelNames: ['route', 'provider', 'model', 'direction'] as const, registers,
+      labelNames: ['route', 'provider', 'model', 'direction'],
     }),
     cost: new Counter({
       name: 'switchyard_cost_usd_total', help: 'Estimated spend in USD from the routing table\'s prices.',
@@ -72,7 +78,12 @@ function instruments(registry: Registry, costTotals: NanoTotals) {
         for (const e of costTotals.entries()) if (e.nano > 0) this.labels(...e.labels).inc(e.nano / 1e9);
       },
     }),
-    inflight: new Gauge({ name: 'switchyard_inflight_requests', help: 'Client requests in progress.', registers }),
+    inflight: new Gauge({
+      name: 'switchyard_inflight_requests', help: 'Client requests in progress.', registers,
+      collect(this: Gauge): void {
+        this.set(inflight.n);
+      },
+    }),
     tableVersion: new Gauge({ name: 'switchyard_table_version', help: 'Version of the routing table in use.', registers }),
     tableInfo: new Gauge({
       name: 'switchyard_table_info', help: 'Always 1; the hash label identifies the routing table in use.', labelNames: ['hash'] as const, registers,
@@ -94,7 +105,8 @@ function instruments(registry: Registry, costTotals: NanoTotals) {
 
 export function createMetrics(registry: Registry, opts: MetricsOptions = {}): GatewayMetrics {
   const costTotals = new NanoTotals();
-  const m = instruments(registry, costTotals);
+  const inflightCount: InflightCount = { n: 0 };
+  const m = instruments(registry, costTotals, inflightCount);
   if (opts.processMetrics === true) collectDefaultMetrics({ register: registry });
   const maxValues = opts.maxLabelValues ?? 1000;
   const maxCombos = opts.maxCombinations ?? 10_000;
@@ -105,13 +117,13 @@ export function createMetrics(registry: Registry, opts: MetricsOptions = {}): Ga
     code: codeValues(64),
   };
 
-  const requests = new ChildCache(maxCombos, (v) => m.requests.labels(...v));
-  const requestDuration = new ChildCache(maxCombos, (v) => m.requestDuration.labels(...v));
-  const upstreamRequests = new ChildCache(maxCombos, (v) => m.upstreamRequests.labels(...v));
-  const upstreamDuration = new ChildCache(maxCombos, (v) => m.upstreamDuration.labels(...v));
-  const ttft = new ChildCache(maxCombos, (v) => m.ttft.labels(...v));
-  const streamFailures = new ChildCache(maxCombos, (v) => m.streamFailures.labels(...v));
-  const tokens = new ChildCache(maxCombos, (v) => m.tokens.labels(...v));
+  const requests = new ChildCache(maxCombos, (v) => m.requests.series(v));
+  const requestDuration = new ChildCache(maxCombos, (v) => m.requestDuration.series(v));
+  const upstreamRequests = new ChildCache(maxCombos, (v) => m.upstreamRequests.series(v));
+  const upstreamDuration = new ChildCache(maxCombos, (v) => m.upstreamDuration.series(v));
+  const ttft = new ChildCache(maxCombos, (v) => m.ttft.series(v));
+  const streamFailures = new ChildCache(maxCombos, (v) => m.streamFailures.series(v));
+  const tokens = new ChildCache(maxCombos, (v) => m.tokens.series(v));
   // Spend is summed in whole nano-dollars and written to the counter when it is collected, so the exported total
   // is exact to 1e-9 USD instead of a float sum drifting to 0.30000000000000004.
   const cost = new ChildCache(maxCombos, (v) => costTotals.entry(v));
@@ -154,8 +166,7 @@ export function createMetrics(registry: Registry, opts: MetricsOptions = {}): Ga
       principal({ team: o.team ?? '_none', key: o.key ?? '_none', route: o.route, model: o.model, input, output, usd });
     },
     inflight(delta: 1 | -1): void {
-      if (delta === 1) m.inflight.inc();
-      else m.inflight.dec();
+      inflightCount.n += delta;
     },
     setTableInfo(version: number, hash: string, routes: number): void {
       m.tableVersion.set(nonNegative(version));

@@ -6,6 +6,7 @@
 // each metric are capped: past the cap a new combination folds into team, key, route and model '_other'.
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { FastCounter } from './fast-metrics.ts';
 import { BoundedValues, ChildCache, CombinationCap, OTHER } from './labels.ts';
 import { NanoTotals } from './nano-totals.ts';
 
@@ -37,10 +38,10 @@ export function createPrincipalMetrics(
 ): PrincipalRecorder {
   const nano = new NanoTotals();
   const registers = [registry];
-  const tokens = new Counter({
+  const tokens = new FastCounter(registry, {
     name: 'switchyard_principal_tokens_total',
     help: 'Tokens by calling team and key (principal id), route, client model and direction; bounded: excess values are _other.',
-    labelNames: ['team', 'key', 'route', 'model', 'direction'] as const, registers,
+    labelNames: ['team', 'key', 'route', 'model', 'direction'],
   });
   new Counter({
     name: 'switchyard_principal_cost_usd_total',
@@ -60,7 +61,7 @@ export function createPrincipalMetrics(
   const clamp4 = (r: readonly string[]): string[] => [
     team.clamp(r[0] ?? ''), key.clamp(r[1] ?? ''), route.clamp(r[2] ?? ''), model.clamp(r[3] ?? ''),
   ];
-  const tokenChildren = new ChildCache(limits.maxSeries, (v) => tokens.labels(...v));
+  const tokenChildren = new ChildCache(limits.maxSeries, (v) => tokens.series(v));
   const costEntries = new ChildCache(limits.maxSeries, (v) => nano.entry(v));
   return (u: PrincipalUsage): void => {
     if (u.input > 0) {

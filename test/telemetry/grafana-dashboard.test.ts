@@ -32,7 +32,7 @@ let operatorRegistry: Registry;
 function register(registry: Registry): void {
   for (const m of registry.getMetricsAsArray()) {
     const metric = m as unknown as { name: string; labelNames?: readonly string[] };
-    known.set(metric.name, { labels: new Set(metric.labelNames ?? []), histogram: m instanceof Histogram });
+    known.set(metric.name, { labels: new Set(metric.labelNames ?? []), histogram: m instanceof Histogram || (m as { type?: unknown }).type === 'histogram' });
   }
 }
 

@@ -7,11 +7,11 @@ import type { ObjectStatus } from '../table/types.ts';
 import type { KubeObject } from './kube/object.ts';
 import { kindByName, PROVIDERS, QUOTAS } from './kube/resources.ts';
 import type { QuotaStatusFields } from './quota-usage.ts';
-import { CarriedVersions } from './programmed.ts';
+import { CarriedVersions, statusKey } from './programmed.ts';
 import { createWorkQueue } from './queue.ts';
 import type { Reconciled } from './reconciler.ts';
-import { desiredStatus, healthyCondition, kubeTime, programmedCondition } from './status.ts';
-import type { ConditionCore, ProviderHealth, ProxyView } from './status.ts';
+import { desiredStatus, healthyCondition, kubeTime, programmedCondition, sameStatus } from './status.ts';
+import type { ConditionCore, ObjectStatusBody, ProviderHealth, ProxyView } from './status.ts';
 import type { DesiredStatus, StatusWriter } from './status-writer.ts';
 
 export interface StatusControllerOptions {
@@ -40,6 +40,34 @@ export interface StatusController {
   stop(): Promise<void>;
 }
 
+interface Memo {
+  /** The run that last saw the object (entries not seen in a run are dropped). */
+  run: number;
+  readonly compiled: ObjectStatus;
+  readonly obj: KubeObject;
+  readonly observed: ObjectStatusBody | undefined;
+  readonly quota: QuotaStatusFields | undefined;
+  readonly extra: readonly ConditionCore[];
+  readonly entry: DesiredStatus;
+  /** The desired status equals the observed one (nothing to write). */
+  readonly same: boolean;
+}
+
+function sameCore(a: ConditionCore, b: ConditionCore): boolean {
+  return a === b || (a.type === b.type && a.status === b.status && a.reason === b.reason && a.message === b.message);
+}
+
+function sameCores(a: readonly ConditionCore[], b: readonly ConditionCore[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameCore(a[i] as ConditionCore, b[i] as ConditionCore)) return false;
+  return true;
+}
+
+/** The same compiled status: identity, generation and conditions (in order). */
+function sameCompiled(a: ObjectStatus, b: ObjectStatus): boolean {
+  return a === b || (a.kind === b.kind && a.namespace === b.namespace && a.name === b.name && a.generation === b.generation && sameCores(a.conditions, b.conditions));
+}
+
 function accepted(s: ObjectStatus): boolean {
   return s.conditions.some((c) => c.type === ConditionType.Accepted && c.status === 'True');
 }
@@ -50,25 +78,58 @@ export function createStatusController(opts: StatusControllerOptions): StatusCon
   const carried = new CarriedVersions();
   let latest: Reconciled | null = null;
 
+  // Per object: what its desired status was computed from and whether it matched what the object carries, so a run
+  // after one change (or one more ACK) recomputes only the objects whose inputs moved (ADR 0024): the inputs are the
+  // compiled status (compared by value), the cached object and the status observed on it (by identity: the informer
+  // replaces objects, never mutates them) and the operator's conditions (by value).
+  const memo = new Map<string, Memo>();
+  let run = 0;
+
   function desiredAll(r: Reconciled): DesiredStatus[] {
     if (r.published === null) return [];
+    run++;
+    const published = r.published;
     const proxies = opts.proxies();
     const health = opts.health();
     const nowIso = kubeTime(now());
+    // Programmed depends only on (accepted, carried version) once the proxies and the published table are fixed.
+    const programmed = new Map<string, ConditionCore>();
+    const programmedOf = (ok: boolean, version: number | null): ConditionCore => {
+      const key = `${ok}|${version}`;
+      let c = programmed.get(key);
+      if (c === undefined) {
+        c = programmedCondition(ok, version, published, proxies);
+        programmed.set(key, c);
+      }
+      return c;
+    };
     const out: DesiredStatus[] = [];
     for (const s of r.statuses) {
       if (kindByName(s.kind) === undefined) continue;
       const obj = opts.lookup(s.kind, s.namespace, s.name);
       if (obj === undefined) continue;
       if (s.generation !== undefined && obj.metadata.generation !== undefined && obj.metadata.generation !== s.generation) continue;
-      const extra: ConditionCore[] = [programmedCondition(accepted(s), carried.get(s), r.published, proxies)];
+      const ok = accepted(s);
+      const extra: ConditionCore[] = [programmedOf(ok, carried.get(s))];
       if (s.kind === PROVIDERS.kind) extra.push(healthyCondition(health.get(`${s.namespace}/${s.name}`)));
-      const quota = s.kind === QUOTAS.kind && accepted(s) ? opts.quotaStatus?.(`${s.namespace}/${s.name}`) : undefined;
+      const quota = s.kind === QUOTAS.kind && ok ? opts.quotaStatus?.(`${s.namespace}/${s.name}`) : undefined;
       if (quota !== undefined) extra.push(quota.exceeded);
-      const status = desiredStatus(s, extra, opts.writer.observed(obj), nowIso);
+      const observed = opts.writer.observed(obj);
+      const key = statusKey(s);
+      const m = memo.get(key);
+      if (m !== undefined && m.obj === obj && m.observed === observed && m.quota === quota && sameCompiled(m.compiled, s) && sameCores(m.extra, extra)) {
+        m.run = run;
+        if (!m.same || opts.writer.isPending(key)) out.push(m.entry);
+        continue;
+      }
+      const status = desiredStatus(s, extra, observed, nowIso);
       const body = quota === undefined ? status : { ...status, usage: quota.usage, subject: quota.subject, summary: quota.summary };
-      out.push({ kind: s.kind, namespace: s.namespace, name: s.name, status: body });
+      const entry: DesiredStatus = { kind: s.kind, namespace: s.namespace, name: s.name, status: body };
+      const same = sameStatus(observed, body);
+      memo.set(key, { run, compiled: s, obj, observed, quota, extra, entry, same });
+      if (!same || opts.writer.isPending(key)) out.push(entry);
     }
+    for (const [key, m] of memo) if (m.run !== run) memo.delete(key);
     return out;
   }
 

@@ -38,6 +38,8 @@ export interface StatusWriterOptions {
 export interface StatusWriter {
   /** The status the object carries, or the one we just wrote when the cache has not caught up with it yet. */
   observed(obj: KubeObject): ObjectStatusBody | undefined;
+  /** Whether a status for this object ("Kind/namespace/name", statusKey) is queued. */
+  isPending(key: string): boolean;
   /** Queues every entry whose status differs from observed(); returns how many were queued. */
   submit(entries: readonly DesiredStatus[]): number;
   /** Drops everything queued (leadership lost). */
@@ -207,6 +209,7 @@ export function createStatusWriter(opts: StatusWriterOptions): StatusWriter {
 
   return {
     observed,
+    isPending: (key) => pending.has(key),
     submit,
     cancel: () => {
       pending.clear();

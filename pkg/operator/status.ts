@@ -119,8 +119,23 @@ function readCondition(v: unknown): StatusCondition | null {
   return c;
 }
 
-/** The status an object carries now (undefined when it has none). */
+const parsedStatus = new WeakMap<KubeObject, ObjectStatusBody | null>();
+
+/**
+ * The status an object carries now (undefined when it has none). Remembered per object: the informer replaces an
+ * object on every change and never mutates it, so the same object always reads the same (and the status controller
+ * can tell an unchanged observed status by identity).
+ */
 export function currentStatus(obj: KubeObject): ObjectStatusBody | undefined {
+  let read = parsedStatus.get(obj);
+  if (read === undefined) {
+    read = readStatus(obj) ?? null;
+    parsedStatus.set(obj, read);
+  }
+  return read ?? undefined;
+}
+
+function readStatus(obj: KubeObject): ObjectStatusBody | undefined {
   const s = obj['status'];
   if (!isRecord(s)) return undefined;
   const conditions = Array.isArray(s.conditions) ? s.conditions.map(readCondition).filter((c): c is StatusCondition => c !== null) : [];

@@ -1,10 +1,17 @@
 // One level-triggered work key with a debounce (style.md item 3): any number of triggers collapse into one run
 // debounceMs after the last trigger, but never later than maxDelayMs after the first; runs never overlap, and a
-// trigger during a run schedules exactly one more run after it.
+// trigger during a run schedules exactly one more run after it. With leadingMs, a trigger that finds the key quiet
+// (nothing pending or running, no trigger or run for debounceMs) runs after leadingMs instead: a lone change goes
+// out at once, while a second trigger before that run falls back to the full debounce, so bursts still collapse.
 
 export interface WorkQueueOptions {
   /** Quiet time after the last trigger. */
   readonly debounceMs: number;
+  /**
+   * Wait of a trigger that finds the key quiet (see above); a trigger while it is pending is debounced as usual.
+   * Default: debounceMs (no leading edge).
+   */
+  readonly leadingMs?: number;
   /** Longest wait after the first pending trigger, however busy. */
   readonly maxDelayMs: number;
   readonly run: () => Promise<void>;
@@ -31,6 +38,8 @@ export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
   let rerunImmediate = false;
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
+  /** Last trigger or end of a run (epoch ms). */
+  let lastActivityAt = Number.NEGATIVE_INFINITY;
 
   const settleIdle = (): void => {
     if (running !== null || firstPendingAt !== null || rerun) return;
@@ -49,6 +58,7 @@ export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
     firstPendingAt = null;
     running = opts.run().catch(opts.onError).finally(() => {
       running = null;
+      lastActivityAt = now();
       if (rerun && !stopped) {
         const immediate = rerunImmediate;
         rerun = false;
@@ -61,8 +71,12 @@ export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
 
   const schedule = (immediate: boolean): void => {
     const t = now();
+    const quiet = firstPendingAt === null && running === null && t - lastActivityAt >= opts.debounceMs;
+    lastActivityAt = t;
     firstPendingAt ??= t;
-    const delay = immediate ? 0 : Math.max(0, Math.min(opts.debounceMs, firstPendingAt + opts.maxDelayMs - t));
+    const delay = immediate ? 0
+      : quiet && opts.leadingMs !== undefined ? Math.min(opts.leadingMs, opts.debounceMs)
+      : Math.max(0, Math.min(opts.debounceMs, firstPendingAt + opts.maxDelayMs - t));
     clearTimeout(timer);
     timer = setTimeout(fire, delay);
   };

@@ -71,6 +71,11 @@ export interface ReconcilerOptions {
   readonly onReconciled?: (r: Reconciled) => void;
   /** Default 150 ms. */
   readonly debounceMs?: number;
+  /**
+   * A change after a quiet period (no change or reconcile for debounceMs) is compiled after this much instead of the
+   * debounce; further changes meanwhile are debounced as usual (ADR 0024). Default 20 ms.
+   */
+  readonly leadingMs?: number;
   /** Default 1 s. */
   readonly maxDelayMs?: number;
   /** Epoch ms. Default Date.now. */
@@ -192,6 +197,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
 
   const queue = createWorkQueue({
     debounceMs: opts.debounceMs ?? 150,
+    leadingMs: opts.leadingMs ?? 20,
     maxDelayMs: opts.maxDelayMs ?? 1_000,
     run: reconcile,
     now,

@@ -49,6 +49,32 @@ describe('work queue (one key, debounced)', () => {
     await q.stop();
   });
 
+  it('leadingMs: a lone trigger after a quiet period runs after leadingMs; a burst still collapses after the debounce', async () => {
+    const runs: number[] = [];
+    const t0 = performance.now();
+    const q = createWorkQueue({ debounceMs: 150, leadingMs: 10, maxDelayMs: 1_000, run: async () => { runs.push(performance.now() - t0); }, onError: () => undefined });
+    q.trigger();
+    await sleep(100);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toBeLessThan(140);
+    // Within debounceMs of the last run: not quiet, debounced as usual.
+    q.trigger();
+    await sleep(60);
+    expect(runs).toHaveLength(1);
+    await q.idle();
+    expect(runs).toHaveLength(2);
+    // Quiet again; a burst: the first trigger alone would run after 10 ms, the next ones push the run to the debounce.
+    await sleep(200);
+    const burstAt = performance.now() - t0;
+    for (let i = 0; i < 5; i++) q.trigger();
+    await sleep(60);
+    expect(runs).toHaveLength(2);
+    await q.idle();
+    expect(runs).toHaveLength(3);
+    expect((runs[2] ?? 0) - burstAt).toBeGreaterThanOrEqual(140);
+    await q.stop();
+  });
+
   it('keeps going after a failed run', async () => {
     const errors: unknown[] = [];
     let runs = 0;

@@ -6,7 +6,8 @@ import type { AdapterDeps, Transport, UpstreamRequest, UpstreamResponse } from '
 import type { TableProvider, TableTimeouts } from '../../table/types.ts';
 import { mapUpstreamError } from './errors.ts';
 import { DEFAULT_POOL_ACQUIRE_MS, slotsOf } from './slots.ts';
-import { UpstreamBody } from './upstream-body.ts';
+import type { ConnectionSlots } from './slots.ts';
+import { UpstreamExchange } from './upstream-exchange.ts';
 
 /** An upstream endpoint resolved once per adapter from the provider's baseURL. */
 export interface Endpoint {
@@ -23,55 +24,51 @@ export function resolveEndpoint(baseURL: string, suffix: string): Endpoint {
 }
 
 /**
- * Sends one request on `dispatcher`; resolves at the response head. Throws UpstreamFailureError, or the signal's
- * reason when aborted. On a pool with connection slots (slots.ts) a slot is taken first, waiting at most
+ * Sends one request on `dispatcher` (undici's dispatch with upstream-exchange.ts as the handler, not request():
+ * issue 12); resolves at the response head. Throws UpstreamFailureError, or the signal's reason when aborted. On a pool with connection slots (slots.ts) a slot is taken first, waiting at most
  * `timeouts.poolAcquireMs`, and given back when the response body closes (read to the end, dumped or destroyed).
  */
-export async function sendUpstream(dispatcher: Dispatcher, req: UpstreamRequest, timeouts: TableTimeouts, signal: AbortSignal): Promise<UpstreamResponse> {
+export function sendUpstream(dispatcher: Dispatcher, req: UpstreamRequest, timeouts: TableTimeouts, signal: AbortSignal): Promise<UpstreamResponse> {
   const slots = slotsOf(dispatcher);
-  if (slots !== undefined && !slots.tryAcquire()) {
-    try {
-      await slots.acquire(timeouts.poolAcquireMs ?? DEFAULT_POOL_ACQUIRE_MS, signal);
-    } catch (err) {
-      throw mapUpstreamError(err, signal, 'head');
-    }
-  }
-  let res: Dispatcher.ResponseData;
+  if (slots !== undefined && !slots.tryAcquire()) return acquireThenSend(dispatcher, slots, req, timeouts, signal);
+  return send(dispatcher, slots, req, timeouts, signal);
+}
+
+async function acquireThenSend(
+  dispatcher: Dispatcher, slots: ConnectionSlots, req: UpstreamRequest, timeouts: TableTimeouts, signal: AbortSignal,
+): Promise<UpstreamResponse> {
   try {
-    signal.throwIfAborted();
-    res = await dispatcher.request({
-      origin: req.origin,
-      path: req.path,
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      signal,
-      // 0 disables the deadline in undici, matching the table's "0 = none".
-      headersTimeout: timeouts.firstByteMs,
-      // Reset by every chunk: the longest silence between two chunks, never a cap on the whole body.
-      bodyTimeout: timeouts.idleMs,
-    });
+    await slots.acquire(timeouts.poolAcquireMs ?? DEFAULT_POOL_ACQUIRE_MS, signal);
   } catch (err) {
-    slots?.release();
     throw mapUpstreamError(err, signal, 'head');
   }
-  const raw = res.body;
-  if (slots !== undefined) {
-    if (raw.destroyed || raw.closed) slots.release();
-    else raw.on('close', slots.releaser);
+  return await send(dispatcher, slots, req, timeouts, signal);
+}
+
+/** Dispatches with the slot (if any) already taken; the exchange gives it back when it is over. */
+function send(dispatcher: Dispatcher, slots: ConnectionSlots | undefined, req: UpstreamRequest, timeouts: TableTimeouts, signal: AbortSignal): Promise<UpstreamResponse> {
+  if (signal.aborted) {
+    slots?.release();
+    return Promise.reject(signal.reason as Error);
   }
-  return {
-    status: res.statusCode,
-    headers: res.headers,
-    body: new UpstreamBody(raw, signal),
-    dump: async () => {
-      try {
-        await raw.dump({ limit: 64 * 1024 });
-      } catch {
-        // The body is being discarded; a failure here changes nothing for the caller.
-      }
-    },
-  };
+  return new Promise<UpstreamResponse>((resolve, reject) => {
+    const exchange = new UpstreamExchange(signal, slots === undefined ? null : slots.releaser, { resolve, reject });
+    try {
+      dispatcher.dispatch({
+        origin: req.origin,
+        path: req.path,
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        // 0 disables the deadline in undici, matching the table's "0 = none".
+        headersTimeout: timeouts.firstByteMs,
+        // Reset by every chunk: the longest silence between two chunks, never a cap on the whole body.
+        bodyTimeout: timeouts.idleMs,
+      }, exchange);
+    } catch (err) {
+      exchange.onResponseError(null, err instanceof Error ? err : new Error(String(err)));
+    }
+  });
 }
 
 /**

@@ -3,7 +3,8 @@
 // in-process: full compiles, then one ModelRoute changed at a time compiled with the previous compile's memo (as the
 // operator's reconciler does), then the delta the sync server computes and encodes for it. For profiling
 // (`node --cpu-prof bench/operator/compile-only.ts`) and quick before/after figures on the compiler alone.
-// Run: `node bench/operator/compile-only.ts [--routes N] [--providers N] [--runs N]`.
+// Run: `node bench/operator/compile-only.ts [--routes N] [--providers N] [--runs N] [--full-runs N]` (3 × runs one-change
+// compiles; --full-runs 0 profiles the incremental compile alone).
 import { parseArgs } from 'node:util';
 import { compile } from '../../pkg/compiler/index.ts';
 import type { CompileResult } from '../../pkg/compiler/index.ts';
@@ -12,11 +13,12 @@ import { encodeDelta } from '../../pkg/sync/protocol.ts';
 import { benchObjects, weightPatch } from './objects.ts';
 
 const { values } = parseArgs({
-  options: { routes: { type: 'string', default: '10000' }, providers: { type: 'string', default: '500' }, runs: { type: 'string', default: '7' } },
+  options: { routes: { type: 'string', default: '10000' }, providers: { type: 'string', default: '500' }, runs: { type: 'string', default: '7' }, 'full-runs': { type: 'string' } },
 });
 const routes = Number(values.routes);
 const providers = Number(values.providers);
 const runs = Number(values.runs);
+const fullRuns = Number(values['full-runs'] ?? values.runs);
 
 let rv = 1000;
 const objects: Record<string, unknown>[] = benchObjects(providers, routes).map((o, i) => ({
@@ -34,7 +36,7 @@ function median(xs: readonly number[]): number {
 
 const full: number[] = [];
 let result: CompileResult = compile(objects, { version: 1 });
-for (let i = 0; i < runs; i++) {
+for (let i = 0; i < fullRuns; i++) {
   const t0 = performance.now();
   result = compile(objects, { version: 1 });
   full.push(performance.now() - t0);

@@ -23,7 +23,62 @@ export interface ConflictsResult {
   readonly stale: StaleObject[];
 }
 
-export function resolveConflicts(candidates: readonly RouteCandidate[]): ConflictsResult {
+/**
+ * `previousModels`: the previous compile's `models` (incremental compile, ADR 0024); when every name maps to the same
+ * route again, that very record is returned, so its canonical JSON stays memoised.
+ */
+export function resolveConflicts(candidates: readonly RouteCandidate[], previousModels?: Readonly<Record<string, string>>): ConflictsResult {
+  return withoutClashes(candidates, previousModels) ?? resolveInOrder(candidates);
+}
+
+/** Each candidate's status as claimed, remembered per candidate (a reused candidate keeps its status object). */
+const claimedStatus = new WeakMap<RouteCandidate, ObjectStatus>();
+
+function statusOf(c: RouteCandidate): ObjectStatus {
+  let s = claimedStatus.get(c);
+  if (s === undefined) {
+    s = makeStatus(c.obj, [c.accepted, c.resolvedRefs]);
+    claimedStatus.set(c, s);
+  }
+  return s;
+}
+
+/**
+ * The common case: no two candidates share a name. Then precedence decides nothing, every candidate claims its names,
+ * and the result is the one resolveInOrder gives (its lists are sorted afterwards, so order does not show). Undefined
+ * at the first shared name.
+ */
+function withoutClashes(candidates: readonly RouteCandidate[], previousModels: Readonly<Record<string, string>> | undefined): ConflictsResult | undefined {
+  const owner = new Map<string, string>();
+  for (const c of candidates) {
+    for (const n of c.names) {
+      if (owner.has(n)) return undefined;
+      owner.set(n, c.route.id);
+    }
+  }
+  const out: ConflictsResult = { routes: [], models: {}, statuses: [], kept: [], stale: [] };
+  for (const c of candidates) {
+    out.routes.push(c.route);
+    out.statuses.push(statusOf(c));
+    out.kept.push(c.obj);
+    if (c.stale !== undefined) out.stale.push(staleObject(c.obj, c.stale.prev, c.accepted));
+  }
+  out.routes.sort((a, b) => compareStrings(a.id, b.id));
+  return { ...out, models: sameModels(previousModels, owner) ? previousModels as Record<string, string> : sortedRecord(owner) };
+}
+
+function sameModels(previous: Readonly<Record<string, string>> | undefined, owner: ReadonlyMap<string, string>): previous is Readonly<Record<string, string>> {
+  if (previous === undefined) return false;
+  let n = 0;
+  for (const k in previous) {
+    if (!Object.hasOwn(previous, k)) continue;
+    if (owner.get(k) !== previous[k]) return false;
+    n++;
+  }
+  return n === owner.size;
+}
+
+function resolveInOrder(candidates: readonly RouteCandidate[]): ConflictsResult {
   const ordered = [...candidates].sort(precedence);
   const owner = new Map<string, RouteCandidate>();
   const out: ConflictsResult = { routes: [], models: {}, statuses: [], kept: [], stale: [] };
@@ -38,7 +93,7 @@ export function resolveConflicts(candidates: readonly RouteCandidate[]): Conflic
   const claim = (c: RouteCandidate): void => {
     for (const n of c.names) owner.set(n, c);
     winners.push(c);
-    out.statuses.push(makeStatus(c.obj, [c.accepted, c.resolvedRefs]));
+    out.statuses.push(statusOf(c));
     out.kept.push(c.obj);
     if (c.stale !== undefined) out.stale.push(staleObject(c.obj, c.stale.prev, c.accepted));
   };

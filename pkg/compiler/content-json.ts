@@ -5,7 +5,9 @@
 // the previous one (incremental compile on the operator, an applied delta on a proxy) costs one string join and one
 // sha256 instead of a full serialisation.
 import type { RoutingTableContent } from '../table/types.ts';
-import { canonicalJSON, sha256Hex } from './hash.ts';
+import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { canonicalJSON } from './hash.ts';
 
 const texts = new WeakMap<object, string>();
 
@@ -59,7 +61,55 @@ export function contentJSONOf(content: RoutingTableContent): string {
     + `"quotas":${arrayJSON(content.quotas)},"routes":${arrayJSON(content.routes)}}`;
 }
 
-/** SHA-256 hex of contentJSONOf(content). */
+/** Elements of a list hashed per group: small joins (cache-friendly) and few hash updates; ~2.5x one 6 MB string. */
+const HASH_GROUP = 64;
+
+function hashList(h: Hash, list: readonly object[]): void {
+  const known = assembled.get(list);
+  if (known !== undefined && known.length < 65_536) {
+    h.update(known);
+    return;
+  }
+  h.update('[');
+  const group: string[] = [];
+  for (let i = 0; i < list.length; i += HASH_GROUP) {
+    const end = Math.min(list.length, i + HASH_GROUP);
+    group.length = 0;
+    for (let k = i; k < end; k++) group.push(objectJSON(list[k] as object));
+    h.update(i === 0 ? group.join(',') : `,${group.join(',')}`);
+  }
+  h.update(']');
+}
+
+interface HashedContent {
+  readonly keys: object;
+  readonly models: object;
+  readonly providers: object;
+  readonly quotas: object;
+  readonly hash: string;
+}
+
+/** Hash of a content, by its routes list (the other four fields are checked by identity). */
+const hashes = new WeakMap<object, HashedContent>();
+
+/**
+ * SHA-256 hex of contentJSONOf(content), fed to the hash in pieces without assembling the whole text (the operator
+ * and every proxy applying a delta need the hash; only a snapshot needs the text). Remembered per content (the same
+ * five objects give the same hash: table objects are never mutated), so verifying a table compile() just hashed is
+ * free.
+ */
 export function contentHashOf(content: RoutingTableContent): string {
-  return sha256Hex(contentJSONOf(content));
+  const known = hashes.get(content.routes);
+  if (known !== undefined && known.keys === content.keys && known.models === content.models && known.providers === content.providers && known.quotas === content.quotas) {
+    return known.hash;
+  }
+  const h = createHash('sha256');
+  h.update(`{"keys":${recordJSON(content.keys)},"models":${objectJSON(content.models)},"providers":${recordJSON(content.providers)},"quotas":`);
+  hashList(h, content.quotas);
+  h.update(',"routes":');
+  hashList(h, content.routes);
+  h.update('}');
+  const hash = h.digest('hex');
+  hashes.set(content.routes, { keys: content.keys, models: content.models, providers: content.providers, quotas: content.quotas, hash });
+  return hash;
 }

@@ -2,7 +2,7 @@
 // logging, randomness or environment; the same set of objects in any order gives the same table and hash.
 import type { ObjectStatus, RoutingTable, RoutingTableContent } from '../table/types.ts';
 import { resolveConflicts } from './conflicts.ts';
-import { contentJSONOf } from './content-json.ts';
+import { contentHashOf, contentJSONOf } from './content-json.ts';
 import { sha256Hex, sortedRecord } from './hash.ts';
 import { compileKeys } from './keys.ts';
 import { buildLastGood, sortStale } from './last-good.ts';
@@ -70,7 +70,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
   const providers = compileProviders(gathered.providers, secrets, opts.previous, opts.memo?.providers);
   const context = JSON.stringify([[...keys.principals].sort(), [...(opts.ejectedTargets ?? [])].sort()]);
   const routes = compileRoutes(gathered.routes, providers.states, keys.principals, opts.ejectedTargets, opts.previous, opts.memo?.routes, context);
-  const resolved = resolveConflicts(routes.candidates);
+  const resolved = resolveConflicts(routes.candidates, opts.memo?.models);
   const quotas = compileQuotas(gathered.quotas, keys.principals, resolved.models, opts.previous);
 
   const ready = markGlobalEjections(
@@ -83,8 +83,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
     keys: sortedRecord(keys.keys),
     quotas: quotas.quotas,
   };
-  const contentJSON = canonicalContent(content);
-  const hash = sha256Hex(contentJSON);
+  const hash = contentHashOf(content);
   const statuses = sortStatuses([
     ...gathered.statuses,
     ...keys.statuses,
@@ -98,9 +97,10 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
   const result = { table: { version: opts.version ?? 0, hash, ...content }, statuses, stale };
   // Non-enumerable: callers that serialise or compare the result (golden files, `validate --output json`) never see them.
   return Object.defineProperties(result, {
-    contentJSON: { value: contentJSON, enumerable: false },
+    // Assembled on first use (memoised per list): the hash above is fed in pieces, and only a snapshot needs the text.
+    contentJSON: { get: () => contentJSONOf(content), enumerable: false },
     lastGood: { value: lastGood, enumerable: false },
-    memo: { value: { routes: routes.memo, providers: providers.memo } satisfies CompileMemo, enumerable: false },
+    memo: { value: { routes: routes.memo, providers: providers.memo, models: resolved.models } satisfies CompileMemo, enumerable: false },
   }) as CompileResult;
 }
 

@@ -4,7 +4,7 @@
 // and the status says which generation is still served.
 import { canonicalJSON, compareStrings } from './hash.ts';
 import type { InputObject } from './objects.ts';
-import { isRecord } from './objects.ts';
+import { inputKey, isRecord } from './objects.ts';
 import type { Condition } from './status.ts';
 
 /** "Kind/namespace/name" → the last accepted raw object (Providers, ModelRoutes and Quotas only). */
@@ -39,7 +39,7 @@ function metadataOf(raw: Readonly<Record<string, unknown>>): Readonly<Record<str
 
 /** The previous accepted version of obj, unless there is none or it belonged to another object (uid differs). */
 export function previousVersion(obj: InputObject, previous: LastGood | undefined): PreviousVersion | undefined {
-  const raw = previous?.get(objectKey(obj));
+  const raw = previous?.get(inputKey(obj));
   if (raw === undefined) return undefined;
   const uidNow = metadataOf(obj.raw).uid;
   const uidThen = metadataOf(raw).uid;
@@ -69,7 +69,7 @@ export function rejection(conditions: readonly Condition[]): Condition | undefin
 
 /** Sorted map of what was accepted (or kept) in this compile: the next compile's `previous`. */
 export function buildLastGood(kept: readonly InputObject[]): LastGood {
-  const entries = kept.map((o) => [objectKey(o), o.raw] as const).sort((a, b) => compareStrings(a[0], b[0]));
+  const entries = kept.map((o) => [inputKey(o), o.raw] as const).sort((a, b) => compareStrings(a[0], b[0]));
   return new Map(entries);
 }
 

@@ -33,6 +33,8 @@ export interface ProviderMemoEntry {
 export interface CompileMemo {
   readonly routes: ReadonlyMap<string, RouteMemoEntry>;
   readonly providers: ReadonlyMap<string, ProviderMemoEntry>;
+  /** The table's model-name record: returned again (the same object) when every name maps to the same route. */
+  readonly models?: Readonly<Record<string, string>>;
 }
 
 export const EMPTY_MEMO: CompileMemo = { routes: new Map(), providers: new Map() };

@@ -42,7 +42,7 @@ export function gather(objects: readonly unknown[], firstSeen?: ReadonlyMap<stri
     const isSwitchyard = raw.apiVersion === GROUP || raw.apiVersion.startsWith(`${GROUP}/`);
     const isSecret = raw.apiVersion === 'v1' && raw.kind === 'Secret';
     if (!isSwitchyard && !isSecret) continue;
-    const obj = identify(raw, firstSeen);
+    const { obj, key } = identified(raw, firstSeen);
     if (isSwitchyard && (raw.apiVersion !== API_VERSION || !(KINDS as readonly string[]).includes(obj.kind))) {
       out.statuses.push(rejected(obj, 'Invalid', unknownKindMessage(raw.apiVersion, obj.kind)));
       continue;
@@ -51,7 +51,6 @@ export function gather(objects: readonly unknown[], firstSeen?: ReadonlyMap<stri
       place(out, obj); // no usable identity: schema validation reports it
       continue;
     }
-    const key = `${obj.kind}\u0000${refId(obj)}`;
     const bucket = buckets.get(key);
     if (bucket === undefined) buckets.set(key, [obj]);
     else bucket.push(obj);
@@ -62,6 +61,49 @@ export function gather(objects: readonly unknown[], firstSeen?: ReadonlyMap<stri
     for (const loser of losers) out.statuses.push(duplicateStatus(loser, bucket.length));
   }
   return out;
+}
+
+interface Identified {
+  readonly obj: InputObject;
+  /** Duplicate bucket: kind and namespace/name. */
+  readonly key: string;
+  /** The first-seen time read (only used when the object has no creationTimestamp). */
+  readonly seen: number | undefined;
+}
+
+/**
+ * identify(), remembered per raw object (raw objects are never mutated: informer caches replace them): a compile
+ * after one change gives every unchanged object the same InputObject as the previous compile (ADR 0024).
+ */
+const identities = new WeakMap<object, Identified>();
+
+function identified(raw: Readonly<Record<string, unknown>>, firstSeen: ReadonlyMap<string, number> | undefined): Identified {
+  const known = identities.get(raw);
+  if (known !== undefined) {
+    if (known.obj.createdBy === 'creationTimestamp') return known;
+    const o = known.obj;
+    if (firstSeen?.get(`${o.kind}/${o.namespace}/${o.name}`) === known.seen) return known;
+  }
+  const obj = identify(raw, firstSeen);
+  const out = { obj, key: `${obj.kind}\u0000${refId(obj)}`, seen: firstSeen?.get(`${obj.kind}/${obj.namespace}/${obj.name}`) };
+  identities.set(raw, out);
+  return out;
+}
+
+const inputKeys = new WeakMap<InputObject, string>();
+
+/**
+ * objectKey(obj) ("Kind/namespace/name"), remembered per InputObject: gather hands unchanged objects the same
+ * InputObject compile after compile, so the memo and last-good maps are looked up with the same string (its hash
+ * computed once) instead of a new one per object per compile.
+ */
+export function inputKey(obj: InputObject): string {
+  let k = inputKeys.get(obj);
+  if (k === undefined) {
+    k = `${obj.kind}/${obj.namespace}/${obj.name}`;
+    inputKeys.set(obj, k);
+  }
+  return k;
 }
 
 function identify(raw: Readonly<Record<string, unknown>>, firstSeen: ReadonlyMap<string, number> | undefined): InputObject {

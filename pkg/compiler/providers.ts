@@ -23,7 +23,7 @@ import { hasHeaderUnsafeChars } from './text.ts';
 import { checkBaseURL } from './url-safety.ts';
 import { listPricing, mergePricing } from '../pricing/defaults.ts';
 import { healthFields } from './provider-health.ts';
-import { objectKey } from './last-good.ts';
+import { inputKey } from './objects.ts';
 import { lastGoodIsSelf, recording, sameReads, sameSecret, versionOf } from './memo.ts';
 import type { ProviderMemoEntry } from './memo.ts';
 import type { SecretEntry } from './secrets.ts';
@@ -69,7 +69,7 @@ function memoised(
   obj: InputObject, secrets: SecretIndex, previous: LastGood | undefined, out: ProvidersResult, memo: ReadonlyMap<string, ProviderMemoEntry> | undefined,
 ): Compiled {
   const version = versionOf(obj.raw);
-  const key = version === null ? '' : objectKey(obj);
+  const key = version === null ? '' : inputKey(obj);
   if (version === null || !lastGoodIsSelf(key, version, previous)) return withLastGood(obj, secrets, previous, out.stale);
   const e = memo?.get(key);
   if (e !== undefined && e.version === version && sameReads(e.secrets, secrets, sameSecret)) {

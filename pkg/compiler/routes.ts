@@ -10,7 +10,7 @@ import { partialTimeouts } from './durations.ts';
 import { keptMessage, previousVersion, rejection } from './last-good.ts';
 import type { LastGood, PreviousVersion } from './last-good.ts';
 import type { InputObject } from './objects.ts';
-import { objectKey } from './last-good.ts';
+import { inputKey } from './objects.ts';
 import { lastGoodIsSelf, recording, sameReads, versionOf } from './memo.ts';
 import type { RouteMemoEntry } from './memo.ts';
 import type { ProviderState } from './providers.ts';
@@ -63,7 +63,7 @@ export function compileRoutes(
   const inputs: RouteInputs = { providers, principals, ejected };
   for (const obj of objs) {
     const version = versionOf(obj.raw);
-    const key = version === null ? '' : objectKey(obj);
+    const key = version === null ? '' : inputKey(obj);
     if (version === null || !lastGoodIsSelf(key, version, previous)) {
       const result = withLastGood(obj, inputs, previous);
       if ('route' in result) out.candidates.push(result);

@@ -136,12 +136,12 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     );
   }
 
-  function publishIfNeeded(table: RoutingTable, contentJSON: string | undefined, compileMs: number): RoutingTable | null {
+  function publishIfNeeded(table: RoutingTable, compileMs: number): RoutingTable | null {
     if (published !== null && !mustPublish && published.hash === table.hash) return null;
     const version = opts.leadership.nextVersion();
     if (version === null) return null;
     const out: RoutingTable = { ...table, version };
-    opts.publisher.publish(out, contentJSON);
+    opts.publisher.publish(out);
     published = { version, hash: table.hash, at: now() };
     mustPublish = false;
     opts.metrics.tableVersion(version);
@@ -176,7 +176,9 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       published = null;
       opts.metrics.reconcile('follower');
     } else {
-      const out = publishIfNeeded(table, result.contentJSON, compileMs);
+      // No content text: the sync server hashes the table from its memoised per-object JSON (free for a table the
+      // compiler just hashed) and assembles the text only if some proxy needs a snapshot (ADR 0024).
+      const out = publishIfNeeded(table, compileMs);
       if (out !== null) {
         table = out;
         publishedNow = true;

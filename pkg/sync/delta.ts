@@ -34,7 +34,10 @@ function same(a: object, b: object): boolean {
   return a === b || objectJSON(a) === objectJSON(b);
 }
 
+const NO_CHANGE: RecordDelta<never> = Object.freeze({ set: Object.freeze({}), remove: Object.freeze([]) });
+
 function recordDelta<T extends object>(prev: Readonly<Record<string, T>>, next: Readonly<Record<string, T>>): RecordDelta<T> {
+  if (prev === next) return NO_CHANGE; // the compiler and applyDelta hand an unchanged record on as the same object
   const set: Record<string, T> = {};
   const remove: string[] = [];
   for (const k of Object.keys(next)) {
@@ -47,6 +50,7 @@ function recordDelta<T extends object>(prev: Readonly<Record<string, T>>, next: 
 }
 
 function modelsDelta(prev: Readonly<Record<string, string>>, next: Readonly<Record<string, string>>): RecordDelta<string> {
+  if (prev === next) return NO_CHANGE;
   const set: Record<string, string> = {};
   const remove: string[] = [];
   for (const k of Object.keys(next)) {
@@ -57,7 +61,36 @@ function modelsDelta(prev: Readonly<Record<string, string>>, next: Readonly<Reco
   return { set, remove: remove.sort(compareStrings) };
 }
 
+/** Both lists sorted by id without repeats (as tables keep them): a merge walk, no map of either. */
+function sortedById<T extends { readonly id: string }>(list: readonly T[]): boolean {
+  for (let i = 1; i < list.length; i++) if (!((list[i - 1] as T).id < (list[i] as T).id)) return false;
+  return true;
+}
+
 function listDelta<T extends { readonly id: string }>(prev: readonly T[], next: readonly T[]): ListDelta<T> {
+  if (prev === next) return { set: [], remove: [] };
+  if (sortedById(prev) && sortedById(next)) {
+    const set: T[] = [];
+    const remove: string[] = [];
+    let i = 0;
+    let k = 0;
+    while (i < prev.length || k < next.length) {
+      const p = prev[i];
+      const n = next[k];
+      if (n === undefined || (p !== undefined && p.id < n.id)) {
+        remove.push((p as T).id);
+        i++;
+      } else if (p === undefined || n.id < p.id) {
+        set.push(n);
+        k++;
+      } else {
+        if (!same(p, n)) set.push(n);
+        i++;
+        k++;
+      }
+    }
+    return { set, remove };
+  }
   const before = new Map<string, T>();
   for (const o of prev) before.set(o.id, o);
   const set: T[] = [];

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RoutingTable, TableQuota } from '../table/types.ts';
 import type { SyncAuth } from './auth.ts';
-import { contentJSONOf } from '../compiler/content-json.ts';
+import { contentHashOf } from '../compiler/content-json.ts';
 import { sha256Hex } from '../compiler/hash.ts';
 import { computeDelta, deltaSize } from './delta.ts';
 import {
@@ -101,13 +101,13 @@ class Published {
   }
 
   /**
-   * Checks the content against the hash now, so a publisher bug throws from publish() as it always did. Costs one
-   * sha256 (plus a join of memoised per-object JSON when the caller gave no content text: ADR 0024).
+   * Checks the content against the hash now, so a publisher bug throws from publish() as it always did. Without a
+   * content text this is contentHashOf (per-object JSON memoised, and the hash itself remembered per content: free for
+   * the table compile() just hashed, ADR 0024); with one, a sha256 of that text.
    */
   verify(): void {
-    const text = this.#contentJSON ?? contentJSONOf(this.table);
-    if (sha256Hex(text) !== this.hash) throw new Error(`table version ${this.version}: hash does not match its content`);
-    this.#contentJSON = text;
+    const hash = this.#contentJSON === undefined ? contentHashOf(this.table) : sha256Hex(this.#contentJSON);
+    if (hash !== this.hash) throw new Error(`table version ${this.version}: hash does not match its content`);
   }
 
   /** The delta line from `base`, or null when a snapshot is the better message. */

@@ -3,7 +3,7 @@
 // and the operator sends a delta only to a proxy that asked and whose version is in its ring, a snapshot otherwise.
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalJSON, sha256Hex } from '../../pkg/compiler/hash.ts';
-import { contentJSONOf } from '../../pkg/compiler/content-json.ts';
+import { contentHashOf, contentJSONOf } from '../../pkg/compiler/content-json.ts';
 import { compile } from '../../pkg/compiler/index.ts';
 import { applyDelta, computeDelta, deltaShapeProblem } from '../../pkg/sync/delta.ts';
 import { SnapshotError, StreamMessage, decodeDelta, decodeSnapshot, encodeDelta, encodeSnapshot } from '../../pkg/sync/protocol.ts';
@@ -43,6 +43,9 @@ describe('content JSON per object', () => {
       const { providers, routes, models, keys, quotas } = t;
       expect(contentJSONOf(t)).toBe(canonicalJSON({ providers, routes, models, keys, quotas }));
       expect(sha256Hex(contentJSONOf(t))).toBe(t.hash);
+      // The hash fed in pieces (groups of routes, no assembled text) is the sha256 of that text, for fresh lists too.
+      const fresh = { providers: { ...providers }, routes: [...routes], models: { ...models }, keys: { ...keys }, quotas: [...quotas] };
+      expect(contentHashOf(fresh)).toBe(sha256Hex(canonicalJSON(fresh)));
     }
   });
 });

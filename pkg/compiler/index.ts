@@ -93,7 +93,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
     ...quotas.statuses,
   ]);
   const stale: readonly StaleObject[] = sortStale([...providers.stale, ...resolved.stale, ...quotas.stale]);
-  const lastGood = buildLastGood([...providers.kept, ...resolved.kept, ...quotas.kept]);
+  const lastGood = buildLastGood([...providers.kept, ...resolved.kept, ...quotas.kept], opts.previous);
   const result = { table: { version: opts.version ?? 0, hash, ...content }, statuses, stale };
   // Non-enumerable: callers that serialise or compare the result (golden files, `validate --output json`) never see them.
   return Object.defineProperties(result, {

@@ -67,8 +67,18 @@ export function rejection(conditions: readonly Condition[]): Condition | undefin
   return conditions.find((c) => c.type === 'Accepted' && c.status === 'False');
 }
 
-/** Sorted map of what was accepted (or kept) in this compile: the next compile's `previous`. */
-export function buildLastGood(kept: readonly InputObject[]): LastGood {
+/**
+ * Sorted map of what was accepted (or kept) in this compile: the next compile's `previous`. When `previous` (this
+ * compile's input) holds exactly the same keys, it is copied (already in order) with the changed objects replaced,
+ * instead of sorting again: the same map.
+ */
+export function buildLastGood(kept: readonly InputObject[], previous?: LastGood): LastGood {
+  // Named objects have one key each (gather settles duplicates), so same count + every key known = the same key set.
+  if (previous !== undefined && previous.size === kept.length && kept.every((o) => o.name !== '' && previous.has(inputKey(o)))) {
+    const out = new Map(previous);
+    for (const o of kept) if (out.get(inputKey(o)) !== o.raw) out.set(inputKey(o), o.raw);
+    return out;
+  }
   const entries = kept.map((o) => [inputKey(o), o.raw] as const).sort((a, b) => compareStrings(a[0], b[0]));
   return new Map(entries);
 }

@@ -36,7 +36,10 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 /** `firstSeen`: epoch ms by "Kind/namespace/name", used for objects without a creationTimestamp. */
 export function gather(objects: readonly unknown[], firstSeen?: ReadonlyMap<string, number>): Gathered {
   const out: Gathered = { providers: [], routes: [], quotas: [], secrets: [], statuses: [] };
-  const buckets = new Map<string, InputObject[]>();
+  // First copy of each kind/namespace/name in input order; the copies after it, only when there are any.
+  const first = new Map<string, InputObject>();
+  const named: { readonly obj: InputObject; readonly key: string }[] = [];
+  let copies: Map<string, InputObject[]> | undefined;
   for (const raw of objects) {
     if (!isRecord(raw) || typeof raw.apiVersion !== 'string') continue;
     const isSwitchyard = raw.apiVersion === GROUP || raw.apiVersion.startsWith(`${GROUP}/`);
@@ -51,12 +54,24 @@ export function gather(objects: readonly unknown[], firstSeen?: ReadonlyMap<stri
       place(out, obj); // no usable identity: schema validation reports it
       continue;
     }
-    const bucket = buckets.get(key);
-    if (bucket === undefined) buckets.set(key, [obj]);
+    const earlier = first.get(key);
+    if (earlier === undefined) {
+      first.set(key, obj);
+      named.push({ obj, key });
+      continue;
+    }
+    copies ??= new Map();
+    const bucket = copies.get(key);
+    if (bucket === undefined) copies.set(key, [earlier, obj]);
     else bucket.push(obj);
   }
-  for (const bucket of buckets.values()) {
-    const [survivor, ...losers] = bucket.length === 1 ? bucket : orderDuplicates(bucket);
+  for (const { obj, key } of named) {
+    const bucket = copies?.get(key);
+    if (bucket === undefined) {
+      place(out, obj);
+      continue;
+    }
+    const [survivor, ...losers] = orderDuplicates(bucket);
     if (survivor !== undefined) place(out, survivor);
     for (const loser of losers) out.statuses.push(duplicateStatus(loser, bucket.length));
   }

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../pkg/compiler/index.ts';
 import type { CompileResult } from '../../pkg/compiler/index.ts';
+import { sha256Hex } from '../../pkg/compiler/hash.ts';
 
 const API = 'switchyard.dev/v1alpha1';
 const NS = 'default';
@@ -120,6 +121,11 @@ describe('incremental compile', () => {
         expect(JSON.stringify([...inc.memo.routes.keys(), ...inc.memo.providers.keys()])).toBe(memoBefore);
         expect(text(nextInc)).toBe(text(full));
         expect(nextInc.contentJSON).toBe(full.contentJSON);
+        // lastGood (copied from the previous one when the key set is unchanged) equals the full compile's, sorted.
+        expect([...nextInc.lastGood]).toEqual([...full.lastGood]);
+        const keys = [...nextInc.lastGood.keys()];
+        expect(keys).toEqual([...keys].sort());
+        expect(nextInc.table.hash).toBe(sha256Hex(nextInc.contentJSON));
         // Nothing changed twice in a row (the first settles last-good entries): every route not serving a stale
         // last-accepted version (never memoised) is the same object, so the property covers reuse, not only misses.
         if (e.kind === 'nothing' && edits[i - 1]?.kind === 'nothing') {

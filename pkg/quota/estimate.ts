@@ -2,7 +2,25 @@
 // current OpenAI models, a close estimate for others) plus the output cap the client asked for. Only routes with a
 // token or cost limit pay for it. Counted text: message contents (strings and text parts), system/instructions,
 // prompt and input; a fixed per-message overhead covers role and framing tokens.
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+// The tokenizer's table costs about 70 MB of RSS and 0.3 s of CPU to load, so it is loaded only when a routing table
+// has a token or cost limit: loadTokenizer() runs while that table is built (QuotaStage's constructor), never on
+// the request path (ADR 0025). It is a synchronous require: an `await import()` would run the same 0.3 s of module
+// evaluation on the event loop, only a tick later.
+import { createRequire } from 'node:module';
+
+type CountTokens = (text: string, options: { disallowedSpecial: Set<string> }) => number;
+let countTokens: CountTokens | null = null;
+
+/** Loads the o200k_base tokenizer once (idempotent). Call it where a table that needs estimates is built. */
+export function loadTokenizer(): CountTokens {
+  countTokens ??= (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens: CountTokens }).countTokens;
+  return countTokens;
+}
+
+/** Whether the tokenizer is loaded (tests, startup memory checks). */
+export function tokenizerLoaded(): boolean {
+  return countTokens !== null;
+}
 
 /** Output tokens reserved when the request sets no cap (max_tokens / max_completion_tokens / max_output_tokens). */
 export const DEFAULT_OUTPUT_RESERVE = 1024;
@@ -35,7 +53,7 @@ function collect(v: unknown, depth: number, out: string[]): void {
 export function countText(text: string): number {
   if (text.length === 0) return 0;
   if (text.length > MAX_EXACT_CHARS) return Math.ceil(text.length / 4);
-  return countTokens(text, { disallowedSpecial: NO_SPECIAL });
+  return (countTokens ?? loadTokenizer())(text, { disallowedSpecial: NO_SPECIAL });
 }
 
 function outputCap(body: Readonly<Record<string, unknown>>): number {

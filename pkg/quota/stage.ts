@@ -4,7 +4,7 @@
 // quota must pass; a shadow quota counts and shows in the headers but never blocks.
 import { counterKey } from './ledger.ts';
 import type { Counter, Metric, QuotaLedger } from './ledger.ts';
-import { estimateRequest } from './estimate.ts';
+import { estimateRequest, loadTokenizer } from './estimate.ts';
 import { rateLimitHeaders, retryAfterSeconds } from './headers.ts';
 import type { HeaderFigure } from './headers.ts';
 import type { QuotaWindow, ZoneClock } from './window.ts';
@@ -164,6 +164,8 @@ export class QuotaStage {
     this.#ledger = ledger;
     this.#price = price;
     this.#needsTokens = quotas.some((q) => q.limits.some((l) => l.metric !== 'requests'));
+    // Built with the table, before it is served: the tokenizer is loaded here, never by a request (ADR 0025).
+    if (this.#needsTokens) loadTokenizer();
   }
 
   #estimate(body: Readonly<Record<string, unknown>>, embeddings: boolean): Amounts {

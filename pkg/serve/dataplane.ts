@@ -23,6 +23,7 @@ import { createHealthMetrics } from '../telemetry/health-metrics.ts';
 import type { QuotaLedger } from '../quota/ledger.ts';
 import { createMetrics } from '../telemetry/metrics.ts';
 import { startTracing } from '../telemetry/tracing.ts';
+import { startIdleReclaim } from './idle-reclaim.ts';
 import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
 
 /** --drain-timeout default: inside Kubernetes' default 30 s termination grace, with room for the rest of close(). */
@@ -198,9 +199,12 @@ export async function serveDataPlane(parts: DataPlaneParts, opts: ListenOptions)
     await Promise.allSettled([proxy.close(), admin.close(), pools.destroy(), tracing.shutdown()]);
     throw err;
   }
+  // Memory grown under load is given back once the process is idle (ADR 0025).
+  const reclaim = startIdleReclaim({ log });
   let closed: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     closing = true;
+    reclaim.stop();
     log.info('shutting down: draining in-flight requests');
     await drain(proxy, opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS, log);
     identity?.close();

@@ -9,8 +9,10 @@
 // The scope is https://cognitiveservices.azure.com/.default (the table credential's scopes). `authorityHost` defaults
 // to https://login.microsoftonline.com; for a host outside Azure's public and sovereign clouds (a private authority,
 // a test endpoint) MSAL's instance discovery is turned off, as @azure/identity documents for such authorities.
-import { ClientSecretCredential, WorkloadIdentityCredential } from '@azure/identity';
-import type { TokenCredential } from '@azure/identity';
+// @azure/identity (about 25 MB of RSS with MSAL) is imported by the background fetch, the first time an Entra
+// credential is used: a proxy without one never loads it (ADR 0025), and no request waits for it (it has no token
+// before the first fetch either way).
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { TableEntraCredential, TableProvider } from '../../table/types.ts';
 import { credentialKey, refreshingSource } from '../http/credential-sources.ts';
 import type { Refreshable, RefreshingSource } from '../http/credential-sources.ts';
@@ -27,18 +29,35 @@ export interface EntraEnv {
   readonly AZURE_FEDERATED_TOKEN_FILE?: string | undefined;
 }
 
-/** The @azure/identity credential for a table credential. Throws when workload identity has no token file. */
+/**
+ * The @azure/identity credential for a table credential. Throws when workload identity has no token file. The
+ * library is imported by the first getToken() (in the background fetch), then the credential is built as before.
+ */
 export function entraCredential(cred: TableEntraCredential, env: EntraEnv = process.env): TokenCredential {
   const options = {
     authorityHost: cred.authorityHost,
     disableInstanceDiscovery: !KNOWN_AUTHORITIES.has(new URL(cred.authorityHost).hostname.toLowerCase()),
   };
-  if (cred.value !== undefined) return new ClientSecretCredential(cred.tenantId, cred.clientId, cred.value, options);
-  const tokenFilePath = cred.federatedTokenFile ?? env.AZURE_FEDERATED_TOKEN_FILE;
-  if (tokenFilePath === undefined || tokenFilePath === '') {
-    throw new Error('workload identity needs a federated token file: set spec.auth.entra.federatedTokenFile or AZURE_FEDERATED_TOKEN_FILE in the proxy pod');
+  let create: (lib: typeof import('@azure/identity')) => TokenCredential;
+  const secret = cred.value;
+  if (secret !== undefined) create = (lib) => new lib.ClientSecretCredential(cred.tenantId, cred.clientId, secret, options);
+  else {
+    const tokenFilePath = cred.federatedTokenFile ?? env.AZURE_FEDERATED_TOKEN_FILE;
+    if (tokenFilePath === undefined || tokenFilePath === '') {
+      throw new Error('workload identity needs a federated token file: set spec.auth.entra.federatedTokenFile or AZURE_FEDERATED_TOKEN_FILE in the proxy pod');
+    }
+    create = (lib) => new lib.WorkloadIdentityCredential({ ...options, tenantId: cred.tenantId, clientId: cred.clientId, tokenFilePath });
   }
-  return new WorkloadIdentityCredential({ ...options, tenantId: cred.tenantId, clientId: cred.clientId, tokenFilePath });
+  let made: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes: string | string[], opts?: GetTokenOptions): Promise<AccessToken | null> {
+      made ??= import('@azure/identity').then(create).catch((err: unknown) => {
+        made = undefined;
+        throw err;
+      });
+      return await (await made).getToken(scopes, opts);
+    },
+  };
 }
 
 /** Fetches one access token: the source calls it in the background, at start and before each expiry. */

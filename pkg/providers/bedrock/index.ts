@@ -17,7 +17,7 @@ import { BEDROCK_SIGNING_SERVICE } from './descriptor.ts';
 import { bedrockEmbeddings } from './embeddings.ts';
 import { bedrockMessage, classifyBedrockError } from './errors.ts';
 import { bedrockBaseURL, bedrockRegion, buildConverseRequest } from './request.ts';
-import { newSigner, signRequest } from './sign.ts';
+import { loadSigner, newSigner, signRequest } from './sign.ts';
 import type { AwsCredentials } from './sign.ts';
 
 export interface BedrockAdapterOptions extends WebIdentityOptions {
@@ -27,6 +27,7 @@ export interface BedrockAdapterOptions extends WebIdentityOptions {
 /** Wraps `inner` so that every request is SigV4-signed with the credentials in hand when it is sent. */
 export function signingTransport(inner: Transport, credentials: CredentialsInHand, region: string, service: string, now: () => number = Date.now): Transport {
   let last: { creds: AwsCredentials; signer: ReturnType<typeof newSigner> } | undefined;
+  loadSigner(); // at table load, never on a request (ADR 0025)
   return async (req, timeouts, signal) => {
     const creds = credentials();
     if (last?.creds !== creds) last = { creds, signer: newSigner(creds, region, service) };

@@ -2,9 +2,29 @@
 // adapter's transport signs each request it is about to send, after the pure builders made it. Signing is async and
 // needs the credentials in hand, so it never happens in a builder. The signed request gains host, x-amz-date,
 // x-amz-content-sha256, x-amz-security-token (temporary credentials) and authorization.
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
+// The signer's libraries are required when a bedrock adapter is built (loadSigner(), at table load), so a proxy
+// without a bedrock provider never loads them and no request waits for them (ADR 0025).
+import { createRequire } from 'node:module';
+import type { Sha256 } from '@aws-crypto/sha256-js';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { UpstreamRequest } from '../types.ts';
+
+interface SignerLibraries {
+  readonly SignatureV4: typeof SignatureV4;
+  readonly Sha256: typeof Sha256;
+}
+let libraries: SignerLibraries | null = null;
+
+/** Loads the SigV4 signer's libraries once (idempotent; synchronous). Call it where a bedrock adapter is built. */
+export function loadSigner(): SignerLibraries {
+  if (libraries === null) {
+    const require = createRequire(import.meta.url);
+    const { SignatureV4: signer } = require('@smithy/signature-v4') as { SignatureV4: typeof SignatureV4 };
+    const { Sha256: sha256 } = require('@aws-crypto/sha256-js') as { Sha256: typeof Sha256 };
+    libraries = { SignatureV4: signer, Sha256: sha256 };
+  }
+  return libraries;
+}
 
 /** AWS credentials in hand. The secret access key and the session token are secrets: never log them. */
 export interface AwsCredentials {
@@ -24,7 +44,8 @@ export interface SignOptions {
 /** A signer for one set of credentials (the signer caches the derived signing key per day). */
 export function newSigner(credentials: AwsCredentials, region: string, service: string): SignatureV4 {
   const identity = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }) };
-  return new SignatureV4({ credentials: identity, region, service, sha256: Sha256, uriEscapePath: true, applyChecksum: true });
+  const lib = loadSigner();
+  return new lib.SignatureV4({ credentials: identity, region, service, sha256: lib.Sha256, uriEscapePath: true, applyChecksum: true });
 }
 
 function splitPath(pathAndQuery: string): { path: string; query: Record<string, string | string[]> } {

@@ -11,8 +11,10 @@
 //
 // Errors are rethrown with a safe message: the library's errors carry the request (the signed assertion is itself a
 // credential for an hour), so neither the error object nor its cause leaves this file.
-import { GoogleAuth, JWT } from 'google-auth-library';
-import type { AuthClient } from 'google-auth-library';
+//
+// google-auth-library is imported when the first token is fetched (in the background): a proxy without a Vertex AI
+// provider never loads it (ADR 0025).
+import type { AuthClient, GoogleAuth } from 'google-auth-library';
 import type { TableGoogleCredential } from '../../table/types.ts';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -95,15 +97,19 @@ export function googleAuthClient(cred: TableGoogleCredential): { client: () => P
   const scopes = cred.scopes.length > 0 ? [...cred.scopes] : [CLOUD_PLATFORM_SCOPE];
   if (cred.source === 'service-account') {
     const sa = parseServiceAccount(cred.value);
-    const jwt = new JWT({
-      email: sa.clientEmail,
-      key: sa.privateKey,
-      ...(sa.privateKeyId !== undefined ? { keyId: sa.privateKeyId } : {}),
-      scopes,
-      eagerRefreshThresholdMillis: ALWAYS_REFRESH,
-      transporterOptions: { fetchImplementation: tokenUriFetch(() => sa.tokenUri) },
-    });
-    return { client: () => Promise.resolve(jwt) };
+    let jwt: Promise<AuthClient> | undefined;
+    const make = async (): Promise<AuthClient> => {
+      const { JWT } = await import('google-auth-library');
+      return new JWT({
+        email: sa.clientEmail,
+        key: sa.privateKey,
+        ...(sa.privateKeyId !== undefined ? { keyId: sa.privateKeyId } : {}),
+        scopes,
+        eagerRefreshThresholdMillis: ALWAYS_REFRESH,
+        transporterOptions: { fetchImplementation: tokenUriFetch(() => sa.tokenUri) },
+      });
+    };
+    return { client: () => (jwt ??= retryable(make, () => (jwt = undefined))) };
   }
   // The ADC file is only read by getClient(): its token_uri is looked up when the token request goes out.
   const holder: { auth?: GoogleAuth } = {};
@@ -111,18 +117,25 @@ export function googleAuthClient(cred: TableGoogleCredential): { client: () => P
     const json = holder.auth?.jsonContent as { token_uri?: unknown } | null | undefined;
     return typeof json?.token_uri === 'string' ? json.token_uri : undefined;
   };
-  const created = new GoogleAuth({ scopes, clientOptions: { eagerRefreshThresholdMillis: ALWAYS_REFRESH, transporterOptions: { fetchImplementation: tokenUriFetch(tokenUri) } } });
-  holder.auth = created;
-  let client: Promise<AuthClient> | undefined;
-  return {
-    client: () => {
-      client ??= created.getClient().catch((err: unknown) => {
-        client = undefined;
-        throw err;
-      });
-      return client;
-    },
+  // One GoogleAuth for the credential's life (a failed getClient() is retried on it), created on first use.
+  let auth: Promise<GoogleAuth> | undefined;
+  const create = async (): Promise<GoogleAuth> => {
+    const lib = await import('google-auth-library');
+    const created = new lib.GoogleAuth({ scopes, clientOptions: { eagerRefreshThresholdMillis: ALWAYS_REFRESH, transporterOptions: { fetchImplementation: tokenUriFetch(tokenUri) } } });
+    holder.auth = created;
+    return created;
   };
+  const make = async (): Promise<AuthClient> => (await (auth ??= retryable(create, () => (auth = undefined)))).getClient();
+  let client: Promise<AuthClient> | undefined;
+  return { client: () => (client ??= retryable(make, () => (client = undefined))) };
+}
+
+/** `make()`, calling `forget` when it fails so that the next call tries again. */
+function retryable<T>(make: () => Promise<T>, forget: () => void): Promise<T> {
+  return make().catch((err: unknown) => {
+    forget();
+    throw err;
+  });
 }
 
 /** The OAuth error code of a failed token request ("invalid_grant"), when the library's error carries one. */

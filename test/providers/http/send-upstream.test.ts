@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendUpstream } from '../../../pkg/providers/http/send.ts';
 import { attachSlots } from '../../../pkg/providers/http/slots.ts';
 import { UpstreamFailureError } from '../../../pkg/providers/types.ts';
+import type { UpstreamRequest } from '../../../pkg/providers/types.ts';
 import type { TableTimeouts } from '../../../pkg/table/types.ts';
 
 const MiB = 1024 * 1024;
@@ -55,7 +56,7 @@ afterAll(async () => {
 });
 
 const T: TableTimeouts = { connectMs: 1000, firstByteMs: 0, idleMs: 0, totalMs: 0 };
-const req = (path: string) => ({ origin, path, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+const req = (path: string): UpstreamRequest => ({ origin, path, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', stream: false });
 
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<number> {
   let n = 0;

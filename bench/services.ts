@@ -1,6 +1,7 @@
 // Starting the processes under test: the mock upstream and the gateway (standalone `serve`), and checking that the
 // gateway is ready, routes bench-model to the mock, and enforces API keys.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { missingNodeFlags } from './node-flags.ts';
 import { DEFAULT_BODY } from './loadgen.ts';
 import { firstJsonLine, freePort } from './procs.ts';
 import type { Managed, ProcessGroup } from './procs.ts';
@@ -47,14 +48,18 @@ export interface Gateway {
   readonly adminPort: number;
 }
 
-/** Start `switchyard serve` with info-level JSON logs on stdout → /dev/null (logging stays on, as in production). */
+/**
+ * Start `switchyard serve` with info-level JSON logs on stdout → /dev/null (logging stays on, as in production), with
+ * the node flags a user's `switchyard serve` gets from bin/switchyard.js (bin/node-flags.js, ADR 0025) unless
+ * `nodeFlags` or NODE_OPTIONS set them; SWITCHYARD_NODE_FLAGS="" runs without them.
+ */
 export async function startGateway(group: ProcessGroup, opts: GatewayOptions): Promise<Gateway> {
   const port = await freePort();
   let adminPort = await freePort();
   while (adminPort === port) adminPort = await freePort();
   const proc = group.spawnNode({
     name: 'gateway', cpu: opts.cpu, stdout: 'ignore',
-    args: [...opts.nodeFlags, opts.entry, 'serve', '--config', opts.configDir, '--host', '127.0.0.1', '--admin-host', '127.0.0.1',
+    args: [...missingNodeFlags('serve', opts.nodeFlags, process.env), ...opts.nodeFlags, opts.entry, 'serve', '--config', opts.configDir, '--host', '127.0.0.1', '--admin-host', '127.0.0.1',
       '--port', String(port), '--admin-port', String(adminPort), '--log-level', 'info'],
   });
   return { proc, port, adminPort };

@@ -8,7 +8,7 @@
 // wrapper process); the container image and the Helm chart pass them in NODE_OPTIONS instead, so nothing is
 // re-executed there, and the benchmark starts the gateway with them. SWITCHYARD_NODE_FLAGS replaces the list
 // ("" = none). A flag already given (on the command line or in NODE_OPTIONS, any value) is left as it is.
-// Plain JavaScript that parses on old Node, like switchyard.js.
+// Plain JavaScript that parses on old Node, like switchyard.js (bench/node-flags.ts types it for the benchmark).
 
 /** The default flags for serve and proxy. */
 export const DATA_PLANE_NODE_FLAGS = Object.freeze(['--max-semi-space-size=8', '--expose-gc']);

@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { missingNodeFlags } from '../node-flags.ts';
 import { writeBenchConfig } from '../gateway-config.ts';
 
 const { values } = parseArgs({ options: {
@@ -59,7 +60,8 @@ async function startGateway(name: string, tree: string, mockPort: number, extra:
   const port = 20000 + Math.floor(Math.random() * 20000);
   const flags = values['cpu-prof'] === '' ? extra : [...extra, '--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
   const entry = existsSync(`${tree}/cmd/switchyard.js`) ? `${tree}/cmd/switchyard.js` : `${tree}/cmd/switchyard.ts`;
-  const gw = start([...flags, entry, 'serve', '--config', cfg.dir, '--host', '127.0.0.1', '--admin-host', '127.0.0.1',
+  // The node flags bin/switchyard.js gives `serve` (ADR 0025), unless given here; SWITCHYARD_NODE_FLAGS="" drops them.
+  const gw = start([...missingNodeFlags('serve', flags, process.env), ...flags, entry, 'serve', '--config', cfg.dir, '--host', '127.0.0.1', '--admin-host', '127.0.0.1',
     '--port', String(port), '--admin-port', String(port + 1), '--log-level', values['log-level']], 'ignore');
   for (let i = 0; i < 150; i++) {
     try {

@@ -59,6 +59,8 @@ export interface Informer {
   whenSynced(): Promise<void>;
   list(): KubeObject[];
   get(namespace: string, name: string): KubeObject | undefined;
+  /** get() by "namespace/name" (a caller that keeps the id string looks it up without building it again). */
+  getById(id: string): KubeObject | undefined;
   onEvent(cb: (ev: InformerEvent) => void): void;
 }
 
@@ -287,6 +289,7 @@ export function createInformer(opts: InformerOptions): Informer {
     whenSynced: () => syncedPromise,
     list: () => [...cache.values()],
     get: (namespace, name) => cache.get(`${namespace}/${name}`),
+    getById: (id) => cache.get(id),
     onEvent: (cb) => {
       handlers.push(cb);
     },

@@ -48,6 +48,8 @@ export interface InformerSet {
   contents(): CacheContents;
   /** The cached object of a status-bearing kind, by kind name. */
   get(kind: string, namespace: string, name: string): KubeObject | undefined;
+  /** get() by kind name and "namespace/name". */
+  getById(kind: string, id: string): KubeObject | undefined;
   onEvent(cb: (ev: InformerEvent) => void): void;
 }
 
@@ -83,6 +85,7 @@ export function createInformerSet(opts: InformerSetOptions): InformerSet {
     },
     contents: () => ({ providers: providers.list(), routes: routes.list(), quotas: quotas.list(), secrets: secrets.list() }),
     get: (kind, namespace, name) => byKind.get(kind)?.get(namespace, name),
+    getById: (kind, id) => byKind.get(kind)?.getById(id),
     onEvent: (cb) => {
       for (const i of all) i.onEvent(cb);
     },

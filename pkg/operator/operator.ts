@@ -167,7 +167,7 @@ function build(opts: OperatorOptions): Parts {
   const quotaUsage = opts.quotaUsage ?? createQuotaUsageAggregator({ clock: Date.now, liveMs: 3 * reportMs, preGrantMs: 2.5 * reportMs });
   const quotaSnapshot: Parts['quotaSnapshot'] = { current: new Map() };
   const status = createStatusController({
-    writer, lookup: informers.get, proxies: () => sync.proxies(), health: () => latestHealth.current.providers,
+    writer, lookup: informers.get, lookupById: informers.getById, proxies: () => sync.proxies(), health: () => latestHealth.current.providers,
     quotaStatus: (id) => quotaSnapshot.current.get(id),
     isLeader: elector.isLeader, logger: log,
   });

@@ -11,6 +11,22 @@ export function statusKey(s: { readonly kind: string; readonly namespace: string
   return `${s.kind}/${s.namespace}/${s.name}`;
 }
 
+const keys = new WeakMap<ObjectStatus, string>();
+
+/**
+ * statusKey of a compiled status, remembered per status object (compiled statuses are never mutated, and an
+ * incremental compile hands unchanged objects the same status object): maps are then looked up with the same string,
+ * whose hash is computed once, instead of a new string per object per run.
+ */
+export function compiledKey(s: ObjectStatus): string {
+  let k = keys.get(s);
+  if (k === undefined) {
+    k = statusKey(s);
+    keys.set(s, k);
+  }
+  return k;
+}
+
 export class CarriedVersions {
   readonly #byKey = new Map<string, Carried>();
 
@@ -21,7 +37,7 @@ export class CarriedVersions {
   update(statuses: readonly ObjectStatus[], version: number): void {
     const seen = new Set<string>();
     for (const s of statuses) {
-      const key = statusKey(s);
+      const key = compiledKey(s);
       seen.add(key);
       const prev = this.#byKey.get(key);
       if (prev === undefined || prev.generation !== s.generation) this.#byKey.set(key, { generation: s.generation, version });
@@ -30,7 +46,7 @@ export class CarriedVersions {
   }
 
   get(s: ObjectStatus): number | null {
-    const c = this.#byKey.get(statusKey(s));
+    const c = this.#byKey.get(compiledKey(s));
     return c !== undefined && c.generation === s.generation ? c.version : null;
   }
 

@@ -7,7 +7,7 @@ import type { ObjectStatus } from '../table/types.ts';
 import type { KubeObject } from './kube/object.ts';
 import { kindByName, PROVIDERS, QUOTAS } from './kube/resources.ts';
 import type { QuotaStatusFields } from './quota-usage.ts';
-import { CarriedVersions, statusKey } from './programmed.ts';
+import { CarriedVersions, compiledKey } from './programmed.ts';
 import { createWorkQueue } from './queue.ts';
 import type { Reconciled } from './reconciler.ts';
 import { desiredStatus, healthyCondition, kubeTime, programmedCondition, sameStatus } from './status.ts';
@@ -17,6 +17,8 @@ import type { DesiredStatus, StatusWriter } from './status-writer.ts';
 export interface StatusControllerOptions {
   readonly writer: StatusWriter;
   readonly lookup: (kind: string, namespace: string, name: string) => KubeObject | undefined;
+  /** lookup by kind and "namespace/name", when the cache offers it (saves building the id per object per run). */
+  readonly lookupById?: (kind: string, id: string) => KubeObject | undefined;
   readonly proxies: () => readonly ProxyView[];
   /** Provider id ("namespace/name") → health verdict. */
   readonly health: () => ReadonlyMap<string, ProviderHealth>;
@@ -72,6 +74,26 @@ function accepted(s: ObjectStatus): boolean {
   return s.conditions.some((c) => c.type === ConditionType.Accepted && c.status === 'True');
 }
 
+interface StatusInfo {
+  /** statusKey ("Kind/namespace/name"). */
+  readonly key: string;
+  /** "namespace/name". */
+  readonly id: string;
+  readonly accepted: boolean;
+}
+
+const infos = new WeakMap<ObjectStatus, StatusInfo | null>();
+
+/** What a run reads of a compiled status, once per status object (null: not a kind that carries a status). */
+function infoOf(s: ObjectStatus): StatusInfo | null {
+  let info = infos.get(s);
+  if (info === undefined) {
+    info = kindByName(s.kind) === undefined ? null : { key: compiledKey(s), id: `${s.namespace}/${s.name}`, accepted: accepted(s) };
+    infos.set(s, info);
+  }
+  return info;
+}
+
 export function createStatusController(opts: StatusControllerOptions): StatusController {
   const now = opts.now ?? Date.now;
   const log = opts.logger.child({ component: 'status' });
@@ -92,10 +114,11 @@ export function createStatusController(opts: StatusControllerOptions): StatusCon
     const proxies = opts.proxies();
     const health = opts.health();
     const nowIso = kubeTime(now());
-    // Programmed depends only on (accepted, carried version) once the proxies and the published table are fixed.
-    const programmed = new Map<string, ConditionCore>();
+    // Programmed depends only on (accepted, carried version) once the proxies and the published table are fixed:
+    // computed once per distinct carried version (-1: not accepted, -2: not carried yet).
+    const programmed = new Map<number, ConditionCore>();
     const programmedOf = (ok: boolean, version: number | null): ConditionCore => {
-      const key = `${ok}|${version}`;
+      const key = !ok ? -1 : version ?? -2;
       let c = programmed.get(key);
       if (c === undefined) {
         c = programmedCondition(ok, version, published, proxies);
@@ -105,17 +128,18 @@ export function createStatusController(opts: StatusControllerOptions): StatusCon
     };
     const out: DesiredStatus[] = [];
     for (const s of r.statuses) {
-      if (kindByName(s.kind) === undefined) continue;
-      const obj = opts.lookup(s.kind, s.namespace, s.name);
+      const info = infoOf(s);
+      if (info === null) continue;
+      const obj = opts.lookupById === undefined ? opts.lookup(s.kind, s.namespace, s.name) : opts.lookupById(s.kind, info.id);
       if (obj === undefined) continue;
       if (s.generation !== undefined && obj.metadata.generation !== undefined && obj.metadata.generation !== s.generation) continue;
-      const ok = accepted(s);
+      const ok = info.accepted;
       const extra: ConditionCore[] = [programmedOf(ok, carried.get(s))];
-      if (s.kind === PROVIDERS.kind) extra.push(healthyCondition(health.get(`${s.namespace}/${s.name}`)));
-      const quota = s.kind === QUOTAS.kind && ok ? opts.quotaStatus?.(`${s.namespace}/${s.name}`) : undefined;
+      if (s.kind === PROVIDERS.kind) extra.push(healthyCondition(health.get(info.id)));
+      const quota = s.kind === QUOTAS.kind && ok ? opts.quotaStatus?.(info.id) : undefined;
       if (quota !== undefined) extra.push(quota.exceeded);
       const observed = opts.writer.observed(obj);
-      const key = statusKey(s);
+      const key = info.key;
       const m = memo.get(key);
       if (m !== undefined && m.obj === obj && m.observed === observed && m.quota === quota && sameCompiled(m.compiled, s) && sameCores(m.extra, extra)) {
         m.run = run;

@@ -8,13 +8,16 @@
 // checks that an incremental compile equals a full one.
 import type { ObjectStatus } from '../table/types.ts';
 import type { LastGood } from './last-good.ts';
+import { Status } from '../api/common.ts';
+import { canonicalJSON } from './hash.ts';
 import { isRecord } from './objects.ts';
 import type { ProviderState } from './providers.ts';
 import type { SecretEntry } from './secrets.ts';
 import type { RouteCandidate } from './routes.ts';
 
 export interface RouteMemoEntry {
-  readonly version: string;
+  /** The raw object compiled (a later one of the same version reuses the entry: sameVersion). */
+  readonly raw: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
   readonly context: string;
   /** Provider id → the state read (undefined: not found). */
@@ -23,7 +26,7 @@ export interface RouteMemoEntry {
 }
 
 export interface ProviderMemoEntry {
-  readonly version: string;
+  readonly raw: Readonly<Record<string, unknown>>;
   /** Secret id → the canonical entry read (undefined: not found). */
   readonly secrets: ReadonlyMap<string, SecretEntry | undefined>;
   readonly state: ProviderState;
@@ -53,10 +56,44 @@ export function versionOf(raw: Readonly<Record<string, unknown>>): string | null
   return v;
 }
 
-/** True when the object's last-good entry (under `key`, its objectKey) is absent or the very same version. */
-export function lastGoodIsSelf(key: string, version: string, previous: LastGood | undefined): boolean {
-  const raw = previous?.get(key);
-  return raw === undefined || versionOf(raw) === version;
+/** True when the object's last-good entry (under `key`, its objectKey) is absent or the same version as `raw`. */
+export function lastGoodIsSelf(key: string, raw: Readonly<Record<string, unknown>>, previous: LastGood | undefined): boolean {
+  const kept = previous?.get(key);
+  return kept === undefined || sameVersion(kept, raw);
+}
+
+const fingerprints = new WeakMap<object, string>();
+
+/**
+ * Everything of a raw object the compiler reads, which is all of it but metadata.resourceVersion (and
+ * managedFields), and status but for whether it is valid: canonical JSON of the rest, prefixed by that bit. A status
+ * write (the operator's own, after every change) moves resourceVersion and status and nothing the compiled form is
+ * made of; the compile stages read status only through the schema, which refuses an invalid one.
+ */
+function fingerprint(raw: Readonly<Record<string, unknown>>): string {
+  let f = fingerprints.get(raw);
+  if (f === undefined) {
+    const { status, metadata, ...rest } = raw;
+    const meta: Record<string, unknown> = isRecord(metadata) ? { ...metadata } : {};
+    delete meta.resourceVersion;
+    delete meta.managedFields;
+    f = `${status === undefined || Status.safeParse(status).success ? 1 : 0}${canonicalJSON({ ...rest, metadata: meta })}`;
+    fingerprints.set(raw, f);
+  }
+  return f;
+}
+
+/**
+ * Two raw versions of one object that compile alike: the same uid@resourceVersion, or (a status write in between)
+ * the same uid and the same fingerprint. Only for objects that have a version (versionOf not null).
+ */
+export function sameVersion(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  if (a === b) return true;
+  const va = versionOf(a);
+  const vb = versionOf(b);
+  if (va === null || vb === null) return false;
+  if (va === vb) return true;
+  return va.slice(0, va.lastIndexOf('@')) === vb.slice(0, vb.lastIndexOf('@')) && fingerprint(a) === fingerprint(b);
 }
 
 /** A map view recording every key read with get() (the compile stages read Providers and Secrets only that way). */

@@ -24,7 +24,7 @@ import { checkBaseURL } from './url-safety.ts';
 import { listPricing, mergePricing } from '../pricing/defaults.ts';
 import { healthFields } from './provider-health.ts';
 import { inputKey } from './objects.ts';
-import { lastGoodIsSelf, recording, sameReads, sameSecret, versionOf } from './memo.ts';
+import { lastGoodIsSelf, recording, sameReads, sameSecret, sameVersion, versionOf } from './memo.ts';
 import type { ProviderMemoEntry } from './memo.ts';
 import type { SecretEntry } from './secrets.ts';
 import type { HealthFields } from './provider-health.ts';
@@ -70,15 +70,15 @@ function memoised(
 ): Compiled {
   const version = versionOf(obj.raw);
   const key = version === null ? '' : inputKey(obj);
-  if (version === null || !lastGoodIsSelf(key, version, previous)) return withLastGood(obj, secrets, previous, out.stale);
+  if (version === null || !lastGoodIsSelf(key, obj.raw, previous)) return withLastGood(obj, secrets, previous, out.stale);
   const e = memo?.get(key);
-  if (e !== undefined && e.version === version && sameReads(e.secrets, secrets, sameSecret)) {
-    out.memo.set(key, e);
+  if (e !== undefined && sameVersion(e.raw, obj.raw) && sameReads(e.secrets, secrets, sameSecret)) {
+    out.memo.set(key, e.raw === obj.raw ? e : { ...e, raw: obj.raw });
     return { state: e.state, status: e.status, kept: obj };
   }
   const reads = new Map<string, SecretEntry | undefined>();
   const c = withLastGood(obj, recording(secrets, reads), previous, out.stale);
-  if (c.kept === obj) out.memo.set(key, { version, secrets: reads, state: c.state, status: c.status });
+  if (c.kept === obj) out.memo.set(key, { raw: obj.raw, secrets: reads, state: c.state, status: c.status });
   return c;
 }
 

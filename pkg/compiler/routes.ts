@@ -11,7 +11,7 @@ import { keptMessage, previousVersion, rejection } from './last-good.ts';
 import type { LastGood, PreviousVersion } from './last-good.ts';
 import type { InputObject } from './objects.ts';
 import { inputKey } from './objects.ts';
-import { lastGoodIsSelf, recording, sameReads, versionOf } from './memo.ts';
+import { lastGoodIsSelf, recording, sameReads, sameVersion, versionOf } from './memo.ts';
 import type { RouteMemoEntry } from './memo.ts';
 import type { ProviderState } from './providers.ts';
 import { bindTargetList, bindTargets, capabilityIssue, clientApiCheck, refsCondition, unresolvedOf } from './route-refs.ts';
@@ -64,16 +64,22 @@ export function compileRoutes(
   for (const obj of objs) {
     const version = versionOf(obj.raw);
     const key = version === null ? '' : inputKey(obj);
-    if (version === null || !lastGoodIsSelf(key, version, previous)) {
+    if (version === null || !lastGoodIsSelf(key, obj.raw, previous)) {
       const result = withLastGood(obj, inputs, previous);
       if ('route' in result) out.candidates.push(result);
       else out.statuses.push(result);
       continue;
     }
     const e = memo?.get(key);
-    if (e !== undefined && e.version === version && e.createdAt === obj.createdAt && e.context === context && sameReads(e.providers, providers, (a, b) => a === b)) {
-      out.candidates.push(e.candidate.obj === obj ? e.candidate : { ...e.candidate, obj });
-      out.memo.set(key, e);
+    if (e !== undefined && e.createdAt === obj.createdAt && e.context === context && sameVersion(e.raw, obj.raw) && sameReads(e.providers, providers, (a, b) => a === b)) {
+      if (e.candidate.obj === obj) {
+        out.candidates.push(e.candidate);
+        out.memo.set(key, e);
+      } else {
+        const candidate = { ...e.candidate, obj };
+        out.candidates.push(candidate);
+        out.memo.set(key, { ...e, raw: obj.raw, candidate });
+      }
       continue;
     }
     const reads = new Map<string, ProviderState | undefined>();
@@ -84,7 +90,7 @@ export function compileRoutes(
     }
     out.candidates.push(result);
     if (result.stale === undefined && result.alternate === undefined) {
-      out.memo.set(key, { version, createdAt: obj.createdAt, context, providers: reads, candidate: result });
+      out.memo.set(key, { raw: obj.raw, createdAt: obj.createdAt, context, providers: reads, candidate: result });
     }
   }
   return out;

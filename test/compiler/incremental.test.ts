@@ -51,6 +51,7 @@ type Edit =
   | { kind: 'provider-remove'; n: number }
   | { kind: 'api-key'; n: number }
   | { kind: 'eject'; n: number }
+  | { kind: 'status'; n: number; route: boolean; valid: boolean }
   | { kind: 'nothing' };
 
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
@@ -63,6 +64,7 @@ const editArb: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant('provider-remove' as const), n: fc.nat(6) }),
   fc.record({ kind: fc.constant('api-key' as const), n: fc.nat(3) }),
   fc.record({ kind: fc.constant('eject' as const), n: fc.nat(6) }),
+  fc.record({ kind: fc.constant('status' as const), n: fc.nat(40), route: fc.boolean(), valid: fc.boolean() }),
   fc.constant({ kind: 'nothing' as const }),
 );
 
@@ -97,6 +99,16 @@ function apply(w: World, e: Edit, providers: number, routes: number): void {
       const key = `${NS}/p-${e.n % providers}|model-${e.n % routes}`;
       if (w.ejected.has(key)) w.ejected.delete(key);
       else w.ejected.add(key);
+      break;
+    }
+    case 'status': {
+      // A status write: new resourceVersion and status, same generation and spec (a valid status, or one the schema
+      // refuses, which rejects the object).
+      const key = e.route ? `ModelRoute/r-${e.n % routes}` : `Provider/p-${e.n % providers}`;
+      const o = w.objects.get(key);
+      if (o === undefined) break;
+      const condition = { type: 'Programmed', status: e.valid ? 'True' : 'Maybe', reason: 'Programmed', message: `rv ${rv}` };
+      w.objects.set(key, { ...o, metadata: { ...o.metadata, resourceVersion: String(rv) }, status: { observedGeneration: 1, conditions: [condition] } });
       break;
     }
     case 'nothing': break;
@@ -149,6 +161,20 @@ describe('incremental compile', () => {
     expect(changed).toEqual(['r-7']);
     for (const id of Object.keys(first.table.providers)) expect(next.table.providers[id]).toBe(first.table.providers[id]);
     expect(next.table.hash).toBe(compile([...w.objects.values()], { version: 2, previous: first.lastGood }).table.hash);
+  });
+
+  it('a status write on every object (new resourceVersion, same spec) reuses every compiled route and provider', () => {
+    const w = initial(20, 500);
+    const first = compile([...w.objects.values()], { version: 1 });
+    for (const [key, o] of w.objects) {
+      if (o.kind === 'Secret') continue;
+      w.objects.set(key, { ...o, metadata: { ...o.metadata, resourceVersion: `${String(o.metadata.resourceVersion)}-s` }, status: { observedGeneration: 1, conditions: [] } });
+    }
+    const next = compile([...w.objects.values()], { version: 2, previous: first.lastGood, memo: first.memo });
+    expect(next.table.hash).toBe(first.table.hash);
+    next.table.routes.forEach((r, i) => expect(r).toBe(first.table.routes[i]));
+    for (const id of Object.keys(first.table.providers)) expect(next.table.providers[id]).toBe(first.table.providers[id]);
+    expect(text(next)).toBe(text(compile([...w.objects.values()], { version: 2 })));
   });
 
   it('objects without uid and resourceVersion (standalone files) are never reused', () => {

@@ -8,12 +8,75 @@ import { createHash } from 'node:crypto';
  * and a cycle is written as null.
  */
 export function canonicalJSON(value: unknown): string {
+  const sorted = sortedCopy(value, 0);
+  if (sorted !== NOT_PLAIN) return JSON.stringify(sorted) ?? 'null';
   try {
     return JSON.stringify(value, sortKeys) ?? 'null';
   } catch {
     // A cycle, a bigint in an odd place, an array-index-like key or a toJSON method: the exact (slower) writer.
     return write(value, { seen: new Set<object>(), keys: new Map<string, string>() }) ?? 'null';
   }
+}
+
+/** sortedCopy's answer for a value it does not handle (the paths below do). */
+const NOT_PLAIN: unique symbol = Symbol('not plain data');
+const MAX_DEPTH = 512;
+
+/**
+ * The fastest path (~2x the replacer below on a 10,000-route table): plain data — objects with Object.prototype or
+ * null as prototype and no toJSON, arrays, strings, finite or non-finite numbers, booleans, null, and the values
+ * JSON.stringify drops — returned as is where every object's keys are already in code-unit order, else as a copy
+ * whose keys are inserted in that order, for one native JSON.stringify without a replacer (which gives the same text
+ * as the replacer path: same values, same key order). Anything else (bigint, toJSON, class instances, array-index-
+ * like keys, nesting past MAX_DEPTH, so also cycles) answers NOT_PLAIN and takes the paths below.
+ */
+function sortedCopy(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return typeof value === 'bigint' ? NOT_PLAIN : value;
+  if (depth > MAX_DEPTH) return NOT_PLAIN;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const c = sortedCopy(v, depth + 1);
+      if (c === NOT_PLAIN) return NOT_PLAIN;
+      if (c !== v && out === undefined) out = value.slice(0, i);
+      if (out !== undefined) out.push(c);
+    }
+    return out ?? value;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const record = value as Record<string, unknown>;
+  if (typeof record.toJSON === 'function') return NOT_PLAIN;
+  const keys = Object.keys(record);
+  let inOrder = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const first = k.charCodeAt(0);
+    if (first >= 48 && first <= 57 && k.length <= 9 && ARRAY_INDEX.test(k)) return NOT_PLAIN;
+    if (i > 0 && (keys[i - 1] as string) > k) inOrder = false;
+  }
+  if (!inOrder) keys.sort();
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const v = record[k];
+    const c = sortedCopy(v, depth + 1);
+    if (c === NOT_PLAIN) return NOT_PLAIN;
+    if (out === undefined && (c !== v || !inOrder)) {
+      // A literal, not Object.create(null): copies of same-shaped objects share V8's fast layouts.
+      out = {};
+      for (let j = 0; j < i; j++) put(out, keys[j] as string, record[keys[j] as string]);
+    }
+    if (out !== undefined) put(out, k, c);
+  }
+  return out ?? value;
+}
+
+/** out[k] = v as an own data property, "__proto__" included. */
+function put(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
 }
 
 /** Thrown by sortKeys where native JSON.stringify cannot reproduce the canonical form; caught above. */

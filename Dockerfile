@@ -34,5 +34,7 @@ COPY bin ./bin
 USER 65532:65532
 # proxy: data 8080, admin 9090; operator: sync 8081, admin 9091
 EXPOSE 8080 9090 8081 9091
+# Every mode shares this entry point: bin/switchyard.js gives serve and proxy their node flags (bin/node-flags.js,
+# ADR 0025) and leaves the operator's alone; set NODE_OPTIONS (or SWITCHYARD_NODE_FLAGS) to choose others.
 ENTRYPOINT ["/nodejs/bin/node", "/app/bin/switchyard.js"]
 CMD ["--help"]

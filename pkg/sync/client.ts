@@ -14,7 +14,7 @@ import type { RoutingTable } from '../table/types.ts';
 import type { GatewayMetrics } from '../telemetry/types.ts';
 import { DEFAULT_BACKOFF, MAX_RETRY_AFTER_MS, backoffDelay } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
-import { contentJSONOf } from '../compiler/content-json.ts';
+import { contentHashOf } from '../compiler/content-json.ts';
 import { ndjsonLines } from './ndjson.ts';
 import { MAX_ERROR_CHARS, MAX_REPORT_SUBJECTS, ReportReply, SYNC_PATHS, SnapshotError, decodeDelta, decodeSnapshot } from './protocol.ts';
 import type { AckMessage, TargetReport } from './protocol.ts';
@@ -303,8 +303,9 @@ class SyncSession {
     }
     this.#accepted(url, table);
     // The first delta hashes the whole content: serialise the snapshot's objects now, off the path of the next change
-    // (per-object canonical JSON is memoised, ADR 0024), rather than when that change arrives.
-    if (this.#deltas) setTimeout(() => void contentJSONOf(table), 0).unref();
+    // (per-object canonical JSON is memoised, ADR 0024), rather than when that change arrives. contentHashOf feeds
+    // the hash piece by piece: no 6 MB text of the whole content is assembled and kept.
+    if (this.#deltas) setTimeout(() => void contentHashOf(table), 0).unref();
   }
 
   #accepted(url: string, table: RoutingTable): void {

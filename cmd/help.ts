@@ -44,6 +44,9 @@ const OVERLOAD_DRAIN_HELP_FLAGS = `      --max-inflight N       Inference reques
 
 const DRAIN_STOP_NOTE = `Stop with Ctrl-C or SIGTERM: new connections are refused and requests in flight finish first (up to
 --drain-timeout); a second signal exits at once.
+
+Node runs with --max-semi-space-size=8 --expose-gc (bounded memory, given back when idle; a flag already in
+NODE_OPTIONS is kept; env SWITCHYARD_NODE_FLAGS replaces the list, "" for none).
 `;
 
 export const SERVE_HELP = `Usage: switchyard serve --config DIR [flags]

@@ -64,11 +64,23 @@ function withoutClashes(candidates: readonly RouteCandidate[], previousModels: R
     if (c.stale !== undefined) out.stale.push(staleObject(c.obj, c.stale.prev, c.accepted));
   }
   out.routes.sort((a, b) => compareStrings(a.id, b.id));
-  return { ...out, models: sameModels(previousModels, owner) ? previousModels as Record<string, string> : sortedRecord(owner) };
+  if (sameModels(previousModels, owner)) return { ...out, models: previousModels as Record<string, string> };
+  const models = sortedRecord(owner);
+  owners.set(models, owner);
+  return { ...out, models };
 }
+
+/** The name → route id map each models record was built from (comparing two maps beats walking a 10k-key record). */
+const owners = new WeakMap<object, ReadonlyMap<string, string>>();
 
 function sameModels(previous: Readonly<Record<string, string>> | undefined, owner: ReadonlyMap<string, string>): previous is Readonly<Record<string, string>> {
   if (previous === undefined) return false;
+  const before = owners.get(previous);
+  if (before !== undefined) {
+    if (before.size !== owner.size) return false;
+    for (const [k, v] of owner) if (before.get(k) !== v) return false;
+    return true;
+  }
   let n = 0;
   for (const k in previous) {
     if (!Object.hasOwn(previous, k)) continue;

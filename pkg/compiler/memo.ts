@@ -20,18 +20,21 @@ export interface RouteMemoEntry {
   readonly raw: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
   readonly context: string;
-  /** Provider id → the state read (undefined: not found). */
-  readonly providers: ReadonlyMap<string, ProviderState | undefined>;
+  /** Provider id → the state read (undefined: not found), in the order read. */
+  readonly providers: Reads<ProviderState>;
   readonly candidate: RouteCandidate;
 }
 
 export interface ProviderMemoEntry {
   readonly raw: Readonly<Record<string, unknown>>;
-  /** Secret id → the canonical entry read (undefined: not found). */
-  readonly secrets: ReadonlyMap<string, SecretEntry | undefined>;
+  /** Secret id → the canonical entry read (undefined: not found), in the order read. */
+  readonly secrets: Reads<SecretEntry>;
   readonly state: ProviderState;
   readonly status: ObjectStatus;
 }
+
+/** What a compile stage read: [key, value] pairs (an array: checked once per object per compile). */
+export type Reads<V> = readonly (readonly [string, V | undefined])[];
 
 export interface CompileMemo {
   readonly routes: ReadonlyMap<string, RouteMemoEntry>;
@@ -145,8 +148,15 @@ export function sameSecret(a: SecretEntry | undefined, b: SecretEntry | undefine
 }
 
 /** Whether every key read then gives the same value now. */
-export function sameReads<V>(reads: ReadonlyMap<string, V | undefined>, now: ReadonlyMap<string, V>, equal: (a: V | undefined, b: V | undefined) => boolean): boolean {
-  for (const [k, v] of reads) if (!equal(v, now.get(k))) return false;
+export function sameReads<V>(reads: Reads<V>, now: ReadonlyMap<string, V>, equal: (a: V | undefined, b: V | undefined) => boolean): boolean {
+  for (let i = 0; i < reads.length; i++) {
+    const [k, v] = reads[i] as readonly [string, V | undefined];
+    if (!equal(v, now.get(k))) return false;
+  }
   return true;
+}
+
+export function identical<V>(a: V | undefined, b: V | undefined): boolean {
+  return a === b;
 }
 

@@ -78,7 +78,7 @@ function memoised(
   }
   const reads = new Map<string, SecretEntry | undefined>();
   const c = withLastGood(obj, recording(secrets, reads), previous, out.stale);
-  if (c.kept === obj) out.memo.set(key, { raw: obj.raw, secrets: reads, state: c.state, status: c.status });
+  if (c.kept === obj) out.memo.set(key, { raw: obj.raw, secrets: [...reads], state: c.state, status: c.status });
   return c;
 }
 

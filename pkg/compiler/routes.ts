@@ -11,7 +11,7 @@ import { keptMessage, previousVersion, rejection } from './last-good.ts';
 import type { LastGood, PreviousVersion } from './last-good.ts';
 import type { InputObject } from './objects.ts';
 import { inputKey } from './objects.ts';
-import { lastGoodIsSelf, recording, sameReads, sameVersion, versionOf } from './memo.ts';
+import { identical, lastGoodIsSelf, recording, sameReads, sameVersion, versionOf } from './memo.ts';
 import type { RouteMemoEntry } from './memo.ts';
 import type { ProviderState } from './providers.ts';
 import { bindTargetList, bindTargets, capabilityIssue, clientApiCheck, refsCondition, unresolvedOf } from './route-refs.ts';
@@ -71,7 +71,7 @@ export function compileRoutes(
       continue;
     }
     const e = memo?.get(key);
-    if (e !== undefined && e.createdAt === obj.createdAt && e.context === context && sameVersion(e.raw, obj.raw) && sameReads(e.providers, providers, (a, b) => a === b)) {
+    if (e !== undefined && e.createdAt === obj.createdAt && e.context === context && sameVersion(e.raw, obj.raw) && sameReads(e.providers, providers, identical)) {
       if (e.candidate.obj === obj) {
         out.candidates.push(e.candidate);
         out.memo.set(key, e);
@@ -90,7 +90,7 @@ export function compileRoutes(
     }
     out.candidates.push(result);
     if (result.stale === undefined && result.alternate === undefined) {
-      out.memo.set(key, { raw: obj.raw, createdAt: obj.createdAt, context, providers: reads, candidate: result });
+      out.memo.set(key, { raw: obj.raw, createdAt: obj.createdAt, context, providers: [...reads], candidate: result });
     }
   }
   return out;

@@ -18,9 +18,19 @@ export interface SecretEntry {
 
 export type SecretIndex = ReadonlyMap<string, SecretEntry>;
 
+/** readSecret per InputObject (gather hands an unchanged Secret the same one compile after compile; read-only). */
+const entries = new WeakMap<InputObject, SecretEntry>();
+
 export function readSecrets(objs: readonly InputObject[]): SecretIndex {
   const index = new Map<string, SecretEntry>();
-  for (const obj of objs) index.set(refId(obj), readSecret(obj));
+  for (const obj of objs) {
+    let entry = entries.get(obj);
+    if (entry === undefined) {
+      entry = readSecret(obj);
+      entries.set(obj, entry);
+    }
+    index.set(refId(obj), entry);
+  }
   return index;
 }
 

@@ -38,7 +38,11 @@ export interface LoadWorld {
 }
 
 /** Routes `name → upstream fault model`, served by one openai-compatible Provider at the fault upstream. */
-export async function startLoadWorld(routes: Record<string, string>): Promise<LoadWorld> {
+/**
+ * `entry`: the gateway's entry script — the compiled build (`npm run load:d1|d2` compile first, as `npm run bench`
+ * does) or cmd/switchyard.ts (sources, when run by hand without --gateway).
+ */
+export async function startLoadWorld(routes: Record<string, string>, entry: string = join(ROOT, 'cmd/switchyard.ts')): Promise<LoadWorld> {
   const group = createProcessGroup(commandExists('taskset'), commandExists('setpriv'));
   const onExit = (): void => group.killAllSync();
   process.once('exit', onExit);
@@ -54,7 +58,7 @@ export async function startLoadWorld(routes: Record<string, string>): Promise<Lo
     ...Object.entries(routes).map(([name, model]) => ({ apiVersion: API_VERSION, kind: 'ModelRoute', metadata: { name }, spec: { model: name, targets: [{ provider: 'fault', model }] } })),
   ];
   await Promise.all(manifests.map((m, i) => writeFile(join(dir, `m${i}.yaml`), stringify(m), { mode: 0o600 })));
-  const gw = await startGateway(group, { entry: join(ROOT, 'cmd/switchyard.ts'), configDir: dir, cpu: '1', nodeFlags: [] });
+  const gw = await startGateway(group, { entry, configDir: dir, cpu: '1', nodeFlags: [] });
   await waitReady(gw, 30_000);
   return {
     up, gw, group, apiKey, origin: `http://127.0.0.1:${gw.port}`,

@@ -12,6 +12,7 @@ import type { MemSample } from './common.ts';
 
 const { values } = parseArgs({
   options: {
+    gateway: { type: 'string' },
     duration: { type: 'string', default: '60s' }, rate: { type: 'string', default: '200' },
     'stream-share': { type: 'string', default: '0.7' }, tokens: { type: 'string', default: '300' }, warmup: { type: 'string', default: '5s' },
   },
@@ -28,7 +29,7 @@ const events = Math.max(1, Math.round(tokens / 10));
 const world = await startLoadWorld({
   'd1-stream': faultModel({ pieces: events, gapMs: 10, inputTokens: 200, outputTokens: tokens }),
   'd1-json': faultModel({ pieces: events, headDelayMs: 100, inputTokens: 200, outputTokens: tokens }),
-});
+}, values.gateway);
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${world.apiKey}` };
 const body = (model: string, stream: boolean): string => JSON.stringify({ model, messages: [{ role: 'user', content: 'Write a short poem about load tests.' }], ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
 const STREAM_BODY = body('d1-stream', true);

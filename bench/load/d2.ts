@@ -11,6 +11,7 @@ import type { MemSample } from './common.ts';
 
 const { values } = parseArgs({
   options: {
+    gateway: { type: 'string' },
     duration: { type: 'string', default: '5m' }, streams: { type: 'string', default: '1000' },
     interval: { type: 'string', default: '100ms' }, ramp: { type: 'string', default: '2s' },
   },
@@ -22,7 +23,7 @@ const streams = Number(values.streams);
 if (!(streams > 0) || !(intervalMs > 0)) throw new Error('bad --streams or --interval');
 const pieces = Math.max(1, Math.round((durationS * 1000) / intervalMs));
 
-const world = await startLoadWorld({ d2: faultModel({ pieces, gapMs: Math.round(intervalMs), inputTokens: 20, outputTokens: pieces }) });
+const world = await startLoadWorld({ d2: faultModel({ pieces, gapMs: Math.round(intervalMs), inputTokens: 20, outputTokens: pieces }) }, values.gateway);
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${world.apiKey}` };
 const BODY = JSON.stringify({ model: 'd2', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Count slowly.' }] });
 
@@ -91,5 +92,7 @@ console.log(`${done}/${streams} streams ended with [DONE] (lost ${summary.lost}$
 console.log(`TTFB p50 ${summary.ttfbMs.p50} ms, p99 ${summary.ttfbMs.p99} ms, max ${summary.ttfbMs.max} ms`);
 console.log(`gateway RSS idle ${baseline.rssMb} MB, peak ${peakRss} MB, after ${after.rssMb} MB; heap idle ${baseline.heapMb} MB, peak ${peakHeap} MB, after ${after.heapMb} MB`);
 console.log(`per stream: ${summary.gateway.perStreamKb.rss} KB RSS, ${summary.gateway.perStreamKb.heap} KB heap; event-loop lag p99 max ${summary.gateway.eventLoopLagP99MsMax} ms (generator's own: ${summary.gateway.generatorLagP99Ms} ms)`);
+// Issue 12 point 5: ≤ 200 MB with 1,000 concurrent streams (judged only when the run had that many open at once).
+if (streams >= 1000) console.log(`goal (issue 12): RSS with ${streams} concurrent streams ${peakRss} MB, goal ≤ 200 MB: ${peakRss <= 200 ? 'met' : 'not met'}`);
 console.log(JSON.stringify(summary));
 if (summary.lost > 0) process.exitCode = 1;

@@ -86,30 +86,58 @@ interface HashedContent {
   readonly models: object;
   readonly providers: object;
   readonly quotas: object;
+  readonly routes: readonly object[];
   readonly hash: string;
+  /** marks[g]: the hash state before group g of the routes (never updated: resumed from a copy). */
+  readonly marks: readonly Hash[];
 }
 
 /** Hash of a content, by its routes list (the other four fields are checked by identity). */
 const hashes = new WeakMap<object, HashedContent>();
 
+function samePrefix(a: RoutingTableContent | HashedContent, b: RoutingTableContent): boolean {
+  return a.keys === b.keys && a.models === b.models && a.providers === b.providers && a.quotas === b.quotas;
+}
+
 /**
  * SHA-256 hex of contentJSONOf(content), fed to the hash in pieces without assembling the whole text (the operator
  * and every proxy applying a delta need the hash; only a snapshot needs the text). Remembered per content (the same
  * five objects give the same hash: table objects are never mutated), so verifying a table compile() just hashed is
- * free.
+ * free. With `base` (the content this one was derived from: the previous compile, the table a delta applies to),
+ * hashed before and sharing every field but some routes, the hash resumes from the state kept before the group of 64
+ * routes holding the first changed one: same bytes hashed, about half as many on average.
  */
-export function contentHashOf(content: RoutingTableContent): string {
+export function contentHashOf(content: RoutingTableContent, base?: RoutingTableContent): string {
   const known = hashes.get(content.routes);
-  if (known !== undefined && known.keys === content.keys && known.models === content.models && known.providers === content.providers && known.quotas === content.quotas) {
-    return known.hash;
+  if (known !== undefined && samePrefix(known, content)) return known.hash;
+  const from = base === undefined ? undefined : hashes.get(base.routes);
+  const routes = content.routes;
+  let first = 0;
+  let h: Hash;
+  const marks: Hash[] = [];
+  if (from !== undefined && samePrefix(from, content) && from.routes.length === routes.length && from.marks.length > 0) {
+    while (first < routes.length && routes[first] === from.routes[first]) first++;
+    if (first === routes.length) first = Math.max(0, routes.length - 1); // same routes, another list: redo the last group
+    const g = Math.floor(first / HASH_GROUP);
+    for (let k = 0; k < g; k++) marks.push(from.marks[k] as Hash);
+    h = (from.marks[g] as Hash).copy();
+    first = g * HASH_GROUP;
+  } else {
+    h = createHash('sha256');
+    h.update(`{"keys":${recordJSON(content.keys)},"models":${objectJSON(content.models)},"providers":${recordJSON(content.providers)},"quotas":`);
+    hashList(h, content.quotas);
+    h.update(',"routes":[');
   }
-  const h = createHash('sha256');
-  h.update(`{"keys":${recordJSON(content.keys)},"models":${objectJSON(content.models)},"providers":${recordJSON(content.providers)},"quotas":`);
-  hashList(h, content.quotas);
-  h.update(',"routes":');
-  hashList(h, content.routes);
-  h.update('}');
+  const group: string[] = [];
+  for (let i = first; i < routes.length; i += HASH_GROUP) {
+    marks.push(h.copy());
+    const end = Math.min(routes.length, i + HASH_GROUP);
+    group.length = 0;
+    for (let k = i; k < end; k++) group.push(objectJSON(routes[k] as object));
+    h.update(i === 0 ? group.join(',') : `,${group.join(',')}`);
+  }
+  h.update(']}');
   const hash = h.digest('hex');
-  hashes.set(content.routes, { keys: content.keys, models: content.models, providers: content.providers, quotas: content.quotas, hash });
+  hashes.set(routes, { keys: content.keys, models: content.models, providers: content.providers, quotas: content.quotas, routes, hash, marks });
   return hash;
 }

@@ -83,7 +83,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
     keys: sortedRecord(keys.keys),
     quotas: quotas.quotas,
   };
-  const hash = contentHashOf(content);
+  const hash = contentHashOf(content, opts.memo?.content);
   const statuses = sortStatuses([
     ...gathered.statuses,
     ...keys.statuses,
@@ -100,7 +100,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
     // Assembled on first use (memoised per list): the hash above is fed in pieces, and only a snapshot needs the text.
     contentJSON: { get: () => contentJSONOf(content), enumerable: false },
     lastGood: { value: lastGood, enumerable: false },
-    memo: { value: { routes: routes.memo, providers: providers.memo, models: resolved.models } satisfies CompileMemo, enumerable: false },
+    memo: { value: { routes: routes.memo, providers: providers.memo, models: resolved.models, content } satisfies CompileMemo, enumerable: false },
   }) as CompileResult;
 }
 

@@ -6,7 +6,7 @@
 // set of API-key principals, the ejected targets, its creation time and its last-good entry. Objects without a
 // uid and resourceVersion (standalone files) are always compiled. The property test (test/compiler/incremental.test.ts)
 // checks that an incremental compile equals a full one.
-import type { ObjectStatus } from '../table/types.ts';
+import type { ObjectStatus, RoutingTableContent } from '../table/types.ts';
 import type { LastGood } from './last-good.ts';
 import { Status } from '../api/common.ts';
 import { canonicalJSON } from './hash.ts';
@@ -41,6 +41,8 @@ export interface CompileMemo {
   readonly providers: ReadonlyMap<string, ProviderMemoEntry>;
   /** The table's model-name record: returned again (the same object) when every name maps to the same route. */
   readonly models?: Readonly<Record<string, string>>;
+  /** The compiled content: the next content hash resumes from it where the routes start to differ. */
+  readonly content?: RoutingTableContent;
 }
 
 export const EMPTY_MEMO: CompileMemo = { routes: new Map(), providers: new Map() };

@@ -306,7 +306,7 @@ export function decodeDelta(input: unknown, current: RoutingTable | null): Routi
   if (problem !== null) throw new SnapshotError('table', `${what}: not a delta this proxy understands: ${problem}`);
   // The base passed tableShapeProblem when it arrived and deltaShapeProblem checked every object the delta brings.
   const content = applyDelta(current, json as TableDelta);
-  if (contentHashOf(content) !== msg.hash) throw new SnapshotError('checksum', `${what}: sha256 of the content after applying it does not match hash ${msg.hash.slice(0, 12)}`);
+  if (contentHashOf(content, current) !== msg.hash) throw new SnapshotError('checksum', `${what}: sha256 of the content after applying it does not match hash ${msg.hash.slice(0, 12)}`);
   return { version: msg.version, hash: msg.hash, ...content };
 }
 

@@ -1,6 +1,7 @@
 // Table deltas (ADR 0024): per-object content JSON equals the canonical JSON (so the hash keeps its meaning), deltas
 // computed and applied give the new table with unchanged objects kept, every way a delta can fail is a typed error,
 // and the operator sends a delta only to a proxy that asked and whose version is in its ring, a snapshot otherwise.
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalJSON, sha256Hex } from '../../pkg/compiler/hash.ts';
 import { contentHashOf, contentJSONOf } from '../../pkg/compiler/content-json.ts';
@@ -8,7 +9,7 @@ import { compile } from '../../pkg/compiler/index.ts';
 import { applyDelta, computeDelta, deltaShapeProblem } from '../../pkg/sync/delta.ts';
 import { SnapshotError, StreamMessage, decodeDelta, decodeSnapshot, encodeDelta, encodeSnapshot } from '../../pkg/sync/protocol.ts';
 import type { DeltaMessage } from '../../pkg/sync/protocol.ts';
-import type { RoutingTable } from '../../pkg/table/types.ts';
+import type { RoutingTable, RoutingTableContent } from '../../pkg/table/types.ts';
 import { caseNames, loadCase, loadOptions } from '../compiler/load.ts';
 import { TOKEN, startSyncServer } from './support/harness.ts';
 import type { SyncServerHarness } from './support/harness.ts';
@@ -47,6 +48,31 @@ describe('content JSON per object', () => {
       const fresh = { providers: { ...providers }, routes: [...routes], models: { ...models }, keys: { ...keys }, quotas: [...quotas] };
       expect(contentHashOf(fresh)).toBe(sha256Hex(canonicalJSON(fresh)));
     }
+  });
+});
+
+describe('content hash resumed from a base', () => {
+  it('property: after changing, adding or removing routes anywhere (and any other field), it is the sha256 of the canonical JSON', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 300 }), fc.array(fc.tuple(fc.nat(400), fc.constantFrom('change', 'same-list', 'drop', 'models')), { maxLength: 6 }), (n, edits) => {
+      const { providers, routes, models, keys, quotas } = largeTable(Math.max(n, 1), 3, 1);
+      let t: RoutingTableContent = { providers, routes, models, keys, quotas };
+      contentHashOf(t);
+      for (const [at, kind] of edits) {
+        const i = at % Math.max(1, t.routes.length);
+        let next: RoutingTableContent;
+        if (kind === 'change' && t.routes.length > 0) {
+          next = { ...t, routes: t.routes.map((r, k) => (k === i ? { ...r, model: `${r.model}-x${at}` } : r)) };
+        } else if (kind === 'drop' && t.routes.length > 0) {
+          next = { ...t, routes: t.routes.filter((_, k) => k !== i) };
+        } else if (kind === 'models') {
+          next = { ...t, models: { ...t.models } };
+        } else {
+          next = { ...t, routes: [...t.routes] };
+        }
+        expect(contentHashOf(next, t)).toBe(sha256Hex(canonicalJSON(next)));
+        t = next;
+      }
+    }), { numRuns: 60 });
   });
 });
 

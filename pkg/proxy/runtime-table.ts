@@ -17,11 +17,11 @@ import type { ClientApi } from '../canonical/types.ts';
 import { OPERATIONS } from './capabilities.ts';
 import type { ApiSet, OperationSet } from './capabilities.ts';
 import type { TargetHealth, TargetHealthStore } from './target-health.ts';
-import { QuotaLedger } from '../quota/ledger.ts';
-import { QuotaPlan } from '../quota/build.ts';
+import type { QuotaLedger } from '../quota/ledger.ts';
+import type { QuotaPlan } from '../quota/build.ts';
 import type { QuotaStage } from '../quota/stage.ts';
-import { TargetBinder, headerSafe } from './target-binder.ts';
-import type { ProviderBinding } from './target-binder.ts';
+import { headerSafe } from './target-binder.ts';
+import type { TargetBinder } from './target-binder.ts';
 
 /** USD per token (the table's prices are per 1M tokens); unset table fields take their documented default. */
 export interface TargetPrice {
@@ -181,14 +181,6 @@ export interface BuildDeps {
   readonly previous?: RuntimeTable | null;
 }
 
-/** What a later build may reuse from this one: provider bindings and routes by id. */
-interface BuildMemo {
-  readonly providers: ReadonlyMap<string, ProviderBinding>;
-  readonly routes: ReadonlyMap<string, { readonly route: TableRoute; readonly runtime: RuntimeRoute; readonly providers: readonly string[] }>;
-}
-
-const memos = new WeakMap<RuntimeTable, BuildMemo>();
-
 function hasOwnKeys(o: object): boolean {
   for (const k in o) if (Object.hasOwn(o, k)) return true;
   return false;
@@ -297,7 +289,8 @@ function estimatePrice(targets: readonly RuntimeTarget[]): { input: number; outp
   return out;
 }
 
-function buildRoute(route: TableRoute, binder: TargetBinder, quotas: QuotaPlan): RuntimeRoute {
+/** The runtime form of one route, its targets bound by `binder` (runtime-build.ts builds the table). */
+export function buildRoute(route: TableRoute, binder: TargetBinder, quotas: QuotaPlan): RuntimeRoute {
   const own = hasOwnKeys(route.timeouts);
   const targets = route.targets.map((t) => binder.bind(route, t, own));
   const fallback = route.fallback.map((t) => binder.bind(route, t, own));
@@ -355,80 +348,5 @@ function withViews(serving: Serving, shared: RouteShared, targets: RuntimeTarget
   return full;
 }
 
-function providerIds(route: TableRoute): string[] {
-  const ids = new Set<string>();
-  for (const t of route.targets) ids.add(t.provider);
-  for (const t of route.fallback) ids.add(t.provider);
-  for (const r of route.rules ?? []) for (const t of r.targets) ids.add(t.provider);
-  return [...ids];
-}
-
-/** Route ids a scoped quota covers under `models`. */
-function coveredRoutes(q: RoutingTable['quotas'][number], models: Readonly<Record<string, string>>): string {
-  const ids = new Set<string>();
-  for (const m of q.models ?? []) {
-    const r = Object.hasOwn(models, m) ? models[m] : undefined;
-    if (r !== undefined) ids.add(r);
-  }
-  return [...ids].sort().join('\n');
-}
-
-/** Every route's quota stage would be the same: the same quota objects, each covering the same routes. */
-function sameQuotaPlan(prev: RoutingTable, next: RoutingTable): boolean {
-  if (prev.quotas.length !== next.quotas.length) return false;
-  for (let i = 0; i < next.quotas.length; i++) {
-    const q = next.quotas[i];
-    if (q === undefined || q !== prev.quotas[i]) return false;
-    if (q.models !== null && prev.models !== next.models && coveredRoutes(q, prev.models) !== coveredRoutes(q, next.models)) return false;
-  }
-  return true;
-}
-
-/** Builds the runtime table; throws on an inconsistent table (the holder keeps the last good one). */
-export function buildRuntimeTable(table: RoutingTable, deps: BuildDeps): RuntimeTable {
-  if (!Number.isSafeInteger(table.version) || table.version < 0) throw new Error('table version must be a non-negative integer');
-  const previous = deps.previous ?? null;
-  const memo = previous === null ? undefined : memos.get(previous);
-  const binder = new TargetBinder(table, deps, memo?.providers ?? new Map());
-  const quotas = new QuotaPlan(table.quotas, table.models, deps.quotaLedger ?? new QuotaLedger());
-  const reusable = memo !== undefined && previous !== null && deps.quotaLedger !== undefined && sameQuotaPlan(previous.table, table);
-  const byId = new Map<string, RuntimeRoute>();
-  const memoRoutes = new Map<string, { route: TableRoute; runtime: RuntimeRoute; providers: readonly string[] }>();
-  for (const route of table.routes) {
-    const old = reusable ? memo.routes.get(route.id) : undefined;
-    let runtime: RuntimeRoute;
-    let ids: readonly string[];
-    if (old !== undefined && old.route === route && old.providers.every((id) => binder.unchanged(id))) {
-      for (const id of old.providers) binder.reuse(id);
-      runtime = old.runtime;
-      ids = old.providers;
-    } else {
-      runtime = buildRoute(route, binder, quotas);
-      ids = providerIds(route);
-    }
-    byId.set(route.id, runtime);
-    memoRoutes.set(route.id, { route, runtime, providers: ids });
-  }
-  const routes = new Map<string, RuntimeRoute>();
-  for (const [name, routeId] of Object.entries(table.models)) {
-    const rr = byId.get(routeId);
-    if (rr === undefined) throw new Error(`model ${name}: unknown route ${routeId}`);
-    routes.set(name, rr);
-  }
-  const principals = new Map<string, RuntimePrincipal>();
-  for (const [hash, principal] of Object.entries(table.keys)) {
-    if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`principal ${principal.id}: key hash is not SHA-256 hex`);
-    principals.set(hash, { principal, models: principal.models === null ? null : new Set(principal.models) });
-  }
-  const out: RuntimeTable = {
-    version: table.version,
-    hash: table.hash,
-    table,
-    routes,
-    principals,
-    createdSec: Math.floor(deps.nowMs / 1000),
-    modelListCache: new Map(),
-  };
-  memos.set(out, { providers: binder.bindings, routes: memoRoutes });
-  return out;
-}
+// The table build (full, or patched from the table in use: ADR 0024) lives in runtime-build.ts.
+export { buildRuntimeTable } from './runtime-build.ts';

@@ -6,16 +6,18 @@
 // Background credential sources (adapterDeps.sources) survive swaps: a load keeps those its adapters ask for again
 // and stops the rest; a refused load stops only what it started.
 // A load reuses the RuntimeRoute of every route whose TableRoute, providers and quotas are the very objects of the table
-// in use (ADR 0024); the reused adapters' credential sources are marked wanted by the build, so they live on.
+// in use (ADR 0024); the reused adapters' credential sources are marked wanted by the build, so they live on. A table
+// that differs from the one in use by routes, models or keys only (an applied delta) is patched from it: its cost
+// follows the change, not the table (runtime-build.ts). Target health is kept by reference count from the routes each
+// build added and dropped: the entries of unchanged targets survive, those no route references any more are dropped.
 import type { Logger } from 'pino';
 import type { AdapterDeps, AdapterFactory } from '../providers/types.ts';
 import type { RoutingTable } from '../table/types.ts';
 import type { AuthMode, GatewayMetrics } from '../telemetry/types.ts';
-import { buildRuntimeTable } from './runtime-table.ts';
+import { buildRuntimeTable, routeChanges } from './runtime-build.ts';
 import type { RuntimeTable } from './runtime-table.ts';
 import { TargetHealthStore } from './target-health.ts';
 import { QuotaLedger } from '../quota/ledger.ts';
-import type { TargetHealth } from './target-health.ts';
 
 export interface TableHolderOptions {
   readonly adapterFactory: AdapterFactory;
@@ -117,13 +119,15 @@ export class TableHolder {
       });
     } catch (err) {
       sources.abortBuild();
+      this.#health.settle([], []); // entries the failed build created
       this.#logger.error({ version: table.version, reason: err instanceof Error ? err.message : 'unknown' }, 'routing table rejected; keeping the previous one');
       throw err;
     }
     this.#current = next;
     // Credential sources the new table's adapters asked for live on; every other one is stopped.
     sources.commitBuild();
-    this.#health.retain(healthIn(next));
+    const { added, dropped } = routeChanges(next);
+    this.#health.settle(added, dropped);
     this.#quotaLedger.retain(new Set(table.quotas.map((q) => q.id)));
     const keys = next.principals.size;
     this.#logger.info({ version: next.version, hash: next.hash, routes: table.routes.length, keys, auth: this.#authMode }, 'routing table loaded');
@@ -146,14 +150,4 @@ export class TableHolder {
       this.#listeners.delete(cb);
     };
   }
-}
-
-function healthIn(rt: RuntimeTable): Set<TargetHealth> {
-  const out = new Set<TargetHealth>();
-  for (const route of rt.routes.values()) {
-    for (const level of route.levels) for (const t of level.targets) out.add(t.health);
-    for (const t of route.fallback) out.add(t.health);
-    for (const rule of route.rules ?? []) for (const level of rule.route.levels) for (const t of level.targets) out.add(t.health);
-  }
-  return out;
 }

@@ -57,6 +57,18 @@ export interface ProviderBinding {
   readonly serverAddress: string;
 }
 
+/** credentialKey per provider object (hashes its credential: computed once, as table objects are never mutated). */
+const credentialKeys = new WeakMap<TableProvider, string>();
+
+function credentialKeyOf(p: TableProvider): string {
+  let key = credentialKeys.get(p);
+  if (key === undefined) {
+    key = credentialKey(p);
+    credentialKeys.set(p, key);
+  }
+  return key;
+}
+
 export class TargetBinder {
   readonly #providers = new Map<string, ProviderBinding>();
   readonly #table: RoutingTable;
@@ -88,7 +100,7 @@ export class TargetBinder {
     if (this.#providers.has(id)) return;
     const b = this.#previous.get(id);
     if (b === undefined) return;
-    this.#deps.adapterDeps.sources.keep(credentialKey(b.provider));
+    this.#deps.adapterDeps.sources.keep(credentialKeyOf(b.provider));
     this.#providers.set(id, b);
   }
 

@@ -4,8 +4,8 @@
 // (unchanged objects stay the same objects), and `TableHolder.load` of the result timed — the part of a proxy's
 // per-change work that is not decoding. `--holder PATH` (repeatable) loads the same tables into holders imported from
 // other trees too (e.g. a copy of an older commit's pkg/ with node_modules linked), alternating change by change, for
-// a same-process before/after.
-// Run: `node bench/operator/load-delta.ts [--routes N] [--providers N] [--changes N] [--holder PATH]...`
+// a same-process before/after. Then, per holder, the load of whole snapshots (every object new: a full build).
+// Run: `node bench/operator/load-delta.ts [--routes N] [--providers N] [--changes N] [--snapshots N] [--holder PATH]...`
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { compile } from '../../pkg/compiler/index.ts';
@@ -20,7 +20,7 @@ import { benchObjects, weightPatch } from './objects.ts';
 const { values } = parseArgs({
   options: {
     routes: { type: 'string', default: '10000' }, providers: { type: 'string', default: '500' }, changes: { type: 'string', default: '40' },
-    holder: { type: 'string', multiple: true, default: [] },
+    snapshots: { type: 'string', default: '5' }, holder: { type: 'string', multiple: true, default: [] },
   },
 });
 const routes = Number(values.routes);
@@ -45,10 +45,10 @@ type Holder = Pick<TableHolder, 'load' | 'table'>;
 type HolderCtor = new (opts: ConstructorParameters<typeof TableHolder>[0]) => Holder;
 const pools = createUpstreamPools();
 const opts = { adapterFactory: createAdapter, adapterDeps: pools, logger: pino({ level: 'silent' }) };
-const holders: { name: string; holder: Holder; times: number[] }[] = [{ name: 'this tree', holder: new TableHolder(opts), times: [] }];
+const holders: { name: string; holder: Holder; times: number[]; full: number[] }[] = [{ name: 'this tree', holder: new TableHolder(opts), times: [], full: [] }];
 for (const path of values.holder) {
   const mod = (await import(path)) as { TableHolder: HolderCtor };
-  holders.push({ name: path, holder: new mod.TableHolder(opts), times: [] });
+  holders.push({ name: path, holder: new mod.TableHolder(opts), times: [], full: [] });
 }
 
 let chain = compile(objects, { version: 1 });
@@ -71,7 +71,16 @@ for (let i = 0; i < changes; i++) {
     h.times.push(performance.now() - t0);
   }
 }
+const snapshotLine = ndjsonLine(encodeSnapshot(chain.table, chain.contentJSON));
+for (let i = 0; i < Number(values.snapshots); i++) {
+  for (const h of i % 2 === 0 ? holders : [...holders].reverse()) {
+    const fresh = { ...decodeSnapshot(JSON.parse(snapshotLine)), version: 1000 + i };
+    const t0 = performance.now();
+    h.holder.load(fresh);
+    h.full.push(performance.now() - t0);
+  }
+}
 await pools.destroy();
 for (const h of holders) {
-  process.stdout.write(`${JSON.stringify({ holder: h.name, routes, providers, changes, loadMedianMs: median(h.times), loadMinMs: Math.round(Math.min(...h.times) * 10) / 10, loadRunsMs: h.times.map(Math.round) })}\n`);
+  process.stdout.write(`${JSON.stringify({ holder: h.name, routes, providers, changes, loadMedianMs: median(h.times), loadMinMs: Math.round(Math.min(...h.times) * 10) / 10, loadRunsMs: h.times.map(Math.round), snapshotLoadMedianMs: median(h.full) })}\n`);
 }

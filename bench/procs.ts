@@ -147,7 +147,11 @@ export function clockTicksPerSecond(): number {
 export interface CpuSample {
   /** Time on a CPU, all threads, µs. */
   readonly cpuUs: number;
-  /** Time runnable but waiting for a CPU (other processes had it), all threads, µs; NaN without schedstat. */
+  /**
+   * Time the main (event-loop) thread was runnable but waiting for a CPU, µs; NaN without schedstat. Only the main
+   * thread: a pinned process's own helper threads (V8's GC workers, libuv's pool) queue behind it on its one core,
+   * and summing their waits reported a quiet machine as contended (over 100 % of the wall time).
+   */
   readonly waitUs: number;
 }
 
@@ -162,7 +166,7 @@ export function cpuSample(pid: number, ticksPerSecond: number): CpuSample {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
       cpuNs += Number(run);
-      waitNs += Number(wait);
+      if (tid === String(pid)) waitNs = Number(wait);
     }
     if (Number.isFinite(cpuNs) && Number.isFinite(waitNs)) return { cpuUs: cpuNs / 1000, waitUs: waitNs / 1000 };
   } catch {

@@ -10,7 +10,7 @@ import { compile } from '../../pkg/compiler/index.ts';
 import type { CompileResult } from '../../pkg/compiler/index.ts';
 import { computeDelta } from '../../pkg/sync/delta.ts';
 import { encodeDelta } from '../../pkg/sync/protocol.ts';
-import { benchObjects, weightPatch } from './objects.ts';
+import { listedObjects, median } from './in-process.ts';
 
 const { values } = parseArgs({
   options: { routes: { type: 'string', default: '10000' }, providers: { type: 'string', default: '500' }, runs: { type: 'string', default: '7' }, 'full-runs': { type: 'string' } },
@@ -20,19 +20,8 @@ const providers = Number(values.providers);
 const runs = Number(values.runs);
 const fullRuns = Number(values['full-runs'] ?? values.runs);
 
-let rv = 1000;
-const objects: Record<string, unknown>[] = benchObjects(providers, routes).map((o, i) => ({
-  ...o,
-  metadata: {
-    ...o.metadata, uid: `uid-${i}`, resourceVersion: String(rv++), generation: 1,
-    creationTimestamp: new Date(Date.UTC(2026, 11, 1, 0, 0, Math.floor(i / 50))).toISOString().replace('.000Z', 'Z'),
-  },
-}));
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round((s[Math.floor(s.length / 2)] ?? Number.NaN) * 10) / 10;
-}
+const listed = listedObjects(providers, routes);
+const objects = listed.objects;
 
 const full: number[] = [];
 let result: CompileResult = compile(objects, { version: 1 });
@@ -45,10 +34,7 @@ let chain = compile(objects, { version: 1, previous: result.lastGood, memo: resu
 const one: number[] = [];
 const delta: number[] = [];
 for (let i = 0; i < runs * 3; i++) {
-  const at = objects.findIndex((o) => o.kind === 'ModelRoute' && (o.metadata as { name: string }).name === `r-${(i * 7919) % routes}`);
-  const target = objects[at] as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
-  const index = (i * 7919) % routes;
-  objects[at] = { ...target, metadata: { ...target.metadata, resourceVersion: String(rv++), generation: 2 + i }, spec: { ...target.spec, ...(weightPatch(index, providers, 10 + i).spec as object) } };
+  listed.changeRoute(i);
   const t0 = performance.now();
   const next = compile(objects, { version: 2 + i, previous: chain.lastGood, memo: chain.memo });
   const t1 = performance.now();

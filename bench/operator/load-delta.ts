@@ -15,7 +15,7 @@ import { TableHolder } from '../../pkg/proxy/table-holder.ts';
 import { computeDelta } from '../../pkg/sync/delta.ts';
 import { decodeDelta, decodeSnapshot, encodeDelta, encodeSnapshot, ndjsonLine } from '../../pkg/sync/protocol.ts';
 import type { RoutingTable } from '../../pkg/table/types.ts';
-import { benchObjects, weightPatch } from './objects.ts';
+import { listedObjects, median } from './in-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,19 +27,8 @@ const routes = Number(values.routes);
 const providers = Number(values.providers);
 const changes = Number(values.changes);
 
-let rv = 1000;
-const objects: Record<string, unknown>[] = benchObjects(providers, routes).map((o, i) => ({
-  ...o,
-  metadata: {
-    ...o.metadata, uid: `uid-${i}`, resourceVersion: String(rv++), generation: 1,
-    creationTimestamp: new Date(Date.UTC(2026, 11, 1, 0, 0, Math.floor(i / 50))).toISOString().replace('.000Z', 'Z'),
-  },
-}));
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round((s[Math.floor(s.length / 2)] ?? Number.NaN) * 10) / 10;
-}
+const listed = listedObjects(providers, routes);
+const objects = listed.objects;
 
 type Holder = Pick<TableHolder, 'load' | 'table'>;
 type HolderCtor = new (opts: ConstructorParameters<typeof TableHolder>[0]) => Holder;
@@ -55,10 +44,7 @@ let chain = compile(objects, { version: 1 });
 let table: RoutingTable = decodeSnapshot(JSON.parse(ndjsonLine(encodeSnapshot(chain.table, chain.contentJSON))));
 for (const h of holders) h.holder.load(table);
 for (let i = 0; i < changes; i++) {
-  const index = (i * 7919) % routes;
-  const at = objects.findIndex((o) => o.kind === 'ModelRoute' && (o.metadata as { name: string }).name === `r-${index}`);
-  const target = objects[at] as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
-  objects[at] = { ...target, metadata: { ...target.metadata, resourceVersion: String(rv++), generation: 2 + i }, spec: { ...target.spec, ...(weightPatch(index, providers, 10 + i).spec as object) } };
+  listed.changeRoute(i);
   const next = compile(objects, { version: 2 + i, previous: chain.lastGood, memo: chain.memo });
   const line = ndjsonLine(encodeDelta(table, next.table, computeDelta(table, next.table)));
   table = decodeDelta(JSON.parse(line), table);

@@ -246,12 +246,16 @@ describe('D6 ledger reconciliation: what the quota charged = what the upstream b
     expect(lines.reduce((s, l) => s + Number(l.tokensIn) + Number(l.tokensOut), 0)).toBe(truth.tokens);
     expect(lines.reduce((s, l) => s + nano(Number(l.costUSD)), 0)).toBe(truth.nanoUSD);
 
-    // The operator's aggregate (what Quota.status shows) gets the same figures with the next report.
+    // The operator's aggregate (what Quota.status shows) gets the same figures with a report sent after the last
+    // settlement. A report is what the ledger holds when it is sent, open reservations included (ledger.ts): one
+    // sent while the last request was still in flight already counts that request, with its reserved estimate in
+    // place of its tokens — so the wait is for the report whose requests and tokens both match.
     const spec = QuotaSpec.parse(SPEC);
     const status = await until(() => {
       const u = op.quotaUsage.statusOf(QUOTA, spec).usage;
-      return u.find((x) => x.limitType === 'requests')?.used === (after.requests ?? 0) ? u : undefined;
-    }, 'the report with every request', 5_000);
+      const same = u.find((x) => x.limitType === 'requests')?.used === (after.requests ?? 0) && u.find((x) => x.limitType === 'totalTokens')?.used === after['tokens-total'];
+      return same ? u : undefined;
+    }, 'the report with every request settled', 5_000);
     expect(status.find((x) => x.limitType === 'totalTokens')?.used).toBe(after['tokens-total']);
     expect(status.find((x) => x.limitType === 'costUSD')?.used).toBe(Math.round(nano(after.cost ?? 0) / 1e3) / 1e6); // status rounds to 1e-6
     console.log(`D6: ${N} requests, ${upstream.requests.length - before.requests} upstream attempts (${failovers} failovers, ${retried} retries, ${failovers} refused connections); billed ${truth.tokens} tokens $${truth.nanoUSD / 1e9} = ledger ${ledger.tokens} tokens $${ledger.nanoUSD / 1e9}`);

@@ -10,6 +10,7 @@ import { clientCodec, providerCodec } from '../../pkg/dialects/openai-chat/index
 import { chatStreamError } from '../../pkg/dialects/openai-chat/index.ts';
 import { errorEvent, errorOut } from '../../pkg/proxy/error-reply.ts';
 import { UpstreamFailureError } from '../../pkg/providers/types.ts';
+import { splitAt } from '../support/byte-splits.ts';
 
 const text = fc.string({ minLength: 1, maxLength: 20 });
 const b64 = fc.stringMatching(/^[A-Za-z0-9+/]{4,16}={0,2}$/);
@@ -117,18 +118,6 @@ function decodeChunks(chunks: readonly Uint8Array[]): Outcome {
     return { events, failure: err.failure };
   }
   return { events };
-}
-
-function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const sorted = [...new Set(cuts)].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let from = 0;
-  for (const c of sorted) {
-    out.push(bytes.subarray(from, c));
-    from = c;
-  }
-  out.push(bytes.subarray(from));
-  return out;
 }
 
 const STREAMS = join(import.meta.dirname, 'testdata', 'openai-chat', 'provider-stream');

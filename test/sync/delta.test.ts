@@ -7,7 +7,8 @@ import { canonicalJSON, sha256Hex } from '../../pkg/compiler/hash.ts';
 import { contentHashOf, contentJSONOf } from '../../pkg/compiler/content-json.ts';
 import { compile } from '../../pkg/compiler/index.ts';
 import { applyDelta, computeDelta, deltaShapeProblem } from '../../pkg/sync/delta.ts';
-import { SnapshotError, StreamMessage, decodeDelta, decodeSnapshot, encodeDelta, encodeSnapshot } from '../../pkg/sync/protocol.ts';
+import { StreamMessage, decodeDelta, decodeSnapshot, encodeDelta, encodeSnapshot } from '../../pkg/sync/protocol.ts';
+import { codeOf } from './support/snapshot-error.ts';
 import type { DeltaMessage } from '../../pkg/sync/protocol.ts';
 import type { RoutingTable, RoutingTableContent } from '../../pkg/table/types.ts';
 import { caseNames, loadCase, loadOptions } from '../compiler/load.ts';
@@ -15,14 +16,6 @@ import { TOKEN, startSyncServer } from './support/harness.ts';
 import type { SyncServerHarness } from './support/harness.ts';
 import { largeTable } from './support/tables.ts';
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof SnapshotError ? err.code : `other: ${String(err)}`;
-  }
-  return 'none';
-}
 
 /** `t` with route `index` pointed at another upstream model, re-hashed. */
 function withChangedRoute(t: RoutingTable, index: number, version: number): RoutingTable {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../pkg/sync/backoff.ts';
 import { LineTooLongError, ndjsonLines } from '../../pkg/sync/ndjson.ts';
 import { SnapshotError, StreamMessage, decodeSnapshot, encodeSnapshot } from '../../pkg/sync/protocol.ts';
+import { codeOf } from './support/snapshot-error.ts';
 import type { SnapshotMessage } from '../../pkg/sync/protocol.ts';
 import { createReportCollector, mergeReports } from '../../pkg/sync/report-collector.ts';
 import { readSnapshotFile, writeSnapshotFile } from '../../pkg/sync/snapshot-file.ts';
@@ -21,14 +22,6 @@ const small = (): RoutingTable => tableOf([
   route('chat', 'chat', [{ provider: 'f', weight: 2 }, { provider: 'u', model: 'gpt-x', weight: 1 }]),
 ], 3);
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof SnapshotError ? err.code : `other: ${String(err)}`;
-  }
-  return 'none';
-}
 
 describe('snapshot codec', () => {
   it('round trip: the decoded table equals the original, version and hash included', () => {
